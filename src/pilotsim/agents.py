@@ -1,0 +1,148 @@
+"""The model's agents: offices, community organisations and residents (Mesa agents)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+from pilotsim.distributions import ServiceTime
+from pilotsim.hours import timeline
+from pilotsim.queueing import CounterQueue
+from pilotsim.spec import Office as OfficeSpec
+from pilotsim.spec import Organisation as OrganisationSpec
+
+if TYPE_CHECKING:
+    from pilotsim.cases import Case
+    from pilotsim.model import PilotModel
+
+
+class Office(mesa.Agent):
+    """A government office: departments served, counters, hours, error rate, a queue.
+
+    Its quantities are the ones reforms change by name: ``departments``, ``counters`` (via
+    :meth:`set_counters`), ``error_rate``, ``wait_info``, ``service_scale``, hours (via
+    :meth:`set_hours`).
+
+    Args:
+        model: The model.
+        name: The office's name in the config.
+        spec: Its spec.
+        index: Its position among the model's offices.
+    """
+
+    def __init__(self, model: PilotModel, name: str, spec: OfficeSpec, index: int) -> None:
+        super().__init__(model)
+        self.name = name
+        self.index = index
+        self.departments: set[str] = set(spec.departments)
+        self.location = spec.location
+        self.error_rate = spec.error_rate
+        self.wait_info = spec.wait_info
+        self.other_visits_per_day = spec.other_visits_per_day
+        self.other_service = ServiceTime(spec.other_service_time)
+        self.service_scale = 1.0
+        self.pending_staffing = list(spec.staffing)
+        self.queue = CounterQueue(spec.counters, [], [])
+        self.set_hours(spec.intervals)
+        self.today: list[tuple[float, float, Case | None, int, str]] = []
+        self.last_queue_peak = 0
+
+    def set_hours(self, intervals: dict[str, tuple[tuple[int, int], ...]]) -> None:
+        """Replace the weekly opening hours (minutes since midnight per weekday)."""
+        spec = self.model.spec
+        self.intervals = intervals
+        windows, day_close = timeline(intervals, spec.sim.days, spec.sim.start_weekday)
+        self.queue.win_start = [w[0] for w in windows]
+        self.queue.win_end = [w[1] for w in windows]
+        self.queue.day_close = day_close
+        self.day_open = [
+            [(d * 1440 + a, d * 1440 + b) for a, b in intervals.get(_weekday(spec, d), ())]
+            for d in range(spec.sim.days)
+        ]
+
+    def set_counters(self, n: int, day: int) -> None:
+        """Open ``n`` counters from the start of ``day``."""
+        self.queue.set_counters(n, day * 1440.0)
+
+    @property
+    def counters(self) -> int:
+        """Counters open now."""
+        return self.queue.counters
+
+    def is_open(self, day: int) -> bool:
+        """Whether the office opens at all on ``day``."""
+        return bool(self.day_open[day]) if 0 <= day < len(self.day_open) else False
+
+
+def _weekday(spec, day: int) -> str:
+    from pilotsim.hours import WEEKDAYS
+
+    return WEEKDAYS[(spec.sim.start_weekday + day) % 7]
+
+
+class Organisation(mesa.Agent):
+    """A community organisation with a daily budget of staff minutes.
+
+    Args:
+        model: The model.
+        name: Its name in the config.
+        spec: Its spec.
+        community: Index of the community it serves.
+        scale: Sample fraction: staff time is scaled with the simulated population.
+    """
+
+    def __init__(
+        self, model: PilotModel, name: str, spec: OrganisationSpec, community: int, scale: float
+    ) -> None:
+        super().__init__(model)
+        self.name = name
+        self.community = community
+        self.functions: set[str] = set(spec.functions)
+        self.staff_min_per_day = spec.staff_min_per_day * scale
+        self.remaining = self.staff_min_per_day
+        self.used_today = 0.0
+        self.used_total = 0.0
+
+    def start_day(self) -> None:
+        """Reset the day's staff time."""
+        self.remaining = self.staff_min_per_day
+        self.used_today = 0.0
+
+    def offers(self, function: str) -> bool:
+        """Whether it offers ``function`` (information, precheck, proxy, relay)."""
+        return function in self.functions
+
+    def use(self, function: str, minutes: float) -> bool:
+        """Spend ``minutes`` on ``function`` if it is offered and time remains today."""
+        if function not in self.functions or self.remaining < minutes:
+            return False
+        self.remaining -= minutes
+        self.used_today += minutes
+        self.used_total += minutes
+        return True
+
+
+class Resident(mesa.Agent):
+    """A resident with something to do; attributes live in the model's population arrays.
+
+    Args:
+        model: The model.
+        index: The resident's row in :class:`~pilotsim.population.Population`.
+    """
+
+    def __init__(self, model: PilotModel, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+        self.cases: list[Case] = []
+        self.channel_memory: dict[str, float] = {}
+
+    @property
+    def profile(self) -> str:
+        """The resident's profile name."""
+        return self.model.profile_names[self.model.population.profile[self.index]]
+
+    @property
+    def community(self) -> str:
+        """The resident's community name."""
+        return self.model.community_names[self.model.population.community[self.index]]

@@ -1,0 +1,550 @@
+"""PilotModel: residents, offices and community organisations, one Mesa step per day."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+import mesa
+import numpy as np
+
+from pilotsim import cases as C
+from pilotsim import satisfaction as sat
+from pilotsim.agents import Office, Organisation, Resident
+from pilotsim.cases import Case
+from pilotsim.distributions import ServiceTime
+from pilotsim.population import Population
+from pilotsim.records import (
+    OUTCOMES,  # noqa: F401  (outcome codes index this)
+    VisitLog,
+)
+from pilotsim.rng import Streams
+from pilotsim.routes import Routes, travel_matrix
+from pilotsim.spec import RunSpec
+
+SERVED, WRONG, MISSING, ERROR, CLOSED = range(5)
+
+
+class Intervention(Protocol):
+    """What the model asks of a reform or scheduled change (its lifecycle).
+
+    ``setup`` runs once when the model is built, ``start`` at the beginning of ``start_day``,
+    ``daily`` at the end of every day from then on.
+    """
+
+    start_day: int
+
+    def setup(self, model: PilotModel) -> None:  # noqa: D102
+        ...
+
+    def start(self, model: PilotModel) -> None:  # noqa: D102
+        ...
+
+    def daily(self, model: PilotModel, day: int) -> None:  # noqa: D102
+        ...
+
+
+@dataclass
+class StepRuntime:
+    """A step as the running model sees it (reforms may change these quantities)."""
+
+    department: str
+    service_time: ServiceTime
+    held_documents: tuple[str, ...]
+    issues: tuple[str, ...]
+    processing_days: int
+    relayable: bool
+
+
+@dataclass
+class ServiceRuntime:
+    """A service as the running model sees it."""
+
+    name: str
+    steps: list[StepRuntime]
+    online: str
+    proxy: bool
+
+
+class PilotModel(mesa.Model):
+    """The pilotsim world. One :meth:`step` is one day; within it, minutes are continuous.
+
+    The order of a day (``step``), which the code below follows:
+
+    1. **Start of day** — interventions whose start day has come apply themselves (dated office
+       staffing changes are among them); organisations' staff time resets.
+    2. **Needs arrive** — the ``needs`` stream opens new cases (Poisson per community, profile
+       and service); a resident becomes an agent at their first need; they may ask their
+       committee (information, pre-check) and choose a channel (in person, online, proxy).
+    3. **Residents act** — every case with something due today acts, in agenda order: remote
+       steps (online, proxy, relay) finish, back-office processing ends and the next step is
+       planned, and residents due at an office pick the office they believe right (or a wrong
+       one), an arrival minute, and bring or forget documents.
+    4. **Offices serve** — each office serves the day's arrivals (plus unrecorded background
+       visits) FCFS in continuous time; those still waiting at closing go home.
+    5. **Cases advance or finish** — served steps move on (after processing days); wasted trips
+       teach the resident and may make them give up; finished cases are scored (peak–end) and
+       update the resident's knowledge, trust and channel memory.
+    6. **Word of mouth** — residents whose case closed today tell neighbours in their community.
+    7. **Daily hooks** — interventions' per-day hooks run.
+
+    Only cases with something due act; no step is O(all residents).
+
+    Args:
+        spec: The validated run spec.
+        interventions: Reforms and scheduled changes (the office staffing schedules in the spec
+            are added automatically).
+    """
+
+    def __init__(self, spec: RunSpec, interventions: Iterable[Intervention] = ()) -> None:
+        super().__init__(rng=spec.seed)
+        self.spec = spec
+        self.day = 0
+        self.streams = Streams(spec.seed)
+        self.choices = self.streams.counter("choices")
+        self.service_draws = self.streams.counter("service_times")
+        city, beh = spec.city, spec.behaviour
+        self.profile_names = list(beh.profiles)
+        self.community_names = list(city.communities)
+        self.district_names = list(city.districts)
+        self.community_district = np.array(
+            [self.district_names.index(c.district) for c in city.communities.values()])
+        self.service_names = list(spec.services.catalogue)
+        self.profiles = [beh.profiles[p] for p in self.profile_names]
+        self.population = Population.build(spec, self.streams.generator("population"))
+        self.offices = [Office(self, n, o, i) for i, (n, o) in enumerate(city.offices.items())]
+        self.office_index = {o.name: o.index for o in self.offices}
+        self.organisation_of: dict[int, Organisation] = {}
+        for name, o in city.organisations.items():
+            ci = self.community_names.index(o.community)
+            org = Organisation(self, name, o, ci, spec.sim.sample_fraction)
+            self.organisation_of.setdefault(ci, org)
+        self.travel = travel_matrix(city, self.offices)
+        self.routes = Routes(self.travel, self.offices)
+        self.redirect = ServiceTime(beh.visits.redirect_time)
+        self.services = {n: self._service_runtime(n) for n in self.service_names}
+        self.shared_documents: set[str] = set()
+        self.residents: dict[int, Resident] = {}
+        self.cases: list[Case] = []
+        self.agenda: dict[int, list[tuple[str, Case, float]]] = defaultdict(list)
+        self.visits = VisitLog()
+        self.closed_today: list[Case] = []
+        self._need_rates = self._needs_per_day()
+        self.interventions: list[Intervention] = [
+            *(_Staffing(o, ch.day, ch.counters) for o in self.offices
+              for ch in o.pending_staffing),
+            *interventions,
+        ]
+        for iv in self.interventions:
+            iv.setup(self)
+
+    # ---------------------------------------------------------------------------- building
+
+    def _service_runtime(self, name: str) -> ServiceRuntime:
+        s = self.spec.services.catalogue[name]
+        docs = self.spec.services.documents
+        steps = [
+            StepRuntime(
+                department=st.department,
+                service_time=ServiceTime(st.service_time),
+                held_documents=tuple(d for d in st.requires if docs[d].holdable),
+                issues=st.issues,
+                processing_days=st.processing_days,
+                relayable=st.relayable,
+            )
+            for st in s.steps
+        ]
+        return ServiceRuntime(name=name, steps=steps, online=s.online, proxy=s.proxy)
+
+    def _needs_per_day(self) -> np.ndarray:
+        """Expected needs per day: communities × profiles × services."""
+        pop = self.population
+        rates = np.array([[self.spec.services.catalogue[s].demand_per_year.get(p, 0.0)
+                           for s in self.service_names] for p in self.profile_names])
+        return pop.group_size[:, :, None] * rates[None, :, :] / 365.0
+
+    def resident(self, index: int) -> Resident:
+        """The agent of the resident in population row ``index`` (created at first need)."""
+        r = self.residents.get(index)
+        if r is None:
+            r = self.residents[index] = Resident(self, index)
+        return r
+
+    # --------------------------------------------------------------------------------- day
+
+    def step(self) -> None:
+        """Simulate one day, in the order given in the class docstring."""
+        d = self.day
+        if d >= self.spec.sim.days:
+            self.running = False
+            return
+        for iv in self.interventions:
+            if iv.start_day == d:
+                iv.start(self)
+        for org in self.organisation_of.values():
+            org.start_day()
+        self._needs_arrive(d)
+        self._residents_act(d)
+        self._offices_serve(d)
+        self._word_of_mouth(d)
+        for iv in self.interventions:
+            if iv.start_day <= d:
+                iv.daily(self, d)
+        self.day += 1
+        self.running = self.day < self.spec.sim.days
+
+    def run(self) -> None:
+        """Run every remaining day of the spec."""
+        while self.day < self.spec.sim.days:
+            self.step()
+
+    # ------------------------------------------------------------------------ 2. needs
+
+    def _needs_arrive(self, d: int) -> None:
+        gen = self.streams.generator("needs", d)
+        counts = gen.poisson(self._need_rates)
+        pop = self.population
+        for ci, pi, si in zip(*np.nonzero(counts), strict=True):
+            n = int(counts[ci, pi, si])
+            rows = pop.group_start[ci, pi] + gen.integers(0, pop.group_size[ci, pi], n)
+            minutes = d * 1440.0 + gen.random(n) * 1440.0
+            service = self.service_names[si]
+            for r, t in zip(rows.tolist(), minutes.tolist(), strict=True):
+                self._open_case(self.resident(r), service, d, t)
+
+    def _open_case(self, res: Resident, service: str, d: int, t: float) -> None:
+        pop, r = self.population, res.index
+        case = Case(len(self.cases), res, service, d, t, float(pop.knowledge[r]))
+        self.cases.append(case)
+        res.cases.append(case)
+        beh = self.spec.behaviour
+        profile = self.profiles[pop.profile[r]]
+        org = self.organisation_of.get(int(pop.community[r]))
+        if org is not None and self.choices.uniform(case.id, C.S_INFO) < profile.info_contact:
+            ch = beh.channels
+            if org.use("information", ch.information_staff_min):
+                case.informed = True
+                case.knowledge += beh.knowledge.information_effect * (1 - case.knowledge)
+                case.prechecked = org.use("precheck", ch.precheck_staff_min)
+        case.channel = self._choose_channel(case, org)
+        rt = self.services[service]
+        if case.channel == C.ONLINE:
+            fail = beh.channels.online_failure * (1 - pop.literacy[r])
+            if self.choices.uniform(case.id, C.S_ONLINE_FAIL) < fail:
+                case.channel = C.IN_PERSON  # tried online, gave up on it: goes in person
+            else:
+                upto = len(rt.steps) if rt.online == "full" else len(rt.steps) - 1
+                self.agenda[d + beh.channels.online_processing_days].append(
+                    ("remote", case, float(upto)))
+                return
+        if case.channel == C.PROXY:
+            self.agenda[d].append(("proxy", case, 0.0))
+            return
+        self._plan_step(case, d, first=True)
+
+    def _choose_channel(self, case: Case, org: Organisation | None) -> str:
+        """Multinomial logit over the channels open to this resident for this case."""
+        beh, pop, r = self.spec.behaviour, self.population, case.resident.index
+        ch, kn = beh.channels, beh.knowledge
+        rt = self.services[case.service]
+        profile = self.profiles[pop.profile[r]]
+        c = int(pop.community[r])
+        k = case.knowledge
+        per_visit = 0.0
+        for st in rt.steps:
+            o = self.routes.right(c, st.department)
+            per_visit += 2 * self.travel[c, o] * pop.mobility[r] + pop.expectation[r] + \
+                st.service_time.mean
+        expected_trips_factor = 1 + kn.wrong_office * (1 - k) + kn.missing_document * (1 - k)
+        costs = {C.IN_PERSON: per_visit * expected_trips_factor}
+        lit = float(pop.literacy[r])
+        if rt.online != "none" and lit >= ch.online_literacy_threshold:
+            last = rt.steps[-1]
+            collect = 0.0 if rt.online == "full" else per_visit / len(rt.steps)
+            costs[C.ONLINE] = ch.online_effort_min / max(lit, 0.05) + collect + \
+                ch.online_failure * (1 - lit) * per_visit
+            del last
+        if rt.proxy and profile.proxy_eligible and org is not None and org.offers("proxy"):
+            costs[C.PROXY] = ch.proxy_effort_min
+        if len(costs) == 1:
+            return C.IN_PERSON
+        memory = case.resident.channel_memory
+        prior = 100 * float(pop.trust[r])
+        names = list(costs)
+        util = np.array([-costs[n] + ch.experience_weight_min * (memory.get(n, prior) - 50)
+                         for n in names]) / ch.choice_scale_min
+        p = np.exp(util - util.max())
+        cum = np.cumsum(p / p.sum())
+        u = self.choices.uniform(case.id, C.S_CHANNEL)
+        return names[min(int(np.searchsorted(cum, u, side="right")), len(names) - 1)]
+
+    # ------------------------------------------------------------------------ 3. act
+
+    def _residents_act(self, d: int) -> None:
+        for kind, case, arg in self.agenda.pop(d, ()):
+            if case.status != C.OPEN:
+                continue
+            if self._overdue(case, d):
+                self._abandon(case, d)
+            elif kind == "visit":
+                self._go(case, d, arg)
+            elif kind == "advance":
+                self._plan_step(case, d)
+            elif kind == "remote":
+                self._remote_done(case, d, int(arg))
+            elif kind == "proxy":
+                self._proxy_submit(case, d)
+
+    def _overdue(self, case: Case, d: int) -> bool:
+        ab = self.spec.behaviour.abandonment
+        return ab.enabled and d - case.day_opened > ab.max_case_days
+
+    def _plan_step(self, case: Case, d: int, first: bool = False) -> None:
+        """Decide how the case's next step gets done, or complete the case."""
+        rt = self.services[case.service]
+        if case.step >= len(rt.steps):
+            self._complete(case, d)
+            return
+        step = rt.steps[case.step]
+        org = self.organisation_of.get(int(self.population.community[case.resident.index]))
+        ch = self.spec.behaviour.channels
+        if step.relayable and case.informed and org is not None and \
+                org.use("relay", ch.relay_staff_min):
+            self.agenda[d + max(1, ch.proxy_days)].append(("remote", case, case.step + 1.0))
+            return
+        self._schedule_visit(case, d, first)
+
+    def _schedule_visit(self, case: Case, d: int, first: bool) -> None:
+        beh = self.spec.behaviour
+        r = case.resident.index
+        c = int(self.population.community[r])
+        step = self.services[case.service].steps[case.step]
+        office = self.offices[self.routes.right(c, step.department)]
+        if first and beh.visits.timing == "immediate":
+            t = office.queue.next_open(case.need_min)
+            if t is not None and int(t // 1440) < self.spec.sim.days:
+                self.agenda[int(t // 1440)].append(("visit", case, t))
+            return
+        mean = self.profiles[self.population.profile[r]].delay_days_mean
+        u = self.choices.uniform(case.id, C.S_FIRST_DELAY if first else
+                                 C.visit_slot(case.trips, C.V_DELAY))
+        delay = 1 + (0 if mean <= 0 else int(math.log1p(-u) / math.log(mean / (mean + 1))))
+        day = d + delay
+        last = self.spec.sim.days
+        while day < last and not office.is_open(day):
+            day += 1
+        if day < last:
+            self.agenda[day].append(("visit", case, -1.0))
+
+    def _go(self, case: Case, d: int, arrival: float) -> None:
+        """The resident sets off for an office, with or without the right documents."""
+        beh, pop = self.spec.behaviour, self.population
+        r = case.resident.index
+        c = int(pop.community[r])
+        rt = self.services[case.service]
+        step = rt.steps[case.step]
+        right = self.offices[self.routes.right(c, step.department)]
+        u = self.choices.uniform
+        v = case.trips
+        k = case.knowledge
+        kn = beh.knowledge
+        if u(case.id, C.visit_slot(v, C.V_WRONG)) < kn.wrong_office * (1 - k):
+            office, kind, dist = self.offices[self.routes.wrong(c, step.department)], WRONG, \
+                self.redirect
+        else:
+            office, kind, dist = right, SERVED, step.service_time
+            docs = [x for x in step.held_documents if x not in self.shared_documents]
+            if docs:
+                p_one = kn.missing_document * (1 - k) * \
+                    (1 - kn.precheck_effect if case.prechecked else 1.0)
+                if u(case.id, C.visit_slot(v, C.V_MISSING)) < 1 - (1 - p_one) ** len(docs):
+                    kind, dist = MISSING, self.redirect
+        if arrival < 0:  # planned: a minute within the intended office's hours that day
+            windows = right.day_open[d]
+            a, b = windows[0][0], windows[-1][1]
+            arrival = a + (b - a) * u(case.id, C.visit_slot(v, C.V_ARRIVAL)) ** \
+                beh.visits.arrival_skew
+        scale = office.service_scale if kind == SERVED else 1.0
+        service = dist.sample(self.service_draws.uniform(case.id, C.visit_slot(v, 0))) * scale
+        office.today.append((arrival, service, case, kind, dist))
+
+    def _remote_done(self, case: Case, d: int, upto: int) -> None:
+        """Steps up to ``upto`` were done without a trip (online, proxy or relay)."""
+        p = self.spec.behaviour.satisfaction
+        days = d - case.day_opened if case.trips == 0 else self.spec.behaviour.channels.proxy_days
+        case.remember(sat.remote_score(p, float(days)))
+        case.step = upto
+        self._plan_step(case, d)
+
+    def _proxy_submit(self, case: Case, d: int) -> None:
+        """The committee submits the case's next step for the resident, staff time allowing."""
+        rt = self.services[case.service]
+        if case.step >= len(rt.steps):
+            self._complete(case, d)
+            return
+        org = self.organisation_of.get(int(self.population.community[case.resident.index]))
+        ch = self.spec.behaviour.channels
+        if org is None or not org.use("proxy", ch.proxy_staff_min):
+            self.agenda[d + 1].append(("proxy", case, 0.0))  # no staff time left: tomorrow
+            return
+        step = rt.steps[case.step]
+        case.step += 1
+        self.agenda[d + ch.proxy_days + step.processing_days].append(("proxy", case, 0.0))
+        if case.step >= len(rt.steps):
+            case.remember(sat.remote_score(self.spec.behaviour.satisfaction,
+                                           float(d + ch.proxy_days - case.day_opened)))
+
+    # ------------------------------------------------------------------------ 4-5. serve
+
+    def _offices_serve(self, d: int) -> None:
+        f = self.spec.sim.sample_fraction
+        for office in self.offices:
+            real = office.today
+            if not real and (office.other_visits_per_day == 0 or not office.is_open(d)):
+                continue
+            office.today = []
+            times = [x[0] for x in real]
+            services = [x[1] for x in real]
+            n_real = len(real)
+            if office.is_open(d) and (office.other_visits_per_day > 0 or f < 1):
+                self._background(office, d, real, f, times, services)
+            order = sorted(range(len(times)), key=times.__getitem__)
+            waits, starts, served = office.queue.serve(
+                d, [times[i] for i in order], [services[i] for i in order])
+            office.last_queue_peak = len(times)
+            for j, i in enumerate(order):
+                if i < n_real:
+                    self._visited(real[i], d, office, waits[j], served[j])
+
+    def _background(self, office: Office, d: int, real: list, f: float, times: list[float],
+                    services: list[float]) -> None:
+        """Add unrecorded visits: business outside the catalogue, and (when sampling) the
+        unsimulated residents' visits, as clones of the simulated ones at independent times.
+        """
+        gen = self.streams.generator("background", office.index, d)
+        windows = office.day_open[d]
+        a, b = windows[0][0], windows[-1][1]
+        skew = self.spec.behaviour.visits.arrival_skew
+        n = int(gen.poisson(office.other_visits_per_day))
+        u = gen.random((n, 2))
+        times.extend((a + (b - a) * u[:, 0] ** skew).tolist())
+        services.extend(office.other_service.sample(x) for x in u[:, 1].tolist())
+        if f < 1 and real:
+            gen = self.streams.generator("clones", office.index, d)
+            extra = 1.0 / f - 1.0
+            counts = int(extra) + (gen.random(len(real)) < extra - int(extra))
+            for (_, _, _, _, dist), k in zip(real, counts.tolist(), strict=True):
+                if k:
+                    uu = gen.random((k, 2))
+                    times.extend((a + (b - a) * uu[:, 0] ** skew).tolist())
+                    services.extend(dist.sample(x) for x in uu[:, 1].tolist())
+
+    def _visited(self, item: tuple, d: int, office: Office, wait: float, served: bool) -> None:
+        """Resolve one visit: outcome, record, experience, and what the case does next."""
+        arrival, service, case, kind, _ = item
+        beh, pop = self.spec.behaviour, self.population
+        r = case.resident.index
+        v = case.trips
+        if not served:
+            kind, service = CLOSED, 0.0
+        elif kind == SERVED and \
+                self.choices.uniform(case.id, C.visit_slot(v, C.V_ERROR)) < office.error_rate:
+            kind = ERROR
+        round_trip = 2.0 * self.travel[int(pop.community[r]), office.index] * pop.mobility[r]
+        case.trips += 1
+        case.wait += wait
+        case.travel += round_trip
+        self.visits.add(case, office.index, d, arrival, wait, service, round_trip, kind)
+        p = beh.satisfaction
+        felt = sat.perceived_wait(p, wait, office.wait_info)
+        case.remember(sat.visit_score(p, float(pop.expectation[r]), felt, kind != SERVED,
+                                      round_trip))
+        pop.expectation[r] += p.expectation_learning * (felt - pop.expectation[r])
+        if kind == SERVED:
+            step = self.services[case.service].steps[case.step]
+            case.step += 1
+            if step.processing_days:
+                self.agenda[d + step.processing_days].append(("advance", case, 0.0))
+            else:
+                self._plan_step(case, d)
+            return
+        case.wasted += 1
+        case.knowledge += beh.knowledge.learn_from_failure * (1 - case.knowledge)
+        ab = beh.abandonment
+        if ab.enabled:
+            hazard = case.wasted * (1 + round_trip / ab.travel_burden_min) / pop.patience[r]
+            if self.choices.uniform(case.id, C.visit_slot(v, C.V_ABANDON)) < \
+                    1 - math.exp(-hazard):
+                self._abandon(case, d)
+                return
+        self._schedule_visit(case, d, first=False)
+
+    # ------------------------------------------------------------------------ endings
+
+    def _complete(self, case: Case, d: int) -> None:
+        case.status = C.COMPLETED
+        self._close(case, d)
+
+    def _abandon(self, case: Case, d: int) -> None:
+        case.status = C.ABANDONED
+        case.remember(self.spec.behaviour.satisfaction.abandon_score)
+        self._close(case, d)
+
+    def _close(self, case: Case, d: int) -> None:
+        case.day_closed = d
+        beh, pop, r = self.spec.behaviour, self.population, case.resident.index
+        if case.knowledge > pop.knowledge[r]:
+            pop.knowledge[r] += beh.knowledge.learn_from_case * (case.knowledge - pop.knowledge[r])
+        score = case.satisfaction
+        if score is not None:
+            pop.trust[r] += beh.satisfaction.trust_learning * (score / 100 - pop.trust[r])
+            case.resident.channel_memory[case.channel] = score
+        self.closed_today.append(case)
+
+    # ------------------------------------------------------------------------ 6. neighbours
+
+    def _word_of_mouth(self, d: int) -> None:
+        closed, self.closed_today = self.closed_today, []
+        wom = self.spec.behaviour.word_of_mouth
+        if not closed or wom.contacts == 0 or wom.weight == 0:
+            return
+        pop = self.population
+        tellers = np.array([c.resident.index for c in closed])
+        comm = pop.community[tellers]
+        lo, hi = pop.community_start[comm], pop.community_start[comm + 1]
+        gen = self.streams.generator("social", d)
+        u = gen.random((len(closed), wom.contacts))
+        listeners = (lo[:, None] + (u * (hi - lo)[:, None]).astype(np.int64)).ravel()
+        w = wom.weight
+        told = np.repeat(np.arange(len(closed)), wom.contacts)
+        score = np.array([c.satisfaction if c.satisfaction is not None else np.nan
+                          for c in closed])[told]
+        per_visit = np.array([c.wait / c.trips if c.trips else np.nan for c in closed])[told]
+        known = np.array([c.knowledge for c in closed])[told]
+        ok = ~np.isnan(per_visit)
+        pop.expectation[listeners[ok]] += w * (per_visit[ok] - pop.expectation[listeners[ok]])
+        ok = ~np.isnan(score)
+        pop.trust[listeners[ok]] += w * (score[ok] / 100 - pop.trust[listeners[ok]])
+        gain = np.maximum(known - pop.knowledge[listeners], 0.0)
+        pop.knowledge[listeners] += w * gain
+
+
+@dataclass
+class _Staffing:
+    """A dated change of an office's counters (from the office's ``staffing`` schedule)."""
+
+    office: Office
+    start_day: int
+    counters: int
+
+    def setup(self, model: PilotModel) -> None:
+        pass
+
+    def start(self, model: PilotModel) -> None:
+        self.office.set_counters(self.counters, self.start_day)
+
+    def daily(self, model: PilotModel, day: int) -> None:
+        pass

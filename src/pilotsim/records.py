@@ -1,0 +1,152 @@
+"""Tidy records of a run: cases, visits and community-days, as DataFrames.
+
+Visits are logged into column buffers (one list per column, categorical columns as integer
+codes) while the model runs; cases are read off the model's case objects at the end; the
+community-day series is derived from both, so every number in it is recomputable from the
+two row-level tables.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from pilotsim.cases import Case
+    from pilotsim.model import PilotModel
+
+OUTCOMES = ("served", "wrong_office", "missing_document", "office_error", "closed")
+
+
+class VisitLog:
+    """Column buffers of visits."""
+
+    COLUMNS = ("case_id", "resident_id", "step", "office", "day", "arrival_min", "wait_min",
+               "service_min", "travel_min", "outcome")
+
+    def __init__(self) -> None:
+        self.cols: dict[str, list] = {c: [] for c in self.COLUMNS}
+        self._append = [self.cols[c].append for c in self.COLUMNS]
+
+    def __len__(self) -> int:
+        return len(self.cols["case_id"])
+
+    def add(self, case: Case, office: int, day: int, arrival: float, wait: float,
+            service: float, travel: float, outcome: int) -> None:
+        """Log one visit (``outcome`` is an index into :data:`OUTCOMES`)."""
+        a = self._append
+        a[0](case.id)
+        a[1](case.resident.index)
+        a[2](case.step)
+        a[3](office)
+        a[4](day)
+        a[5](arrival)
+        a[6](wait)
+        a[7](service)
+        a[8](travel)
+        a[9](outcome)
+
+
+def _cat(codes, names) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int32), categories=list(names))
+
+
+def visits_table(model: PilotModel) -> pd.DataFrame:
+    """One row per office visit (columns documented in the README)."""
+    c = model.visits.cols
+    case_id = np.asarray(c["case_id"], dtype=np.int64)
+    case_comm = np.array([model.population.community[x.resident.index] for x in model.cases],
+                         dtype=np.int32)
+    case_service = np.array([model.service_names.index(x.service) for x in model.cases],
+                            dtype=np.int32)
+    return pd.DataFrame({
+        "case_id": case_id,
+        "resident_id": np.asarray(c["resident_id"], dtype=np.int64),
+        "community": _cat(case_comm[case_id] if len(case_id) else [], model.community_names),
+        "service": _cat(case_service[case_id] if len(case_id) else [], model.service_names),
+        "step": np.asarray(c["step"], dtype=np.int16),
+        "office": _cat(c["office"], [o.name for o in model.offices]),
+        "day": np.asarray(c["day"], dtype=np.int32),
+        "arrival_min": np.asarray(c["arrival_min"], dtype=np.float64),
+        "wait_min": np.asarray(c["wait_min"], dtype=np.float64),
+        "service_min": np.asarray(c["service_min"], dtype=np.float64),
+        "travel_min": np.asarray(c["travel_min"], dtype=np.float64),
+        "outcome": _cat(c["outcome"], OUTCOMES),
+    })
+
+
+def cases_table(model: PilotModel) -> pd.DataFrame:
+    """One row per case (columns documented in the README)."""
+    cs = model.cases
+    pop = model.population
+    res = np.array([x.resident.index for x in cs], dtype=np.int64)
+    comm = pop.community[res] if len(cs) else np.array([], dtype=np.int32)
+    closed = [x.day_closed for x in cs]
+    day_closed = pd.array(closed, dtype="Int32")
+    day_opened = np.array([x.day_opened for x in cs], dtype=np.int32)
+    threshold = model.spec.behaviour.channels.online_literacy_threshold
+    return pd.DataFrame({
+        "case_id": np.array([x.id for x in cs], dtype=np.int64),
+        "resident_id": res,
+        "profile": _cat(pop.profile[res] if len(cs) else [], model.profile_names),
+        "community": _cat(comm, model.community_names),
+        "district": _cat(model.community_district[comm] if len(cs) else [],
+                         model.district_names),
+        "service": _cat([model.service_names.index(x.service) for x in cs],
+                        model.service_names),
+        "channel": pd.Categorical([x.channel for x in cs],
+                                  categories=["in_person", "online", "proxy"]),
+        "day_opened": day_opened,
+        "day_closed": day_closed,
+        "status": pd.Categorical([x.status for x in cs],
+                                 categories=["completed", "abandoned", "open"]),
+        "trips": np.array([x.trips for x in cs], dtype=np.int32),
+        "wasted_trips": np.array([x.wasted for x in cs], dtype=np.int32),
+        "wait_min": np.array([x.wait for x in cs], dtype=np.float64),
+        "travel_min": np.array([x.travel for x in cs], dtype=np.float64),
+        "satisfaction": np.array([x.satisfaction if x.status != "open" else np.nan
+                                  for x in cs], dtype=np.float64),
+        "digitally_excluded": pop.literacy[res] < threshold if len(cs) else
+        np.array([], dtype=bool),
+        "duration_days": day_closed - pd.array(day_opened, dtype="Int32"),
+    })
+
+
+def site_days_table(model: PilotModel, cases: pd.DataFrame, visits: pd.DataFrame) -> pd.DataFrame:
+    """One row per community per day, derived from the case and visit tables."""
+    days = model.spec.sim.days
+    names = model.community_names
+    idx = pd.MultiIndex.from_product([range(days), names], names=["day", "community"])
+    out = pd.DataFrame(index=idx)
+    c = cases.assign(community=cases["community"].astype(str))
+    out["cases_opened"] = c.groupby(["day_opened", "community"]).size() \
+        .rename_axis(["day", "community"])
+    closed = c[c["status"] != "open"].assign(day=lambda x: x["day_closed"].astype(int))
+    g = closed.groupby(["day", "community"])
+    out["cases_closed"] = g.size()
+    out["cases_completed"] = g["status"].apply(lambda s: (s == "completed").sum())
+    out["cases_abandoned"] = g["status"].apply(lambda s: (s == "abandoned").sum())
+    one = closed[(closed["status"] == "completed") & (closed["trips"] <= 1)]
+    out["one_trip_cases"] = one.groupby(["day", "community"]).size()
+    v = visits.assign(community=visits["community"].astype(str),
+                      wasted=visits["outcome"].astype(str) != "served")
+    gv = v.groupby(["day", "community"])
+    out["trips"] = gv.size()
+    out["wasted_trips"] = gv["wasted"].sum()
+    counts = ["cases_opened", "cases_closed", "cases_completed", "cases_abandoned",
+              "one_trip_cases", "trips", "wasted_trips"]
+    out[counts] = out[counts].fillna(0).astype(np.int32)
+    out["wait_min_mean"] = gv["wait_min"].mean()
+    out["satisfaction_mean"] = g["satisfaction"].mean()
+    out["abandonment_rate"] = out["cases_abandoned"] / out["cases_closed"].where(
+        out["cases_closed"] > 0)
+    out = out.reset_index()
+    district = dict(zip(names, (model.district_names[i] for i in model.community_district),
+                        strict=True))
+    out.insert(2, "district", out["community"].map(district))
+    out["day"] = out["day"].astype(np.int32)
+    out["community"] = pd.Categorical(out["community"], categories=names)
+    out["district"] = pd.Categorical(out["district"], categories=model.district_names)
+    return out

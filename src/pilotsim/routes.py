@@ -1,0 +1,71 @@
+"""Travel times from communities to offices, and which office a resident goes to for a step."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from pilotsim.agents import Office
+from pilotsim.spec import City
+
+
+def travel_matrix(city: City, offices: Sequence[Office]) -> np.ndarray:
+    """One-way travel minutes, communities × offices, before residents' mobility."""
+    t = city.travel
+    out = np.empty((len(city.communities), len(offices)))
+    for ci, c in enumerate(city.communities.values()):
+        for oi, o in enumerate(offices):
+            km = math.dist(c.location, o.location)
+            out[ci, oi] = t.overhead_min + 60.0 * km / t.speed_km_per_h
+    return out
+
+
+class Routes:
+    """Nearest office serving a department, and the wrong office a confused resident tries.
+
+    Recomputed whenever offices change departments (e.g. a one-door reform), via
+    :meth:`update`.
+
+    Args:
+        travel: One-way travel minutes, communities × offices.
+        offices: The model's offices.
+    """
+
+    def __init__(self, travel: np.ndarray, offices: Sequence[Office]) -> None:
+        self.travel = travel
+        self.offices = offices
+        self.update()
+
+    def update(self) -> None:
+        """Recompute routes from the offices' current departments."""
+        self._right: dict[tuple[int, str], int] = {}
+        self._wrong: dict[tuple[int, str], int] = {}
+        self._order = [list(np.argsort(row, kind="stable")) for row in self.travel]
+
+    def right(self, community: int, department: str) -> int:
+        """Index of the nearest office serving ``department`` (the resident's intended one)."""
+        key = (community, department)
+        if key not in self._right:
+            self._right[key] = next(
+                (int(o) for o in self._order[community]
+                 if department in self.offices[o].departments),
+                -1,
+            )
+        return self._right[key]
+
+    def wrong(self, community: int, department: str) -> int:
+        """Where a resident who does not know the procedure goes instead.
+
+        The nearest office that does not serve ``department``; if every office serves it, the
+        right office itself (the wrong counter: turned away all the same).
+        """
+        key = (community, department)
+        if key not in self._wrong:
+            self._wrong[key] = next(
+                (int(o) for o in self._order[community]
+                 if department not in self.offices[o].departments),
+                self.right(community, department),
+            )
+        return self._wrong[key]

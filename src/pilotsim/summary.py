@@ -1,0 +1,45 @@
+"""The short summary table a run prints at the end (overall and by resident profile)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def summary_table(cases: pd.DataFrame, visits: pd.DataFrame) -> pd.DataFrame:
+    """Headline figures overall and by profile.
+
+    Columns: cases, trips_per_case (closed cases), one_trip_share (completed cases done in at
+    most one trip), wasted_per_case, wait_mean_min and wait_p90_min (per visit),
+    satisfaction (closed cases, 0–100), abandonment (abandoned / closed).
+    """
+    v = visits.merge(cases[["case_id", "profile"]], on="case_id", how="left")
+    rows = {}
+    groups = [("all", cases, v)] + [
+        (str(p), cases[cases["profile"] == p], v[v["profile"] == p])
+        for p in cases["profile"].cat.categories]
+    for name, c, vv in groups:
+        closed = c[c["status"] != "open"]
+        done = closed[closed["status"] == "completed"]
+        rows[name] = {
+            "cases": len(c),
+            "trips_per_case": closed["trips"].mean(),
+            "one_trip_share": (done["trips"] <= 1).mean() if len(done) else float("nan"),
+            "wasted_per_case": closed["wasted_trips"].mean(),
+            "wait_mean_min": vv["wait_min"].mean(),
+            "wait_p90_min": vv["wait_min"].quantile(0.9) if len(vv) else float("nan"),
+            "satisfaction": closed["satisfaction"].mean(),
+            "abandonment": (closed["status"] == "abandoned").mean() if len(closed)
+            else float("nan"),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("profile")
+
+
+def format_summary(table: pd.DataFrame) -> str:
+    """The summary as aligned plain text."""
+    fmt = {"cases": "{:,.0f}", "trips_per_case": "{:.2f}", "one_trip_share": "{:.1%}",
+           "wasted_per_case": "{:.2f}", "wait_mean_min": "{:.1f}", "wait_p90_min": "{:.1f}",
+           "satisfaction": "{:.1f}", "abandonment": "{:.1%}"}
+    shown = table.copy().astype(object)
+    for col, f in fmt.items():
+        shown[col] = [("–" if pd.isna(x) else f.format(x)) for x in table[col]]
+    return shown.to_string()
