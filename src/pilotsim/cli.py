@@ -15,10 +15,8 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from pilotsim import api
 from pilotsim.schema import SpecError
 from pilotsim.spec import RunSpec
-from pilotsim.summary import format_summary, summary_table
 
 log = logging.getLogger("pilotsim")
 
@@ -36,6 +34,11 @@ def _app(cfg: DictConfig) -> None:
     except SpecError as e:
         print(f"pilotsim: invalid config: {e}", file=sys.stderr)
         sys.exit(2)
+    # The model's imports (mesa, pandas: ~0.8 s) load only when a run starts, so that
+    # `pilotsim --help` and config errors answer at once.
+    from pilotsim import api
+    from pilotsim.summary import format_summary, summary_table
+
     out = HydraConfig.get().runtime.output_dir if cfg.output.write else None
     result = api.run(cfg, out_dir=out, spec=spec)
     if cfg.output.summary:

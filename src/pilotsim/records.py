@@ -126,8 +126,13 @@ def site_days_table(model: PilotModel, cases: pd.DataFrame, visits: pd.DataFrame
     closed = c[c["status"] != "open"].assign(day=lambda x: x["day_closed"].astype(int))
     g = closed.groupby(["day", "community"])
     out["cases_closed"] = g.size()
-    out["cases_completed"] = g["status"].apply(lambda s: (s == "completed").sum())
-    out["cases_abandoned"] = g["status"].apply(lambda s: (s == "abandoned").sum())
+    # Boolean columns summed per group: one vectorised pass (a per-group lambda costs ~0.5 s
+    # a district-year).
+    flags = closed.assign(completed=closed["status"] == "completed",
+                          abandoned=closed["status"] == "abandoned")
+    fg = flags.groupby(["day", "community"])
+    out["cases_completed"] = fg["completed"].sum()
+    out["cases_abandoned"] = fg["abandoned"].sum()
     one = closed[(closed["status"] == "completed") & (closed["trips"] <= 1)]
     out["one_trip_cases"] = one.groupby(["day", "community"]).size()
     v = visits.assign(community=visits["community"].astype(str),
