@@ -1,0 +1,242 @@
+"""pilotsim benchmarks: speed, memory and scaling, each measured in fresh subprocesses.
+
+    python benchmarks/run.py                 # all five benchmarks and the scaling fit
+    python benchmarks/run.py --quick         # smaller sizes, fewer repetitions (~2 min)
+    python benchmarks/run.py queue district  # some of them
+
+Benchmarks: ``queue`` (Erlang C, the model vs SimPy), ``district`` (default district-year),
+``city`` (a million residents, a year; full and at sample_fraction 0.1), ``sweep`` (1 vs 2
+processes), ``startup`` (``--help`` and a one-day run), ``scaling`` (3 sizes in residents and in
+days, fitted slope).
+
+Every measurement runs in a fresh process started by a small probe process, which times it
+from launch to exit and reads its peak RSS from ``getrusage(RUSAGE_CHILDREN).ru_maxrss``
+(the largest resident set of any process it waited for, descendants included). Figures are
+medians over the stated number of repetitions. Results go to stdout as a Markdown table and
+to ``benchmarks/results/<date>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PY = sys.executable
+BIN = Path(PY).parent
+PILOTSIM = str(BIN / "pilotsim")
+
+PROBE = r"""
+import json, resource, subprocess, sys, time
+t = time.perf_counter()
+p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+wall = time.perf_counter() - t
+if p.returncode:
+    sys.stderr.write(p.stdout + p.stderr)
+    sys.exit(p.returncode)
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
+last = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
+print(json.dumps({"wall": wall, "rss_mb": rss / 1024, "out": json.loads(last[-1]) if last else None}))
+"""
+
+
+def measure(argv: list[str]) -> dict:
+    """Run ``argv`` in a fresh process; wall seconds, peak RSS (MiB) and its JSON line."""
+    p = subprocess.run([PY, "-c", PROBE, *argv], capture_output=True, text=True, cwd=ROOT)
+    if p.returncode:
+        raise RuntimeError(f"{argv} failed:\n{p.stderr[-3000:]}")
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def worker(*args: str) -> list[str]:
+    """argv of this script's worker mode."""
+    return [PY, str(HERE / "workers.py"), *args]
+
+
+def median(runs: list[dict], key) -> float:
+    return statistics.median(key(r) for r in runs)
+
+
+def repeat(argv: list[str], reps: int) -> list[dict]:
+    return [measure(argv) for _ in range(reps)]
+
+
+# ------------------------------------------------------------------------------- benchmarks
+
+
+def bench_queue(quick: bool) -> dict:
+    visits = 100_000 if quick else 1_000_000
+    reps = 3
+    model = repeat(worker("queue-model", str(visits)), reps)
+    simpy = repeat(worker("queue-simpy", str(visits)), reps)
+    m_vps = median(model, lambda r: r["out"]["visits"] / r["out"]["seconds"])
+    s_vps = median(simpy, lambda r: r["out"]["visits"] / r["out"]["seconds"])
+    return {
+        "name": "queue", "reps": reps, "visits": visits,
+        "model_seconds": median(model, lambda r: r["out"]["seconds"]),
+        "model_visits_per_s": m_vps,
+        "model_rss_mb": median(model, lambda r: r["rss_mb"]),
+        "model_wait_mean": model[0]["out"]["wait_mean"],
+        "simpy_seconds": median(simpy, lambda r: r["out"]["seconds"]),
+        "simpy_visits_per_s": s_vps,
+        "simpy_rss_mb": median(simpy, lambda r: r["rss_mb"]),
+        "simpy_wait_mean": simpy[0]["out"]["wait_mean"],
+        "erlang_c_wait_mean": model[0]["out"]["erlang_c"],
+        "ratio": m_vps / s_vps, "target_ratio": 3.0,
+    }
+
+
+def _cli_run(overrides: list[str], reps: int) -> list[dict]:
+    runs = []
+    for _ in range(reps):
+        with tempfile.TemporaryDirectory() as tmp:
+            r = measure([PILOTSIM, *overrides, f"hydra.run.dir={tmp}/run", "output.summary=false"])
+            meta_path = Path(tmp) / "run" / "metadata.json"
+            if meta_path.exists():
+                meta = json.loads(meta_path.read_text())
+                r["out"] = {"timings": meta["timings"], "counts": meta.get("counts"),
+                            "wall_in_api": meta["wall_seconds"]}
+            runs.append(r)
+    return runs
+
+
+def _cli_summary(name: str, runs: list[dict], **targets) -> dict:
+    out = {"name": name, "reps": len(runs),
+           "wall_s": median(runs, lambda r: r["wall"]),
+           "rss_mb": median(runs, lambda r: r["rss_mb"]),
+           "walls": [round(r["wall"], 3) for r in runs], **targets}
+    if runs[0].get("out"):
+        out["simulate_s"] = median(runs, lambda r: r["out"]["timings"]["simulate"])
+        out["counts"] = runs[0]["out"]["counts"]
+        out["timings"] = runs[0]["out"]["timings"]
+        if out["counts"]:
+            out["visits_per_s"] = out["counts"]["visits"] / out["wall_s"]
+            out["residents_per_s"] = out["counts"]["residents"] / out["wall_s"]
+    return out
+
+
+def bench_district(quick: bool) -> dict:
+    return _cli_summary("district", _cli_run([], 3 if quick else 5),
+                        target_wall_s=5.0, target_rss_mb=1024)
+
+
+def bench_city(quick: bool) -> list[dict]:
+    out = []
+    if not quick:
+        out.append(_cli_summary("city", _cli_run(["city=city_million"], 3),
+                                target_wall_s=90.0, target_rss_mb=4096))
+    out.append(_cli_summary("city_f0.1", _cli_run(
+        ["city=city_million", "sim.sample_fraction=0.1"], 1 if quick else 3),
+        target_wall_s=10.0, target_rss_mb=4096))
+    return out
+
+
+def bench_sweep(quick: bool) -> dict:
+    runs, days = (4, 120) if quick else (8, 365)
+    res = {}
+    for w in (1, 2):
+        r = measure(worker("sweep", str(w), str(runs), str(days)))
+        res[w] = r
+    return {"name": "sweep", "reps": 1, "runs": runs, "days": days,
+            "how": "ProcessPoolExecutor(max_workers=1 vs 2), default district, seeds 0..runs-1",
+            "wall_1": res[1]["wall"], "wall_2": res[2]["wall"],
+            "speedup": res[1]["wall"] / res[2]["wall"], "target_speedup": 1.7,
+            "rss_mb": max(res[1]["rss_mb"], res[2]["rss_mb"])}
+
+
+def bench_startup(quick: bool) -> list[dict]:
+    reps = 3 if quick else 5
+    helps = repeat([PILOTSIM, "--help"], reps)
+    day = repeat([PILOTSIM, "sim.days=1", "output.write=false"], reps)
+    return [{"name": "startup_help", "reps": reps, "wall_s": median(helps, lambda r: r["wall"]),
+             "rss_mb": median(helps, lambda r: r["rss_mb"])},
+            {"name": "startup_one_day", "reps": reps, "wall_s": median(day, lambda r: r["wall"]),
+             "rss_mb": median(day, lambda r: r["rss_mb"])}]
+
+
+def bench_scaling(quick: bool) -> list[dict]:
+    import numpy as np
+
+    reps = 1 if quick else 3
+    out = []
+    for axis, sizes, args in (
+        ("residents", [60_000, 120_000, 240_000] if not quick else [60_000, 120_000, 180_000],
+         lambda n: ["scale", str(n), "365" if not quick else "60"]),
+        ("days", [91, 182, 365] if not quick else [30, 60, 120],
+         lambda n: ["scale", "60000", str(n)]),
+    ):
+        secs, rss = [], []
+        for n in sizes:
+            runs = repeat(worker(*args(n)), reps)
+            secs.append(median(runs, lambda r: r["out"]["seconds"]))
+            rss.append(median(runs, lambda r: r["rss_mb"]))
+        slope, intercept = np.polyfit(sizes, secs, 1)
+        pred = np.polyval([slope, intercept], sizes)
+        r2 = 1 - np.sum((np.array(secs) - pred) ** 2) / np.sum((secs - np.mean(secs)) ** 2)
+        mslope, _ = np.polyfit(sizes, rss, 1)
+        out.append({"name": f"scaling_{axis}", "reps": reps, "sizes": sizes,
+                    "seconds": secs, "rss_mb": rss, "slope_s_per_unit": slope,
+                    "intercept_s": intercept, "r2": r2, "rss_slope_mb_per_unit": mslope})
+    return out
+
+
+BENCHES = {"queue": bench_queue, "district": bench_district, "city": bench_city,
+           "sweep": bench_sweep, "startup": bench_startup, "scaling": bench_scaling}
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = next(int(x.split()[1]) for x in Path("/proc/meminfo").read_text().splitlines()
+                      if x.startswith("MemTotal"))
+    except (OSError, StopIteration):
+        mem_kb = 0
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                            capture_output=True, text=True).stdout.strip()
+    return {"date": datetime.now(UTC).isoformat(timespec="seconds"), "nproc": os.cpu_count(),
+            "cpu": cpu, "ram_gb": round(mem_kb / 2**20, 1), "python": platform.python_version(),
+            "commit": commit}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="pilotsim benchmarks")
+    ap.add_argument("names", nargs="*", choices=[*BENCHES, []], help="benchmarks to run")
+    ap.add_argument("--quick", action="store_true", help="smaller sizes, fewer repetitions")
+    a = ap.parse_args()
+    names = a.names or list(BENCHES)
+    info = machine()
+    print(f"# {info['date']}  nproc={info['nproc']}  {info['cpu']}  {info['ram_gb']} GiB  "
+          f"Python {info['python']}  commit {info['commit']}  quick={a.quick}", flush=True)
+    results = []
+    for n in names:
+        t = time.perf_counter()
+        r = BENCHES[n](a.quick)
+        for x in r if isinstance(r, list) else [r]:
+            results.append(x)
+            print(json.dumps(x, default=float), flush=True)
+        print(f"# {n}: {time.perf_counter() - t:.0f} s", flush=True)
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    stamp = info["date"][:19].replace(":", "")
+    path = out / f"{stamp}{'_quick' if a.quick else ''}.json"
+    path.write_text(json.dumps({"machine": info, "quick": a.quick, "results": results},
+                               indent=2, default=float))
+    print(f"# wrote {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

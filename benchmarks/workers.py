@@ -1,0 +1,82 @@
+"""Workloads the benchmarks time, one per process; each prints one JSON line.
+
+    python benchmarks/workers.py queue-model VISITS
+    python benchmarks/workers.py queue-simpy VISITS
+    python benchmarks/workers.py sweep WORKERS RUNS DAYS
+    python benchmarks/workers.py scale RESIDENTS DAYS
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import erlang_c  # noqa: E402
+import make_city  # noqa: E402
+
+logging.getLogger("MESA").setLevel(logging.WARNING)
+
+
+def queue_model(visits: int) -> dict:
+    from pilotsim import api
+
+    cfg = erlang_c.config(visits)
+    t = time.perf_counter()
+    r = api.run(cfg)  # validate, build, simulate, tables (cases, visits, site-days)
+    secs = time.perf_counter() - t
+    return {"visits": len(r.visits), "seconds": secs, "timings": r.metadata["timings"],
+            "wait_mean": float(r.visits["wait_min"].mean()),
+            "erlang_c": erlang_c.erlang_c_wait()}
+
+
+def queue_simpy(visits: int) -> dict:
+    secs, waits = erlang_c.simpy_queue(visits)
+    return {"visits": len(waits), "seconds": secs, "wait_mean": sum(waits) / len(waits)}
+
+
+def _one(seed_days: tuple[int, int]) -> int:
+    from pilotsim import api
+
+    seed, days = seed_days
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    r = api.run(api.compose([f"seed={seed}", f"sim.days={days}", "output.write=false"]))
+    return len(r.visits)
+
+
+def sweep(workers: int, runs: int, days: int) -> dict:
+    t = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=workers) as ex:
+        visits = sum(ex.map(_one, [(s, days) for s in range(runs)]))
+    return {"seconds": time.perf_counter() - t, "visits": visits}
+
+
+def scale(residents: int, days: int) -> dict:
+    from omegaconf import OmegaConf
+
+    from pilotsim import api
+
+    cfg = OmegaConf.to_container(api.compose([f"sim.days={days}"]), resolve=True)
+    cfg.pop("hydra", None)
+    cfg["city"] = make_city.city(residents, tiles=max(1, round(residents / 60_000)))
+    t = time.perf_counter()
+    r = api.run(cfg)
+    return {"seconds": time.perf_counter() - t, "visits": len(r.visits),
+            "residents": int(r.model.population.size)}
+
+
+def main() -> None:
+    kind, *args = sys.argv[1:]
+    nums = [int(x) for x in args]
+    fn = {"queue-model": queue_model, "queue-simpy": queue_simpy, "sweep": sweep,
+          "scale": scale}[kind]
+    print(json.dumps(fn(*nums), default=float))
+
+
+if __name__ == "__main__":
+    main()
