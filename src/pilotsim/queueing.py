@@ -74,20 +74,33 @@ class CounterQueue:
         close = self.day_close[day]
         free, ws, we = self.free, self.win_start, self.win_end
         nwin = len(ws)
-        waits, starts, served = [], [], []
-        for t, s in zip(arrivals, services):
+        waits: list[float] = []
+        starts: list[float] = []
+        served: list[bool] = []
+        add_wait, add_start, add_served = waits.append, starts.append, served.append
+        replace = heapq.heapreplace
+        nan = float("nan")
+        # A counter's start time never decreases (the heap's minimum only grows and arrivals
+        # come sorted), so the window a start falls in is found by moving a pointer forward
+        # rather than by a bisection per arrival; ``k`` is always bisect_right(we, start).
+        k = -1
+        for t, s in zip(arrivals, services):  # noqa: B905 (hot loop; lengths checked by caller)
             if free:
                 start = free[0] if free[0] > t else t
-                k = bisect_right(we, start)
+                if k < 0:
+                    k = bisect_right(we, start)
+                else:
+                    while k < nwin and we[k] <= start:
+                        k += 1
                 if k < nwin and ws[k] > start:
                     start = ws[k]
                 if k < nwin and start < close:
-                    heapq.heapreplace(free, start + s)
-                    waits.append(start - t)
-                    starts.append(start)
-                    served.append(True)
+                    replace(free, start + s)
+                    add_wait(start - t)
+                    add_start(start)
+                    add_served(True)
                     continue
-            waits.append(close - t if close > t else 0.0)
-            starts.append(float("nan"))
-            served.append(False)
+            add_wait(close - t if close > t else 0.0)
+            add_start(nan)
+            add_served(False)
         return waits, starts, served
