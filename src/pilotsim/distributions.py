@@ -43,6 +43,16 @@ class ServiceTime:
                                                                           1 - 1e-12)))
         return self.mean
 
+    def sample_many(self, us: list[float]) -> list[float]:
+        """:meth:`sample` of each uniform in ``us`` (the same numbers, one call)."""
+        if self.kind == "exponential":
+            m, log1p = -self.mean, math.log1p
+            return [m * log1p(-u) for u in us]
+        if self.kind == "lognormal":
+            mu, sigma, inv, exp = self.mu, self.sigma, _STD_NORMAL.inv_cdf, math.exp
+            return [exp(mu + sigma * inv(min(max(u, 1e-12), 1 - 1e-12))) for u in us]
+        return [self.mean] * len(us)
+
     @property
     def variance(self) -> float:
         """Variance in minutes²."""

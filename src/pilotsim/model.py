@@ -274,12 +274,21 @@ class PilotModel(mesa.Model):
         memory = case.resident.channel_memory
         prior = 100 * float(pop.trust[r])
         names = list(costs)
-        util = np.array([-costs[n] + ch.experience_weight_min * (memory.get(n, prior) - 50)
-                         for n in names]) / ch.choice_scale_min
-        p = np.exp(util - util.max())
-        cum = np.cumsum(p / p.sum())
+        # Two or three options: plain floats beat NumPy's per-call overhead several times over.
+        util = [(-costs[n] + ch.experience_weight_min * (memory.get(n, prior) - 50))
+                / ch.choice_scale_min for n in names]
+        top = max(util)
+        p = [math.exp(x - top) for x in util]
+        total = 0.0
+        for x in p:
+            total += x
         u = self.choices.uniform(case.id, C.S_CHANNEL)
-        return names[min(int(np.searchsorted(cum, u, side="right")), len(names) - 1)]
+        cum = 0.0
+        for i, x in enumerate(p):
+            cum += x / total
+            if u < cum:
+                return names[i]
+        return names[-1]
 
     # ------------------------------------------------------------------------ 3. act
 
@@ -431,7 +440,7 @@ class PilotModel(mesa.Model):
         n = int(gen.poisson(office.other_visits_per_day))
         u = gen.random((n, 2))
         times.extend((a + (b - a) * u[:, 0] ** skew).tolist())
-        services.extend(office.other_service.sample(x) for x in u[:, 1].tolist())
+        services.extend(office.other_service.sample_many(u[:, 1].tolist()))
         if f < 1 and real:
             gen = self.streams.generator("clones", office.index, d)
             extra = 1.0 / f - 1.0
@@ -440,7 +449,7 @@ class PilotModel(mesa.Model):
                 if k:
                     uu = gen.random((k, 2))
                     times.extend((a + (b - a) * uu[:, 0] ** skew).tolist())
-                    services.extend(dist.sample(x) for x in uu[:, 1].tolist())
+                    services.extend(dist.sample_many(uu[:, 1].tolist()))
 
     def _visited(self, item: tuple, d: int, office: Office, wait: float, served: bool) -> None:
         """Resolve one visit: outcome, record, experience, and what the case does next."""

@@ -46,6 +46,10 @@ class Routes:
 
     def right(self, community: int, department: str) -> int:
         """Index of the nearest office serving ``department`` (the resident's intended one)."""
+        try:  # the hot path: one dict lookup
+            return self._right[community, department]
+        except KeyError:
+            pass
         key = (community, department)
         if key not in self._right:
             self._right[key] = next(
@@ -61,6 +65,10 @@ class Routes:
         The nearest office that does not serve ``department``; if every office serves it, the
         right office itself (the wrong counter: turned away all the same).
         """
+        try:
+            return self._wrong[community, department]
+        except KeyError:
+            pass
         key = (community, department)
         if key not in self._wrong:
             self._wrong[key] = next(
