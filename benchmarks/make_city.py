@@ -56,7 +56,7 @@ def city(residents: int, tiles: int | None = None, base: Path = DEFAULT) -> dict
             out["organisations"][p + name] = dict(o, community=p + o["community"])
     counts = {n: int(x) for n, x in raw}
     short = residents - sum(counts.values())
-    for n, x in sorted(raw, key=lambda r: r[1] - int(r[1]), reverse=True)[:short]:
+    for n, _ in sorted(raw, key=lambda r: r[1] - int(r[1]), reverse=True)[:short]:
         counts[n] += 1
     for n, k in counts.items():
         out["communities"][n]["population"] = k
@@ -64,7 +64,7 @@ def city(residents: int, tiles: int | None = None, base: Path = DEFAULT) -> dict
 
 
 class _NoAliases(yaml.SafeDumper):
-    def ignore_aliases(self, data):  # noqa: D102, ARG002
+    def ignore_aliases(self, data):
         return True
 
 

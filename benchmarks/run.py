@@ -46,7 +46,8 @@ if p.returncode:
     sys.exit(p.returncode)
 rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
 last = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
-print(json.dumps({"wall": wall, "rss_mb": rss / 1024, "out": json.loads(last[-1]) if last else None}))
+out = json.loads(last[-1]) if last else None
+print(json.dumps({"wall": wall, "rss_mb": rss / 1024, "out": out}))
 """
 
 

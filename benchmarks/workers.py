@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import erlang_c  # noqa: E402
-import make_city  # noqa: E402
+import erlang_c
+import make_city
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
