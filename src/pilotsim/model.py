@@ -412,7 +412,7 @@ class PilotModel(mesa.Model):
             if office.is_open(d) and (office.other_visits_per_day > 0 or f < 1):
                 self._background(office, d, real, f, times, services)
             order = sorted(range(len(times)), key=times.__getitem__)
-            waits, starts, served = office.queue.serve(
+            waits, _starts, served = office.queue.serve(
                 d, [times[i] for i in order], [services[i] for i in order])
             office.last_queue_peak = len(times)
             for j, i in enumerate(order):
