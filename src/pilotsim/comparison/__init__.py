@@ -5,3 +5,8 @@ run folders of a sweep (see the run-folder contract), pairs runs of each arm wit
 arm by seed, and writes ``comparison.csv``/``.parquet``, PNG figures, ``report.html`` and
 ``report.md`` into the output folder.
 """
+
+from pilotsim.comparison.compare import ComparisonResult, compare_sweep
+from pilotsim.comparison.runs import ComparisonError
+
+__all__ = ["ComparisonError", "ComparisonResult", "compare_sweep"]

@@ -183,7 +183,8 @@ def paired_comparison(metrics: pd.DataFrame, reference: str,
       n_pairs``, the share of seeds where the arm was strictly better.
     - ``enough_seeds`` = ``halfwidth ≤ target_halfwidth``; ``seeds_needed`` from
       :func:`seeds_needed`. Both are missing when no target applies.
-    - ``verdict`` = ``better``/``worse`` when the CI excludes zero, else ``unclear``.
+    - ``verdict`` = ``better``/``worse`` when the CI excludes zero, ``no change`` when every
+      difference is exactly zero, else ``unclear``.
     - ``opposite_to_overall`` flags subgroups whose difference has the opposite sign to the
       arm's overall difference and whose CI excludes zero.
 
@@ -244,8 +245,10 @@ def paired_comparison(metrics: pd.DataFrame, reference: str,
         dtype="Int64")
 
     excludes_zero = ((out["ci_low"] > 0) | (out["ci_high"] < 0)).to_numpy()
-    out["verdict"] = np.where(excludes_zero & (signed > 0), "better",
-                              np.where(excludes_zero & (signed < 0), "worse", "unclear"))
+    out["verdict"] = np.select(
+        [excludes_zero & (signed > 0), excludes_zero & (signed < 0),
+         (mean == 0) & (out["halfwidth"].to_numpy() == 0)],
+        ["better", "worse", "no change"], "unclear")
     overall = out.loc[out["group_type"] == "overall", ["arm", "metric", "diff_mean"]].rename(
         columns={"diff_mean": "overall_diff"})
     out = out.merge(overall, on=["arm", "metric"], how="left")
