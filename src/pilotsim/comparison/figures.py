@@ -168,13 +168,13 @@ def community_heatmap(comparison: pd.DataFrame, arms: Sequence[str],
     limit = float(np.nanmax(np.abs(values.to_numpy(dtype=float)))) or 1.0
     labels = None
     if n <= 40:
-        labels = np.array([[("n/a" if pd.isna(v) else f"{v:+.2f}" + ("*" if s is True else ""))
+        labels = np.array([[("n/a" if pd.isna(v) else f"{v:+.2f}" + ("*" if s == True else ""))  # noqa: E712
                             for v, s in zip(vr, sr, strict=True)]
                            for vr, sr in zip(values.to_numpy(), sure.to_numpy(), strict=True)])
     cmap = "RdBu_r" if info.better == "lower" else "RdBu"
     sns.heatmap(values.astype(float), cmap=cmap, vmin=-limit, vmax=limit, center=0,
                 annot=labels if labels is not None else False, fmt="", linewidths=0.5,
                 cbar_kws={"label": f"difference in {info.label} ({info.unit})"}, ax=ax)
-    ax.set(title=f"Change in {info.label} by community (blue = better, * = 95% CI excludes 0)",
+    ax.set(title=f"Change in {info.label} by community\n(blue = better, * = 95% CI excludes 0)",
            xlabel="arm", ylabel="community")
     return fig

@@ -76,8 +76,9 @@ def arm_label(arm: str) -> str:
 
 
 def _signed(value: float, digits: int = 0, suffix: str = "") -> str:
-    text = f"{value:+.{digits}f}{suffix}"
-    return text.replace("-", MINUS)
+    if round(value, digits) == 0:
+        value = 0.0  # no "−0%"
+    return f"{value:+,.{digits}f}{suffix}".replace("-", MINUS)
 
 
 def change_text(row: Mapping[str, object], metric: Metric) -> str:
@@ -92,11 +93,13 @@ def change_text(row: Mapping[str, object], metric: Metric) -> str:
         lo, hi = 100 * float(row["ci_low"]), 100 * float(row["ci_high"])
         return f"{main}, 95% CI {_signed(lo, 1)} to {_signed(hi, 1)}"
     if not pd.isna(row["rel_change"]):
-        main = _signed(100 * float(row["rel_change"]), 0, "%")
+        pct = 100 * float(row["rel_change"])
+        digits = 1 if abs(pct) < 10 else 0
+        main = _signed(pct, digits, "%")
         if no_ci:
             return main
-        return (f"{main}, 95% CI {_signed(100 * float(row['rel_ci_low']), 0, '%')} to "
-                f"{_signed(100 * float(row['rel_ci_high']), 0, '%')}")
+        return (f"{main}, 95% CI {_signed(100 * float(row['rel_ci_low']), digits, '%')} to "
+                f"{_signed(100 * float(row['rel_ci_high']), digits, '%')}")
     digits = 0 if metric.unit in ("staff-hours", "budget units") else 2
     main = _signed(float(row["diff_mean"]), digits)
     if no_ci:
