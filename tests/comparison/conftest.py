@@ -1,155 +1,85 @@
-"""Synthetic run folders that follow the run-folder contract (v1), with answers known by hand."""
+"""Fixtures: synthetic sweeps whose comparison can be computed by hand."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
+from synthetic_runs import Case, write_run
 
-CASES_SCHEMA = pa.schema([
-    ("case_id", pa.int64()), ("resident_id", pa.int64()), ("profile", pa.string()),
-    ("community", pa.string()), ("district", pa.string()), ("service", pa.string()),
-    ("channel", pa.string()), ("day_opened", pa.int32()), ("day_closed", pa.int32()),
-    ("status", pa.string()), ("trips", pa.int32()), ("wasted_trips", pa.int32()),
-    ("wait_min", pa.float64()), ("travel_min", pa.float64()), ("satisfaction", pa.float64()),
-    ("digitally_excluded", pa.bool_()), ("duration_days", pa.int32()),
-])
-VISITS_SCHEMA = pa.schema([
-    ("case_id", pa.int64()), ("resident_id", pa.int64()), ("community", pa.string()),
-    ("service", pa.string()), ("step", pa.int16()), ("office", pa.string()), ("day", pa.int32()),
-    ("arrival_min", pa.float64()), ("wait_min", pa.float64()), ("service_min", pa.float64()),
-    ("travel_min", pa.float64()), ("outcome", pa.string()),
-])
-SITE_DAYS_SCHEMA = pa.schema([
-    ("day", pa.int32()), ("community", pa.string()), ("district", pa.string()),
-    ("cases_opened", pa.int32()), ("cases_closed", pa.int32()), ("cases_completed", pa.int32()),
-    ("cases_abandoned", pa.int32()), ("one_trip_cases", pa.int32()), ("trips", pa.int32()),
-    ("wasted_trips", pa.int32()), ("wait_min_mean", pa.float64()),
-    ("satisfaction_mean", pa.float64()), ("abandonment_rate", pa.float64()),
-])
-
-
-@dataclass
-class Case:
-    """One synthetic case; every visit of the case waits ``visit_wait`` minutes."""
-
-    trips: int
-    profile: str = "elderly"
-    community: str = "north"
-    status: str = "completed"
-    wasted: int = 0
-    visit_wait: float = 10.0
-    satisfaction: float = 70.0
-    duration: int = 3
-    digital: bool = False
-    day_opened: int = 0
-
-
-def write_run(folder: Path, *, arm: str, seed: int, cases: Sequence[Case] = (),
-              status: str = "complete", error: str | None = None,
-              cost: dict[str, float] | None = None, days: int = 28) -> Path:
-    """Write one contract-conforming run folder and return it."""
-    folder.mkdir(parents=True, exist_ok=True)
-    meta: dict[str, Any] = {
-        "status": status, "seed": seed, "arm": arm, "config": {"arm": arm},
-        "package_version": "0.1.0", "git_commit": None, "dependencies": {},
-        "started_at": "2025-01-01T00:00:00Z", "finished_at": "2025-01-01T00:01:00Z",
-        "wall_seconds": 60.0, "timings": {"build": 1.0, "simulate": 58.0, "write": 1.0},
-        "cost": cost or {"staff_hours": 0.0, "budget": 0.0}, "days": days,
-        "sample_fraction": 1.0, "treatment": {"north": None},
-    }
-    if error is not None:
-        meta["error"] = error
-    if status == "complete" or cases:
-        _write_tables(folder, cases, days)
-    (folder / "metadata.json").write_text(json.dumps(meta), encoding="utf-8")
-    return folder
-
-
-def _write_tables(folder: Path, cases: Sequence[Case], days: int) -> None:
-    case_rows: list[dict[str, Any]] = []
-    visit_rows: list[dict[str, Any]] = []
-    for i, c in enumerate(cases):
-        closed = c.status != "open"
-        day_closed = c.day_opened + c.duration if closed else None
-        case_rows.append({
-            "case_id": i, "resident_id": 100 + i, "profile": c.profile,
-            "community": c.community, "district": "d1", "service": "licence",
-            "channel": "in_person", "day_opened": c.day_opened, "day_closed": day_closed,
-            "status": c.status, "trips": c.trips, "wasted_trips": c.wasted,
-            "wait_min": c.visit_wait * c.trips, "travel_min": 30.0 * c.trips,
-            "satisfaction": c.satisfaction if closed else None,
-            "digitally_excluded": c.digital, "duration_days": c.duration if closed else None,
-        })
-        for step in range(c.trips):
-            visit_rows.append({
-                "case_id": i, "resident_id": 100 + i, "community": c.community,
-                "service": "licence", "step": 0, "office": "o1", "day": c.day_opened + step,
-                "arrival_min": 1440.0 * (c.day_opened + step) + 540.0,
-                "wait_min": c.visit_wait, "service_min": 5.0, "travel_min": 30.0,
-                "outcome": "wrong_office" if step < c.wasted else "served",
-            })
-    communities = sorted({c.community for c in cases}) or ["north"]
-    site_rows = []
-    for day in range(days):
-        for com in communities:
-            closing = [c for c in cases if c.community == com and c.status != "open"
-                       and c.day_opened + c.duration == day]
-            done = [c for c in closing if c.status == "completed"]
-            site_rows.append({
-                "day": day, "community": com, "district": "d1",
-                "cases_opened": sum(c.community == com and c.day_opened == day for c in cases),
-                "cases_closed": len(closing), "cases_completed": len(done),
-                "cases_abandoned": len(closing) - len(done),
-                "one_trip_cases": sum(c.trips <= 1 for c in done), "trips": 0,
-                "wasted_trips": 0, "wait_min_mean": float("nan"),
-                "satisfaction_mean": (sum(c.satisfaction for c in closing) / len(closing)
-                                      if closing else float("nan")),
-                "abandonment_rate": ((len(closing) - len(done)) / len(closing)
-                                     if closing else float("nan")),
-            })
-    pq.write_table(pa.Table.from_pylist(case_rows, CASES_SCHEMA), folder / "cases.parquet")
-    pq.write_table(pa.Table.from_pylist(visit_rows, VISITS_SCHEMA), folder / "visits.parquet")
-    pq.write_table(pa.Table.from_pylist(site_rows, SITE_DAYS_SCHEMA),
-                   folder / "site_days.parquet")
-
+from pilotsim.comparison import ComparisonResult, compare_sweep
 
 RunWriter = Callable[..., Path]
+
+# Trips of the two cases of each run in the hand-computed sweep (one profile, one community).
+# Per-seed trips per case: baseline 2.0, 2.5, 3.0; one_door 1.0, 1.0, 2.0
+# -> differences −1.0, −1.5, −1.0: mean −7/6, SD sqrt(1/12), SE 1/6.
+KNOWN_TRIPS = {
+    "baseline": {1: (2, 2), 2: (2, 3), 3: (3, 3)},
+    "one_door": {1: (1, 1), 2: (1, 1), 3: (2, 2)},
+}
+FAILED_ERROR = "QueueError: office o1 has no counters"
+
+
+def build_known_sweep(root: Path) -> Path:
+    """Three paired seeds, plus an unpaired one_door seed 9 and a failed one_door seed 4.
+
+    Satisfaction is 60 in every baseline case and 70 in every one_door case; one_door costs
+    100 + seed staff-hours and 5000 budget units.
+    """
+    for arm, by_seed in KNOWN_TRIPS.items():
+        for seed, trips in by_seed.items():
+            reform = arm != "baseline"
+            cost = {"staff_hours": 100.0 + seed, "budget": 5000.0} if reform else None
+            write_run(root / arm / f"seed{seed}", arm=arm, seed=seed, cost=cost,
+                      cases=[Case(trips=t, satisfaction=70.0 if reform else 60.0)
+                             for t in trips])
+    write_run(root / "one_door" / "seed9", arm="one_door", seed=9,
+              cases=[Case(trips=1), Case(trips=1)])
+    write_run(root / "one_door" / "seed4", arm="one_door", seed=4, status="failed",
+              error=FAILED_ERROR)
+    return root
+
+
+def build_subgroup_sweep(root: Path) -> Path:
+    """The reform helps working adults (−2 trips, every seed) but hurts the disabled.
+
+    Per seed: baseline has 3 working-adult cases with 3 trips and 1 disabled (digitally
+    excluded) case with 2 trips; one_door cuts working adults to 1 trip and raises the disabled
+    case to 3 or 4 trips (differences +1, +2, +1, +2: mean 1.5, CI excludes zero). Overall trips
+    per case fall. An entrepreneur case exists only in seed 1 (one pair, no interval).
+    """
+    for seed in (1, 2, 3, 4):
+        for arm in ("baseline", "one_door"):
+            reform = arm == "one_door"
+            cases = [Case(trips=1 if reform else 3, profile="working_adult") for _ in range(3)]
+            cases.append(Case(trips=(3 if seed % 2 else 4) if reform else 2, profile="disabled",
+                              digital=True, community="south"))
+            if seed == 1:
+                cases.append(Case(trips=2, profile="entrepreneur"))
+            write_run(root / arm / f"s{seed}", arm=arm, seed=seed, cases=cases)
+    return root
 
 
 @pytest.fixture
 def run_writer(tmp_path: Path) -> RunWriter:
-    """Write run folders under ``tmp_path / "sweep"``: ``run_writer("one_door/s1", arm=..)``."""
+    """Write run folders under ``tmp_path / "sweep"``: ``run_writer("a/s1", arm=.., seed=..)``."""
     def write(name: str, **kwargs: Any) -> Path:
         return write_run(tmp_path / "sweep" / name, **kwargs)
     return write
 
 
-# Trips of the two cases of each run in the hand-computed sweep (one profile, one community).
-# Per-seed trips per case: baseline 2.0, 2.5, 3.0; one_door 1.0, 1.0, 2.0
-# -> differences −1.0, −1.5, −1.0: mean −7/6, SD sqrt(1/12).
-KNOWN_TRIPS = {
-    "baseline": {1: (2, 2), 2: (2, 3), 3: (3, 3)},
-    "one_door": {1: (1, 1), 2: (1, 1), 3: (2, 2)},
-}
+@pytest.fixture(scope="session")
+def known_result(tmp_path_factory: pytest.TempPathFactory) -> ComparisonResult:
+    """The comparison of the hand-computed sweep, with trips_per_case target ±0.2 trips."""
+    root = build_known_sweep(tmp_path_factory.mktemp("known") / "sweep")
+    return compare_sweep(root, target_halfwidth={"trips_per_case": 0.2})
 
 
-@pytest.fixture
-def known_sweep(run_writer: RunWriter, tmp_path: Path) -> Path:
-    """Three seeds per arm with hand-computable trips; plus one unpaired and one failed run."""
-    for arm, by_seed in KNOWN_TRIPS.items():
-        for seed, trips in by_seed.items():
-            cost = {"staff_hours": 100.0 + seed, "budget": 5000.0} if arm != "baseline" else None
-            run_writer(f"{arm}/seed{seed}", arm=arm, seed=seed, cost=cost,
-                       cases=[Case(trips=t, satisfaction=60.0 + 10 * (arm != "baseline"))
-                              for t in trips])
-    run_writer("one_door/seed9", arm="one_door", seed=9, cases=[Case(trips=1), Case(trips=1)])
-    run_writer("one_door/seed4", arm="one_door", seed=4, status="failed",
-               error="QueueError: office o1 has no counters")
-    return tmp_path / "sweep"
+@pytest.fixture(scope="session")
+def subgroup_result(tmp_path_factory: pytest.TempPathFactory) -> ComparisonResult:
+    """The comparison of the sweep where the disabled lose while the average gains."""
+    root = build_subgroup_sweep(tmp_path_factory.mktemp("subgroup") / "sweep")
+    return compare_sweep(root, out_dir=root.parent / "out")

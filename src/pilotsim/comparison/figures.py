@@ -7,6 +7,7 @@ through ``pyplot``, so making them touches no global plotting state and needs no
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -172,9 +173,12 @@ def community_heatmap(comparison: pd.DataFrame, arms: Sequence[str],
                             for v, s in zip(vr, sr, strict=True)]
                            for vr, sr in zip(values.to_numpy(), sure.to_numpy(), strict=True)])
     cmap = "RdBu_r" if info.better == "lower" else "RdBu"
-    sns.heatmap(values.astype(float), cmap=cmap, vmin=-limit, vmax=limit, center=0,
-                annot=labels if labels is not None else False, fmt="", linewidths=0.5,
-                cbar_kws={"label": f"difference in {info.label} ({info.unit})"}, ax=ax)
+    with warnings.catch_warnings():
+        # seaborn 0.13 calls Colormap.set_bad, which newer matplotlib marks as pending removal.
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        sns.heatmap(values.astype(float), cmap=cmap, vmin=-limit, vmax=limit, center=0,
+                    annot=labels if labels is not None else False, fmt="", linewidths=0.5,
+                    cbar_kws={"label": f"difference in {info.label} ({info.unit})"}, ax=ax)
     ax.set(title=f"Change in {info.label} by community\n(blue = better, * = 95% CI excludes 0)",
            xlabel="arm", ylabel="community")
     return fig
