@@ -48,8 +48,9 @@ def build_subgroup_sweep(root: Path) -> Path:
 
     Per seed: baseline has 3 working-adult cases with 3 trips and 1 disabled (digitally
     excluded) case with 2 trips; one_door cuts working adults to 1 trip and raises the disabled
-    case to 3 or 4 trips (differences +1, +2, +1, +2: mean 1.5, CI excludes zero). Overall trips
-    per case fall. An entrepreneur case exists only in seed 1 (one pair, no interval).
+    case to 3 or 4 trips (differences +1, +2, +1, +2: mean 1.5, CI excludes zero). A migrant
+    worker's trips move by +1, −1, +1, 0 (worse on average, CI includes zero). Overall trips per
+    case fall. An entrepreneur case exists only in seed 1 (one pair, no interval).
     """
     for seed in (1, 2, 3, 4):
         for arm in ("baseline", "one_door"):
@@ -57,6 +58,8 @@ def build_subgroup_sweep(root: Path) -> Path:
             cases = [Case(trips=1 if reform else 3, profile="working_adult") for _ in range(3)]
             cases.append(Case(trips=(3 if seed % 2 else 4) if reform else 2, profile="disabled",
                               digital=True, community="south"))
+            mixed = {1: 3, 2: 1, 3: 3, 4: 2}[seed]
+            cases.append(Case(trips=mixed if reform else 2, profile="migrant_worker"))
             if seed == 1:
                 cases.append(Case(trips=2, profile="entrepreneur"))
             write_run(root / arm / f"s{seed}", arm=arm, seed=seed, cases=cases)

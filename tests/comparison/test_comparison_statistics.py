@@ -110,7 +110,7 @@ def test_failed_run_is_listed_with_its_error_and_excluded(known_result: Comparis
 def test_target_rejects_unknown_metric_and_non_positive_value() -> None:
     with pytest.raises(ComparisonError, match="trips_per_visit"):
         Target.parse({"trips_per_visit": 0.1})
-    with pytest.raises(ComparisonError, match="-0.1"):
+    with pytest.raises(ComparisonError, match=r"-0\.1"):
         Target.parse(-0.1)
 
 

@@ -42,6 +42,15 @@ def test_groups_moving_with_the_average_are_not_flagged(subgroup_result: Compari
         ("profile", "disabled"), ("digital", "digitally excluded"), ("community", "south")}
 
 
+def test_opposite_sign_without_a_clear_interval_is_not_flagged(
+        subgroup_result: ComparisonResult) -> None:
+    migrants = sub(subgroup_result, "profile", "migrant_worker")
+    assert migrants["diff_mean"] == pytest.approx(0.25)
+    assert migrants["ci_low"] < 0 < migrants["ci_high"]
+    assert not migrants["opposite_to_overall"]
+    assert migrants["verdict"] == "unclear"
+
+
 def test_group_present_in_one_seed_has_one_pair_and_no_interval(
         subgroup_result: ComparisonResult) -> None:
     entrepreneur = sub(subgroup_result, "profile", "entrepreneur")
