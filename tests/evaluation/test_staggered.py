@@ -98,6 +98,8 @@ def test_cs_records_groups_outside_the_window():
     cs = callaway_santanna(df, "y")
     assert any("after the last period: never" in n for n in cs.notes)
     assert set(cs.group_time["group"]) == {2}
+    df = make_panel(np.random.default_rng(1), BACON, 8, growing)
     early = df.assign(first_treated_period=df["first_treated_period"].replace(2.0, 0.0))
     cs = callaway_santanna(early, "y")
-    assert any("treated from the first period: dropped" in n for n in cs.notes)
+    assert any("20 site(s) treated from the first period: dropped" in n for n in cs.notes)
+    assert set(cs.group_time["group"]) == {6} and cs.overall.n_sites == 40
