@@ -32,7 +32,9 @@ def test_twfe_unbiased_and_covers_at_nominal_rate():
     true = 0.5
     ests, covered = [], []
     for _ in range(REPS):
-        df = make_panel(rng, random_assignment(rng, 30, 15, 5), 10, lambda e: np.full(e.shape, true))
+        df = make_panel(
+            rng, random_assignment(rng, 30, 15, 5), 10, lambda e: np.full(e.shape, true)
+        )
         e = twfe(df, "y")
         ests.append(e.estimate)
         covered.append(e.ci_low <= true <= e.ci_high)

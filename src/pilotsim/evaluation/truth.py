@@ -79,8 +79,9 @@ def _aligned(
             )
     extra = ka.index.symmetric_difference(kb.index)
     if len(extra):
+        key = tuple(v.item() if isinstance(v, np.generic) else v for v in extra[0])
         raise ValueError(
-            f"{names[0]} and {names[1]} panels: (site, period) {extra[0]!r} is in only one of "
+            f"{names[0]} and {names[1]} panels: (site, period) {key!r} is in only one of "
             "them; expected the same sites and periods in every world"
         )
     out = pd.DataFrame({"diff": ka[outcome] - kb[outcome].reindex(ka.index)}, index=ka.index)
