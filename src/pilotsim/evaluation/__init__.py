@@ -11,3 +11,33 @@ Pure functions on tidy pandas tables; nothing here runs the simulator. The usual
 4. :func:`~pilotsim.evaluation.assess.assess` scores estimators against the truth across seeds;
    :mod:`~pilotsim.evaluation.power` gives placebo null distributions, power and MDE.
 """
+
+from pilotsim.evaluation.assess import assess, rollout_decision
+from pilotsim.evaluation.did import event_study, twfe
+from pilotsim.evaluation.panel import OUTCOMES, Panel, assign_treatment, build_panel
+from pilotsim.evaluation.power import mde, placebo_pilots, predicted_power, simulated_power
+from pilotsim.evaluation.results import Estimate, EventStudy, StaggeredResult
+from pilotsim.evaluation.staggered import callaway_santanna
+from pilotsim.evaluation.truth import TrueEffects, true_effects, true_effects_by_seed
+
+__all__ = [
+    "OUTCOMES",
+    "Estimate",
+    "EventStudy",
+    "Panel",
+    "StaggeredResult",
+    "TrueEffects",
+    "assess",
+    "assign_treatment",
+    "build_panel",
+    "callaway_santanna",
+    "event_study",
+    "mde",
+    "placebo_pilots",
+    "predicted_power",
+    "rollout_decision",
+    "simulated_power",
+    "true_effects",
+    "true_effects_by_seed",
+    "twfe",
+]
