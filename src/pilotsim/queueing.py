@@ -84,7 +84,7 @@ class CounterQueue:
         # come sorted), so the window a start falls in is found by moving a pointer forward
         # rather than by a bisection per arrival; ``k`` is always bisect_right(we, start).
         k = -1
-        for t, s in zip(arrivals, services):  # noqa: B905 (hot loop; lengths checked by caller)
+        for t, s in zip(arrivals, services, strict=False):
             if free:
                 start = free[0] if free[0] > t else t
                 if k < 0:
