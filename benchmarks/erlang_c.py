@@ -1,9 +1,9 @@
-"""The Erlang C validation scenario as a config dict, and the same queue as a SimPy model.
+"""The Erlang C validation scenario (``pilotsim +scenario=erlang_c``) and its SimPy twin.
 
-One office open around the clock with ``c`` counters, Poisson arrivals, exponential service,
-residents who always know the procedure (no wrong office, no missing document), never give up,
-never go online and go the minute the need arises. When ``pilotsim +scenario=erlang_c`` is on
-main, :func:`config` can be replaced by composing it; the dict here is the same queue.
+The scenario as shipped: one office open around the clock with c = 2 counters, Poisson
+arrivals at 6 an hour, exponential service of mean 15 min (ρ = 0.75), residents who always know
+the procedure, go the moment a need arises and never give up. The benchmark only lengthens
+``sim.days`` so that about the wanted number of visits arrive.
 """
 
 from __future__ import annotations
@@ -13,73 +13,36 @@ import time
 
 import numpy as np
 
-COUNTERS = 5
-SERVICE_MEAN_MIN = 10.0
-UTILISATION = 0.8
-RESIDENTS = 100_000
+from pilotsim import api
+from pilotsim.theory import erlang_c
 
 
-def arrivals_per_min(c: int = COUNTERS, mean: float = SERVICE_MEAN_MIN,
-                     rho: float = UTILISATION) -> float:
-    """Arrival rate that loads ``c`` counters to ``rho``."""
-    return rho * c / mean
+def parameters(cfg) -> tuple[int, float, float]:
+    """(counters c, mean service minutes, arrivals per minute λ) of a composed scenario."""
+    c = int(cfg.city.offices.office.counters)
+    mean = float(cfg.services.catalogue.visit.steps[0].service_time.mean)
+    residents = sum(x.population for x in cfg.city.communities.values())
+    lam = float(cfg.services.catalogue.visit.demand_per_year.resident) * residents / 365 / 1440
+    return c, mean, lam
 
 
-def days_for(visits: int, c: int = COUNTERS, mean: float = SERVICE_MEAN_MIN,
-             rho: float = UTILISATION) -> int:
-    """Days of simulated time that hold ``visits`` arrivals on average."""
-    return max(1, math.ceil(visits / (arrivals_per_min(c, mean, rho) * 1440)))
+def config(visits: int, seed: int = 0):
+    """The shipped scenario, run long enough for about ``visits`` arrivals, nothing written."""
+    cfg = api.compose(["+scenario=erlang_c", f"seed={seed}", "output.write=false"])
+    _, _, lam = parameters(cfg)
+    days = max(1, math.ceil(visits / (lam * 1440)))
+    return api.compose(["+scenario=erlang_c", f"seed={seed}", "output.write=false",
+                        f"sim.days={days}"])
 
 
-def config(visits: int, seed: int = 0, c: int = COUNTERS, mean: float = SERVICE_MEAN_MIN,
-           rho: float = UTILISATION) -> dict:
-    """A plain run config for an M/M/c queue that sees about ``visits`` arrivals."""
-    days = days_for(visits, c, mean, rho)
-    per_year = arrivals_per_min(c, mean, rho) * 1440 * 365 / RESIDENTS
-    always = {w: ["00:00-24:00"] for w in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
-    return {
-        "seed": seed,
-        "arm": "erlang_c",
-        "sim": {"days": days, "sample_fraction": 1.0, "start_weekday": 0},
-        "city": {
-            "name": "Erlang C",
-            "districts": ["d"],
-            "communities": {"c": {"district": "d", "population": RESIDENTS,
-                                  "location": [0.0, 0.0], "profile_mix": {"resident": 1.0}}},
-            "offices": {"office": {"departments": ["desk"], "location": [0.0, 0.0],
-                                   "counters": c, "hours": always, "error_rate": 0.0}},
-            "organisations": {},
-        },
-        "services": {
-            "catalogue": {"visit": {"label": "One visit", "online": "none", "proxy": False,
-                                    "demand_per_year": {"resident": per_year},
-                                    "steps": [{"department": "desk", "service_time":
-                                               {"dist": "exponential", "mean": mean}}]}},
-            "documents": {},
-        },
-        "behaviour": {
-            "profiles": {"resident": {"label": "Knows the procedure",
-                                      "literacy": {"mean": 0.0}, "knowledge": {"mean": 1.0},
-                                      "patience": 1.0, "info_contact": 0.0}},
-            "knowledge": {"wrong_office": 0.0, "missing_document": 0.0},
-            "visits": {"timing": "immediate"},
-            "abandonment": {"enabled": False},
-            "word_of_mouth": {"contacts": 0, "weight": 0.0},
-        },
-    }
+def expected_wait(cfg) -> float:
+    """Erlang C mean wait in queue (minutes) for the scenario's parameters."""
+    c, mean, lam = parameters(cfg)
+    return erlang_c(lam, 1.0 / mean, c)[1]
 
 
-def erlang_c_wait(c: int = COUNTERS, mean: float = SERVICE_MEAN_MIN,
-                  rho: float = UTILISATION) -> float:
-    """Mean wait in queue (minutes) of M/M/c: Erlang C probability of waiting × 1/(cμ − λ)."""
-    a = rho * c
-    tail = a**c / math.factorial(c) / (1 - rho)
-    p_wait = tail / (sum(a**k / math.factorial(k) for k in range(c)) + tail)
-    return p_wait * mean / (c * (1 - rho))
-
-
-def simpy_queue(visits: int, seed: int = 0, c: int = COUNTERS, mean: float = SERVICE_MEAN_MIN,
-                rho: float = UTILISATION) -> tuple[float, list[float]]:
+def simpy_queue(visits: int, c: int, mean: float, lam: float,
+                seed: int = 0) -> tuple[float, list[float]]:
     """The same M/M/c queue as a SimPy process model; returns (seconds, waits).
 
     A ``Resource`` with capacity ``c``, a Poisson source, exponential service, each visit's
@@ -89,7 +52,7 @@ def simpy_queue(visits: int, seed: int = 0, c: int = COUNTERS, mean: float = SER
     import simpy
 
     rng = np.random.default_rng(seed)
-    gaps = rng.exponential(1.0 / arrivals_per_min(c, mean, rho), visits).tolist()
+    gaps = rng.exponential(1.0 / lam, visits).tolist()
     services = rng.exponential(mean, visits).tolist()
     waits: list[float] = []
 

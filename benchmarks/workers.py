@@ -32,11 +32,12 @@ def queue_model(visits: int) -> dict:
     secs = time.perf_counter() - t
     return {"visits": len(r.visits), "seconds": secs, "timings": r.metadata["timings"],
             "wait_mean": float(r.visits["wait_min"].mean()),
-            "erlang_c": erlang_c.erlang_c_wait()}
+            "erlang_c": erlang_c.expected_wait(cfg), "days": r.metadata["days"]}
 
 
 def queue_simpy(visits: int) -> dict:
-    secs, waits = erlang_c.simpy_queue(visits)
+    c, mean, lam = erlang_c.parameters(erlang_c.config(1000))
+    secs, waits = erlang_c.simpy_queue(visits, c, mean, lam)
     return {"visits": len(waits), "seconds": secs, "wait_mean": sum(waits) / len(waits)}
 
 
