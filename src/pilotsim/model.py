@@ -255,6 +255,12 @@ class PilotModel(mesa.Model):
         ch, kn = beh.channels, beh.knowledge
         rt = self.services[case.service]
         profile = self.profiles[pop.profile[r]]
+        lit = float(pop.literacy[r])
+        online_open = rt.online != "none" and lit >= ch.online_literacy_threshold
+        proxy_open = rt.proxy and profile.proxy_eligible and org is not None and \
+            org.offers("proxy")
+        if not (online_open or proxy_open):  # in person is the only channel: no costs needed
+            return C.IN_PERSON
         c = int(pop.community[r])
         k = case.knowledge
         per_visit = 0.0
@@ -264,15 +270,12 @@ class PilotModel(mesa.Model):
                 st.service_time.mean
         expected_trips_factor = 1 + kn.wrong_office * (1 - k) + kn.missing_document * (1 - k)
         costs = {C.IN_PERSON: per_visit * expected_trips_factor}
-        lit = float(pop.literacy[r])
-        if rt.online != "none" and lit >= ch.online_literacy_threshold:
+        if online_open:
             collect = 0.0 if rt.online == "full" else per_visit / len(rt.steps)
             costs[C.ONLINE] = ch.online_effort_min / max(lit, 0.05) + collect + \
                 ch.online_failure * (1 - lit) * per_visit
-        if rt.proxy and profile.proxy_eligible and org is not None and org.offers("proxy"):
+        if proxy_open:
             costs[C.PROXY] = ch.proxy_effort_min
-        if len(costs) == 1:
-            return C.IN_PERSON
         memory = case.resident.channel_memory
         prior = 100 * float(pop.trust[r])
         names = list(costs)
