@@ -10,6 +10,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -102,11 +103,19 @@ def run(cfg: Any, out_dir: str | Path | None = None, spec: RunSpec | None = None
         runfolder.write_metadata(folder, meta)
     t1 = time.perf_counter()
     model = PilotModel(spec)
+    stream = None
+    if folder is not None:  # visits go to Parquet row groups as the run goes
+        stream = records.VisitParquetStream(folder / ".visits.parquet.tmp", model)
+        model.visits.sink = stream.write
     t2 = time.perf_counter()
     model.run()
     t3 = time.perf_counter()
     cases = records.cases_table(model)
-    visits = records.visits_table(model)
+    if stream is not None:
+        stream.close()
+        visits = stream.read()
+    else:
+        visits = records.visits_table(model)
     site_days = records.site_days_table(model, cases, visits)
     meta["cost"] = {"staff_hours": 0.0, "budget": 0.0}
     meta["treatment"] = {c: None for c in model.community_names}
@@ -116,8 +125,9 @@ def run(cfg: Any, out_dir: str | Path | None = None, spec: RunSpec | None = None
         import yaml
 
         (folder / "config.yaml").write_text(yaml.safe_dump(plain, sort_keys=False))
-        for name, df in (("cases", cases), ("visits", visits), ("site_days", site_days)):
+        for name, df in (("cases", cases), ("site_days", site_days)):
             runfolder.write_table(folder, name, df)
+        os.replace(stream.path, folder / "visits.parquet")
     t4 = time.perf_counter()
     meta["timings"] = {"validate": round(t1 - t0, 4), "build": round(t2 - t1, 4),
                        "simulate": round(t3 - t2, 4), "tables_and_write": round(t4 - t3, 4)}

@@ -8,6 +8,8 @@ two row-level tables.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,17 +23,38 @@ OUTCOMES = ("served", "wrong_office", "missing_document", "office_error", "close
 
 
 class VisitLog:
-    """Column buffers of visits."""
+    """Column buffers of visits, compacted into typed NumPy chunks as they fill.
+
+    Each visit appends to one Python list per column; every ``chunk`` rows the lists become
+    NumPy arrays (8 bytes or fewer a value instead of a Python object and a pointer), so a
+    city-year never holds every visit as Python objects. With a ``sink`` (e.g.
+    :class:`VisitParquetStream`) the chunks are handed over and not kept: the log then holds
+    at most one chunk of rows.
+
+    Args:
+        chunk: Rows per chunk.
+    """
 
     COLUMNS = ("case_id", "resident_id", "step", "office", "day", "arrival_min", "wait_min",
                "service_min", "travel_min", "outcome")
+    DTYPES = (np.int64, np.int64, np.int16, np.int32, np.int32, np.float64, np.float64,
+              np.float64, np.float64, np.int8)
 
-    def __init__(self) -> None:
-        self.cols: dict[str, list] = {c: [] for c in self.COLUMNS}
-        self._append = [self.cols[c].append for c in self.COLUMNS]
+    def __init__(self, chunk: int = 1 << 16) -> None:
+        self.chunk = chunk
+        self.sink: Callable[[dict[str, np.ndarray]], None] | None = None
+        self.streamed = 0  # rows handed to the sink
+        self._chunks: list[dict[str, np.ndarray]] = []
+        self._held = 0  # rows in _chunks
+        self._new_buffers()
+
+    def _new_buffers(self) -> None:
+        self._buf: dict[str, list] = {c: [] for c in self.COLUMNS}
+        self._append = [self._buf[c].append for c in self.COLUMNS]
+        self._first = self._buf["case_id"]
 
     def __len__(self) -> int:
-        return len(self.cols["case_id"])
+        return self.streamed + self._held + len(self._first)
 
     def add(self, case: Case, office: int, day: int, arrival: float, wait: float,
             service: float, travel: float, outcome: int) -> None:
@@ -47,6 +70,41 @@ class VisitLog:
         a[7](service)
         a[8](travel)
         a[9](outcome)
+        if len(self._first) >= self.chunk:
+            self.flush()
+
+    def flush(self) -> None:
+        """Turn the buffered rows into a chunk (kept, or handed to the sink)."""
+        if not self._first:
+            return
+        arrays = {c: np.asarray(self._buf[c], dtype=t)
+                  for c, t in zip(self.COLUMNS, self.DTYPES, strict=True)}
+        n = len(self._first)
+        self._new_buffers()
+        if self.sink is not None:
+            self.sink(arrays)
+            self.streamed += n
+        else:
+            self._chunks.append(arrays)
+            self._held += n
+
+    @property
+    def cols(self) -> dict[str, np.ndarray]:
+        """Every visit held in memory, one typed array per column.
+
+        Raises:
+            RuntimeError: if rows were streamed to a sink (read them from there).
+        """
+        if self.streamed:
+            raise RuntimeError(f"{self.streamed} visits were streamed to the sink, not held")
+        self.flush()
+        if len(self._chunks) > 1:  # concatenate once, keep one chunk
+            self._chunks = [{c: np.concatenate([ch[c] for ch in self._chunks])
+                             for c in self.COLUMNS}]
+        if not self._chunks:
+            return {c: np.empty(0, dtype=t) for c, t in zip(self.COLUMNS, self.DTYPES,
+                                                            strict=True)}
+        return self._chunks[0]
 
 
 def _cat(codes, names) -> pd.Categorical:
@@ -55,17 +113,22 @@ def _cat(codes, names) -> pd.Categorical:
 
 def visits_table(model: PilotModel) -> pd.DataFrame:
     """One row per office visit (columns documented in the README)."""
-    c = model.visits.cols
+    return _visits_frame(model, model.visits.cols)
+
+
+def _visits_frame(model: PilotModel, c: dict) -> pd.DataFrame:
     case_id = np.asarray(c["case_id"], dtype=np.int64)
-    case_comm = np.array([model.population.community[x.resident.index] for x in model.cases],
-                         dtype=np.int32)
-    case_service = np.array([model.service_names.index(x.service) for x in model.cases],
-                            dtype=np.int32)
+    cases = model.cases
+    pop_comm = model.population.community
+    service_code = {s: i for i, s in enumerate(model.service_names)}
+    ids = case_id.tolist()
+    case_comm = np.array([pop_comm[cases[i].resident.index] for i in ids], dtype=np.int32)
+    case_service = np.array([service_code[cases[i].service] for i in ids], dtype=np.int32)
     return pd.DataFrame({
         "case_id": case_id,
         "resident_id": np.asarray(c["resident_id"], dtype=np.int64),
-        "community": _cat(case_comm[case_id] if len(case_id) else [], model.community_names),
-        "service": _cat(case_service[case_id] if len(case_id) else [], model.service_names),
+        "community": _cat(case_comm, model.community_names),
+        "service": _cat(case_service, model.service_names),
         "step": np.asarray(c["step"], dtype=np.int16),
         "office": _cat(c["office"], [o.name for o in model.offices]),
         "day": np.asarray(c["day"], dtype=np.int32),
@@ -75,6 +138,55 @@ def visits_table(model: PilotModel) -> pd.DataFrame:
         "travel_min": np.asarray(c["travel_min"], dtype=np.float64),
         "outcome": _cat(c["outcome"], OUTCOMES),
     })
+
+
+class VisitParquetStream:
+    """Write a run's visits to Parquet as the run goes, one row group per chunk.
+
+    Set ``model.visits.sink = stream.write`` before the run, :meth:`close` after it; the file
+    holds exactly the rows and columns of :func:`visits_table`, and :meth:`read` returns that
+    table (categories included).
+
+    Args:
+        path: File to write.
+        model: The model whose visits these are.
+    """
+
+    def __init__(self, path: str | Path, model: PilotModel) -> None:
+        self.path = Path(path)
+        self.model = model
+        self._writer = None
+
+    def write(self, chunk: dict[str, np.ndarray]) -> None:
+        """Append one chunk of visit columns as a row group."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(_visits_frame(self.model, chunk), preserve_index=False)
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, table.schema)
+        self._writer.write_table(table)
+
+    def close(self) -> None:
+        """Write the rows still buffered and close the file (an empty table if none)."""
+        log = self.model.visits
+        if log.sink is None:
+            log.sink = self.write
+        log.flush()
+        if self._writer is None:
+            empty = {c: np.empty(0, dtype=t) for c, t in zip(log.COLUMNS, log.DTYPES,
+                                                             strict=True)}
+            self.write(empty)
+        self._writer.close()
+
+    def read(self) -> pd.DataFrame:
+        """The written visits as :func:`visits_table` would return them."""
+        df = pd.read_parquet(self.path)
+        m = self.model
+        for col, names in (("community", m.community_names), ("service", m.service_names),
+                           ("office", [o.name for o in m.offices]), ("outcome", OUTCOMES)):
+            df[col] = pd.Categorical(df[col].astype(object), categories=list(names))
+        return df
 
 
 def cases_table(model: PilotModel) -> pd.DataFrame:

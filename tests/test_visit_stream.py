@@ -1,0 +1,63 @@
+"""Visits compacted into chunks, or streamed to Parquet, give exactly the in-memory table."""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+import pytest
+
+from pilotsim import api, records
+from pilotsim.model import PilotModel
+from pilotsim.spec import RunSpec
+
+OVERRIDES = ["sim.days=40", "sim.sample_fraction=0.3", "seed=5"]
+
+
+@pytest.fixture(scope="module")
+def spec() -> RunSpec:
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    return RunSpec.from_config(api.compose(OVERRIDES))
+
+
+def _run(spec: RunSpec, chunk: int) -> PilotModel:
+    model = PilotModel(spec)
+    model.visits = records.VisitLog(chunk=chunk)
+    model.run()
+    return model
+
+
+def test_chunk_size_does_not_change_the_table(spec) -> None:
+    one = _run(spec, chunk=10**9)  # never compacts during the run
+    small = _run(spec, chunk=97)  # compacts every 97 visits
+    assert len(small.visits._chunks) > 10
+    assert len(small.visits) == len(one.visits) > 500
+    pd.testing.assert_frame_equal(records.visits_table(small), records.visits_table(one))
+
+
+def test_streamed_parquet_matches_the_in_memory_table(spec, tmp_path) -> None:
+    want = records.visits_table(_run(spec, chunk=10**9))
+    model = PilotModel(spec)
+    model.visits = records.VisitLog(chunk=101)
+    stream = records.VisitParquetStream(tmp_path / "v.parquet", model)
+    model.visits.sink = stream.write
+    model.run()
+    stream.close()
+    assert model.visits.streamed == len(want)
+    with pytest.raises(RuntimeError, match="streamed"):
+        records.visits_table(model)
+    import pyarrow.parquet as pq
+
+    assert pq.ParquetFile(tmp_path / "v.parquet").num_row_groups > 5
+    pd.testing.assert_frame_equal(stream.read(), want)
+
+
+def test_written_run_returns_and_writes_the_same_visits(tmp_path) -> None:
+    cfg = api.compose(OVERRIDES)
+    memory = api.run(cfg)
+    written = api.run(cfg, out_dir=tmp_path / "run")
+    pd.testing.assert_frame_equal(written.visits, memory.visits)
+    on_disk = pd.read_parquet(tmp_path / "run" / "visits.parquet")
+    assert len(on_disk) == len(memory.visits)
+    assert (on_disk["wait_min"].to_numpy() == memory.visits["wait_min"].to_numpy()).all()
+    assert not list((tmp_path / "run").glob(".*tmp"))
