@@ -2,7 +2,8 @@
 
     python benchmarks/workers.py queue-model VISITS
     python benchmarks/workers.py queue-simpy VISITS
-    python benchmarks/workers.py sweep WORKERS RUNS DAYS
+    python benchmarks/workers.py queue-kernel VISITS
+    python benchmarks/workers.py sweep WORKERS RUNS DAYS [FRACTION_PERCENT]
     python benchmarks/workers.py scale RESIDENTS DAYS
 """
 
@@ -41,19 +42,40 @@ def queue_simpy(visits: int) -> dict:
     return {"visits": len(waits), "seconds": secs, "wait_mean": sum(waits) / len(waits)}
 
 
-def _one(seed_days: tuple[int, int]) -> int:
+def queue_kernel(visits: int) -> dict:
+    """The model's queue arithmetic alone (CounterQueue.serve) on the same M/M/c arrivals."""
+    import numpy as np
+
+    from pilotsim.queueing import CounterQueue
+
+    c, mean, lam = erlang_c.parameters(erlang_c.config(1000))
+    rng = np.random.default_rng(0)
+    arrivals = np.cumsum(rng.exponential(1.0 / lam, visits)).tolist()
+    services = rng.exponential(mean, visits).tolist()
+    q = CounterQueue(c, [(0.0, float("inf"))], [float("inf")])
+    t = time.perf_counter()
+    waits, _, _ = q.serve(0, arrivals, services)
+    return {"visits": len(waits), "seconds": time.perf_counter() - t,
+            "wait_mean": sum(waits) / len(waits)}
+
+
+def _one(job: tuple[int, int, float]) -> int:
     from pilotsim import api
 
-    seed, days = seed_days
+    seed, days, fraction = job
     logging.getLogger("MESA").setLevel(logging.WARNING)
-    r = api.run(api.compose([f"seed={seed}", f"sim.days={days}", "output.write=false"]))
+    r = api.run(api.compose([f"seed={seed}", f"sim.days={days}", "output.write=false",
+                             f"sim.sample_fraction={fraction}"]))
     return len(r.visits)
 
 
-def sweep(workers: int, runs: int, days: int) -> dict:
+def sweep(workers: int, runs: int, days: int, fraction_pct: int = 20) -> dict:
+    """``runs`` baseline seeds of the default district like the default study's runs
+    (365 days at sample_fraction 0.2), through a process pool of ``workers``."""
+    jobs = [(s, days, fraction_pct / 100) for s in range(runs)]
     t = time.perf_counter()
     with ProcessPoolExecutor(max_workers=workers) as ex:
-        visits = sum(ex.map(_one, [(s, days) for s in range(runs)]))
+        visits = sum(ex.map(_one, jobs))
     return {"seconds": time.perf_counter() - t, "visits": visits}
 
 
@@ -74,7 +96,8 @@ def scale(residents: int, days: int) -> dict:
 def main() -> None:
     kind, *args = sys.argv[1:]
     nums = [int(x) for x in args]
-    fn = {"queue-model": queue_model, "queue-simpy": queue_simpy, "sweep": sweep,
+    fn = {"queue-model": queue_model, "queue-simpy": queue_simpy, "queue-kernel": queue_kernel,
+          "sweep": sweep,
           "scale": scale}[kind]
     print(json.dumps(fn(*nums), default=float))
 
