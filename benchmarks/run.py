@@ -230,8 +230,11 @@ def main() -> None:
     results = []
     for n in names:
         t = time.perf_counter()
+        load_before = os.getloadavg()[0]
         r = BENCHES[n](a.quick)
+        load = [round(load_before, 2), round(os.getloadavg()[0], 2)]
         for x in r if isinstance(r, list) else [r]:
+            x["load_avg_1min_before_after"] = load  # other processes on the machine
             results.append(x)
             print(json.dumps(x, default=float), flush=True)
         print(f"# {n}: {time.perf_counter() - t:.0f} s", flush=True)

@@ -426,7 +426,9 @@ class PilotModel(mesa.Model):
             n_real = len(real)
             if office.is_open(d) and (office.other_visits_per_day > 0 or f < 1):
                 self._background(office, d, real, f, times, services)
-            order = sorted(range(len(times)), key=times.__getitem__)
+            # stable argsort, as sorted(range(n), key=times.__getitem__) but in C for big days
+            order = sorted(range(len(times)), key=times.__getitem__) if len(times) < 64 else \
+                np.argsort(np.asarray(times), kind="stable").tolist()
             waits, _starts, served = office.queue.serve(
                 d, [times[i] for i in order], [services[i] for i in order])
             office.last_queue_peak = len(times)
@@ -496,8 +498,15 @@ class PilotModel(mesa.Model):
         pick = gen.integers(0, len(templates), n).tolist()
         uu = gen.random((n, 2))
         times.extend((a + (b - a) * uu[:, 0] ** skew).tolist())
-        services.extend(templates[i].sample(x) for i, x in zip(pick, uu[:, 1].tolist(),
-                                                                strict=True))
+        us = uu[:, 1].tolist()
+        by_dist: dict[ServiceTime, list[int]] = {}  # a few distinct distributions per office
+        for j, i in enumerate(pick):
+            by_dist.setdefault(templates[i], []).append(j)
+        out = [0.0] * n
+        for dist, js in by_dist.items():
+            for j, x in zip(js, dist.sample_many([us[j] for j in js]), strict=True):
+                out[j] = x
+        services.extend(out)
 
     def _visited(self, item: tuple, d: int, office: Office, wait: float, served: bool) -> None:
         """Resolve one visit: outcome, record, experience, and what the case does next."""

@@ -113,22 +113,28 @@ def _cat(codes, names) -> pd.Categorical:
 
 def visits_table(model: PilotModel) -> pd.DataFrame:
     """One row per office visit (columns documented in the README)."""
-    return _visits_frame(model, model.visits.cols)
+    return _visits_frame(model, model.visits.cols, *_case_codes(model, 0))
 
 
-def _visits_frame(model: PilotModel, c: dict) -> pd.DataFrame:
-    case_id = np.asarray(c["case_id"], dtype=np.int64)
-    cases = model.cases
+def _case_codes(model: PilotModel, start: int) -> tuple[np.ndarray, np.ndarray]:
+    """Community and service codes of cases ``start``, ``start + 1``, … (one pass)."""
     pop_comm = model.population.community
     service_code = {s: i for i, s in enumerate(model.service_names)}
-    ids = case_id.tolist()
-    case_comm = np.array([pop_comm[cases[i].resident.index] for i in ids], dtype=np.int32)
-    case_service = np.array([service_code[cases[i].service] for i in ids], dtype=np.int32)
+    cases = model.cases[start:]
+    comm = np.fromiter((x.resident.index for x in cases), dtype=np.int64, count=len(cases))
+    service = np.fromiter((service_code[x.service] for x in cases), dtype=np.int32,
+                          count=len(cases))
+    return pop_comm[comm].astype(np.int32), service
+
+
+def _visits_frame(model: PilotModel, c: dict, case_comm: np.ndarray,
+                  case_service: np.ndarray) -> pd.DataFrame:
+    case_id = np.asarray(c["case_id"], dtype=np.int64)
     return pd.DataFrame({
         "case_id": case_id,
         "resident_id": np.asarray(c["resident_id"], dtype=np.int64),
-        "community": _cat(case_comm, model.community_names),
-        "service": _cat(case_service, model.service_names),
+        "community": _cat(case_comm[case_id], model.community_names),
+        "service": _cat(case_service[case_id], model.service_names),
         "step": np.asarray(c["step"], dtype=np.int16),
         "office": _cat(c["office"], [o.name for o in model.offices]),
         "day": np.asarray(c["day"], dtype=np.int32),
@@ -156,13 +162,20 @@ class VisitParquetStream:
         self.path = Path(path)
         self.model = model
         self._writer = None
+        self._comm = np.empty(0, dtype=np.int32)  # codes of the cases seen so far
+        self._service = np.empty(0, dtype=np.int32)
 
     def write(self, chunk: dict[str, np.ndarray]) -> None:
         """Append one chunk of visit columns as a row group."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pa.Table.from_pandas(_visits_frame(self.model, chunk), preserve_index=False)
+        if len(self._comm) < len(self.model.cases):
+            comm, service = _case_codes(self.model, len(self._comm))
+            self._comm = np.concatenate([self._comm, comm])
+            self._service = np.concatenate([self._service, service])
+        frame = _visits_frame(self.model, chunk, self._comm, self._service)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
         if self._writer is None:
             self._writer = pq.ParquetWriter(self.path, table.schema)
         self._writer.write_table(table)
