@@ -44,10 +44,11 @@ wall = time.perf_counter() - t
 if p.returncode:
     sys.stderr.write(p.stdout + p.stderr)
     sys.exit(p.returncode)
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+rss, cpu = ru.ru_maxrss, ru.ru_utime + ru.ru_stime  # KiB on Linux; CPU seconds, all children
 last = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
 out = json.loads(last[-1]) if last else None
-print(json.dumps({"wall": wall, "rss_mb": rss / 1024, "out": out}))
+print(json.dumps({"wall": wall, "cpu": cpu, "rss_mb": rss / 1024, "out": out}))
 """
 
 
@@ -157,6 +158,9 @@ def bench_sweep(quick: bool) -> dict:
                    "sample_fraction 0.2, seeds 0..runs-1 (the default study's run shape)",
             "wall_1": res[1]["wall"], "wall_2": res[2]["wall"],
             "speedup": res[1]["wall"] / res[2]["wall"], "target_speedup": 1.7,
+            "cpu_1": res[1]["cpu"], "cpu_2": res[2]["cpu"],
+            # cores actually obtained (CPU seconds / wall): 2 only if nothing else was running
+            "cores_obtained_2": res[2]["cpu"] / res[2]["wall"],
             "rss_mb": max(res[1]["rss_mb"], res[2]["rss_mb"])}
 
 
