@@ -89,6 +89,8 @@ def bench_queue(quick: bool) -> dict:
         "model_seconds": median(model, lambda r: r["out"]["seconds"]),
         "model_visits_per_s": m_vps,
         "model_rss_mb": median(model, lambda r: r["rss_mb"]),
+        "model_cpu_s": median(model, lambda r: r["cpu"]),
+        "simpy_cpu_s": median(simpy, lambda r: r["cpu"]),
         "model_wait_mean": model[0]["out"]["wait_mean"],
         "simpy_seconds": median(simpy, lambda r: r["out"]["seconds"]),
         "simpy_visits_per_s": s_vps,
@@ -120,7 +122,8 @@ def _cli_summary(name: str, runs: list[dict], **targets) -> dict:
     out = {"name": name, "reps": len(runs),
            "wall_s": median(runs, lambda r: r["wall"]),
            "rss_mb": median(runs, lambda r: r["rss_mb"]),
-           "walls": [round(r["wall"], 3) for r in runs], **targets}
+           "walls": [round(r["wall"], 3) for r in runs],
+           "cpu_s": median(runs, lambda r: r["cpu"]), **targets}
     if runs[0].get("out"):
         out["simulate_s"] = median(runs, lambda r: r["out"]["timings"]["simulate"])
         out["counts"] = runs[0]["out"]["counts"]
@@ -169,8 +172,10 @@ def bench_startup(quick: bool) -> list[dict]:
     helps = repeat([PILOTSIM, "--help"], reps)
     day = repeat([PILOTSIM, "sim.days=1", "output.write=false"], reps)
     return [{"name": "startup_help", "reps": reps, "wall_s": median(helps, lambda r: r["wall"]),
+             "cpu_s": median(helps, lambda r: r["cpu"]),
              "rss_mb": median(helps, lambda r: r["rss_mb"])},
             {"name": "startup_one_day", "reps": reps, "wall_s": median(day, lambda r: r["wall"]),
+             "cpu_s": median(day, lambda r: r["cpu"]),
              "rss_mb": median(day, lambda r: r["rss_mb"])}]
 
 
