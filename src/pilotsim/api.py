@@ -10,9 +10,11 @@ Example:
 
 from __future__ import annotations
 
+import gc
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,6 +69,25 @@ def _plain_config(cfg: Any) -> dict:
     return dict(cfg)
 
 
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause CPython's cyclic garbage collector while the model runs.
+
+    A run builds up hundreds of thousands of long-lived objects (cases, resident agents) and
+    makes next to no cyclic garbage (160 objects in a district-year); the generational
+    collector would scan the growing heap again and again, 15–20 % of the CPU time of a
+    240,000-resident year. Reference counting still frees every temporary object; the
+    collector is restored (and catches up) when the run ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def run(cfg: Any, out_dir: str | Path | None = None, spec: RunSpec | None = None) -> RunResult:
     """Validate ``cfg``, run the model to the end, and optionally write the run folder.
 
@@ -108,7 +129,8 @@ def run(cfg: Any, out_dir: str | Path | None = None, spec: RunSpec | None = None
         stream = records.VisitParquetStream(folder / ".visits.parquet.tmp", model)
         model.visits.sink = stream.write
     t2 = time.perf_counter()
-    model.run()
+    with _cyclic_gc_paused():
+        model.run()
     t3 = time.perf_counter()
     cases = records.cases_table(model)
     if stream is not None:
