@@ -18,11 +18,11 @@ from pilotsim.agents import Office, Organisation, Resident
 from pilotsim.cases import Case
 from pilotsim.distributions import ServiceTime, sum_of
 from pilotsim.population import Population
-from pilotsim.reforms.registry import build_reforms
 from pilotsim.records import (
     OUTCOMES,  # noqa: F401  (outcome codes index this)
     VisitLog,
 )
+from pilotsim.reforms.registry import build_reforms
 from pilotsim.rng import Streams
 from pilotsim.routes import Routes, travel_matrix
 from pilotsim.spec import RunSpec
@@ -434,6 +434,15 @@ class PilotModel(mesa.Model):
         rt = self.service(c, case.service)
         step = rt.steps[case.step]
         right = self.offices[self.routes.right(c, step.department)]
+        if arrival < 0 and not right.is_open(d):
+            # the office changed since the visit was planned (a reform moved the step to an
+            # office closed today): go on its next open day instead
+            nxt = d + 1
+            while nxt < self.spec.sim.days and not right.is_open(nxt):
+                nxt += 1
+            if nxt < self.spec.sim.days:
+                self.agenda[nxt].append(("visit", case, -1.0))
+            return
         u = self.choices.uniform
         v = case.trips
         k = case.knowledge

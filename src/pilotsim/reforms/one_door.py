@@ -9,7 +9,8 @@ What it changes, from its start day, for each district in its scope:
   the district's share of those of offices several districts use (district bureaus: their
   counters are split among districts by the population that uses them, largest remainders
   first, ties to the districts without a centre); ``counters`` overrides the pooled number.
-  Absorbed desks close (no departments, no counters); a shared office keeps the other districts' share, and closes if that is none.
+  Absorbed desks close (no departments, no counters); a shared office keeps the other
+  districts' share, and closes if that is none.
   Staff are moved, not added: with the default the city's counters stay the same.
 * Every community of the district prefers the centre (``routes.prefer``): all its steps are
   done there. Going to a wrong office becomes rarer (``wrong_office_factor``).
@@ -25,14 +26,15 @@ in scope, and then every community of the district is reached (the desks they us
 A district's *desks* are, unless ``merge`` names them (then only those are absorbed, wholly),
 the offices whose users (the communities for which they are the nearest office serving a
 department the catalogue needs) all live in that district. Residents outside the scope who
-come to a centre (it is the nearest office for some department) are served there too — the spillover is the model's, not a special case.
+come to a centre (it is the nearest office for some department) are served there too — the
+spillover is the model's, not a special case.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pilotsim.distributions import ServiceTime
@@ -61,21 +63,21 @@ class OneDoorParams(ReformParams):
         wait_info: The centre shows queue numbers and expected waits.
     """
 
-    host: Mapping[str, str] = field(default_factory=dict)
-    merge: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    host: Mapping[str, str] | None = None
+    merge: Mapping[str, tuple[str, ...]] | None = None
     counters: int | None = None
     wrong_office_factor: float = 0.0
     wait_info: bool = True
 
     def check_run(self, spec: RunSpec, path: str) -> None:  # noqa: D102
         districts, offices = spec.city.districts, spec.city.offices
-        for key, mapping in (("host", self.host), ("merge", self.merge)):
+        for key, mapping in (("host", self.host or {}), ("merge", self.merge or {})):
             for d in mapping:
                 check(d in districts, f"{path}.{key}.{d}", d,
                       "a district of the city: " + ", ".join(districts))
-        for d, o in self.host.items():
+        for d, o in (self.host or {}).items():
             check(o in offices, f"{path}.host.{d}", o, "an office: " + ", ".join(offices))
-        for d, names in self.merge.items():
+        for d, names in (self.merge or {}).items():
             for i, o in enumerate(names):
                 check(o in offices, f"{path}.merge.{d}[{i}]", o,
                       "an office: " + ", ".join(offices))
@@ -144,13 +146,14 @@ def centres(params: OneDoorParams, spec: RunSpec) -> dict[str, CentrePlan]:
     users = office_users(spec)
     out = {}
     for d in touched:
-        if d in params.merge:
-            desks, shared = tuple(params.merge[d]), {}
+        merge, hosts = params.merge or {}, params.host or {}
+        if d in merge:
+            desks, shared = tuple(merge[d]), {}
         else:
             desks = tuple(n for n, u in users.items() if set(u) == {d})
             shared = {n: u[d] / sum(u.values()) for n, u in users.items()
                       if d in u and len(u) > 1}
-        host = params.host.get(d)
+        host = hosts.get(d)
         if host is None and desks:
             members = [c for c in comm if c.district == d]
             total = sum(c.population for c in members)
@@ -187,6 +190,7 @@ class OneDoor(Reform):
         self.plan = centres(self.params, spec)
         district_of = [c.district for c in spec.city.communities.values()]
         self.districts = {d: [i for i, x in enumerate(district_of) if x == d] for d in self.plan}
+        self.built: list[str] = []
 
     def start(self, model: PilotModel) -> None:  # noqa: D102
         super().start(model)
@@ -198,8 +202,9 @@ class OneDoor(Reform):
         # counters of shared offices: split among all districts by their users' share, the
         # centres take their districts' parts, the office keeps the others'
         users = office_users(model.spec)
-        taken: dict[str, dict[str, int]] = {d: {} for d in self.plan}
-        for name in {n for plan in self.plan.values() for n in plan.shared}:
+        taken: dict[str, dict[str, int]] = {d: {} for d in self.plan
+                                            if not office[self.plan[d].host].integrated}
+        for name in sorted({n for d in taken for n in self.plan[d].shared}):
             u = users[name]
             districts = list(u)
             split = largest_remainder(office[name].counters,  # ties: the office keeps them
@@ -208,8 +213,12 @@ class OneDoor(Reform):
             for x, k in zip(districts, split, strict=True):
                 if x in taken:
                     taken[x][name] = k
+        self.built = []
         for d, plan in self.plan.items():
             host = office[plan.host]
+            if host.integrated:  # the district has its centre already (an earlier wave)
+                continue
+            self.built.append(d)
             parts = [(office[n], office[n].counters, 1.0) for n in plan.desks] + \
                 [(office[n], taken[d][n], share) for n, share in plan.shared.items()]
             pooled = sum(k for _, k, _ in parts)
@@ -243,5 +252,6 @@ class OneDoor(Reform):
         """Every community of a district with a centre."""
         return sorted(c for cs in self.districts.values() for c in cs)
 
-    def units(self) -> float:  # noqa: D102
-        return float(len(self.plan))
+    def units(self) -> float:
+        """Centres this reform built (a district that had one already is not counted)."""
+        return float(len(self.built))
