@@ -6,8 +6,15 @@ import pytest
 
 from pilotsim.hours import WEEKDAYS
 
-from .runs import (CERTIFICATE_SERVICES, DAYS, MULTI_DEPARTMENT, SINGLE_STEP, closed,
-                   communities_of, run)
+from .runs import (
+    CERTIFICATE_SERVICES,
+    DAYS,
+    MULTI_DEPARTMENT,
+    SINGLE_STEP,
+    closed,
+    communities_of,
+    run,
+)
 
 
 def paired_trip_change(base, reform, services):
@@ -129,7 +136,8 @@ def test_simplify_removes_the_step_and_leaves_other_services():
     for res, n in ((base, True), (simple, False)):
         v = res.visits
         assert bool(((v["service"] == "housing_repair_permit") & (v["step"] == 0)).any()) == n
-    change, se, _ = paired_trip_change(base, simple, ["elderly_allowance", "social_insurance_transfer"])
+    others = ["elderly_allowance", "social_insurance_transfer"]  # need no photo, same steps
+    change, se, _ = paired_trip_change(base, simple, others)
     assert abs(change) < max(3 * se, 0.02)
     b, r = closed(base), closed(simple)
     hr = "housing_repair_permit"
@@ -276,3 +284,11 @@ def test_reforms_compose_and_costs_add_up():
     tb = closed(both)["trips"].mean()
     assert tb <= closed(door)["trips"].mean() + 0.02
     assert tb < closed(shared)["trips"].mean()
+
+
+def test_staffing_after_one_door_staffs_the_centres_not_the_closed_desks():
+    door, both = run("reform=one_door"), run("reform=[one_door,staffing]")
+    after = {o.name: o.counters for o in both.model.offices}
+    for o in door.model.offices:
+        assert after[o.name] == (o.counters + 1 if o.departments else 0)
+    assert both.metadata["reform_costs"]["staffing"]["units"] == 2

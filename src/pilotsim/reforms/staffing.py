@@ -3,7 +3,8 @@
 From its start day, each affected office opens ``counters`` counters (or its current number
 plus ``add_counters``), switches to ``hours`` and to ``error_rate`` where given. The affected
 offices are those named under ``offices``, or else every office the scope's residents use (the
-nearest office serving a department the catalogue needs). The cost counts the counter-hours
+office they are routed to for a department the catalogue needs) on the start day; offices
+closed to the public are left alone. The cost counts the counter-hours
 added (counters × open hours after, minus before, day by day) as measured staff-hours.
 
 Appointment slots are not modelled: booked visits would need a second queue per office with
@@ -76,20 +77,25 @@ class Staffing(Reform):
     cost_unit = "office"
 
     def prepare(self, model: PilotModel) -> None:  # noqa: D102
+        self.offices: list[int] = []
+        self._reached: list[int] = []
+        self._extra_hours: list[float] = []
+
+    def start(self, model: PilotModel) -> None:
+        """Change the offices, as they are on the start day (after earlier reforms).
+
+        Offices closed to the public (no departments, e.g. desks a one-door centre absorbed)
+        are left alone.
+        """
+        super().start(model)
         p: StaffingParams = self.params  # type: ignore[assignment]
         needed = {st.department for s in model.spec.services.catalogue.values()
                   for st in s.steps}
         used = {c: {model.routes.right(c, d) for d in needed} for c in self.communities}
-        if p.offices:
-            self.offices = [model.office_index[o] for o in p.offices]
-        else:
-            self.offices = sorted(set().union(*used.values())) if used else []
+        chosen = [model.office_index[o] for o in p.offices] if p.offices else \
+            sorted(set().union(*used.values()))
+        self.offices = [i for i in chosen if model.offices[i].departments]
         self._reached = [c for c in self.communities if used[c] & set(self.offices)]
-        self._extra_hours: list[float] = []
-
-    def start(self, model: PilotModel) -> None:  # noqa: D102
-        super().start(model)
-        p: StaffingParams = self.params  # type: ignore[assignment]
         day, days = model.day, model.spec.sim.days
         extra = [0.0] * (days - day)
         for i in self.offices:
