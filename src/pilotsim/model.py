@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -111,11 +111,15 @@ class PilotModel(mesa.Model):
 
     Args:
         spec: The validated run spec.
-        interventions: Reforms and scheduled changes (the office staffing schedules in the spec
-            are added automatically).
+        interventions: Reforms and scheduled changes (the office staffing schedules and the
+            reforms in the spec are added automatically).
+        schedule: A rollout of the spec's reforms (community → start day, or None), e.g. a
+            pilot design's; it replaces their own scopes and start days (see
+            :func:`pilotsim.reforms.registry.build_reforms`).
     """
 
-    def __init__(self, spec: RunSpec, interventions: Iterable[Intervention] = ()) -> None:
+    def __init__(self, spec: RunSpec, interventions: Iterable[Intervention] = (),
+                 schedule: Mapping[str, int | None] | None = None) -> None:
         super().__init__(rng=spec.seed)
         self.spec = spec
         self.day = 0
@@ -158,7 +162,7 @@ class PilotModel(mesa.Model):
         self.visits = VisitLog()
         self.closed_today: list[Case] = []
         self._need_rates = self._needs_per_day()
-        self.reforms = build_reforms(spec)
+        self.reforms = build_reforms(spec, schedule)
         self.interventions: list[Intervention] = [
             *(_Staffing(o, ch.day, ch.counters) for o in self.offices
               for ch in o.pending_staffing),

@@ -122,3 +122,19 @@ def test_a_schedule_runs_each_reform_once_per_wave():
     with pytest.raises(SpecError) as e:
         build_reforms(spec, {"east_01": 90})
     assert e.value.key == "schedule[90].data_sharing.start_day"
+
+
+def test_a_schedule_given_to_the_model_sets_treatment_and_leaves_earlier_days_alone():
+    spec = spec_of("reform=data_sharing")
+    schedule = {c: None for c in spec.city.communities} | {"east_01": 20, "west_04": 40}
+    base = PilotModel(spec_of())
+    base.run()
+    model = PilotModel(spec, schedule=schedule)
+    model.run()
+    assert [(r.start_day, r.communities) for r in model.reforms] == [(20, [0]), (40, [9])]
+    assert api.reform_metadata(model)["treatment"] == schedule
+    b, m = base.visits.cols, model.visits.cols
+    n = sum(day < 20 for day in b["day"])
+    assert n > 100
+    assert all(b[k][:n] == m[k][:n] for k in b)
+    assert b["day"][n] >= 20 and m["day"][n] >= 20

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from pilotsim.cases import OPEN
 from pilotsim.distributions import ServiceTime
 from pilotsim.reforms.base import Reform
 from pilotsim.reforms.params import ReformParams
@@ -71,7 +72,7 @@ class OutreachChecklists(Reform):
         rows = inside[pop.community]
         pop.knowledge[rows] += p.knowledge_share * (1 - pop.knowledge[rows])
         for case in model.cases:
-            if case.status == "open" and inside[pop.community[case.resident.index]]:
+            if case.status == OPEN and inside[pop.community[case.resident.index]]:
                 case.knowledge += p.knowledge_share * (1 - case.knowledge)
         for c in self.communities:
             model.missing_document_factor[c] *= p.missing_document_factor

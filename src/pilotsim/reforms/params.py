@@ -29,7 +29,7 @@ class Scope:
 
     def __post_init__(self) -> None:
         check(bool(self.districts or self.communities), "", {},
-              "'all', or at least one district or community, e.g. {districts: [east]}")
+              "at least one district or community, e.g. {districts: [east]}")
 
 
 def scope_communities(scope: Literal["all"] | Scope, spec: RunSpec) -> list[int]:
