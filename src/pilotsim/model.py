@@ -437,6 +437,9 @@ class PilotModel(mesa.Model):
         c = int(pop.community[r])
         rt = self.service(c, case.service)
         step = rt.steps[case.step]
+        if self.step_skippable(c, step):  # removed or shared since the visit was planned
+            self._plan_step(case, d)
+            return
         right = self.offices[self.routes.right(c, step.department)]
         if arrival < 0 and not right.is_open(d):
             # the office changed since the visit was planned (a reform moved the step to an

@@ -62,6 +62,14 @@ def test_data_sharing_removes_certificate_trips_only():
     assert abs(change) < max(3 * se, 0.02), (change, se)
 
 
+def test_data_sharing_from_day_d_stops_certificate_trips_already_planned():
+    late = run("reform=data_sharing", "reform.data_sharing.start_day=30")
+    v = late.visits
+    cert = v["service"].isin(CERTIFICATE_SERVICES) & (v["step"] == 0)
+    assert (cert & (v["day"] < 30)).sum() > 50
+    assert (cert & (v["day"] >= 30)).sum() == 0
+
+
 def test_data_sharing_in_scope_only():
     base = run()
     east = run("reform=data_sharing", "reform.data_sharing.scope={districts:[east]}")
