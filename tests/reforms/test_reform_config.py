@@ -138,3 +138,24 @@ def test_a_schedule_given_to_the_model_sets_treatment_and_leaves_earlier_days_al
     assert n > 100
     assert all(b[k][:n] == m[k][:n] for k in b)
     assert b["day"][n] >= 20 and m["day"][n] >= 20
+
+
+def test_hydra_names_the_reforms_it_knows_when_asked_for_another():
+    from hydra.errors import MissingConfigException
+
+    with pytest.raises(MissingConfigException) as e:
+        api.compose([*BASE, "reform=teleporter"])
+    assert "teleporter" in str(e.value)
+    assert all(name in str(e.value) for name in REFORMS)
+
+
+def test_wave_start_days_are_plain_ints_for_the_metadata():
+    import json
+
+    import numpy as np
+
+    spec = spec_of("reform=online_service")
+    model = PilotModel(spec, schedule={"east_01": np.int64(5)})
+    model.run()
+    meta = api.reform_metadata(model)
+    assert json.loads(json.dumps(meta))["treatment"]["east_01"] == 5

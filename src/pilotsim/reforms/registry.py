@@ -51,7 +51,8 @@ def build_reforms(spec: RunSpec, schedule: Mapping[str, int | None] | None = Non
             if day is not None:
                 waves.setdefault(day, []).append(community)
         for day in sorted(waves):
-            wave = replace(params, start_day=day, scope=Scope(communities=tuple(waves[day])))
+            wave = replace(params, start_day=int(day),
+                           scope=Scope(communities=tuple(waves[day])))
             wave.check(spec, f"schedule[{day}].{name}")
             out.append(REFORMS[name](name, wave))
     return out
