@@ -281,7 +281,7 @@ class OneDoor(Reform):
             host.set_counters(p.counters if p.counters is not None else pooled, day)
             for c in self.districts[d]:
                 model.routes.prefer(c, host.index)
-                model.wrong_office_factor[c] *= p.wrong_office_factor
+                model.wrong_office_factor[c] *= self.toward(model, c, p.wrong_office_factor)
         model.routes.update()
 
     def _start_for_communities(self, model: PilotModel) -> None:
@@ -319,7 +319,7 @@ class OneDoor(Reform):
                     model, plan, mine, users, centre), day)
             for c in mine:
                 model.routes.prefer(c, centre.index)
-                model.wrong_office_factor[c] *= p.wrong_office_factor
+                model.wrong_office_factor[c] *= self.toward(model, c, p.wrong_office_factor)
                 centre.restricted_to.add(c)
         model.routes.update()
 
