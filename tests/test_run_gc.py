@@ -11,7 +11,8 @@ from pilotsim import api
 
 @pytest.mark.parametrize("enabled", [True, False])
 def test_collector_state_is_restored(enabled) -> None:
-    cfg = api.compose(["sim.days=2", "sim.sample_fraction=0.05"])
+    cfg = api.compose(["sim.days=2", "sim.sample_fraction=0.05",
+                           "pilot.start_day=0"])
     seen = []
 
     class Probe:

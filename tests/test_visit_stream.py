@@ -11,7 +11,8 @@ from pilotsim import api, records
 from pilotsim.model import PilotModel
 from pilotsim.spec import RunSpec
 
-OVERRIDES = ["sim.days=40", "sim.sample_fraction=0.3", "seed=5"]
+# pilot.start_day: main (b4c09a0) rejects runs shorter than the default pilot start day (84)
+OVERRIDES = ["sim.days=40", "sim.sample_fraction=0.3", "seed=5", "pilot.start_day=0"]
 
 
 @pytest.fixture(scope="module")

@@ -89,7 +89,14 @@ class VisitLog:
             self._held += n
 
     @property
-    def cols(self) -> dict[str, np.ndarray]:
+    def cols(self) -> dict[str, list]:
+        """Every visit held in memory, one plain list per column (as before chunking).
+
+        For inspection and tests; :meth:`columns` gives the typed arrays without copying.
+        """
+        return {c: a.tolist() for c, a in self.columns().items()}
+
+    def columns(self) -> dict[str, np.ndarray]:
         """Every visit held in memory, one typed array per column.
 
         Raises:
@@ -113,7 +120,7 @@ def _cat(codes, names) -> pd.Categorical:
 
 def visits_table(model: PilotModel) -> pd.DataFrame:
     """One row per office visit (columns documented in the README)."""
-    return _visits_frame(model, model.visits.cols, *_case_codes(model, 0))
+    return _visits_frame(model, model.visits.columns(), *_case_codes(model, 0))
 
 
 def _case_codes(model: PilotModel, start: int) -> tuple[np.ndarray, np.ndarray]:
