@@ -20,6 +20,7 @@ import pandas as pd
 
 from pilotsim import records, runfolder
 from pilotsim.model import PilotModel
+from pilotsim.schema import SpecError
 from pilotsim.spec import RunSpec
 
 CONFIG_MODULE = "pilotsim.conf"
@@ -79,7 +80,20 @@ def run(cfg: Any, out_dir: str | Path | None = None, spec: RunSpec | None = None
 
     Raises:
         SpecError: if the config is invalid; nothing is written then.
+        Exception: whatever the simulation raised; the run folder's ``metadata.json`` then says
+            ``"status": "failed"`` with the ``error`` and a ``traceback`` summary.
     """
+    try:
+        return _run(cfg, out_dir, spec)
+    except SpecError:
+        raise
+    except Exception as e:
+        if out_dir is not None:
+            runfolder.mark_failed(Path(out_dir), e)
+        raise
+
+
+def _run(cfg: Any, out_dir: str | Path | None, spec: RunSpec | None) -> RunResult:
     t0 = time.perf_counter()
     spec = spec or RunSpec.from_config(cfg)
     plain = _plain_config(cfg)
@@ -95,6 +109,7 @@ def run(cfg: Any, out_dir: str | Path | None = None, spec: RunSpec | None = None
         "git_commit": runfolder.git_commit(),
         "dependencies": runfolder.dependency_versions(),
         "config": plain,
+        "config_hash": runfolder.config_hash(plain),
     }
     folder = Path(out_dir) if out_dir is not None else None
     if folder is not None:

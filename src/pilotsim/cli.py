@@ -4,6 +4,13 @@ pilotsim                                   # the default district, one year
 pilotsim seed=7 sim.days=180               # overrides
 pilotsim +scenario=erlang_c                # the queueing-theory validation scenario
 pilotsim --help                            # config groups and options
+pilotsim -m 'seed=range(10)' sim.days=60   # a sweep (see pilotsim.sweeps, docs/experiments.md)
+pilotsim +experiment=default               # a named study (experiments/), a sweep by itself
+
+A single run exits non-zero if its config is invalid (2) or the run fails (1). In a sweep, each
+job runs through :func:`pilotsim.sweeps.run_point`: it skips a run already complete in its
+folder, records a failing run in its folder instead of raising, and prints nothing on success;
+the sweep's callback reports progress, the comparison and the exit code.
 """
 
 from __future__ import annotations
@@ -13,12 +20,14 @@ import sys
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from pilotsim import api
 from pilotsim.schema import SpecError
 from pilotsim.spec import RunSpec
 from pilotsim.summary import format_summary, summary_table
+from pilotsim.sweeps import run_point
 
 log = logging.getLogger("pilotsim")
 
@@ -29,8 +38,11 @@ def _quiet_mesa() -> None:
 
 
 @hydra.main(config_path="conf", config_name="config", version_base="1.3")
-def _app(cfg: DictConfig) -> None:
+def _app(cfg: DictConfig) -> dict | None:
     _quiet_mesa()
+    hc = HydraConfig.get()
+    if hc.mode == RunMode.MULTIRUN:
+        return run_point(cfg, hc.runtime.output_dir if cfg.output.write else None)
     try:
         spec = RunSpec.from_config(cfg)
     except SpecError as e:
