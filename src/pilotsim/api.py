@@ -31,6 +31,10 @@ def compose(overrides: Sequence[str] = (), config_name: str = "config") -> Any:
     from hydra import compose as hydra_compose
     from hydra import initialize_config_module
 
+    from pilotsim import studies
+
+    studies.register()
+
     with initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3"):
         return hydra_compose(config_name=config_name, overrides=list(overrides))
 

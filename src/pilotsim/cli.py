@@ -23,7 +23,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from pilotsim import api
+from pilotsim import api, studies
 from pilotsim.schema import SpecError
 from pilotsim.spec import RunSpec
 from pilotsim.summary import format_summary, summary_table
@@ -63,4 +63,5 @@ def _app(cfg: DictConfig) -> dict | None:
 def main() -> None:
     """Console entry point."""
     _quiet_mesa()
+    studies.register()
     _app()
