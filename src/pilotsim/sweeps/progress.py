@@ -22,6 +22,7 @@ import fcntl
 import json
 import math
 import os
+import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +57,9 @@ def record(sweep_dir: Path, attempt: str, outcome: dict[str, Any]) -> Tick:
     Returns:
         The counts of this attempt, including this job.
     """
-    line = json.dumps({"attempt": attempt, "at": time.time(), **outcome}, default=str) + "\n"
+    row = {"attempt": attempt, "at": time.time(), "host": socket.gethostname(), "pid": os.getpid(),
+           **outcome}
+    line = json.dumps(row, default=str) + "\n"
     path = Path(sweep_dir) / PROGRESS_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)

@@ -93,6 +93,7 @@ def start(config: DictConfig, plan: SweepPlan | None, attempt: str,
         "points": [p.as_dict(sweep_dir) for p in plan.points] if plan else None,
         "attempts": [*previous.get("attempts", []),
                      {"started_at": attempt, "git_commit": runfolder.git_commit(),
+                      "host": socket.gethostname(), "pid": os.getpid(),
                       "already_complete": already_complete}],
     }
     write(sweep_dir, data)
