@@ -91,20 +91,26 @@ def config_hash(config: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def failure_fields(error: BaseException, limit: int = 12) -> dict[str, Any]:
+def failure_fields(error: BaseException, last: int = 3) -> dict[str, Any]:
     """What ``metadata.json`` records about a run that raised ``error``.
 
     Args:
         error: The exception.
-        limit: Innermost frames of the traceback to keep (the summary, not the whole stack).
+        last: Innermost frames kept whatever their module (where the error was raised).
 
     Returns:
-        ``status`` ("failed"), ``error`` (type and message), ``traceback`` (the last frames and
-        the message, as text) and ``finished_at``.
+        ``status`` ("failed"), ``error`` (type and message), ``traceback`` (a summary: every
+        frame in pilotsim's own code, the ``last`` innermost frames, and the message) and
+        ``finished_at``.
     """
-    tb = traceback.format_exception(type(error), error, error.__traceback__, limit=-limit)
+    frames = traceback.extract_tb(error.__traceback__)
+    keep = [f for i, f in enumerate(frames)
+            if i >= len(frames) - last or f"{os.sep}pilotsim{os.sep}" in f.filename]
+    text = ("Traceback (pilotsim frames and the innermost ones):\n"
+            + "".join(traceback.StackSummary.from_list(keep).format())
+            + "".join(traceback.format_exception_only(type(error), error)))
     return {"status": "failed", "error": f"{type(error).__name__}: {error}",
-            "traceback": "".join(tb), "finished_at": now_iso()}
+            "traceback": text, "finished_at": now_iso()}
 
 
 def _atomic_write(path: Path, write) -> None:

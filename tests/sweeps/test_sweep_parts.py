@@ -258,3 +258,25 @@ def test_default_launcher_is_local_joblib(loader) -> None:
     assert master(loader, []).hydra.launcher._target_.endswith("JoblibLauncher")
     data = json.loads(json.dumps(OmegaConf.to_container(master(loader, []).hydra.callbacks)))
     assert data["pilotsim_sweep"]["_target_"] == "pilotsim.sweeps.SweepCallback"
+
+
+def test_sweeper_skips_hydras_second_composition_only_when_the_plan_validated(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+
+    from pilotsim.sweeps.sweeper import PlannedSweeper
+
+    checked = []
+    monkeypatch.setattr(BasicSweeper, "validate_batch_is_legal",
+                        lambda self, batch: checked.append(batch))
+    sweeper = PlannedSweeper(max_batch_size=None)
+    sweeper.config = OmegaConf.create({"hydra": {"callbacks": {"pilotsim_sweep": {"x": 1}}}})
+    sweeper.validate_batch_is_legal([["seed=0"]])
+    assert checked == []
+    sweeper.config = OmegaConf.create({"hydra": {"callbacks": {}}})
+    sweeper.validate_batch_is_legal([["seed=0"]])
+    assert checked == [[["seed=0"]]]
+
+
+def test_default_sweeper_is_the_planned_one(loader) -> None:
+    assert master(loader, []).hydra.sweeper._target_ == "pilotsim.sweeps.sweeper.PlannedSweeper"

@@ -27,7 +27,9 @@ from pilotsim import runfolder
 from pilotsim.schema import SpecError
 from pilotsim.spec import RunSpec
 
-BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+# Sweepers that expand points the way Hydra's basic sweeper does (pilotsim's is a subclass).
+BASIC_SWEEPERS = ("hydra._internal.core_plugins.basic_sweeper.BasicSweeper",
+                  "pilotsim.sweeps.sweeper.PlannedSweeper")
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,7 @@ def expand(config: DictConfig, config_loader: Any) -> list[list[str]]:
 
 def uses_basic_sweeper(config: DictConfig) -> bool:
     """Whether the sweep is expanded by Hydra's basic sweeper (the only one planned here)."""
-    return OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER
+    return OmegaConf.select(config, "hydra.sweeper._target_") in BASIC_SWEEPERS
 
 
 @contextlib.contextmanager
