@@ -60,8 +60,22 @@ def _app(cfg: DictConfig) -> dict | None:
             print(f"run folder: {out}")
 
 
+def _register_sweeper() -> None:
+    # Hydra finds plugins by scanning the hydra_plugins package's folders, which an editable
+    # install (dev.sh) does not expose for this project; register the sweeper explicitly
+    # (a no-op when the scan found it). The scan re-imports Hydra's core plugins, so it must
+    # come first: the sweeper subclasses the basic sweeper it leaves in place.
+    from hydra.core.plugins import Plugins
+
+    plugins = Plugins.instance()
+    from hydra_plugins.pilotsim_sweeper.planned_sweeper import PlannedSweeper
+
+    plugins.register(PlannedSweeper)
+
+
 def main() -> None:
     """Console entry point."""
     _quiet_mesa()
     studies.register()
+    _register_sweeper()
     _app()

@@ -262,12 +262,11 @@ def test_default_launcher_is_local_joblib(loader) -> None:
 
 def test_sweeper_skips_hydras_second_composition_only_when_the_plan_validated(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-
-    from pilotsim.sweeps.sweeper import PlannedSweeper
+    from hydra_plugins.pilotsim_sweeper.planned_sweeper import PlannedSweeper
 
     checked = []
-    monkeypatch.setattr(BasicSweeper, "validate_batch_is_legal",
+    (basic,) = PlannedSweeper.__bases__  # Hydra's plugin scan may have re-imported its module
+    monkeypatch.setattr(basic, "validate_batch_is_legal",
                         lambda self, batch: checked.append(batch))
     sweeper = PlannedSweeper(max_batch_size=None)
     sweeper.config = OmegaConf.create({"hydra": {"callbacks": {"pilotsim_sweep": {"x": 1}}}})
@@ -279,4 +278,5 @@ def test_sweeper_skips_hydras_second_composition_only_when_the_plan_validated(
 
 
 def test_default_sweeper_is_the_planned_one(loader) -> None:
-    assert master(loader, []).hydra.sweeper._target_ == "pilotsim.sweeps.sweeper.PlannedSweeper"
+    target = master(loader, []).hydra.sweeper._target_
+    assert target == "hydra_plugins.pilotsim_sweeper.planned_sweeper.PlannedSweeper"

@@ -29,7 +29,7 @@ from pilotsim.spec import RunSpec
 
 # Sweepers that expand points the way Hydra's basic sweeper does (pilotsim's is a subclass).
 BASIC_SWEEPERS = ("hydra._internal.core_plugins.basic_sweeper.BasicSweeper",
-                  "pilotsim.sweeps.sweeper.PlannedSweeper")
+                  "hydra_plugins.pilotsim_sweeper.planned_sweeper.PlannedSweeper")
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,10 @@ combination once and varies only the seed), so that second pass only costs time:
 job, 10-20 s before a 60-run study starts. Selected by ``conf/config.yaml``
 (``override hydra/sweeper: pilotsim``); it behaves exactly like the basic sweeper otherwise, and
 validates as Hydra does when the pilotsim callback is not configured.
+
+It lives here, not in ``pilotsim``, because Hydra instantiates sweepers only from the
+``hydra_plugins`` namespace package; it imports nothing from pilotsim, so Hydra's plugin scan
+stays cheap.
 """
 
 from __future__ import annotations
