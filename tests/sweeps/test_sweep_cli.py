@@ -167,6 +167,7 @@ def test_killed_run_never_looks_complete_and_the_sweep_redoes_it(work: Path,
     out = rerun.stdout + rerun.stderr
     assert rerun.returncode == 0, out
     assert "already complete" not in out
+    assert "1 run is marked running" in out
     redone = metadata(victim)
     assert redone["status"] == "complete" and "finished_at" in redone
     assert (victim / "cases.parquet").exists()

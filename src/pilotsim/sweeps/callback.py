@@ -88,6 +88,13 @@ class SweepCallback(Callback):
                 sys.exit(EXIT_INVALID)
             total, done = len(self.plan.points), len(self.plan.done)
             self.to_run = total - done
+            running = [p for p in self.plan.points
+                       if (runfolder.read_metadata(p.folder) or {}).get("status") == "running"]
+            if running:
+                log.warning("%d %s marked running (%s%s): killed earlier, or still being "
+                            "written by another sweep; run again now", len(running),
+                            "run is" if len(running) == 1 else "runs are", running[0].folder,
+                            ", ..." if len(running) > 1 else "")
         else:
             log.info("sweeper %s: points not validated up front",
                      OmegaConf.select(config, "hydra.sweeper._target_"))
