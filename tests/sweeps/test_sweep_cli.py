@@ -122,6 +122,13 @@ def test_invalid_point_stops_the_sweep_before_any_run_starts(work: Path) -> None
     assert "no run started" in proc.stderr
     assert not sweep.exists() or not list(sweep.rglob("metadata.json"))
 
+    # a point that does not compose (an option that does not exist) stops it the same way
+    proc = pilotsim("-m", "reform=baseline,teleporter", "seed=range(2)", *TINY,
+                    f"hydra.sweep.dir={sweep}", cwd=work)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "reform/teleporter" in proc.stderr and "no run started" in proc.stderr
+    assert not sweep.exists() or not list(sweep.rglob("metadata.json"))
+
 
 def test_two_points_writing_one_folder_are_refused(work: Path) -> None:
     sweep = work / "sweep"

@@ -31,9 +31,11 @@ from pathlib import Path
 from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
+from hydra.errors import HydraException
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from pilotsim import runfolder
 from pilotsim.schema import SpecError
@@ -83,7 +85,8 @@ class SweepCallback(Callback):
 
             try:
                 self.plan = plan_sweep(config, GlobalHydra.instance().config_loader())
-            except SpecError as e:
+            except (SpecError, HydraException, OmegaConfBaseException) as e:
+                # a bad value, or a point that does not compose (unknown option, bad override)
                 print(f"pilotsim: invalid sweep, no run started: {e}", file=sys.stderr)
                 sys.exit(EXIT_INVALID)
             total, done = len(self.plan.points), len(self.plan.done)
@@ -104,7 +107,8 @@ class SweepCallback(Callback):
         n_arms = len(self.plan.arms()) if self.plan else 0
         arms = f" ({n_arms} arm{'s' if n_arms != 1 else ''})" if self.plan else ""
         reused = f", {done} already complete and skipped" if done else ""
-        log.info("pilotsim sweep: %s runs%s%s, launcher %s, into %s", total, arms, reused,
+        runs = f"{total} runs" if total is not None else "runs (not planned)"
+        log.info("pilotsim sweep: %s%s%s, launcher %s, into %s", runs, arms, reused,
                  launcher, self.sweep_dir)
         log.info("resume an interrupted sweep with: hydra.sweep.dir=%s", self.sweep_dir)
 
