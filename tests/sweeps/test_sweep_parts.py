@@ -280,3 +280,22 @@ def test_sweeper_skips_hydras_second_composition_only_when_the_plan_validated(
 def test_default_sweeper_is_the_planned_one(loader) -> None:
     target = master(loader, []).hydra.sweeper._target_
     assert target == "hydra_plugins.pilotsim_sweeper.planned_sweeper.PlannedSweeper"
+
+
+def test_mark_failed_records_only_a_run_that_had_started(tmp_path: Path) -> None:
+    def simulate() -> None:
+        raise ValueError("queue went negative")
+
+    try:
+        simulate()
+    except ValueError as e:
+        error = e
+    started, done = tmp_path / "started", tmp_path / "done"
+    for folder, status in ((started, "running"), (done, "complete")):
+        folder.mkdir()
+        runfolder.write_metadata(folder, {"status": status, "seed": 1})
+        runfolder.mark_failed(folder, error)
+    meta = runfolder.read_metadata(started)
+    assert meta["status"] == "failed" and meta["error"] == "ValueError: queue went negative"
+    assert "in simulate" in meta["traceback"] and meta["seed"] == 1
+    assert runfolder.read_metadata(done)["status"] == "complete"
