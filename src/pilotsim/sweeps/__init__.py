@@ -14,6 +14,10 @@ simulation runs dependable, whatever the launcher:
 - :mod:`~pilotsim.sweeps.callback` — the Hydra callback tying these together and running the
   comparison at the end.
 
+Beside this package: ``hydra_plugins.pilotsim_sweeper`` (Hydra's basic sweeper without its
+redundant second composition of every job) and :mod:`pilotsim.studies` (the named studies of
+``experiments/`` as the config group ``experiment`` in every install mode).
+
 ``python -m pilotsim.sweeps SWEEP_DIR`` prints how far a sweep has come.
 """
 
