@@ -52,7 +52,9 @@ class Office(mesa.Agent):
         """Replace the weekly opening hours (minutes since midnight per weekday)."""
         spec = self.model.spec
         self.intervals = intervals
-        windows, day_close = timeline(intervals, spec.sim.days, spec.sim.start_weekday)
+        # one day past the horizon, so a queue still open at the end of the run is served as it
+        # would be, not sent home by the end of the simulation
+        windows, day_close = timeline(intervals, spec.sim.days + 1, spec.sim.start_weekday)
         self.queue.win_start = [w[0] for w in windows]
         self.queue.win_end = [w[1] for w in windows]
         self.queue.day_close = day_close

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 
 from pilotsim.schema import SpecError
@@ -39,7 +40,7 @@ def parse_hours(intervals: Iterable[str], key: str) -> tuple[tuple[int, int], ..
             raise SpecError(key, text, "an interval that ends after it starts")
         out.append((start, end))
     out.sort()
-    for (_, e1), (s2, _) in zip(out, out[1:]):
+    for (_, e1), (s2, _) in itertools.pairwise(out):
         if s2 < e1:
             raise SpecError(key, list(intervals), "intervals that do not overlap")
     return tuple(out)

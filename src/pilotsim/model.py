@@ -11,7 +11,7 @@ from typing import Protocol
 import mesa
 import numpy as np
 
-from pilotsim import cases as C
+from pilotsim import cases as C  # noqa: N812  (C.OPEN, C.visit_slot read as constants)
 from pilotsim import satisfaction as sat
 from pilotsim.agents import Office, Organisation, Resident
 from pilotsim.cases import Case
@@ -262,11 +262,9 @@ class PilotModel(mesa.Model):
         costs = {C.IN_PERSON: per_visit * expected_trips_factor}
         lit = float(pop.literacy[r])
         if rt.online != "none" and lit >= ch.online_literacy_threshold:
-            last = rt.steps[-1]
             collect = 0.0 if rt.online == "full" else per_visit / len(rt.steps)
             costs[C.ONLINE] = ch.online_effort_min / max(lit, 0.05) + collect + \
                 ch.online_failure * (1 - lit) * per_visit
-            del last
         if rt.proxy and profile.proxy_eligible and org is not None and org.offers("proxy"):
             costs[C.PROXY] = ch.proxy_effort_min
         if len(costs) == 1:
@@ -412,7 +410,7 @@ class PilotModel(mesa.Model):
             if office.is_open(d) and (office.other_visits_per_day > 0 or f < 1):
                 self._background(office, d, real, f, times, services)
             order = sorted(range(len(times)), key=times.__getitem__)
-            waits, starts, served = office.queue.serve(
+            waits, _starts, served = office.queue.serve(
                 d, [times[i] for i in order], [services[i] for i in order])
             office.last_queue_peak = len(times)
             for j, i in enumerate(order):
@@ -421,8 +419,11 @@ class PilotModel(mesa.Model):
 
     def _background(self, office: Office, d: int, real: list, f: float, times: list[float],
                     services: list[float]) -> None:
-        """Add unrecorded visits: business outside the catalogue, and (when sampling) the
-        unsimulated residents' visits, as clones of the simulated ones at independent times.
+        """Add unrecorded visits to an office's day.
+
+        Business outside the catalogue arrives as a Poisson number of visits; when sampling,
+        each simulated visit brings 1/f − 1 clones (the unsimulated residents' visits) of the
+        same kind at independent arrival times, so the office sees its full load.
         """
         gen = self.streams.generator("background", office.index, d)
         windows = office.day_open[d]

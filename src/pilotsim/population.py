@@ -86,7 +86,7 @@ class Population:
         profile = np.repeat(np.tile(np.arange(npf, dtype=np.int16), nc), flat)
         cols = {k: np.empty(n) for k in ("literacy", "knowledge", "patience", "mobility",
                                           "expectation")}
-        for gi, (start, size) in enumerate(zip(starts, flat)):
+        for gi, (start, size) in enumerate(zip(starts, flat, strict=False)):
             if size == 0:
                 continue
             p = spec.behaviour.profiles[profiles[gi % npf]]

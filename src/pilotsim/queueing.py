@@ -75,7 +75,7 @@ class CounterQueue:
         free, ws, we = self.free, self.win_start, self.win_end
         nwin = len(ws)
         waits, starts, served = [], [], []
-        for t, s in zip(arrivals, services):
+        for t, s in zip(arrivals, services, strict=False):
             if free:
                 start = free[0] if free[0] > t else t
                 k = bisect_right(we, start)

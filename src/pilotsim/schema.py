@@ -93,7 +93,8 @@ def convert(tp: Any, value: Any, path: str) -> Any:
             return tuple(convert(args[0], v, f"{path}[{i}]") for i, v in enumerate(items))
         if len(items) != len(args):
             raise SpecError(path, value, f"a list of {len(args)} items")
-        return tuple(convert(a, v, f"{path}[{i}]") for i, (a, v) in enumerate(zip(args, items)))
+        return tuple(convert(a, v, f"{path}[{i}]")
+                     for i, (a, v) in enumerate(zip(args, items, strict=True)))
     if origin is dict or origin is Mapping:
         key_t, val_t = get_args(tp)
         if not isinstance(value, Mapping):

@@ -648,7 +648,8 @@ def _to_plain(cfg: Any) -> dict:
         try:
             return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
         except Exception as e:  # an interpolation that does not resolve
-            raise SpecError(getattr(e, "full_key", "") or "", None, f"a resolvable value ({e})")
+            raise SpecError(getattr(e, "full_key", "") or "", None,
+                            f"a resolvable value ({e})") from None
     if not isinstance(cfg, Mapping):
         raise SpecError("", cfg, "a mapping (the run's config)")
     return dict(cfg)

@@ -1,0 +1,5 @@
+"""``python -m pilotsim`` is the ``pilotsim`` command."""
+
+from pilotsim.cli import main
+
+main()

@@ -1,0 +1,173 @@
+"""Discover the run folders of a sweep and sort them into usable and unusable runs.
+
+A run folder is any directory under the sweep folder that holds a ``metadata.json`` (see the
+run-folder contract). Only runs whose status is ``"complete"`` and whose Parquet tables are all
+present count as results; every other folder is kept, with the reason, so that the report can
+list it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+TABLES: tuple[str, ...] = ("cases", "visits", "site_days")
+"""The Parquet tables (``<name>.parquet``) every complete run folder must hold."""
+
+
+class ComparisonError(ValueError):
+    """A sweep cannot be compared; the message says what was found and what was expected."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run folder as read from its ``metadata.json``.
+
+    Attributes:
+        run_id: The folder's path relative to the sweep folder (POSIX form); unique per sweep.
+        path: Absolute path of the run folder.
+        status: ``"complete"``, ``"failed"``, ``"running"``, or ``"unreadable"`` when the
+            metadata could not be read or lacks a required key.
+        arm: The scenario label (``None`` if unreadable).
+        seed: The run's seed (``None`` if unreadable).
+        error: Why the run cannot be used (``None`` for a usable run).
+        staff_hours: ``cost.staff_hours`` from the metadata (0 when absent).
+        budget: ``cost.budget`` from the metadata (0 when absent).
+        days: Simulated days (``None`` when absent).
+        finished_at: ISO 8601 finishing time, used to choose among duplicate runs.
+    """
+
+    run_id: str
+    path: Path
+    status: str
+    arm: str | None = None
+    seed: int | None = None
+    error: str | None = None
+    staff_hours: float = 0.0
+    budget: float = 0.0
+    days: int | None = None
+    finished_at: str | None = None
+
+    @property
+    def usable(self) -> bool:
+        """Whether the run is complete, has all its tables and is not a duplicate."""
+        return self.status == "complete" and self.error is None
+
+    def table(self, name: str) -> Path:
+        """Path of one of the run's Parquet tables, e.g. ``run.table("cases")``."""
+        return self.path / f"{name}.parquet"
+
+
+@dataclass(frozen=True)
+class RunCatalog:
+    """All run folders found under a sweep folder.
+
+    Attributes:
+        sweep_dir: The sweep folder that was searched.
+        runs: Every run folder found, usable or not, sorted by ``run_id``.
+    """
+
+    sweep_dir: Path
+    runs: tuple[Run, ...] = field(default_factory=tuple)
+
+    @property
+    def usable(self) -> list[Run]:
+        """The runs that count as results."""
+        return [r for r in self.runs if r.usable]
+
+    @property
+    def problems(self) -> list[Run]:
+        """The runs that were found but do not count, each with its ``error``."""
+        return [r for r in self.runs if not r.usable]
+
+    @property
+    def arms(self) -> list[str]:
+        """Arms with at least one usable run, sorted."""
+        return sorted({r.arm for r in self.usable if r.arm is not None})
+
+    def to_frame(self) -> pd.DataFrame:
+        """All runs as a table (one row per run folder)."""
+        columns = ["run_id", "arm", "seed", "status", "usable", "error", "staff_hours",
+                   "budget", "days", "finished_at"]
+        rows = [{**{c: getattr(r, c) for c in columns if c != "usable"}, "usable": r.usable}
+                for r in self.runs]
+        return pd.DataFrame(rows, columns=columns)
+
+
+def _read_run(path: Path, sweep_dir: Path) -> Run:
+    run_id = path.relative_to(sweep_dir).as_posix() or "."
+    try:
+        meta: dict[str, Any] = json.loads((path / "metadata.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        return Run(run_id, path, "unreadable", error=f"metadata.json cannot be read: {exc}")
+    if not isinstance(meta, dict):
+        return Run(run_id, path, "unreadable", error="metadata.json is not a JSON object")
+    status = str(meta.get("status", "unknown"))
+    arm, seed = meta.get("arm"), meta.get("seed")
+    cost = meta.get("cost") or {}
+    common: dict[str, Any] = {
+        "arm": str(arm) if arm is not None else None,
+        "seed": int(seed) if isinstance(seed, int | float) and not isinstance(seed, bool)
+        else None,
+        "staff_hours": float(cost.get("staff_hours") or 0.0),
+        "budget": float(cost.get("budget") or 0.0),
+        "days": meta.get("days"),
+        "finished_at": meta.get("finished_at"),
+    }
+    if status == "failed":
+        return Run(run_id, path, status, error=str(meta.get("error") or "failed (no error given)"),
+                   **common)
+    if status != "complete":
+        return Run(run_id, path, status, error=f"not complete (status {status!r})", **common)
+    if common["arm"] is None or common["seed"] is None:
+        return Run(run_id, path, "unreadable",
+                   error="metadata.json lacks 'arm' or an integer 'seed'", **common)
+    missing = [f"{t}.parquet" for t in TABLES if not (path / f"{t}.parquet").is_file()]
+    if missing:
+        return Run(run_id, path, status, error=f"complete but missing {', '.join(missing)}",
+                   **common)
+    return Run(run_id, path, status, **common)
+
+
+def _mark_duplicates(runs: list[Run]) -> list[Run]:
+    """Keep one usable run per (arm, seed): the one that finished last; flag the others."""
+    by_key: dict[tuple[str | None, int | None], list[Run]] = {}
+    for run in runs:
+        if run.usable:
+            by_key.setdefault((run.arm, run.seed), []).append(run)
+    dropped: dict[str, str] = {}
+    for group in by_key.values():
+        if len(group) > 1:
+            keep = max(group, key=lambda r: (r.finished_at or "", r.run_id))
+            for r in group:
+                if r is not keep:
+                    dropped[r.run_id] = f"duplicate of {keep.run_id} (same arm and seed); ignored"
+    return [Run(**{**r.__dict__, "error": dropped[r.run_id]}) if r.run_id in dropped else r
+            for r in runs]
+
+
+def discover_runs(sweep_dir: str | Path) -> RunCatalog:
+    """Find every run folder under ``sweep_dir`` (at any depth) and read its metadata.
+
+    Args:
+        sweep_dir: The sweep folder.
+
+    Returns:
+        The catalogue of runs, usable and not.
+
+    Raises:
+        ComparisonError: If ``sweep_dir`` does not exist or is not a directory.
+    """
+    root = Path(sweep_dir).expanduser().resolve()
+    if not root.exists():
+        raise ComparisonError(f"sweep directory '{sweep_dir}' does not exist; "
+                              "expected a folder holding run folders (each with metadata.json)")
+    if not root.is_dir():
+        raise ComparisonError(f"sweep directory '{sweep_dir}' is a file, not a directory")
+    folders = sorted({p.parent for p in root.rglob("metadata.json") if p.is_file()})
+    runs = [_read_run(f, root) for f in folders]
+    return RunCatalog(root, tuple(_mark_duplicates(runs)))

@@ -1,0 +1,1 @@
+"""Pilot designs (which sites get a reform when) and pilot studies (estimate vs truth)."""

@@ -1,0 +1,70 @@
+"""The pilotsim-compare command: success output and clear errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import RunWriter, build_known_sweep
+
+from pilotsim.comparison.cli import main
+
+
+def test_missing_directory_fails_with_its_name(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "no_such_sweep"
+    assert main([str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert str(missing) in err and "does not exist" in err
+
+
+def test_no_complete_runs_fails_and_says_what_was_found(
+        run_writer: RunWriter, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_writer("a", arm="baseline", seed=1, status="failed", error="boom")
+    run_writer("b", arm="baseline", seed=2, status="running")
+    assert main([str(tmp_path / "sweep")]) == 2
+    err = capsys.readouterr().err
+    assert "no complete runs" in err and "1 failed" in err and "1 running" in err
+    assert 'status "complete"' in err
+
+
+def test_unknown_reference_names_value_and_known_arms(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = build_known_sweep(tmp_path / "sweep")
+    assert main([str(root), "--reference", "control"]) == 2
+    err = capsys.readouterr().err
+    assert "'control'" in err and "baseline, one_door" in err
+    assert not (root / "comparison").exists()
+
+
+def test_bad_target_is_rejected_by_the_parser(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(tmp_path), "--target-halfwidth", "tight"])
+    assert exit_info.value.code == 2
+    assert "'tight'" in capsys.readouterr().err
+
+
+def test_success_prints_headline_and_writes_to_out(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = build_known_sweep(tmp_path / "sweep")
+    out = tmp_path / "elsewhere"
+    assert main([str(root), "--out", str(out), "--target-halfwidth", "0.5"]) == 0
+    printed = capsys.readouterr().out
+    assert "One door: trips per case 2.50 → 1.33" in printed
+    assert "Measure" in printed and "Change (95% CI)" in printed
+    assert "1 run(s) without a partner seed" in printed
+    assert (out / "report.html").is_file() and not (root / "comparison").exists()
+
+
+def test_module_entry_point_exits_non_zero(tmp_path: Path) -> None:
+    src = Path(__file__).resolve().parents[2] / "src"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(src), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-m", "pilotsim.comparison", str(tmp_path / "nope")],
+                          capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert done.returncode == 2
+    assert "pilotsim-compare: error: sweep directory" in done.stderr
