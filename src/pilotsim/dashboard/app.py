@@ -1,10 +1,11 @@
 """The Solara page: two worlds side by side, Mesa's play/pause/step/reset, the trainer's controls.
 
-Built from Mesa's visualization pieces (``mesa.visualization``): :func:`ModelController` steps
-and resets the :class:`~pilotsim.dashboard.worlds.TwinWorlds` model, :func:`ModelCreator` turns
-the controls into the model's keyword arguments on Reset, and ``update_counter`` re-renders the
-views after each day. The views are full-width tabs rather than SolaraViz's half-width grid,
-because a map of two worlds needs the width.
+Built from Mesa's visualization pieces (``mesa.visualization``): its ``ModelController`` plays,
+pauses, steps and resets the :class:`~pilotsim.dashboard.worlds.TwinWorlds` model (Reset
+rebuilds it from the controls, which are Mesa ``model_params``), and its ``update_counter``
+re-renders the views after each day. Two things differ from ``SolaraViz``: the views are
+full-width tabs (a map of two worlds needs the width, and only the open tab is drawn), and the
+controls are grouped and show their values (:func:`Controls`).
 
 The ``pilotsim-dashboard`` command passes the user's overrides in the environment variable
 :data:`ENV` (JSON: ``{"overrides": [...], "sample_fraction": 0.2}``).
@@ -19,7 +20,7 @@ from typing import Any
 import pandas as pd
 import solara
 import solara.lab
-from mesa.visualization.solara_viz import ModelController, ModelCreator
+from mesa.visualization.solara_viz import ModelController, split_model_params
 from mesa.visualization.utils import update_counter
 
 from pilotsim.dashboard import figures, history
@@ -50,9 +51,18 @@ def model_params(twins: TwinWorlds, overrides: list[str], sample_fraction: float
     params: dict[str, Any] = {"overrides": tuple(overrides), "sample_fraction": sample_fraction}
     params["seed"] = {"type": "SliderInt", "label": "Seed (both worlds)", "value": spec.seed,
                       "min": 0, "max": max(99, spec.seed), "step": 1}
-    for r in available_reforms():
+    reforms = available_reforms()
+    for r in reforms:
         params[f"reform__{r}"] = {"type": "Checkbox", "label": "Reform: " + r.replace("_", " "),
                                   "value": r in ch.reforms}
+    if reforms:
+        scopes = ["all", *(f"district:{d}" for d in spec.city.districts),
+                  *(f"community:{c}" for c in spec.city.communities)]
+        params["scope"] = {"type": "Select", "label": "Where the reforms apply",
+                           "value": ch.scope, "values": scopes}
+        params["start_day"] = {"type": "SliderInt", "label": "Reforms start on day",
+                               "value": ch.start_day, "min": 0,
+                               "max": spec.sim.days - 1, "step": 1}
     params["apply_to"] = {"type": "Select", "label": "The changes below apply to",
                           "value": next(k for k, v in APPLY_TO.items() if v == ch.apply_to),
                           "values": list(APPLY_TO)}
@@ -114,7 +124,8 @@ def DayBanner(twins: TwinWorlds) -> None:
 def Headline(twins: TwinWorlds) -> None:
     """The headline numbers of both worlds."""
     update_counter.get()
-    solara.Markdown(headline_markdown(twins), style={"font-size": "0.9em"})
+    with solara.Column(classes=["pilotsim-headline"]):
+        solara.Markdown(headline_markdown(twins), style={"font-size": "0.9em"})
 
 
 @solara.component
@@ -129,17 +140,21 @@ def MapView(twins: TwinWorlds) -> None:
     """Both worlds' maps; the trainer picks what colours the communities."""
     update_counter.get()
     colour_by, set_colour_by = solara.use_state("satisfaction")
-    solara.ToggleButtonsSingle(value=colour_by, on_value=set_colour_by,
-                               values=list(figures.MAP_COLOURS))
-    fig = figures.map_figure(twins, colour_by)  # type: ignore[arg-type]
-    solara.FigureMatplotlib(fig, format="png", dpi=90, bbox_inches="tight")
+    with solara.Column(classes=["pilotsim-map"]):
+        solara.Select("Colour communities by", value=colour_by, on_value=set_colour_by,
+                      values=list(figures.MAP_COLOURS))
+        fig = figures.map_figure(twins, colour_by)  # type: ignore[arg-type]
+        solara.FigureMatplotlib(fig, format="png", dpi=90, bbox_inches="tight")
 
 
 @solara.component
 def MeasuresView(twins: TwinWorlds) -> None:
     """The headline numbers and the measures over time."""
     update_counter.get()
-    if twins.day:
+    if not twins.day:
+        solara.Info("Step the worlds to see the measures over time.")
+        return
+    with solara.Column(classes=["pilotsim-measures"]):
         solara.FigureMatplotlib(figures.measures_figure(twins), format="png", dpi=80,
                                 bbox_inches="tight")
 
@@ -169,6 +184,12 @@ def ResidentView(twins: TwinWorlds) -> None:
             set_resident(rid)
 
     size = twins.baseline.model.population.size
+    with solara.Column(classes=["pilotsim-resident"]):
+        _resident_body(twins, resident, set_resident, pick, size)
+
+
+def _resident_body(twins: TwinWorlds, resident: int | None, set_resident, pick,
+                   size: int) -> None:
     with solara.Row(style={"align-items": "center"}):
         solara.InputInt("Resident id", value=resident if resident is not None else 0,
                         on_value=set_resident)
@@ -196,10 +217,65 @@ def ResidentView(twins: TwinWorlds) -> None:
 @solara.component
 def TeachingList() -> None:
     """All teaching scenarios and how to start each."""
-    for name in preset_names():
-        t = read_preset(name)
-        with solara.Card(t.title):
-            solara.Markdown(f"`pilotsim-dashboard +teaching={name}`\n\n{t.explanation}")
+    with solara.Column(classes=["pilotsim-teaching"]):
+        for name in preset_names():
+            t = read_preset(name)
+            with solara.Card(t.title):
+                solara.Markdown(f"`pilotsim-dashboard +teaching={name}`\n\n{t.explanation}")
+
+
+TABS = ("Map", "Measures", "Queues", "A resident", "Teaching scenarios")
+GROUPS = (
+    ("Reforms", ("reform__", "scope", "start_day", "apply_to")),
+    ("Offices", ("counters__",)),
+    ("Community committees", ("staff_scale", "function__")),
+    ("Residents", ("knowledge_shift",)),
+    ("Randomness", ("seed",)),
+)
+
+
+def _show(spec: dict, value: Any) -> str:
+    if spec["type"] == "SliderFloat":
+        return f"{spec['label']}: {value:g}"
+    if spec["type"] == "SliderInt":
+        return f"{spec['label']}: {value}"
+    return spec["label"]
+
+
+@solara.component
+def Controls(params: dict, model_parameters: solara.Reactive[dict]) -> None:
+    """The controls, grouped, each showing its value; Reset builds the worlds from them.
+
+    ``params`` is in Mesa's ``model_params`` format; the values live in ``model_parameters``,
+    the reactive dict that Mesa's ``ModelController`` passes to the model on Reset.
+    """
+    user, fixed = split_model_params(params)
+    solara.use_effect(lambda: model_parameters.set(
+        {**fixed, **{k: v["value"] for k, v in user.items()}}), [])
+    values = model_parameters.value
+
+    def setter(name: str):
+        return lambda v: model_parameters.set({**model_parameters.value, name: v})
+
+    for title, prefixes in GROUPS:
+        names = [k for k in user if k.startswith(prefixes)]
+        if not names:
+            continue
+        solara.Text(title, style={"font-weight": "bold", "margin-top": "0.6em"})
+        for name in names:
+            spec = user[name]
+            value = values.get(name, spec["value"])
+            label = _show(spec, value)
+            if spec["type"] == "Checkbox":
+                solara.Checkbox(label=label, value=bool(value), on_value=setter(name))
+            elif spec["type"] == "Select":
+                solara.Select(label, value=value, values=spec["values"], on_value=setter(name))
+            elif spec["type"] == "SliderInt":
+                solara.SliderInt(label, value=int(value), min=spec["min"], max=spec["max"],
+                                 step=spec["step"], on_value=setter(name))
+            else:
+                solara.SliderFloat(label, value=float(value), min=spec["min"],
+                                   max=spec["max"], step=spec["step"], on_value=setter(name))
 
 
 @solara.component
@@ -209,7 +285,9 @@ def Dashboard(model: solara.Reactive[TwinWorlds], params: dict) -> None:
     render_interval = solara.use_reactive(1)
     use_threads = solara.use_reactive(False)
     model_parameters = solara.use_reactive({})
+    tab, set_tab = solara.use_state(0)
     twins = model.value
+    solara.Title("pilotsim dashboard")
     with solara.AppBar():
         solara.AppBarTitle(TITLE)
     with solara.Sidebar(), solara.Column():
@@ -221,22 +299,25 @@ def Dashboard(model: solara.Reactive[TwinWorlds], params: dict) -> None:
                              max=2000, step=50)
             solara.SliderInt("Days per step", value=render_interval, min=1, max=30)
         with solara.Card("Controls (press Reset to apply)"):
-            ModelCreator(model, params, model_parameters=model_parameters)
+            Controls(params, model_parameters)
     with solara.Column(style={"width": "100%"}):
         DayBanner(twins)
         ScenarioCard(twins)
         Headline(twins)
-        with solara.lab.Tabs(lazy=True):
-            with solara.lab.Tab("Map"):
-                MapView(twins)
-            with solara.lab.Tab("Measures"):
-                MeasuresView(twins)
-            with solara.lab.Tab("Queues"):
-                QueuesView(twins)
-            with solara.lab.Tab("A resident"):
-                ResidentView(twins)
-            with solara.lab.Tab("Teaching scenarios"):
-                TeachingList()
+        # Tab headers only; the open tab's view is drawn below them (and only that one).
+        with solara.lab.Tabs(value=tab, on_value=set_tab):
+            for title in TABS:
+                solara.lab.Tab(title)
+        if TABS[tab] == "Map":
+            MapView(twins)
+        elif TABS[tab] == "Measures":
+            MeasuresView(twins)
+        elif TABS[tab] == "Queues":
+            QueuesView(twins)
+        elif TABS[tab] == "A resident":
+            ResidentView(twins)
+        else:
+            TeachingList()
 
 
 @solara.component

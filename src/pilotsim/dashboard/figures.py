@@ -74,7 +74,7 @@ def _draw_world(ax, world: World, colour_by: str, norm: Normalize, cmap: str) ->
 
 
 def map_figure(twins: TwinWorlds, colour_by: MapColour = "satisfaction") -> Figure:
-    """Both worlds' maps side by side, on the last simulated day.
+    """Both worlds' maps (baseline above, reform below), on the last simulated day.
 
     Communities are circles (area: residents; colour: ``colour_by`` so far); offices are purple
     squares whose size and number give the people waiting on average that day; lines are that
@@ -82,8 +82,8 @@ def map_figure(twins: TwinWorlds, colour_by: MapColour = "satisfaction") -> Figu
     """
     label, cmap, vmin, vmax = MAP_COLOURS[colour_by]
     norm = Normalize(vmin, vmax)
-    fig = Figure(figsize=(11, 4.4), layout="constrained")
-    axes = fig.subplots(1, 2, sharex=True, sharey=True)
+    fig = Figure(figsize=(10, 8), layout="constrained")
+    axes = fig.subplots(2, 1, sharex=True, sharey=True)
     day = twins.day - 1
     when = f"day {day} ({weekday_name(twins, day)})" if day >= 0 else "before day 0"
     for ax, world in zip(axes, twins.worlds, strict=True):

@@ -40,6 +40,13 @@ class Changes:
             share ``s`` of the gap to full knowledge, ``s < 0`` removes the share ``-s``.
         apply_to: ``reform`` (the changes other than reforms make the reform world only) or
             ``both`` (they are made in both worlds; only the reforms differ).
+        scope: Where the reforms apply: ``all``, ``district:NAME`` or ``community:NAME``
+            (sets each chosen reform's ``scope``; ``all`` leaves the reform's own).
+        start_day: The day the reforms start (sets each chosen reform's ``start_day``; 0
+            leaves the reform's own), so the worlds run identical until then.
+        reform_overrides: Further Hydra overrides for the reform world only, e.g.
+            ``reform.one_door.counters=3`` (overrides inside a reform that is not chosen are
+            left out).
     """
 
     reforms: tuple[str, ...] = ()
@@ -48,6 +55,9 @@ class Changes:
     functions: tuple[str, ...] = ()
     knowledge_shift: float = 0.0
     apply_to: Literal["reform", "both"] = "reform"
+    scope: str = "all"
+    start_day: int = 0
+    reform_overrides: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for office, n in self.counters.items():
@@ -58,6 +68,15 @@ class Changes:
                   "one of " + ", ".join(ORGANISATION_FUNCTIONS))
         check(-1 <= self.knowledge_shift <= 1, "knowledge_shift", self.knowledge_shift,
               "a number in [-1, 1]")
+        kind, _, name = self.scope.partition(":")
+        check(self.scope == "all" or (kind in ("district", "community") and bool(name)),
+              "scope", self.scope, "all, district:NAME or community:NAME")
+        check(self.start_day >= 0, "start_day", self.start_day, "an integer >= 0")
+        for i, o in enumerate(self.reform_overrides):
+            try:
+                _key(o)
+            except Exception as e:
+                raise SpecError(f"reform_overrides[{i}]", o, f"a Hydra override ({e})") from None
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None, key: str = "changes") -> Changes:
@@ -78,6 +97,18 @@ class Changes:
             check(r in reforms_available and r != BASELINE, f"reforms[{i}]", r,
                   "a reform of the `reform` config group: " + (
                       ", ".join(reforms_available) or "(none installed)"))
+        kind, _, name = self.scope.partition(":")
+        if kind == "district":
+            districts = list(cfg["city"]["districts"])
+            check(name in districts, "scope", self.scope,
+                  "district:NAME with NAME one of " + ", ".join(districts))
+        elif kind == "community":
+            communities = list(cfg["city"]["communities"])
+            check(name in communities, "scope", self.scope,
+                  "community:NAME with NAME one of " + ", ".join(communities))
+        days = int(cfg["sim"]["days"])
+        check(self.start_day < days, "start_day", self.start_day,
+              f"a day before the end of the run (sim.days = {days})")
 
 
 def available_reforms() -> list[str]:
@@ -107,6 +138,34 @@ def is_reform_override(override: str) -> bool:
     key = _key(override)
     return key == REFORM_GROUP or key.startswith(REFORM_GROUP + ".") or \
         key.startswith(REFORM_GROUP + "@")
+
+
+def split_overrides(overrides: Sequence[str]) -> tuple[list[str], tuple[str, ...], list[str]]:
+    """Split the user's overrides into (shared, reform selection, values inside reforms)."""
+    shared, inside = [], []
+    for o in overrides:
+        key = _key(o)
+        if key.startswith(REFORM_GROUP + "."):
+            inside.append(o)
+        elif not is_reform_override(o):
+            shared.append(o)
+    return shared, reform_selection(overrides), inside
+
+
+def _reform_of(override: str) -> str | None:
+    """The reform an override sets a value in (``reform.one_door.x=1`` → ``one_door``)."""
+    key = _key(override)
+    if key.startswith(REFORM_GROUP + "."):
+        return key.split(".")[1]
+    return None
+
+
+def scope_value(scope: str) -> str:
+    """A reform's ``scope`` as a Hydra value (``district:east`` → ``{districts:[east]}``)."""
+    if scope == "all":
+        return "all"
+    kind, _, name = scope.partition(":")
+    return f"{{{kind}s:[{name}]}}"
 
 
 def reform_selection(overrides: Sequence[str]) -> tuple[str, ...]:
@@ -193,6 +252,8 @@ def world_overrides(shared: Sequence[str], changes: Changes, compose) -> WorldOv
     Raises:
         SpecError: if a change names an office or a reform that does not exist.
     """
+    from hydra.errors import ConfigCompositionException
+
     shared = [o for o in shared if not is_reform_override(o)]
     reform_sel: list[str] = []
     base_sel: list[str] = []
@@ -200,7 +261,7 @@ def world_overrides(shared: Sequence[str], changes: Changes, compose) -> WorldOv
         base_sel = [reform_override(())]
         try:
             cfg = compose([*shared, *base_sel])
-        except Exception:  # noqa: BLE001 - Hydra: the group is not in the defaults list
+        except ConfigCompositionException:  # the group is not in the defaults list
             base_sel = [reform_override((), add=True)]
             cfg = compose([*shared, *base_sel])
         add = base_sel[0].startswith("+")
@@ -210,9 +271,17 @@ def world_overrides(shared: Sequence[str], changes: Changes, compose) -> WorldOv
     changes.check_against(cfg, available_reforms())
     made = change_overrides(changes, cfg)
     both = changes.apply_to == "both"
+    chosen = set(changes.reforms)
+    only_reform = [o for o in changes.reform_overrides
+                   if _reform_of(o) is None or _reform_of(o) in chosen]
+    for r in changes.reforms:
+        if changes.scope != "all":
+            only_reform.append(f"{REFORM_GROUP}.{r}.scope={scope_value(changes.scope)}")
+        if changes.start_day:
+            only_reform.append(f"{REFORM_GROUP}.{r}.start_day={changes.start_day}")
     return WorldOverrides(
         baseline=[*shared, *base_sel, *(made if both else [])],
-        reform=[*shared, *reform_sel, *made],
+        reform=[*shared, *reform_sel, *only_reform, *made],
     )
 
 
@@ -228,6 +297,8 @@ __all__ = [
     "is_reform_override",
     "reform_override",
     "reform_selection",
+    "scope_value",
+    "split_overrides",
     "with_sample_fraction",
     "world_overrides",
 ]

@@ -6,6 +6,7 @@ arguments are the app's controls, so Reset rebuilds both worlds from the current
 * ``overrides`` — the user's Hydra overrides (shared by both worlds, reform selection aside);
 * ``seed`` — the seed of both worlds (None: the config's);
 * ``apply_to`` — ``"reform world"`` or ``"both worlds"`` (see :class:`~.settings.Changes`);
+* ``scope`` (``all``, ``district:NAME``, ``community:NAME``), ``start_day`` — of the reforms;
 * ``staff_scale``, ``knowledge_shift`` — as in :class:`~.settings.Changes`;
 * ``reform__NAME`` (bool) — switch reform NAME on in the reform world;
 * ``function__NAME`` (bool) — every community organisation also offers NAME;
@@ -26,8 +27,7 @@ from pilotsim import api
 from pilotsim.dashboard.settings import (
     Changes,
     SpecError,
-    is_reform_override,
-    reform_selection,
+    split_overrides,
     with_sample_fraction,
     world_overrides,
 )
@@ -104,19 +104,29 @@ def parse_controls(controls: Mapping[str, Any], start: Changes) -> Changes:
             kw["apply_to"] = APPLY_TO[value]
         elif key in ("staff_scale", "knowledge_shift"):
             kw[key] = float(value)
+        elif key == "start_day":
+            kw[key] = int(value)
+        elif key == "scope":
+            kw[key] = str(value)
         else:
-            raise SpecError(key, value, "a dashboard control: apply_to, staff_scale, "
-                            "knowledge_shift, reform__NAME, function__NAME, counters__OFFICE")
+            raise SpecError(key, value, "a dashboard control: apply_to, scope, start_day, "
+                            "staff_scale, knowledge_shift, reform__NAME, function__NAME, "
+                            "counters__OFFICE")
     return Changes.from_mapping({**{f: getattr(start, f) for f in
-                                    ("staff_scale", "knowledge_shift", "apply_to")},
+                                    ("staff_scale", "knowledge_shift", "apply_to", "scope",
+                                     "start_day", "reform_overrides")},
                                  **kw, "reforms": reforms, "functions": functions,
                                  "counters": counters})
 
 
 def describe(changes: Changes, cfg: Any) -> str:
     """A short, plain description of the changes (for the reform world's title)."""
-    parts = [" + ".join(r.replace("_", " ") for r in changes.reforms)] if changes.reforms \
-        else []
+    parts = []
+    if changes.reforms:
+        where = "" if changes.scope == "all" else " in " + changes.scope.split(":")[1]
+        when = f" from day {changes.start_day}" if changes.start_day else ""
+        parts.append(" + ".join(r.replace("_", " ") for r in changes.reforms) + where + when)
+    parts.extend(changes.reform_overrides)
     for office, n in changes.counters.items():
         was = int(cfg["city"]["offices"][office]["counters"])
         if n != was:
@@ -153,17 +163,17 @@ class TwinWorlds(mesa.Model):
         super().__init__(rng=0)
         del scenario
         compose = compose or api.compose
-        user = list(overrides)
-        shared = [o for o in user if not is_reform_override(o)]
+        shared, chosen, inside = split_overrides(overrides)
         if seed is not None:
             shared.append(f"seed={int(seed)}")
         shared = with_sample_fraction(shared, sample_fraction)
         base_cfg = compose(shared)
         self.teaching = Teaching.from_config(base_cfg)
         start = self.teaching.changes
-        chosen = reform_selection(user)
         if chosen:
             start = start.with_(reforms=chosen)
+        if inside:
+            start = start.with_(reform_overrides=(*start.reform_overrides, *inside))
         self.changes = parse_controls(controls, start)
         wo = world_overrides(shared, self.changes, compose)
         self.baseline = World.build("baseline", "Without the reform", wo.baseline, compose)
