@@ -279,27 +279,25 @@ def Controls(params: dict, model_parameters: solara.Reactive[dict]) -> None:
 
 
 @solara.component
-def Dashboard(model: solara.Reactive[TwinWorlds], params: dict) -> None:
-    """The whole page for a reactive :class:`TwinWorlds` and its controls."""
-    play_interval = solara.use_reactive(400)
-    render_interval = solara.use_reactive(1)
+def RunControls(model: solara.Reactive[TwinWorlds], model_parameters: solara.Reactive[dict],
+                play_interval: solara.Reactive[int],
+                render_interval: solara.Reactive[int]) -> None:
+    """Mesa's play/pause/step/reset for both worlds, and the speed."""
     use_threads = solara.use_reactive(False)
-    model_parameters = solara.use_reactive({})
+    with solara.Column(classes=["pilotsim-run"]):
+        ModelController(model, model_parameters=model_parameters,
+                        play_interval=play_interval, render_interval=render_interval,
+                        use_threads=use_threads)
+        solara.SliderInt(f"Pause between days: {play_interval.value} ms", value=play_interval,
+                         min=0, max=2000, step=50)
+        solara.SliderInt(f"Days per step: {render_interval.value}", value=render_interval,
+                         min=1, max=30)
+
+
+@solara.component
+def MainView(twins: TwinWorlds) -> None:
+    """The day, the scenario, the headline numbers and the tabs."""
     tab, set_tab = solara.use_state(0)
-    twins = model.value
-    solara.Title("pilotsim dashboard")
-    with solara.AppBar():
-        solara.AppBarTitle(TITLE)
-    with solara.Sidebar(), solara.Column():
-        with solara.Card("Run"):
-            ModelController(model, model_parameters=model_parameters,
-                            play_interval=play_interval, render_interval=render_interval,
-                            use_threads=use_threads)
-            solara.SliderInt("Pause between days (ms)", value=play_interval, min=0,
-                             max=2000, step=50)
-            solara.SliderInt("Days per step", value=render_interval, min=1, max=30)
-        with solara.Card("Controls (press Reset to apply)"):
-            Controls(params, model_parameters)
     with solara.Column(style={"width": "100%"}):
         DayBanner(twins)
         ScenarioCard(twins)
@@ -318,6 +316,23 @@ def Dashboard(model: solara.Reactive[TwinWorlds], params: dict) -> None:
             ResidentView(twins)
         else:
             TeachingList()
+
+
+@solara.component
+def Dashboard(model: solara.Reactive[TwinWorlds], params: dict) -> None:
+    """The whole page for a reactive :class:`TwinWorlds` and its controls."""
+    play_interval = solara.use_reactive(400)
+    render_interval = solara.use_reactive(1)
+    model_parameters = solara.use_reactive({})
+    solara.Title("pilotsim dashboard")
+    with solara.AppBar():
+        solara.AppBarTitle(TITLE)
+    with solara.Sidebar(), solara.Column():
+        with solara.Card("Run"):
+            RunControls(model, model_parameters, play_interval, render_interval)
+        with solara.Card("Controls (press Reset to apply)"):
+            Controls(params, model_parameters)
+    MainView(model.value)
 
 
 @solara.component

@@ -165,7 +165,8 @@ def scope_value(scope: str) -> str:
     if scope == "all":
         return "all"
     kind, _, name = scope.partition(":")
-    return f"{{{kind}s:[{name}]}}"
+    key = {"district": "districts", "community": "communities"}[kind]
+    return f"{{{key}:[{name}]}}"
 
 
 def reform_selection(overrides: Sequence[str]) -> tuple[str, ...]:
