@@ -1,7 +1,11 @@
 """Start the dashboard on a free loopback port and drive it with the system's headless Chromium.
 
-Used by ``test_browser.py`` and, with ``PILOTSIM_DASHBOARD_SCREENSHOT=docs/dashboard.png``, to
-make the screenshot in the docs. Never downloads a browser: it uses Debian's ``chromium``
+Used by ``test_browser.py`` (which, with ``PILOTSIM_DASHBOARD_SCREENSHOT=PATH``, also saves
+its screenshot there) and, run as a script, to make the screenshot in the docs::
+
+    python -m tests.dashboard.browser docs/dashboard.png 60 +teaching=pooling
+
+(path, days to step, overrides). Never downloads a browser: it uses Debian's ``chromium``
 (``.ci/install-browser``) through the ``playwright`` package.
 """
 
@@ -87,25 +91,37 @@ def _day(page) -> int:
     return int(re.search(r"\d+", text).group())
 
 
-def drive(url: str, screenshot: Path, steps: int = 3, timeout_ms: int = 20000) -> Observed:
-    """Load the page, press Step ``steps`` times, open the Measures tab, take a screenshot."""
+def drive(url: str, screenshot: Path, steps: int = 3, timeout_ms: int = 20000,
+          days_per_step: int = 1, height: int = 1300) -> Observed:
+    """Load the page, press Step ``steps`` times, open the Measures tab, take a screenshot.
+
+    With ``days_per_step`` > 1 the "Days per step" slider is moved first (keyboard), so each
+    press simulates that many days.
+    """
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="pilotsim-chromium-") as profile, \
             sync_playwright() as p:
         ctx = p.chromium.launch_persistent_context(
             profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1500, "height": 1300})
+            viewport={"width": 1500, "height": height})
         try:
             page = ctx.new_page()
             page.set_default_timeout(timeout_ms)
             page.goto(url)
             page.locator(".pilotsim-day").first.wait_for()
             days = [_day(page)]
+            if days_per_step > 1:
+                slider = page.get_by_role("slider").nth(1)  # "Days per step"
+                slider.focus()
+                for _ in range(days_per_step - 1):
+                    page.keyboard.press("ArrowRight")
+                page.get_by_text(f"Days per step: {days_per_step}").wait_for()
             step = page.get_by_role("button", name="Step", exact=True)
             for i in range(steps):
                 step.click()
-                page.locator(".pilotsim-day", has_text=f"Day {days[0] + i + 1}").wait_for()
+                want = days[0] + (i + 1) * days_per_step
+                page.locator(".pilotsim-day", has_text=re.compile(rf"^Day {want}$")).wait_for()
                 days.append(_day(page))
             rows = page.locator(".pilotsim-headline table tr")
             headline = [[c.strip() for c in rows.nth(i).locator("th, td").all_inner_texts()]
@@ -133,3 +149,25 @@ def chromium_available() -> str | None:
     except ImportError:
         return "the playwright package is not installed (pip install -e '.[dev]')"
     return None
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Make a screenshot: PATH [DAYS [OVERRIDES...]] (DAYS stepped 10 at a time)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    target = Path(args[0])
+    days = int(args[1]) if len(args) > 1 else 30
+    overrides = args[2:]
+    if (why := chromium_available()) is not None:
+        raise SystemExit(why)
+    from pilotsim.dashboard import assets
+
+    assets.ensure()
+    with tempfile.TemporaryDirectory() as tmp, \
+            dashboard_server(overrides, Path(tmp) / "server.log") as url:
+        seen = drive(url, target, steps=max(1, days // 10), days_per_step=10,
+                     timeout_ms=60000, height=2100)
+    print(f"{target}: day {seen.days_seen[-1]}")
+
+
+if __name__ == "__main__":
+    main()

@@ -31,7 +31,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--host", default=DEFAULT_HOST,
                    help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT,
-                   help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
+                   help=f"port (default {DEFAULT_PORT})")
     p.add_argument("--sample-fraction", type=float, default=DEFAULT_SAMPLE_FRACTION,
                    help="share of residents simulated unless an override sets "
                         f"sim.sample_fraction (default {DEFAULT_SAMPLE_FRACTION})")
