@@ -165,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp, \
             dashboard_server(overrides, Path(tmp) / "server.log") as url:
         seen = drive(url, target, steps=max(1, days // 10), days_per_step=10,
-                     timeout_ms=60000, height=2100)
+                     timeout_ms=60000, height=1750)
     print(f"{target}: day {seen.days_seen[-1]}")
 
 

@@ -78,7 +78,7 @@ def model_params(twins: TwinWorlds, overrides: list[str], sample_fraction: float
         params[f"function__{f}"] = {"type": "Checkbox", "label": f"Every committee also: {f}",
                                     "value": f in ch.functions}
     params["knowledge_shift"] = {"type": "SliderFloat",
-                                 "label": "Residents' knowledge of procedures (share of gap)",
+                                 "label": "Knowledge of procedures (± share of gap)",
                                  "value": ch.knowledge_shift, "min": -0.5, "max": 0.9,
                                  "step": 0.05}
     return params
