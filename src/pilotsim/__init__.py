@@ -1,3 +1,22 @@
 """pilotsim: try a public-service reform on simulated residents before real ones."""
 
 __version__ = "0.1.0"
+
+
+def _arm(*, _root_: object) -> str:
+    """``${pilotsim.arm:}``: the run's reforms joined by ``+`` (``baseline`` if none)."""
+    reform = getattr(_root_, "get", lambda _k: None)("reform")
+    return "+".join(reform) if reform else "baseline"
+
+
+def _register_resolvers() -> None:
+    # The config tree's default ``arm`` label uses this resolver; register it whenever
+    # pilotsim is imported, so any way of composing the config (CLI, API, Hydra directly
+    # after ``import pilotsim``) resolves it.
+    from omegaconf import OmegaConf
+
+    if not OmegaConf.has_resolver("pilotsim.arm"):
+        OmegaConf.register_new_resolver("pilotsim.arm", _arm)
+
+
+_register_resolvers()

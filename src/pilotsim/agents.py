@@ -20,9 +20,12 @@ if TYPE_CHECKING:
 class Office(mesa.Agent):
     """A government office: departments served, counters, hours, error rate, a queue.
 
-    Its quantities are the ones reforms change by name: ``departments``, ``counters`` (via
-    :meth:`set_counters`), ``error_rate``, ``wait_info``, ``service_scale``, hours (via
-    :meth:`set_hours`).
+    Its quantities are the ones reforms change by name: ``departments`` (empty: the office is
+    closed to the public), ``counters`` (via :meth:`set_counters`), ``error_rate``,
+    ``wait_info``, ``service_scale``, hours (via :meth:`set_hours`), ``integrated`` (a one-door
+    window: one visit handles the consecutive steps of a procedure it serves, see
+    :meth:`~pilotsim.model.PilotModel.visit_span`) and ``other_visits_per_day`` /
+    ``other_service`` (business outside the catalogue).
 
     Args:
         model: The model.
@@ -42,6 +45,7 @@ class Office(mesa.Agent):
         self.other_visits_per_day = spec.other_visits_per_day
         self.other_service = ServiceTime(spec.other_service_time)
         self.service_scale = 1.0
+        self.integrated = False
         self.pending_staffing = list(spec.staffing)
         self.queue = CounterQueue(spec.counters, [], [])
         self.set_hours(spec.intervals)

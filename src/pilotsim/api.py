@@ -66,6 +66,24 @@ def _plain_config(cfg: Any) -> dict:
     return dict(cfg)
 
 
+def reform_metadata(model: PilotModel) -> dict[str, Any]:
+    """The run's ``cost`` (summed over reforms), ``reform_costs`` (each) and ``treatment``.
+
+    ``treatment`` maps every community to the first day a reform reaches it, or None.
+    """
+    per = {r.name: r.report(model) for r in model.reforms}
+    cost = {k: float(sum(c[k] for c in per.values())) for k in ("staff_hours", "budget")}
+    first: dict[str, int | None] = {c: None for c in model.community_names}
+    for r in model.reforms:
+        if not r.started:
+            continue
+        for ci in r.reached():
+            name = model.community_names[ci]
+            day = first[name]
+            first[name] = r.start_day if day is None else min(day, r.start_day)
+    return {"cost": cost, "reform_costs": per, "treatment": first}
+
+
 def run(cfg: Any, out_dir: str | Path | None = None, spec: RunSpec | None = None) -> RunResult:
     """Validate ``cfg``, run the model to the end, and optionally write the run folder.
 
@@ -108,8 +126,7 @@ def run(cfg: Any, out_dir: str | Path | None = None, spec: RunSpec | None = None
     cases = records.cases_table(model)
     visits = records.visits_table(model)
     site_days = records.site_days_table(model, cases, visits)
-    meta["cost"] = {"staff_hours": 0.0, "budget": 0.0}
-    meta["treatment"] = {c: None for c in model.community_names}
+    meta.update(reform_metadata(model))
     meta["counts"] = {"residents": int(model.population.size), "cases": len(cases),
                       "visits": len(visits)}
     if folder is not None:

@@ -51,3 +51,18 @@ class ServiceTime:
         if self.kind == "lognormal":
             return (self.cv * self.mean) ** 2
         return 0.0
+
+
+def sum_of(parts: list[ServiceTime]) -> ServiceTime:
+    """The service time of several steps done in one sitting, as one distribution.
+
+    Same mean and variance as the sum of independent ``parts`` (moment matching, the
+    Fenton–Wilkinson approximation for sums of lognormals): a lognormal unless every part is
+    fixed. One distribution lets the visit keep its single service-time draw, so a reform run
+    stays paired with its baseline draw for draw.
+    """
+    mean = sum(p.mean for p in parts)
+    var = sum(p.variance for p in parts)
+    if var <= 0:
+        return ServiceTime(Distribution("fixed", mean))
+    return ServiceTime(Distribution("lognormal", mean, math.sqrt(var) / mean))

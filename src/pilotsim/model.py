@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -15,12 +16,13 @@ from pilotsim import cases as C  # noqa: N812  (C.OPEN, C.visit_slot read as con
 from pilotsim import satisfaction as sat
 from pilotsim.agents import Office, Organisation, Resident
 from pilotsim.cases import Case
-from pilotsim.distributions import ServiceTime
+from pilotsim.distributions import ServiceTime, sum_of
 from pilotsim.population import Population
 from pilotsim.records import (
     OUTCOMES,  # noqa: F401  (outcome codes index this)
     VisitLog,
 )
+from pilotsim.reforms.registry import build_reforms
 from pilotsim.rng import Streams
 from pilotsim.routes import Routes, travel_matrix
 from pilotsim.spec import RunSpec
@@ -57,6 +59,7 @@ class StepRuntime:
     issues: tuple[str, ...]
     processing_days: int
     relayable: bool
+    skip: bool = False
 
 
 @dataclass
@@ -67,6 +70,10 @@ class ServiceRuntime:
     steps: list[StepRuntime]
     online: str
     proxy: bool
+
+    def copy(self) -> ServiceRuntime:
+        """An independent copy (its steps copied too), for a community's own view."""
+        return dataclasses.replace(self, steps=[dataclasses.replace(s) for s in self.steps])
 
 
 class PilotModel(mesa.Model):
@@ -93,13 +100,26 @@ class PilotModel(mesa.Model):
 
     Only cases with something due act; no step is O(all residents).
 
+    Named quantities that reforms change (the core has no per-reform branch): offices'
+    ``departments``, counters, hours, ``error_rate``, ``wait_info``, ``service_scale``,
+    ``integrated``; ``routes`` (with per-community preferred offices); the services as each
+    community sees them (:meth:`service`, :meth:`own_services`); ``shared_documents`` (for
+    everyone) and ``community_shared_documents``; per-community ``wrong_office_factor`` and
+    ``missing_document_factor`` (multipliers on the behaviour's risks); ``proxy_eligible``
+    (community × profile); organisations' ``functions`` and ``staff_min_per_day``; the
+    population's ``knowledge``.
+
     Args:
         spec: The validated run spec.
-        interventions: Reforms and scheduled changes (the office staffing schedules in the spec
-            are added automatically).
+        interventions: Reforms and scheduled changes (the office staffing schedules and the
+            reforms in the spec are added automatically).
+        schedule: A rollout of the spec's reforms (community → start day, or None), e.g. a
+            pilot design's; it replaces their own scopes and start days (see
+            :func:`pilotsim.reforms.registry.build_reforms`).
     """
 
-    def __init__(self, spec: RunSpec, interventions: Iterable[Intervention] = ()) -> None:
+    def __init__(self, spec: RunSpec, interventions: Iterable[Intervention] = (),
+                 schedule: Mapping[str, int | None] | None = None) -> None:
         super().__init__(rng=spec.seed)
         self.spec = spec
         self.day = 0
@@ -126,16 +146,27 @@ class PilotModel(mesa.Model):
         self.routes = Routes(self.travel, self.offices)
         self.redirect = ServiceTime(beh.visits.redirect_time)
         self.services = {n: self._service_runtime(n) for n in self.service_names}
+        self._service_views: list[dict[str, ServiceRuntime] | None] = \
+            [None] * len(self.community_names)
         self.shared_documents: set[str] = set()
+        self.community_shared_documents: list[set[str]] = \
+            [set() for _ in self.community_names]
+        nc = len(self.community_names)
+        self.wrong_office_factor = np.ones(nc)
+        self.missing_document_factor = np.ones(nc)
+        self.proxy_eligible = np.array([[p.proxy_eligible for p in self.profiles]] * nc,
+                                       dtype=bool).reshape(nc, len(self.profiles))
         self.residents: dict[int, Resident] = {}
         self.cases: list[Case] = []
         self.agenda: dict[int, list[tuple[str, Case, float]]] = defaultdict(list)
         self.visits = VisitLog()
         self.closed_today: list[Case] = []
         self._need_rates = self._needs_per_day()
+        self.reforms = build_reforms(spec, schedule)
         self.interventions: list[Intervention] = [
             *(_Staffing(o, ch.day, ch.counters) for o in self.offices
               for ch in o.pending_staffing),
+            *self.reforms,
             *interventions,
         ]
         for iv in self.interventions:
@@ -165,6 +196,58 @@ class PilotModel(mesa.Model):
         rates = np.array([[self.spec.services.catalogue[s].demand_per_year.get(p, 0.0)
                            for s in self.service_names] for p in self.profile_names])
         return pop.group_size[:, :, None] * rates[None, :, :] / 365.0
+
+    def service(self, community: int, name: str) -> ServiceRuntime:
+        """Service ``name`` as residents of ``community`` see it."""
+        view = self._service_views[community]
+        return self.services[name] if view is None else view[name]
+
+    def own_services(self, community: int) -> dict[str, ServiceRuntime]:
+        """The community's own, editable view of the services (copied on first use).
+
+        Reforms with a scope edit these, so communities outside the scope are untouched.
+        """
+        view = self._service_views[community]
+        if view is None:
+            view = self._service_views[community] = {n: s.copy() for n, s in
+                                                     self.services.items()}
+        return view
+
+    def is_shared(self, community: int, document: str) -> bool:
+        """Whether offices fetch ``document`` themselves for residents of ``community``."""
+        return document in self.shared_documents or \
+            document in self.community_shared_documents[community]
+
+    def step_skippable(self, community: int, step: StepRuntime) -> bool:
+        """Whether a resident of ``community`` need not do ``step`` at all.
+
+        A step is skipped when it was removed (``skip``), or when it is a relayable
+        certificate step and every document it issues is shared (the office that needs the
+        certificate fetches it).
+        """
+        return step.skip or (step.relayable and bool(step.issues) and
+                             all(self.is_shared(community, d) for d in step.issues))
+
+    def visit_span(self, community: int, rt: ServiceRuntime, first: int, office: int) -> int:
+        """One past the last step a visit to ``office`` for step ``first`` handles.
+
+        An ordinary office handles one step per visit. An ``integrated`` office (a one-door
+        window) also takes the following steps it is the resident's office for (skippable
+        steps in between are passed over): issued documents are handed over internally.
+        """
+        j = first + 1
+        if self.offices[office].integrated:
+            steps = rt.steps
+            while j < len(steps) and (self.step_skippable(community, steps[j]) or
+                                      self.routes.right(community, steps[j].department)
+                                      == office):
+                j += 1
+        return j
+
+    def _span_steps(self, community: int, rt: ServiceRuntime, first: int,
+                    end: int) -> list[StepRuntime]:
+        return [rt.steps[first]] + [s for s in rt.steps[first + 1:end]
+                                    if not self.step_skippable(community, s)]
 
     def resident(self, index: int) -> Resident:
         """The agent of the resident in population row ``index`` (created at first need)."""
@@ -230,7 +313,7 @@ class PilotModel(mesa.Model):
                 case.knowledge += beh.knowledge.information_effect * (1 - case.knowledge)
                 case.prechecked = org.use("precheck", ch.precheck_staff_min)
         case.channel = self._choose_channel(case, org)
-        rt = self.services[service]
+        rt = self.service(int(pop.community[r]), service)
         if case.channel == C.ONLINE:
             fail = beh.channels.online_failure * (1 - pop.literacy[r])
             if self.choices.uniform(case.id, C.S_ONLINE_FAIL) < fail:
@@ -249,23 +332,30 @@ class PilotModel(mesa.Model):
         """Multinomial logit over the channels open to this resident for this case."""
         beh, pop, r = self.spec.behaviour, self.population, case.resident.index
         ch, kn = beh.channels, beh.knowledge
-        rt = self.services[case.service]
-        profile = self.profiles[pop.profile[r]]
         c = int(pop.community[r])
+        rt = self.service(c, case.service)
         k = case.knowledge
         per_visit = 0.0
-        for st in rt.steps:
-            o = self.routes.right(c, st.department)
+        i, visits = 0, 0
+        while i < len(rt.steps):
+            if self.step_skippable(c, rt.steps[i]):
+                i += 1
+                continue
+            o = self.routes.right(c, rt.steps[i].department)
+            end = self.visit_span(c, rt, i, o)
             per_visit += 2 * self.travel[c, o] * pop.mobility[r] + pop.expectation[r] + \
-                st.service_time.mean
+                sum(s.service_time.mean for s in self._span_steps(c, rt, i, end))
+            visits += 1
+            i = end
         expected_trips_factor = 1 + kn.wrong_office * (1 - k) + kn.missing_document * (1 - k)
         costs = {C.IN_PERSON: per_visit * expected_trips_factor}
         lit = float(pop.literacy[r])
         if rt.online != "none" and lit >= ch.online_literacy_threshold:
-            collect = 0.0 if rt.online == "full" else per_visit / len(rt.steps)
+            collect = 0.0 if rt.online == "full" else per_visit / max(visits, 1)
             costs[C.ONLINE] = ch.online_effort_min / max(lit, 0.05) + collect + \
                 ch.online_failure * (1 - lit) * per_visit
-        if rt.proxy and profile.proxy_eligible and org is not None and org.offers("proxy"):
+        if rt.proxy and self.proxy_eligible[c, pop.profile[r]] and org is not None and \
+                org.offers("proxy"):
             costs[C.PROXY] = ch.proxy_effort_min
         if len(costs) == 1:
             return C.IN_PERSON
@@ -302,12 +392,15 @@ class PilotModel(mesa.Model):
 
     def _plan_step(self, case: Case, d: int, first: bool = False) -> None:
         """Decide how the case's next step gets done, or complete the case."""
-        rt = self.services[case.service]
+        c = int(self.population.community[case.resident.index])
+        rt = self.service(c, case.service)
+        while case.step < len(rt.steps) and self.step_skippable(c, rt.steps[case.step]):
+            case.step += 1
         if case.step >= len(rt.steps):
             self._complete(case, d)
             return
         step = rt.steps[case.step]
-        org = self.organisation_of.get(int(self.population.community[case.resident.index]))
+        org = self.organisation_of.get(c)
         ch = self.spec.behaviour.channels
         if step.relayable and case.informed and org is not None and \
                 org.use("relay", ch.relay_staff_min):
@@ -319,7 +412,7 @@ class PilotModel(mesa.Model):
         beh = self.spec.behaviour
         r = case.resident.index
         c = int(self.population.community[r])
-        step = self.services[case.service].steps[case.step]
+        step = self.service(c, case.service).steps[case.step]
         office = self.offices[self.routes.right(c, step.department)]
         if first and beh.visits.timing == "immediate":
             t = office.queue.next_open(case.need_min)
@@ -342,21 +435,40 @@ class PilotModel(mesa.Model):
         beh, pop = self.spec.behaviour, self.population
         r = case.resident.index
         c = int(pop.community[r])
-        rt = self.services[case.service]
+        rt = self.service(c, case.service)
         step = rt.steps[case.step]
+        if self.step_skippable(c, step):  # removed or shared since the visit was planned
+            self._plan_step(case, d)
+            return
         right = self.offices[self.routes.right(c, step.department)]
+        if arrival < 0 and not right.is_open(d):
+            # the office changed since the visit was planned (a reform moved the step to an
+            # office closed today): go on its next open day instead
+            nxt = d + 1
+            while nxt < self.spec.sim.days and not right.is_open(nxt):
+                nxt += 1
+            if nxt < self.spec.sim.days:
+                self.agenda[nxt].append(("visit", case, -1.0))
+            return
         u = self.choices.uniform
         v = case.trips
         k = case.knowledge
         kn = beh.knowledge
-        if u(case.id, C.visit_slot(v, C.V_WRONG)) < kn.wrong_office * (1 - k):
+        if u(case.id, C.visit_slot(v, C.V_WRONG)) < \
+                kn.wrong_office * (1 - k) * self.wrong_office_factor[c]:
             office, kind, dist = self.offices[self.routes.wrong(c, step.department)], WRONG, \
                 self.redirect
         else:
             office, kind, dist = right, SERVED, step.service_time
-            docs = [x for x in step.held_documents if x not in self.shared_documents]
+            held = step.held_documents
+            end = self.visit_span(c, rt, case.step, right.index)
+            if end > case.step + 1:  # an integrated window takes several steps in this visit
+                span = self._span_steps(c, rt, case.step, end)
+                dist = sum_of([s.service_time for s in span])
+                held = tuple(dict.fromkeys(x for s in span for x in s.held_documents))
+            docs = [x for x in held if not self.is_shared(c, x)]
             if docs:
-                p_one = kn.missing_document * (1 - k) * \
+                p_one = kn.missing_document * (1 - k) * self.missing_document_factor[c] * \
                     (1 - kn.precheck_effect if case.prechecked else 1.0)
                 if u(case.id, C.visit_slot(v, C.V_MISSING)) < 1 - (1 - p_one) ** len(docs):
                     kind, dist = MISSING, self.redirect
@@ -379,11 +491,14 @@ class PilotModel(mesa.Model):
 
     def _proxy_submit(self, case: Case, d: int) -> None:
         """The committee submits the case's next step for the resident, staff time allowing."""
-        rt = self.services[case.service]
+        c = int(self.population.community[case.resident.index])
+        rt = self.service(c, case.service)
+        while case.step < len(rt.steps) and self.step_skippable(c, rt.steps[case.step]):
+            case.step += 1
         if case.step >= len(rt.steps):
             self._complete(case, d)
             return
-        org = self.organisation_of.get(int(self.population.community[case.resident.index]))
+        org = self.organisation_of.get(c)
         ch = self.spec.behaviour.channels
         if org is None or not org.use("proxy", ch.proxy_staff_min):
             self.agenda[d + 1].append(("proxy", case, 0.0))  # no staff time left: tomorrow
@@ -465,10 +580,13 @@ class PilotModel(mesa.Model):
                                       round_trip))
         pop.expectation[r] += p.expectation_learning * (felt - pop.expectation[r])
         if kind == SERVED:
-            step = self.services[case.service].steps[case.step]
-            case.step += 1
-            if step.processing_days:
-                self.agenda[d + step.processing_days].append(("advance", case, 0.0))
+            c = int(pop.community[r])
+            rt = self.service(c, case.service)
+            end = self.visit_span(c, rt, case.step, office.index)
+            days = sum(s.processing_days for s in self._span_steps(c, rt, case.step, end))
+            case.step = end
+            if days:
+                self.agenda[d + days].append(("advance", case, 0.0))
             else:
                 self._plan_step(case, d)
             return

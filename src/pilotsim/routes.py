@@ -26,7 +26,8 @@ class Routes:
     """Nearest office serving a department, and the wrong office a confused resident tries.
 
     Recomputed whenever offices change departments (e.g. a one-door reform), via
-    :meth:`update`.
+    :meth:`update`. A community may have a preferred office (:meth:`prefer`, e.g. its one-door
+    centre): its residents go there for every department that office serves.
 
     Args:
         travel: One-way travel minutes, communities × offices.
@@ -36,6 +37,12 @@ class Routes:
     def __init__(self, travel: np.ndarray, offices: Sequence[Office]) -> None:
         self.travel = travel
         self.offices = offices
+        self.preferred: dict[int, int] = {}
+        self.update()
+
+    def prefer(self, community: int, office: int) -> None:
+        """Send ``community``'s residents to ``office`` for every department it serves."""
+        self.preferred[community] = office
         self.update()
 
     def update(self) -> None:
@@ -48,24 +55,30 @@ class Routes:
         """Index of the nearest office serving ``department`` (the resident's intended one)."""
         key = (community, department)
         if key not in self._right:
-            self._right[key] = next(
-                (int(o) for o in self._order[community]
-                 if department in self.offices[o].departments),
-                -1,
-            )
+            pref = self.preferred.get(community)
+            if pref is not None and department in self.offices[pref].departments:
+                self._right[key] = pref
+            else:
+                self._right[key] = next(
+                    (int(o) for o in self._order[community]
+                     if department in self.offices[o].departments),
+                    -1,
+                )
         return self._right[key]
 
     def wrong(self, community: int, department: str) -> int:
         """Where a resident who does not know the procedure goes instead.
 
-        The nearest office that does not serve ``department``; if every office serves it, the
-        right office itself (the wrong counter: turned away all the same).
+        The nearest open office (one serving some department) that does not serve
+        ``department``; if every open office serves it, the right office itself (the wrong
+        counter: turned away all the same).
         """
         key = (community, department)
         if key not in self._wrong:
             self._wrong[key] = next(
                 (int(o) for o in self._order[community]
-                 if department not in self.offices[o].departments),
+                 if self.offices[o].departments
+                 and department not in self.offices[o].departments),
                 self.right(community, department),
             )
         return self._wrong[key]

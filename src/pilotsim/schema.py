@@ -37,7 +37,9 @@ def convert(tp: Any, value: Any, path: str) -> Any:
 
     Args:
         tp: A type hint: a dataclass, ``int``, ``float``, ``bool``, ``str``, ``Literal``,
-            ``tuple[X, ...]``, ``tuple[X, Y]``, ``dict[str, X]``, or ``X | None``.
+            ``tuple[X, ...]``, ``tuple[X, Y]``, ``dict[str, X]``, or ``X | None``; or a class
+            with a ``from_plain(value, path)`` classmethod, which converts for itself (for
+            data whose shape depends on its content, e.g. the run's reforms).
         value: Plain data (as loaded from YAML).
         path: Dotted key of ``value``, for error messages.
 
@@ -64,6 +66,8 @@ def convert(tp: Any, value: Any, path: str) -> Any:
         if value not in options:
             raise SpecError(path, value, "one of " + ", ".join(repr(o) for o in options))
         return value
+    if isinstance(tp, type) and hasattr(tp, "from_plain"):
+        return tp.from_plain(value, path)
     if dataclasses.is_dataclass(tp):
         return build(tp, value, path)
     if tp is bool:

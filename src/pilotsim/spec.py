@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pilotsim.hours import WEEKDAYS, parse_hours
+from pilotsim.reforms.params import ReformSet
 from pilotsim.schema import SpecError, build, check
 
 Probability = float
@@ -588,11 +589,15 @@ class RunSpec:
 
     Attributes:
         seed: The run's seed; every random stream derives from it.
-        arm: Label of the scenario (``baseline``, a reform's name, ...).
+        arm: Label of the scenario (default: the reforms' names joined by ``+``, or
+            ``baseline``).
         sim: Length and scale.
         city: The world.
         services: The service catalogue.
         behaviour: The residents' behaviour.
+        reform: The reforms (name → parameters; empty: the baseline), validated against the
+            rest of the spec (scopes name existing districts and communities, start days fall
+            inside the run, ...).
     """
 
     seed: int
@@ -601,6 +606,7 @@ class RunSpec:
     services: Services
     behaviour: Behaviour
     arm: str = "baseline"
+    reform: ReformSet = field(default_factory=ReformSet)
 
     def __post_init__(self) -> None:
         check(self.seed >= 0, "seed", self.seed, "an integer >= 0")
@@ -622,6 +628,7 @@ class RunSpec:
             for i, change in enumerate(o.staffing):
                 check(change.day < self.sim.days, f"city.offices.{oname}.staffing[{i}].day",
                       change.day, f"a day before the end of the run (sim.days = {self.sim.days})")
+        self.reform.check(self)
 
     @classmethod
     def from_config(cls, cfg: Any) -> RunSpec:
@@ -636,7 +643,14 @@ class RunSpec:
         data = _to_plain(cfg)
         for k in ("output", "hydra"):
             data.pop(k, None)
+        if "arm" not in data:
+            data["arm"] = arm_label(data.get("reform"))
         return build(cls, data)
+
+
+def arm_label(reform: Any) -> str:
+    """The default arm label of a config's ``reform`` value: names joined by ``+``."""
+    return "+".join(reform) if isinstance(reform, Mapping) and reform else "baseline"
 
 
 def _to_plain(cfg: Any) -> dict:

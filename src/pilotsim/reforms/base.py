@@ -1,0 +1,92 @@
+"""The reform lifecycle: set up → start (on the start day) → daily → report its cost.
+
+A reform is an :class:`~pilotsim.model.Intervention` (the model calls ``setup`` when it is
+built, ``start`` at the beginning of ``start_day`` and ``daily`` at the end of every day from
+then on) that also knows where it applies (:attr:`Reform.communities`), which communities it
+reaches (:meth:`Reform.reached`, the run's ``treatment``) and what it cost (:meth:`Reform.report`).
+
+Reforms change only named quantities of the running model (see
+:class:`~pilotsim.model.PilotModel`); ``setup`` must not change anything, so that a reform
+starting on day D leaves days before D identical to the baseline.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from pilotsim.reforms.params import ReformParams, scope_communities
+
+if TYPE_CHECKING:
+    from pilotsim.model import PilotModel
+
+
+class Reform:
+    """Base class of reforms.
+
+    Subclasses set :attr:`Params` (their parameter dataclass) and :attr:`cost_unit`, and
+    implement :meth:`start`; they may override :meth:`prepare`, :meth:`daily`,
+    :meth:`reached`, :meth:`units` and :meth:`measured_staff_hours`.
+
+    Args:
+        name: The reform's name in the registry and config.
+        params: Its validated parameters.
+    """
+
+    Params: ClassVar[type[ReformParams]] = ReformParams
+    cost_unit: ClassVar[str] = "reform"
+
+    def __init__(self, name: str, params: ReformParams) -> None:
+        self.name = name
+        self.params = params
+        self.start_day = params.start_day
+        self.communities: list[int] = []
+        self.started = False
+
+    # -------------------------------------------------------------- lifecycle (Intervention)
+
+    def setup(self, model: PilotModel) -> None:
+        """Resolve the scope and prepare (called when the model is built; changes nothing)."""
+        self.communities = scope_communities(self.params.scope, model.spec)
+        self.prepare(model)
+
+    def prepare(self, model: PilotModel) -> None:
+        """Reform-specific preparation at build time (must not change the model)."""
+
+    def start(self, model: PilotModel) -> None:
+        """Apply the reform (at the start of its start day); subclasses call super first."""
+        self.started = True
+
+    def daily(self, model: PilotModel, day: int) -> None:
+        """Per-day hook, at the end of each day from the start day on (default: nothing)."""
+
+    # -------------------------------------------------------------------------- reporting
+
+    def reached(self) -> list[int]:
+        """Indices of the communities the reform reaches (default: its scope)."""
+        return list(self.communities)
+
+    def units(self) -> float:
+        """How many cost units the reform runs (default 1; see :attr:`cost_unit`)."""
+        return 1.0
+
+    def measured_staff_hours(self, active_days: int) -> float:
+        """Staff-hours the reform adds and counts itself over ``active_days`` (default 0)."""
+        return 0.0
+
+    def active_days(self, model: PilotModel) -> int:
+        """Days the reform has been in force so far (to the end of the run once it ended)."""
+        if not self.started:
+            return 0
+        return max(0, min(model.day, model.spec.sim.days) - self.start_day)
+
+    def report(self, model: PilotModel) -> dict[str, float]:
+        """The reform's cost so far: ``staff_hours`` and ``budget``, with how they arose."""
+        c = self.params.cost
+        days = self.active_days(model)
+        units = self.units() if self.started else 0.0
+        measured = self.measured_staff_hours(days) if self.started else 0.0
+        staff = c.staff_hours_per_day * units * days + measured
+        budget = (c.setup_budget + c.budget_per_day * days) * units \
+            + c.budget_per_staff_hour * staff
+        return {"staff_hours": float(staff), "budget": float(budget), "units": float(units),
+                "active_days": float(days), "measured_staff_hours": float(measured)}

@@ -1,0 +1,257 @@
+"""One door: a district's departmental front desks become one integrated centre.
+
+What it changes, from its start day, for each district in its scope:
+
+* The centre is an existing office (``host``; by default the district's desk nearest the
+  district's population-weighted centroid). It takes every department of the catalogue
+  (``departments``), becomes ``integrated``, and shows queue numbers (``wait_info``) if
+  configured. It pools the counters and the background business of the desks it absorbs, and
+  the district's share of those of offices several districts use (district bureaus: their
+  counters are split among districts by the population that uses them, largest remainders
+  first, ties to the districts without a centre); ``counters`` overrides the pooled number.
+  Absorbed desks close (no departments, no counters); a shared office keeps the other
+  districts' share, and closes if that is none.
+  Staff are moved, not added: with the default the city's counters stay the same.
+* Every community of the district prefers the centre (``routes.prefer``): all its steps are
+  done there. Going to a wrong office becomes rarer (``wrong_office_factor``).
+* "A whole procedure in one visit" is not a branch in the model: an ``integrated`` office
+  handles, in the visit for one step, the following steps it is the resident's office for
+  (:meth:`~pilotsim.model.PilotModel.visit_span`). The visit's service time is the sum of the
+  steps' (one moment-matched distribution, so the visit keeps its single draw), the documents
+  are the union of the steps' (certificates are handed over internally), and back-office
+  processing days add up after the visit instead of costing trips.
+
+Scope works on whole districts: a district is served by a centre if any of its communities is
+in scope, and then every community of the district is reached (the desks they used are gone).
+A district's *desks* are, unless ``merge`` names them (then only those are absorbed, wholly),
+the offices whose users (the communities for which they are the nearest office serving a
+department the catalogue needs) all live in that district. Residents outside the scope who
+come to a centre (it is the nearest office for some department) are served there too — the
+spillover is the model's, not a special case.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pilotsim.distributions import ServiceTime
+from pilotsim.reforms.base import Reform
+from pilotsim.reforms.params import ReformParams, scope_communities
+from pilotsim.schema import check
+from pilotsim.spec import Distribution
+
+if TYPE_CHECKING:
+    from pilotsim.model import PilotModel
+    from pilotsim.spec import RunSpec
+
+
+@dataclass(frozen=True)
+class OneDoorParams(ReformParams):
+    """Parameters of ``one_door``.
+
+    Attributes:
+        host: District → office that becomes its centre (default: the district's desk nearest
+            its population-weighted centroid).
+        merge: District → offices whose front desks the centre absorbs (default: the
+            district's own desks, see the module docstring).
+        counters: Counters of each centre (default: pooled, see the module docstring).
+        wrong_office_factor: Multiplier on the risk of going to a wrong office for residents
+            of the district (0: the centre's reception sends everyone to the right counter).
+        wait_info: The centre shows queue numbers and expected waits.
+    """
+
+    host: Mapping[str, str] | None = None
+    merge: Mapping[str, tuple[str, ...]] | None = None
+    counters: int | None = None
+    wrong_office_factor: float = 0.0
+    wait_info: bool = True
+
+    def check_run(self, spec: RunSpec, path: str) -> None:  # noqa: D102
+        districts, offices = spec.city.districts, spec.city.offices
+        for key, mapping in (("host", self.host or {}), ("merge", self.merge or {})):
+            for d in mapping:
+                check(d in districts, f"{path}.{key}.{d}", d,
+                      "a district of the city: " + ", ".join(districts))
+        for d, o in (self.host or {}).items():
+            check(o in offices, f"{path}.host.{d}", o, "an office: " + ", ".join(offices))
+        for d, names in (self.merge or {}).items():
+            for i, o in enumerate(names):
+                check(o in offices, f"{path}.merge.{d}[{i}]", o,
+                      "an office: " + ", ".join(offices))
+        if self.counters is not None:
+            check(self.counters >= 1, f"{path}.counters", self.counters, "an integer >= 1")
+        check(0 <= self.wrong_office_factor <= 1, f"{path}.wrong_office_factor",
+              self.wrong_office_factor, "a multiplier in [0, 1]")
+        for d, plan in centres(self, spec).items():
+            check(bool(plan.desks), f"{path}.merge.{d}", list(plan.desks),
+                  f"at least one office whose front desks district {d!r} centre absorbs "
+                  "(no office serves only this district: name them under merge)")
+            check(plan.host in plan.desks, f"{path}.host.{d}", plan.host,
+                  "one of the offices the centre absorbs: " + ", ".join(plan.desks))
+
+
+def office_users(spec: RunSpec) -> dict[str, dict[str, int]]:
+    """Office → district → residents of the communities that use it.
+
+    A community *uses* an office if it is the nearest office serving some department a step of
+    the catalogue needs (as the model routes residents before any reform).
+    """
+    city = spec.city
+    needed = {st.department for s in spec.services.catalogue.values() for st in s.steps}
+    offices = list(city.offices.items())
+    users: dict[str, dict[str, int]] = {n: {} for n in city.offices}
+    for c in city.communities.values():
+        used = set()
+        for dept in needed:
+            serving = [(math.dist(c.location, o.location), i, n)
+                       for i, (n, o) in enumerate(offices) if dept in o.departments]
+            if serving:
+                used.add(min(serving)[2])
+        for n in used:
+            users[n][c.district] = users[n].get(c.district, 0) + c.population
+    return users
+
+
+def district_desks(spec: RunSpec) -> dict[str, list[str]]:
+    """District → offices used only by its communities (its own front desks)."""
+    users = office_users(spec)
+    return {d: [n for n, u in users.items() if set(u) == {d}] for d in spec.city.districts}
+
+
+@dataclass(frozen=True)
+class CentrePlan:
+    """One district's centre.
+
+    Attributes:
+        host: The office that becomes the centre.
+        desks: Offices absorbed wholly (counters, background business; they close).
+        shared: Offices used by several districts (district bureaus) → the share of their
+            counters and background business the centre takes (the district's share of their
+            users); empty when ``merge`` names the district's offices.
+    """
+
+    host: str
+    desks: tuple[str, ...]
+    shared: Mapping[str, float]
+
+
+def centres(params: OneDoorParams, spec: RunSpec) -> dict[str, CentrePlan]:
+    """District → its centre, for every district the scope touches."""
+    comm = list(spec.city.communities.values())
+    touched = sorted({comm[i].district for i in scope_communities(params.scope, spec)},
+                     key=spec.city.districts.index)
+    users = office_users(spec)
+    out = {}
+    for d in touched:
+        merge, hosts = params.merge or {}, params.host or {}
+        if d in merge:
+            desks, shared = tuple(merge[d]), {}
+        else:
+            desks = tuple(n for n, u in users.items() if set(u) == {d})
+            shared = {n: u[d] / sum(u.values()) for n, u in users.items()
+                      if d in u and len(u) > 1}
+        host = hosts.get(d)
+        if host is None and desks:
+            members = [c for c in comm if c.district == d]
+            total = sum(c.population for c in members)
+            centroid = tuple(sum(c.location[k] * c.population for c in members) / total
+                             for k in (0, 1))
+            host = min(desks, key=lambda n: (math.dist(centroid, spec.city.offices[n].location),
+                                             desks.index(n)))
+        out[d] = CentrePlan(host or "", desks, shared)
+    return out
+
+
+def largest_remainder(total: int, shares: list[float], favour: list[bool]) -> list[int]:
+    """Split ``total`` whole units by ``shares`` (summing to 1), largest remainders first.
+
+    Equal remainders go first to the parts with ``favour`` set.
+    """
+    raw = [total * x for x in shares]
+    out = [int(r) for r in raw]
+    order = sorted(range(len(raw)), key=lambda i: (round(raw[i] - out[i], 9), favour[i]),
+                   reverse=True)
+    for i in order[:total - sum(out)]:
+        out[i] += 1
+    return out
+
+
+class OneDoor(Reform):
+    """An integrated one-door centre per district in scope (see the module docstring)."""
+
+    Params = OneDoorParams
+    cost_unit = "centre"
+
+    def prepare(self, model: PilotModel) -> None:  # noqa: D102
+        spec = model.spec
+        self.plan = centres(self.params, spec)
+        district_of = [c.district for c in spec.city.communities.values()]
+        self.districts = {d: [i for i, x in enumerate(district_of) if x == d] for d in self.plan}
+        self.built: list[str] = []
+
+    def start(self, model: PilotModel) -> None:  # noqa: D102
+        super().start(model)
+        p: OneDoorParams = self.params  # type: ignore[assignment]
+        day = model.day
+        office = {o.name: o for o in model.offices}
+        every = {d for o in model.offices for d in o.departments} | \
+            {st.department for s in model.spec.services.catalogue.values() for st in s.steps}
+        # counters of shared offices: split among all districts by their users' share, the
+        # centres take their districts' parts, the office keeps the others'
+        users = office_users(model.spec)
+        taken: dict[str, dict[str, int]] = {d: {} for d in self.plan
+                                            if not office[self.plan[d].host].integrated}
+        for name in sorted({n for d in taken for n in self.plan[d].shared}):
+            u = users[name]
+            districts = list(u)
+            split = largest_remainder(office[name].counters,  # ties: the office keeps them
+                                      [u[x] / sum(u.values()) for x in districts],
+                                      [x not in taken for x in districts])
+            for x, k in zip(districts, split, strict=True):
+                if x in taken:
+                    taken[x][name] = k
+        self.built = []
+        for d, plan in self.plan.items():
+            host = office[plan.host]
+            if host.integrated:  # the district has its centre already (an earlier wave)
+                continue
+            self.built.append(d)
+            parts = [(office[n], office[n].counters, 1.0) for n in plan.desks] + \
+                [(office[n], taken[d][n], share) for n, share in plan.shared.items()]
+            pooled = sum(k for _, k, _ in parts)
+            error = sum(o.error_rate * k for o, k, _ in parts) / max(pooled, 1)
+            other = sum(o.other_visits_per_day * share for o, _, share in parts)
+            other_mean = (sum(o.other_visits_per_day * share * o.other_service.mean
+                              for o, _, share in parts) / other) if other > 0 else \
+                host.other_service.mean
+            for o, k, share in parts:
+                if o is host:
+                    continue
+                o.set_counters(o.counters - k, day)
+                o.other_visits_per_day *= 1.0 - share
+                if o.counters == 0:
+                    o.departments = set()
+                    o.other_visits_per_day = 0.0
+            host.departments = set(every)
+            host.integrated = True
+            host.wait_info = host.wait_info or p.wait_info
+            host.error_rate = error
+            host.other_visits_per_day = other
+            host.other_service = ServiceTime(Distribution(host.other_service.kind, other_mean,
+                                                          host.other_service.cv or 0.5))
+            host.set_counters(p.counters if p.counters is not None else pooled, day)
+            for c in self.districts[d]:
+                model.routes.prefer(c, host.index)
+                model.wrong_office_factor[c] *= p.wrong_office_factor
+        model.routes.update()
+
+    def reached(self) -> list[int]:
+        """Every community of a district with a centre."""
+        return sorted(c for cs in self.districts.values() for c in cs)
+
+    def units(self) -> float:
+        """Centres this reform built (a district that had one already is not counted)."""
+        return float(len(self.built))
