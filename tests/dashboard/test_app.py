@@ -168,3 +168,21 @@ def test_measures_figure_plots_every_day_for_both_worlds():
     assert all(len(ln.get_xdata()) == 12 for ln in first.get_lines())
     q = figures.queues_figure(tw)
     assert sum(len(ax.get_lines()) for ax in q.axes) == 2 * len(tw.baseline.model.offices)
+
+
+def test_ticking_a_reform_and_resetting_builds_a_reform_world(twins):
+    from pilotsim.dashboard.settings import available_reforms
+
+    if "data_sharing" not in available_reforms():
+        pytest.skip("the data_sharing reform is not on main yet")
+    rc, state = render(twins)
+    rc.find(v.Checkbox, label="Reform: data sharing").widget.v_model = True
+    rc.find(v.Checkbox, label="Every committee also: relay").widget.v_model = True
+    assert state["parameters"].value["reform__data_sharing"] is True
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    new = state["model"].value
+    assert [r.name for r in new.reform.model.reforms] == ["data_sharing"]
+    assert new.baseline.model.reforms == []
+    assert "relay" in new.reform.model.organisation_of[0].functions
+    assert "relay" not in new.baseline.model.organisation_of[0].functions
+    assert new.reform.label == "With: data sharing; committees also do relay"

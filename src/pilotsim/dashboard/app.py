@@ -30,6 +30,8 @@ from pilotsim.dashboard.worlds import APPLY_TO, TwinWorlds
 from pilotsim.spec import ORGANISATION_FUNCTIONS
 
 ENV = "PILOTSIM_DASHBOARD"
+PILOT_DESIGNS = ("as_configured", "everywhere", "random", "readiness", "matched_pairs",
+                 "stepped_wedge")
 TITLE = "pilotsim — the same residents, with and without the reform"
 
 
@@ -63,6 +65,11 @@ def model_params(twins: TwinWorlds, overrides: list[str], sample_fraction: float
         params["start_day"] = {"type": "SliderInt", "label": "Reforms start on day",
                                "value": ch.start_day, "min": 0,
                                "max": spec.sim.days - 1, "step": 1}
+        params["pilot"] = {"type": "Select", "label": "Pilot design (replaces 'where')",
+                           "value": ch.pilot, "values": list(PILOT_DESIGNS)}
+        params["pilot_sites"] = {"type": "SliderInt", "label": "Pilot sites",
+                                 "value": ch.pilot_sites, "min": 1,
+                                 "max": max(1, len(spec.city.communities) - 1), "step": 1}
     params["apply_to"] = {"type": "Select", "label": "The changes below apply to",
                           "value": next(k for k, v in APPLY_TO.items() if v == ch.apply_to),
                           "values": list(APPLY_TO)}
@@ -82,6 +89,16 @@ def model_params(twins: TwinWorlds, overrides: list[str], sample_fraction: float
                                  "value": ch.knowledge_shift, "min": -0.5, "max": 0.9,
                                  "step": 0.05}
     return params
+
+
+def reform_cost(twins: TwinWorlds) -> dict[str, float] | None:
+    """The reform world's cost so far (as a run folder reports it), or None without reforms."""
+    from pilotsim.api import reform_metadata
+
+    model = twins.reform.model
+    if not getattr(model, "reforms", None):
+        return None
+    return reform_metadata(model)["cost"]
 
 
 def _fmt(value: float, row: str) -> str:
@@ -118,6 +135,11 @@ def DayBanner(twins: TwinWorlds) -> None:
         for w in twins.worlds:
             solara.Text(("◼ " + w.label), style={"color": figures.COLOURS[w.name],
                                                  "margin-right": "2em"})
+    cost = reform_cost(twins)
+    if cost:
+        solara.Text(f"Reform cost so far: {cost['budget']:,.0f} budget, "
+                    f"{cost['staff_hours']:,.0f} staff-hours (full scale)",
+                    style={"color": figures.COLOURS["reform"]})
 
 
 @solara.component
@@ -226,7 +248,7 @@ def TeachingList() -> None:
 
 TABS = ("Map", "Measures", "Queues", "A resident", "Teaching scenarios")
 GROUPS = (
-    ("Reforms", ("reform__", "scope", "start_day", "apply_to")),
+    ("Reforms", ("reform__", "scope", "start_day", "pilot", "apply_to")),
     ("Offices", ("counters__",)),
     ("Community committees", ("staff_scale", "function__")),
     ("Residents", ("knowledge_shift",)),
@@ -266,8 +288,10 @@ def Controls(params: dict, model_parameters: solara.Reactive[dict]) -> None:
             spec = user[name]
             value = values.get(name, spec["value"])
             label = _show(spec, value)
-            if spec["type"] == "Checkbox":
-                solara.Checkbox(label=label, value=bool(value), on_value=setter(name))
+            if spec["type"] == "Checkbox":  # compact: a dozen of them share the sidebar
+                solara.v.Checkbox(label=label, v_model=bool(value),
+                                  on_v_model=setter(name), hide_details=True,
+                                  density="compact")
             elif spec["type"] == "Select":
                 solara.Select(label, value=value, values=spec["values"], on_value=setter(name))
             elif spec["type"] == "SliderInt":

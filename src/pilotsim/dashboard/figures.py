@@ -41,6 +41,16 @@ def weekday_name(twins: TwinWorlds, day: int) -> str:
     return WEEKDAYS[(spec.sim.start_weekday + day) % 7]
 
 
+def reached(world: World) -> np.ndarray:
+    """Whether a reform has reached each community by now (started and in its scope)."""
+    m = world.model
+    out = np.zeros(len(m.community_names), dtype=bool)
+    for r in getattr(m, "reforms", ()):
+        if r.started:
+            out[list(r.reached())] = True
+    return out
+
+
 def _draw_world(ax, world: World, colour_by: str, norm: Normalize, cmap: str) -> None:
     m, tr = world.model, world.tracker
     city = m.spec.city
@@ -57,13 +67,17 @@ def _draw_world(ax, world: World, colour_by: str, norm: Normalize, cmap: str) ->
     pop = np.array([c.population for c in city.communities.values()], dtype=float)
     ax.scatter(comm_xy[:, 0], comm_xy[:, 1], s=60 + 240 * pop / pop.max(), c=values,
                cmap=colormaps[cmap].with_extremes(bad="#d9d9d9"), norm=norm,
-               plotnonfinite=True, edgecolors="k", linewidths=0.6, zorder=2)
+               plotnonfinite=True, edgecolors="k",
+               linewidths=np.where(reached(world), 2.6, 0.6), zorder=2)
     for (x, y), name in zip(comm_xy, city.communities, strict=True):
         ax.annotate(name, (x, y), xytext=(0, -13), textcoords="offset points", ha="center",
                     fontsize=6, color="#444")
     q = tr.office_queue[-1] if tr.office_queue else np.zeros(len(m.offices))
-    ax.scatter(office_xy[:, 0], office_xy[:, 1], marker="s", s=40 + 30 * q, c="#6a51a3",
-               alpha=0.8, edgecolors="k", linewidths=0.6, zorder=3)
+    open_ = np.array([o.counters > 0 for o in m.offices])  # a reform may close a desk
+    ax.scatter(office_xy[:, 0], office_xy[:, 1], marker="s", s=40 + 30 * q,
+               c=np.where(open_[:, None], np.array([[0.416, 0.318, 0.639, 0.85]]),
+                          np.array([[1.0, 1.0, 1.0, 0.9]])),
+               edgecolors="k", linewidths=0.6, zorder=3)
     for (x, y), n in zip(office_xy, q, strict=True):
         if n >= 0.5:
             ax.annotate(f"{n:.0f}", (x, y), ha="center", va="center", fontsize=7,
@@ -77,8 +91,10 @@ def map_figure(twins: TwinWorlds, colour_by: MapColour = "satisfaction") -> Figu
     """Both worlds' maps (baseline above, reform below), on the last simulated day.
 
     Communities are circles (area: residents; colour: ``colour_by`` so far); offices are purple
-    squares whose size and number give the people waiting on average that day; lines are that
-    day's trips from community to office (solid blue: useful; dashed red: wasted).
+    squares (white: closed, e.g. a desk absorbed by a one-door centre) whose size and number
+    give the people waiting on average that day; lines are that
+    day's trips from community to office (solid blue: useful; dashed red: wasted). A thick
+    ring marks the communities a reform has reached by that day.
     """
     label, cmap, vmin, vmax = MAP_COLOURS[colour_by]
     norm = Normalize(vmin, vmax)
@@ -93,7 +109,9 @@ def map_figure(twins: TwinWorlds, colour_by: MapColour = "satisfaction") -> Figu
     handles = [Line2D([], [], color=TRIP_COLOURS[False], label="trip today"),
                Line2D([], [], color=TRIP_COLOURS[True], ls="--", label="wasted trip today"),
                Line2D([], [], marker="s", ls="", color="#6a51a3",
-                      label="office (number: people waiting)")]
+                      label="office (number: people waiting)"),
+               Line2D([], [], marker="o", ls="", mfc="white", mec="k", mew=2.6,
+                      label="community the reform has reached")]
     axes[0].legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.8)
     return fig
 

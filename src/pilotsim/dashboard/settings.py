@@ -47,6 +47,11 @@ class Changes:
         reform_overrides: Further Hydra overrides for the reform world only, e.g.
             ``reform.one_door.counters=3`` (overrides inside a reform that is not chosen are
             left out).
+        pilot: A pilot design (:mod:`pilotsim.pilots.designs`) that chooses which communities
+            the reforms reach and when, replacing ``scope``: ``as_configured`` (no design: the
+            reforms' own scope), ``everywhere``, ``random``, ``readiness`` (the best-run
+            sites), ``matched_pairs`` or ``stepped_wedge``. It starts on ``start_day``.
+        pilot_sites: Pilot communities (pairs, for ``matched_pairs``).
     """
 
     reforms: tuple[str, ...] = ()
@@ -58,6 +63,9 @@ class Changes:
     scope: str = "all"
     start_day: int = 0
     reform_overrides: tuple[str, ...] = ()
+    pilot: Literal["as_configured", "everywhere", "random", "readiness", "matched_pairs",
+                   "stepped_wedge"] = "as_configured"
+    pilot_sites: int = 3
 
     def __post_init__(self) -> None:
         for office, n in self.counters.items():
@@ -72,6 +80,9 @@ class Changes:
         check(self.scope == "all" or (kind in ("district", "community") and bool(name)),
               "scope", self.scope, "all, district:NAME or community:NAME")
         check(self.start_day >= 0, "start_day", self.start_day, "an integer >= 0")
+        check(self.pilot_sites >= 1, "pilot_sites", self.pilot_sites, "an integer >= 1")
+        check(self.pilot == "as_configured" or bool(self.reforms), "pilot", self.pilot,
+              "a reform to pilot (choose one), or as_configured")
         for i, o in enumerate(self.reform_overrides):
             try:
                 _key(o)
@@ -276,9 +287,9 @@ def world_overrides(shared: Sequence[str], changes: Changes, compose) -> WorldOv
     only_reform = [o for o in changes.reform_overrides
                    if _reform_of(o) is None or _reform_of(o) in chosen]
     for r in changes.reforms:
-        if changes.scope != "all":
+        if changes.scope != "all" and changes.pilot == "as_configured":
             only_reform.append(f"{REFORM_GROUP}.{r}.scope={scope_value(changes.scope)}")
-        if changes.start_day:
+        if changes.start_day and changes.pilot == "as_configured":
             only_reform.append(f"{REFORM_GROUP}.{r}.start_day={changes.start_day}")
     return WorldOverrides(
         baseline=[*shared, *base_sel, *(made if both else [])],

@@ -7,6 +7,7 @@ arguments are the app's controls, so Reset rebuilds both worlds from the current
 * ``seed`` — the seed of both worlds (None: the config's);
 * ``apply_to`` — ``"reform world"`` or ``"both worlds"`` (see :class:`~.settings.Changes`);
 * ``scope`` (``all``, ``district:NAME``, ``community:NAME``), ``start_day`` — of the reforms;
+* ``pilot`` (a design name), ``pilot_sites`` — a pilot design that picks the communities;
 * ``staff_scale``, ``knowledge_shift`` — as in :class:`~.settings.Changes`;
 * ``reform__NAME`` (bool) — switch reform NAME on in the reform world;
 * ``function__NAME`` (bool) — every community organisation also offers NAME;
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import mesa
@@ -37,6 +39,20 @@ from pilotsim.model import PilotModel
 from pilotsim.spec import RunSpec
 
 Compose = Callable[[Sequence[str]], Any]
+
+
+@lru_cache(maxsize=64)
+def _compose_cached(overrides: tuple[str, ...]) -> Any:
+    return api.compose(list(overrides))
+
+
+def cached_compose(overrides: Sequence[str]) -> Any:
+    """:func:`pilotsim.api.compose`, remembered per override list for this process.
+
+    Composing is most of the time a Reset takes; the config tree does not change while the
+    dashboard runs (restart it after editing a config file). Callers only read the result.
+    """
+    return _compose_cached(tuple(overrides))
 APPLY_TO = {"reform world": "reform", "both worlds": "both"}
 
 
@@ -48,11 +64,41 @@ def _plain(cfg: Any) -> dict:
     return dict(cfg)
 
 
-def build_model(cfg: Any) -> PilotModel:
-    """A model for a composed config, without the dashboard-only keys."""
+def build_model(cfg: Any, changes: Changes | None = None) -> PilotModel:
+    """A model for a composed config, without the dashboard-only keys.
+
+    Args:
+        cfg: The composed config.
+        changes: If given and it names a pilot design, the reforms roll out on the design's
+            schedule (see :func:`pilot_schedule`).
+    """
     plain = strip(_plain(cfg))
     plain.pop("hydra", None)
-    return PilotModel(RunSpec.from_config(plain))
+    spec = RunSpec.from_config(plain)
+    schedule = pilot_schedule(spec, changes) if changes is not None else None
+    return PilotModel(spec, schedule=schedule)
+
+
+def pilot_schedule(spec: RunSpec, changes: Changes) -> dict[str, int | None] | None:
+    """The rollout a pilot design gives the reforms: community → start day, or None.
+
+    Sites are communities, weighted by their ``readiness``; the choice draws from the run's
+    ``pilot_sites`` stream (so the same seed picks the same sites). None when the design is
+    ``as_configured`` (the reforms keep their own scope and start day).
+
+    Raises:
+        SpecError: if the design does not fit the city (e.g. more sites than communities).
+    """
+    if changes.pilot == "as_configured":
+        return None
+    from pilotsim.pilots.designs import PilotSpec, assign
+    from pilotsim.rng import Streams
+
+    pilot = PilotSpec(design=changes.pilot, sites=changes.pilot_sites,
+                      start_day=changes.start_day)
+    units = {name: c.readiness for name, c in spec.city.communities.items()}
+    pilot.validate(units, spec.sim.days)
+    return assign(pilot, units, Streams(spec.seed).generator("pilot_sites"))
 
 
 @dataclass
@@ -74,9 +120,10 @@ class World:
     tracker: DayTracker
 
     @classmethod
-    def build(cls, name: str, label: str, overrides: list[str], compose: Compose) -> World:
-        """Compose, validate and build a world at day 0."""
-        model = build_model(compose(overrides))
+    def build(cls, name: str, label: str, overrides: list[str], compose: Compose,
+              changes: Changes | None = None) -> World:
+        """Compose, validate and build a world at day 0 (with ``changes``' pilot design)."""
+        model = build_model(compose(overrides), changes)
         return cls(name, label, overrides, model, DayTracker(model))
 
 
@@ -104,17 +151,18 @@ def parse_controls(controls: Mapping[str, Any], start: Changes) -> Changes:
             kw["apply_to"] = APPLY_TO[value]
         elif key in ("staff_scale", "knowledge_shift"):
             kw[key] = float(value)
-        elif key == "start_day":
+        elif key in ("start_day", "pilot_sites"):
             kw[key] = int(value)
-        elif key == "scope":
+        elif key in ("scope", "pilot"):
             kw[key] = str(value)
         else:
             raise SpecError(key, value, "a dashboard control: apply_to, scope, start_day, "
-                            "staff_scale, knowledge_shift, reform__NAME, function__NAME, "
-                            "counters__OFFICE")
+                            "pilot, pilot_sites, staff_scale, knowledge_shift, reform__NAME, "
+                            "function__NAME, counters__OFFICE")
     return Changes.from_mapping({**{f: getattr(start, f) for f in
                                     ("staff_scale", "knowledge_shift", "apply_to", "scope",
-                                     "start_day", "reform_overrides")},
+                                     "start_day", "reform_overrides", "pilot",
+                                     "pilot_sites")},
                                  **kw, "reforms": reforms, "functions": functions,
                                  "counters": counters})
 
@@ -124,6 +172,11 @@ def describe(changes: Changes, cfg: Any) -> str:
     parts = []
     if changes.reforms:
         where = "" if changes.scope == "all" else " in " + changes.scope.split(":")[1]
+        if changes.pilot != "as_configured":
+            unit = "pairs" if changes.pilot == "matched_pairs" else "sites"
+            where = f" ({changes.pilot.replace('_', ' ')} pilot"
+            where += ")" if changes.pilot in ("everywhere", "stepped_wedge") else \
+                f", {changes.pilot_sites} {unit})"
         when = f" from day {changes.start_day}" if changes.start_day else ""
         parts.append(" + ".join(r.replace("_", " ") for r in changes.reforms) + where + when)
     parts.extend(changes.reform_overrides)
@@ -148,7 +201,7 @@ class TwinWorlds(mesa.Model):
         overrides: The user's Hydra overrides (e.g. ``["+teaching=pooling"]``).
         seed: Seed for both worlds; None keeps the config's.
         sample_fraction: Used unless the overrides set ``sim.sample_fraction``.
-        compose: Overrides → config (default :func:`pilotsim.api.compose`).
+        compose: Overrides → config (default :func:`cached_compose`).
         scenario: Accepted and ignored: Mesa's Reset passes its own ``Scenario``; the worlds'
             randomness comes from the config's seed and named streams only.
         **controls: The app's controls (see the module docstring).
@@ -162,7 +215,7 @@ class TwinWorlds(mesa.Model):
                  scenario: Any = None, **controls: Any) -> None:
         super().__init__(rng=0)
         del scenario
-        compose = compose or api.compose
+        compose = compose or cached_compose
         shared, chosen, inside = split_overrides(overrides)
         if seed is not None:
             shared.append(f"seed={int(seed)}")
@@ -178,7 +231,8 @@ class TwinWorlds(mesa.Model):
         wo = world_overrides(shared, self.changes, compose)
         self.baseline = World.build("baseline", "Without the reform", wo.baseline, compose)
         self.reform = World.build(
-            "reform", "With: " + describe(self.changes, base_cfg), wo.reform, compose)
+            "reform", "With: " + describe(self.changes, base_cfg), wo.reform, compose,
+            self.changes)
         self.running = True
 
     @property
