@@ -75,12 +75,14 @@ class Observed:
 
     Attributes:
         days_seen: The day counter after loading and after each Step press.
+        played_to: The day counter after playing (▶) for a while and pausing (❚❚), if asked.
         headline: The headline table's rows (cell texts), header first.
         images: Number of chart images on the Measures tab.
         screenshot: Where the screenshot was saved.
     """
 
     days_seen: list[int]
+    played_to: int | None
     headline: list[list[str]]
     images: int
     screenshot: Path
@@ -92,11 +94,12 @@ def _day(page) -> int:
 
 
 def drive(url: str, screenshot: Path, steps: int = 3, timeout_ms: int = 20000,
-          days_per_step: int = 1, height: int = 1300) -> Observed:
+          days_per_step: int = 1, height: int = 1300, play_days: int = 0) -> Observed:
     """Load the page, press Step ``steps`` times, open the Measures tab, take a screenshot.
 
     With ``days_per_step`` > 1 the "Days per step" slider is moved first (keyboard), so each
-    press simulates that many days.
+    press simulates that many days. With ``play_days`` > 0 it then presses ▶, waits until at
+    least that many more days have passed, and pauses.
     """
     from playwright.sync_api import sync_playwright
 
@@ -123,6 +126,16 @@ def drive(url: str, screenshot: Path, steps: int = 3, timeout_ms: int = 20000,
                 want = days[0] + (i + 1) * days_per_step
                 page.locator(".pilotsim-day", has_text=re.compile(rf"^Day {want}$")).wait_for()
                 days.append(_day(page))
+            played_to = None
+            if play_days:
+                page.get_by_role("button", name="▶", exact=True).click()
+                target = days[-1] + play_days
+                page.wait_for_function(
+                    "t => parseInt(document.querySelector('.pilotsim-day').innerText"
+                    ".replace(/\\D/g, '')) >= t", arg=target)
+                page.get_by_role("button", name="❚❚", exact=True).click()
+                page.get_by_role("button", name="▶", exact=True).wait_for()
+                played_to = _day(page)
             rows = page.locator(".pilotsim-headline table tr")
             headline = [[c.strip() for c in rows.nth(i).locator("th, td").all_inner_texts()]
                         for i in range(rows.count())]
@@ -137,7 +150,7 @@ def drive(url: str, screenshot: Path, steps: int = 3, timeout_ms: int = 20000,
             page.screenshot(path=str(screenshot), full_page=True)
         finally:
             ctx.close()
-    return Observed(days, headline, images, screenshot)
+    return Observed(days, played_to, headline, images, screenshot)
 
 
 def chromium_available() -> str | None:

@@ -24,8 +24,9 @@ def test_step_in_the_browser_advances_the_day_and_both_worlds_show_data(tmp_path
     overrides = ["sim.days=60", "city.offices.east_civil_affairs.counters=1",
                  "seed=3"]
     with dashboard_server(overrides, tmp_path / "server.log") as url:
-        seen = drive(url, tmp_path / "dashboard.png", steps=4)
+        seen = drive(url, tmp_path / "dashboard.png", steps=4, play_days=3)
     assert seen.days_seen == [0, 1, 2, 3, 4]
+    assert seen.played_to is not None and seen.played_to >= 7  # ▶ played on, ❚❚ paused
     header, *rows = seen.headline
     assert header[1:] == ["baseline: last 7 days", "baseline: since day 0",
                           "reform: last 7 days", "reform: since day 0"]
