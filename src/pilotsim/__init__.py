@@ -4,9 +4,11 @@ __version__ = "0.1.0"
 
 
 def _arm(*, _root_: object) -> str:
-    """``${pilotsim.arm:}``: the run's reforms joined by ``+`` (``baseline`` if none)."""
-    reform = getattr(_root_, "get", lambda _k: None)("reform")
-    return "+".join(reform) if reform else "baseline"
+    """``${pilotsim.arm:}``: the default arm label (see :func:`pilotsim.spec.arm_label`)."""
+    from pilotsim.spec import arm_label
+
+    get = getattr(_root_, "get", lambda _k: None)
+    return arm_label(get("reform"), get("pilot"))
 
 
 def _register_resolvers() -> None:

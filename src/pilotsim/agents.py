@@ -46,6 +46,10 @@ class Office(mesa.Agent):
         self.other_service = ServiceTime(spec.other_service_time)
         self.service_scale = 1.0
         self.integrated = False
+        # communities routed here (None: anyone for whom it is the nearest office); with
+        # walk_ins, residents of other communities may still choose it (PilotModel._choose_via)
+        self.restricted_to: set[int] | None = None
+        self.walk_ins = False
         self.pending_staffing = list(spec.staffing)
         self.queue = CounterQueue(spec.counters, [], [])
         self.set_hours(spec.intervals)

@@ -10,6 +10,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -127,6 +128,9 @@ def run(cfg: Any, out_dir: str | Path | None = None, spec: RunSpec | None = None
     visits = records.visits_table(model)
     site_days = records.site_days_table(model, cases, visits)
     meta.update(reform_metadata(model))
+    meta["pilot"] = {"design": spec.pilot.design, "unit": spec.pilot.unit,
+                     "sites": model.pilot_sites,
+                     "boost": dataclasses.asdict(spec.pilot.boost)}
     meta["counts"] = {"residents": int(model.population.size), "cases": len(cases),
                       "visits": len(visits)}
     if folder is not None:

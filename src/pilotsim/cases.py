@@ -13,7 +13,7 @@ IN_PERSON, ONLINE, PROXY = "in_person", "online", "proxy"
 # Slots in the case's counter streams. Case-level decisions use slots below VISIT_BASE; visit v
 # (0-based) uses VISIT_BASE + VISIT_SLOTS * v + purpose, so the n-th visit of a case draws the
 # same numbers in every scenario.
-S_INFO, S_CHANNEL, S_ONLINE_FAIL, S_FIRST_DELAY = 0, 1, 2, 3
+S_INFO, S_CHANNEL, S_ONLINE_FAIL, S_FIRST_DELAY, S_VIA = 0, 1, 2, 3, 4
 VISIT_BASE, VISIT_SLOTS = 16, 16
 V_WRONG, V_MISSING, V_ERROR, V_ARRIVAL, V_DELAY, V_ABANDON = range(6)
 MAX_VISIT_SLOTS = 63
@@ -42,11 +42,13 @@ class Case:
         prechecked: Documents checked by the committee.
         informed: Asked the committee when the need arose.
         min_score, last_score: Worst and last experience (peak–end), 0–100.
+        via: An office the resident chose to do the case at instead of the usual ones (a
+            one-door centre open to walk-ins from outside its scope), or None.
     """
 
     __slots__ = ("channel", "day_closed", "day_opened", "id", "informed", "knowledge",
                  "last_score", "min_score", "need_min", "prechecked", "resident", "service",
-                 "status", "step", "travel", "trips", "wait", "wasted")
+                 "status", "step", "travel", "trips", "via", "wait", "wasted")
 
     def __init__(self, case_id: int, resident: Resident, service: str, day: int,
                  need_min: float, knowledge: float) -> None:
@@ -68,6 +70,7 @@ class Case:
         self.informed = False
         self.min_score = 101.0
         self.last_score: float | None = None
+        self.via: int | None = None
 
     def remember(self, score: float) -> None:
         """Add an experience (visit or remote step) to the case's memory."""

@@ -17,6 +17,8 @@ from pilotsim import satisfaction as sat
 from pilotsim.agents import Office, Organisation, Resident
 from pilotsim.cases import Case
 from pilotsim.distributions import ServiceTime, sum_of
+from pilotsim.pilots.boost import boost_interventions
+from pilotsim.pilots.schedule import pilot_schedule
 from pilotsim.population import Population
 from pilotsim.records import (
     OUTCOMES,  # noqa: F401  (outcome codes index this)
@@ -25,6 +27,7 @@ from pilotsim.records import (
 from pilotsim.reforms.registry import build_reforms
 from pilotsim.rng import Streams
 from pilotsim.routes import Routes, travel_matrix
+from pilotsim.spec import Office as OfficeSpec
 from pilotsim.spec import RunSpec
 
 SERVED, WRONG, MISSING, ERROR, CLOSED = range(5)
@@ -162,11 +165,15 @@ class PilotModel(mesa.Model):
         self.visits = VisitLog()
         self.closed_today: list[Case] = []
         self._need_rates = self._needs_per_day()
+        self.pilot_sites: dict[str, int | None] = {}
+        if schedule is None and spec.pilot.design != "as_configured":
+            self.pilot_sites, schedule = pilot_schedule(spec)
         self.reforms = build_reforms(spec, schedule)
         self.interventions: list[Intervention] = [
             *(_Staffing(o, ch.day, ch.counters) for o in self.offices
               for ch in o.pending_staffing),
             *self.reforms,
+            *boost_interventions(spec, schedule),
             *interventions,
         ]
         for iv in self.interventions:
@@ -232,15 +239,17 @@ class PilotModel(mesa.Model):
         """One past the last step a visit to ``office`` for step ``first`` handles.
 
         An ordinary office handles one step per visit. An ``integrated`` office (a one-door
-        window) also takes the following steps it is the resident's office for (skippable
-        steps in between are passed over): issued documents are handed over internally.
+        window) also takes the following steps whose departments it serves (skippable steps in
+        between are passed over): issued documents are handed over internally. This holds for
+        whoever comes, so residents from outside a centre's scope who use it (spillover) get
+        the whole procedure done too.
         """
         j = first + 1
-        if self.offices[office].integrated:
+        here = self.offices[office]
+        if here.integrated:
             steps = rt.steps
             while j < len(steps) and (self.step_skippable(community, steps[j]) or
-                                      self.routes.right(community, steps[j].department)
-                                      == office):
+                                      steps[j].department in here.departments):
                 j += 1
         return j
 
@@ -248,6 +257,22 @@ class PilotModel(mesa.Model):
                     end: int) -> list[StepRuntime]:
         return [rt.steps[first]] + [s for s in rt.steps[first + 1:end]
                                     if not self.step_skippable(community, s)]
+
+    def add_office(self, name: str, spec: OfficeSpec) -> Office:
+        """Open a new office during the run (e.g. a pilot's one-door centre).
+
+        Its travel times follow the city's travel model; routes are recomputed.
+        """
+        office = Office(self, name, spec, len(self.offices))
+        self.offices.append(office)
+        self.office_index[name] = office.index
+        t = self.spec.city.travel
+        column = [t.overhead_min + 60.0 * math.dist(c.location, spec.location) / t.speed_km_per_h
+                  for c in self.spec.city.communities.values()]
+        self.travel = np.column_stack([self.travel, column])
+        self.routes.travel = self.travel
+        self.routes.update()
+        return office
 
     def resident(self, index: int) -> Resident:
         """The agent of the resident in population row ``index`` (created at first need)."""
@@ -408,12 +433,51 @@ class PilotModel(mesa.Model):
             return
         self._schedule_visit(case, d, first)
 
+    def office_for(self, case: Case, community: int, department: str) -> int:
+        """The office a case's resident goes to for ``department``.
+
+        The office they chose for the case (a walk-in centre) if it serves the department,
+        else their community's route.
+        """
+        v = case.via
+        if v is not None and department in self.offices[v].departments:
+            return v
+        return self.routes.right(community, department)
+
+    def _choose_via(self, case: Case, c: int) -> None:
+        """Whether the resident takes the case to a one-door centre outside their scope.
+
+        Residents who know of it (probability: their knowledge of the procedure) go when one
+        trip there costs less travel than the trips the usual offices need for the rest of the
+        case. This is the spillover of a pilot centre onto control communities.
+        """
+        centres = [o for o in self.offices if o.walk_ins and o.counters > 0
+                   and c not in (o.restricted_to or ())]
+        if not centres:
+            return
+        rt = self.service(c, case.service)
+        mobility = float(self.population.mobility[case.resident.index])
+        usual, i = 0.0, case.step
+        while i < len(rt.steps):
+            if self.step_skippable(c, rt.steps[i]):
+                i += 1
+                continue
+            o = self.routes.right(c, rt.steps[i].department)
+            usual += 2 * self.travel[c, o] * mobility
+            i = self.visit_span(c, rt, i, o)
+        best = min(centres, key=lambda o: self.travel[c, o.index])
+        if 2 * self.travel[c, best.index] * mobility < usual and \
+                self.choices.uniform(case.id, C.S_VIA) < case.knowledge:
+            case.via = best.index
+
     def _schedule_visit(self, case: Case, d: int, first: bool) -> None:
         beh = self.spec.behaviour
         r = case.resident.index
         c = int(self.population.community[r])
         step = self.service(c, case.service).steps[case.step]
-        office = self.offices[self.routes.right(c, step.department)]
+        if case.via is None:
+            self._choose_via(case, c)
+        office = self.offices[self.office_for(case, c, step.department)]
         if first and beh.visits.timing == "immediate":
             t = office.queue.next_open(case.need_min)
             if t is not None and int(t // 1440) < self.spec.sim.days:
@@ -440,7 +504,7 @@ class PilotModel(mesa.Model):
         if self.step_skippable(c, step):  # removed or shared since the visit was planned
             self._plan_step(case, d)
             return
-        right = self.offices[self.routes.right(c, step.department)]
+        right = self.offices[self.office_for(case, c, step.department)]
         if arrival < 0 and not right.is_open(d):
             # the office changed since the visit was planned (a reform moved the step to an
             # office closed today): go on its next open day instead

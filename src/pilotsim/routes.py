@@ -45,6 +45,11 @@ class Routes:
         self.preferred[community] = office
         self.update()
 
+    def serves(self, office: int, community: int) -> bool:
+        """Whether ``office`` receives residents of ``community`` (see Office.restricted_to)."""
+        allowed = self.offices[office].restricted_to
+        return allowed is None or community in allowed
+
     def update(self) -> None:
         """Recompute routes from the offices' current departments."""
         self._right: dict[tuple[int, str], int] = {}
@@ -61,7 +66,8 @@ class Routes:
             else:
                 self._right[key] = next(
                     (int(o) for o in self._order[community]
-                     if department in self.offices[o].departments),
+                     if department in self.offices[o].departments
+                     and self.serves(int(o), community)),
                     -1,
                 )
         return self._right[key]
@@ -77,7 +83,7 @@ class Routes:
         if key not in self._wrong:
             self._wrong[key] = next(
                 (int(o) for o in self._order[community]
-                 if self.offices[o].departments
+                 if self.offices[o].departments and self.serves(int(o), community)
                  and department not in self.offices[o].departments),
                 self.right(community, department),
             )

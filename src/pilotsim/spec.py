@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pilotsim.hours import WEEKDAYS, parse_hours
+from pilotsim.pilots.designs import PilotSpec
 from pilotsim.reforms.params import ReformSet
 from pilotsim.schema import SpecError, build, check
 
@@ -598,6 +599,8 @@ class RunSpec:
         reform: The reforms (name → parameters; empty: the baseline), validated against the
             rest of the spec (scopes name existing districts and communities, start days fall
             inside the run, ...).
+        pilot: The pilot design: which sites get the reforms when (``as_configured`` keeps
+            each reform's own scope and start day).
     """
 
     seed: int
@@ -607,6 +610,7 @@ class RunSpec:
     behaviour: Behaviour
     arm: str = "baseline"
     reform: ReformSet = field(default_factory=ReformSet)
+    pilot: PilotSpec = field(default_factory=PilotSpec)
 
     def __post_init__(self) -> None:
         check(self.seed >= 0, "seed", self.seed, "an integer >= 0")
@@ -629,6 +633,25 @@ class RunSpec:
                 check(change.day < self.sim.days, f"city.offices.{oname}.staffing[{i}].day",
                       change.day, f"a day before the end of the run (sim.days = {self.sim.days})")
         self.reform.check(self)
+        if self.pilot.design != "as_configured":
+            check(len(self.reform) > 0, "pilot.design", self.pilot.design,
+                  "a reform to pilot (e.g. reform=one_door), or pilot=as_configured")
+        self.pilot.validate(self.pilot_units(), self.sim.days)
+
+    def pilot_units(self) -> dict[str, float]:
+        """The pilot's sites (communities or districts) → readiness, in the world's order.
+
+        A district's readiness is its communities' population-weighted mean.
+        """
+        comms = self.city.communities
+        if self.pilot.unit == "community":
+            return {n: c.readiness for n, c in comms.items()}
+        out = {}
+        for d in self.city.districts:
+            members = [c for c in comms.values() if c.district == d]
+            total = sum(c.population for c in members)
+            out[d] = sum(c.readiness * c.population for c in members) / total if total else 0.0
+        return out
 
     @classmethod
     def from_config(cls, cfg: Any) -> RunSpec:
@@ -644,13 +667,18 @@ class RunSpec:
         for k in ("output", "hydra"):
             data.pop(k, None)
         if "arm" not in data:
-            data["arm"] = arm_label(data.get("reform"))
+            data["arm"] = arm_label(data.get("reform"), data.get("pilot"))
         return build(cls, data)
 
 
-def arm_label(reform: Any) -> str:
-    """The default arm label of a config's ``reform`` value: names joined by ``+``."""
-    return "+".join(reform) if isinstance(reform, Mapping) and reform else "baseline"
+def arm_label(reform: Any, pilot: Any = None) -> str:
+    """The default arm label: the reforms joined by ``+`` (``baseline`` if none).
+
+    A pilot design other than ``as_configured`` adds ``@design`` (``one_door@readiness``).
+    """
+    label = "+".join(reform) if isinstance(reform, Mapping) and reform else "baseline"
+    design = pilot.get("design") if isinstance(pilot, Mapping) else None
+    return f"{label}@{design}" if design and design != "as_configured" else label
 
 
 def _to_plain(cfg: Any) -> dict:

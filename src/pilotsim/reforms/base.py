@@ -59,6 +59,19 @@ class Reform:
     def daily(self, model: PilotModel, day: int) -> None:
         """Per-day hook, at the end of each day from the start day on (default: nothing)."""
 
+    def fidelity(self, model: PilotModel, community: int) -> float:
+        """Share of the reform's strength delivered at ``community`` (readiness ** fidelity)."""
+        kappa = self.params.readiness_fidelity
+        if kappa == 0:
+            return 1.0
+        readiness = list(model.spec.city.communities.values())[community].readiness
+        return float(readiness**kappa)
+
+    def toward(self, model: PilotModel, community: int, factor: float) -> float:
+        """A multiplier ``factor`` delivered with the site's fidelity: 1 − (1 − factor)·fid."""
+        fid = self.fidelity(model, community)
+        return factor if fid == 1.0 else 1 - (1 - factor) * fid
+
     # -------------------------------------------------------------------------- reporting
 
     def reached(self) -> list[int]:

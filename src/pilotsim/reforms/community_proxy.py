@@ -69,7 +69,8 @@ class CommunityProxy(Reform):
         for c in self.served:
             org = model.organisation_of[c]
             org.functions.update(p.functions)
-            org.staff_min_per_day += p.extra_staff_min_per_day * scale
+            org.staff_min_per_day += p.extra_staff_min_per_day * scale * \
+                self.fidelity(model, c)
             model.proxy_eligible[c, profiles] = True
             view = model.own_services(c)
             for s in p.services:

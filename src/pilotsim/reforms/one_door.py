@@ -21,8 +21,20 @@ What it changes, from its start day, for each district in its scope:
   are the union of the steps' (certificates are handed over internally), and back-office
   processing days add up after the visit instead of costing trips.
 
-Scope works on whole districts: a district is served by a centre if any of its communities is
-in scope, and then every community of the district is reached (the desks they used are gone).
+With ``level: district`` (the default) scope works on whole districts: a district is served by
+a centre if any of its communities is in scope, and then every community of the district is
+reached (the desks they used are gone).
+
+With ``level: community`` (for pilots in a few communities) the centre is a *new* office beside
+the host desk, and the communities in scope go there; it takes from each desk the share of its
+counters that those communities' residents use (by population), so a pilot centre is sized for
+pilot demand and the desks keep serving everyone else (``counters`` instead gives it a fixed
+number of new counters that does not grow with later waves). Later waves (a stepped wedge) move
+their own shares into the same centre; when every community of a district is in, the desks are
+empty and closed, as at district level. With ``serve_outsiders`` (the default) residents of
+other communities may choose the centre for a case when one trip there saves them travel
+(:meth:`~pilotsim.model.PilotModel._choose_via`): the pilot's spillover, and the demand that
+can swamp a centre sized for its pilot communities.
 A district's *desks* are, unless ``merge`` names them (then only those are absorbed, wholly),
 the offices whose users (the communities for which they are the nearest office serving a
 department the catalogue needs) all live in that district. Residents outside the scope who
@@ -34,8 +46,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal
 
 from pilotsim.distributions import ServiceTime
 from pilotsim.reforms.base import Reform
@@ -61,6 +73,10 @@ class OneDoorParams(ReformParams):
         wrong_office_factor: Multiplier on the risk of going to a wrong office for residents
             of the district (0: the centre's reception sends everyone to the right counter).
         wait_info: The centre shows queue numbers and expected waits.
+        level: ``district`` (the district's desks become the centre, every community is
+            reached) or ``community`` (a centre for the communities in scope only).
+        serve_outsiders: At ``community`` level, whether the centre also serves residents of
+            communities outside the scope who come to it.
     """
 
     host: Mapping[str, str] | None = None
@@ -68,6 +84,8 @@ class OneDoorParams(ReformParams):
     counters: int | None = None
     wrong_office_factor: float = 0.0
     wait_info: bool = True
+    level: Literal["district", "community"] = "district"
+    serve_outsiders: bool = True
 
     def check_run(self, spec: RunSpec, path: str) -> None:  # noqa: D102
         districts, offices = spec.city.districts, spec.city.offices
@@ -112,6 +130,21 @@ def office_users(spec: RunSpec) -> dict[str, dict[str, int]]:
                 used.add(min(serving)[2])
         for n in used:
             users[n][c.district] = users[n].get(c.district, 0) + c.population
+    return users
+
+
+def community_users(spec: RunSpec) -> dict[str, dict[int, int]]:
+    """Office → community index → its residents, for the communities that use the office."""
+    city = spec.city
+    needed = {st.department for s in spec.services.catalogue.values() for st in s.steps}
+    offices = list(city.offices.items())
+    users: dict[str, dict[int, int]] = {n: {} for n in city.offices}
+    for ci, c in enumerate(city.communities.values()):
+        for dept in needed:
+            serving = [(math.dist(c.location, o.location), i, n)
+                       for i, (n, o) in enumerate(offices) if dept in o.departments]
+            if serving:
+                users[min(serving)[2]][ci] = c.population
     return users
 
 
@@ -195,6 +228,9 @@ class OneDoor(Reform):
     def start(self, model: PilotModel) -> None:  # noqa: D102
         super().start(model)
         p: OneDoorParams = self.params  # type: ignore[assignment]
+        if p.level == "community":
+            self._start_for_communities(model)
+            return
         day = model.day
         office = {o.name: o for o in model.offices}
         every = {d for o in model.offices for d in o.departments} | \
@@ -245,11 +281,76 @@ class OneDoor(Reform):
             host.set_counters(p.counters if p.counters is not None else pooled, day)
             for c in self.districts[d]:
                 model.routes.prefer(c, host.index)
-                model.wrong_office_factor[c] *= p.wrong_office_factor
+                model.wrong_office_factor[c] *= self.toward(model, c, p.wrong_office_factor)
         model.routes.update()
 
+    def _start_for_communities(self, model: PilotModel) -> None:
+        """A centre per district for the communities in scope (``level: community``)."""
+        p: OneDoorParams = self.params  # type: ignore[assignment]
+        spec, day = model.spec, model.day
+        office = {o.name: o for o in model.offices}
+        every = {st.department for s in spec.services.catalogue.values() for st in s.steps}
+        users = community_users(spec)
+        wave = set(self.communities)
+        self.built = []
+        for d, plan in self.plan.items():
+            mine = [c for c in self.districts[d] if c in wave]
+            name = f"one_door_{d}"
+            centre = office.get(name)
+            if centre is None:
+                host = spec.city.offices[plan.host]
+                centre = model.add_office(name, replace(
+                    host, departments=tuple(sorted(every)), counters=1, staffing=(),
+                    other_visits_per_day=0.0, wait_info=host.wait_info or p.wait_info))
+                centre.set_counters(0, day)
+                centre.integrated = True
+                centre.error_rate = sum(office[n].error_rate for n in plan.desks) / \
+                    len(plan.desks)
+                centre.restricted_to = set()
+                centre.walk_ins = p.serve_outsiders
+                self.built.append(d)
+            if p.counters is not None:
+                # a centre of a fixed size: new staff, the desks keep theirs; it does not grow
+                # with later waves (the pilot that is not scaled up with its demand)
+                if d in self.built:
+                    centre.set_counters(p.counters, day)
+            else:
+                centre.set_counters(centre.counters + self._move_counters(
+                    model, plan, mine, users, centre), day)
+            for c in mine:
+                model.routes.prefer(c, centre.index)
+                model.wrong_office_factor[c] *= self.toward(model, c, p.wrong_office_factor)
+                centre.restricted_to.add(c)
+        model.routes.update()
+
+    @staticmethod
+    def _move_counters(model: PilotModel, plan: CentrePlan, mine: list[int],
+                       users: dict[str, dict[int, int]], centre) -> int:
+        """Take from each desk the share of its counters ``mine`` use; return how many."""
+        spec, day = model.spec, model.day
+        office = {o.name: o for o in model.offices}
+        moved = 0
+        for n in (*plan.desks, *plan.shared):
+            u = users[n]
+            share = sum(u.get(c, 0) for c in mine) / max(sum(u.values()), 1)
+            o = office[n]
+            k = min(o.counters, round(share * spec.city.offices[n].counters))
+            o.set_counters(o.counters - k, day)
+            moved += k
+            if o.counters == 0:
+                o.departments = set()
+                o.other_visits_per_day = 0.0
+        if centre.counters + moved == 0:  # a pilot too small for a whole counter: take one
+            donor = max((office[n] for n in plan.desks), key=lambda o: o.counters)
+            if donor.counters > 1:
+                donor.set_counters(donor.counters - 1, day)
+            moved = 1
+        return moved
+
     def reached(self) -> list[int]:
-        """Every community of a district with a centre."""
+        """Every community of a district with a centre (``level: community``: the scope)."""
+        if self.params.level == "community":  # type: ignore[attr-defined]
+            return sorted(self.communities)
         return sorted(c for cs in self.districts.values() for c in cs)
 
     def units(self) -> float:

@@ -67,15 +67,18 @@ class OutreachChecklists(Reform):
         super().start(model)
         p: OutreachChecklistsParams = self.params  # type: ignore[assignment]
         pop = model.population
-        inside = np.zeros(len(model.community_names), dtype=bool)
-        inside[self.communities] = True
-        rows = inside[pop.community]
-        pop.knowledge[rows] += p.knowledge_share * (1 - pop.knowledge[rows])
-        for case in model.cases:
-            if case.status == OPEN and inside[pop.community[case.resident.index]]:
-                case.knowledge += p.knowledge_share * (1 - case.knowledge)
+        share = np.zeros(len(model.community_names))  # knowledge share delivered per community
         for c in self.communities:
-            model.missing_document_factor[c] *= p.missing_document_factor
+            share[c] = p.knowledge_share * self.fidelity(model, c)
+        rows = share[pop.community]
+        pop.knowledge += rows * (1 - pop.knowledge)
+        for case in model.cases:
+            if case.status == OPEN:
+                case.knowledge += share[pop.community[case.resident.index]] * \
+                    (1 - case.knowledge)
+        for c in self.communities:
+            model.missing_document_factor[c] *= self.toward(model, c,
+                                                            p.missing_document_factor)
             for rt in model.own_services(c).values():
                 for st in rt.steps:
                     st.service_time = steadier(st.service_time, p.cv_factor)

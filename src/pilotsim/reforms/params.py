@@ -78,11 +78,18 @@ class ReformParams:
         start_day: Day (0-based) the reform applies itself, at the start of that day.
         scope: ``all`` or a :class:`Scope` of districts and/or communities.
         cost: How the reform's cost is counted.
+        readiness_fidelity: How much of the reform a site delivers depends on how well run it
+            is: at a community with readiness r the reform works with fidelity r ** this
+            (0, the default: fully everywhere; 1: a site of readiness 0.5 delivers half).
+            Reforms that act per community (outreach_checklists, community_proxy, one_door's
+            reception) scale their strength by it; all-or-nothing changes (shared data,
+            online services, removed steps, counters) are not scaled.
     """
 
     start_day: int = 0
     scope: Literal["all"] | Scope = "all"
     cost: Cost = Cost()
+    readiness_fidelity: float = 0.0
 
     def check(self, spec: RunSpec, path: str) -> None:
         """Check the parameters against the run (names exist, days fit).
@@ -91,6 +98,8 @@ class ReformParams:
             SpecError: naming the key under ``path``, the value and what was expected.
         """
         days = spec.sim.days
+        check(self.readiness_fidelity >= 0, f"{path}.readiness_fidelity",
+              self.readiness_fidelity, "an exponent >= 0")
         check(0 <= self.start_day < days, f"{path}.start_day", self.start_day,
               f"a day from 0 to {days - 1} (the run has sim.days = {days})")
         if isinstance(self.scope, Scope):

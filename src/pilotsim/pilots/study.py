@@ -1,0 +1,306 @@
+"""A pilot study: pilot designs beside the worlds with the reform nowhere and everywhere.
+
+Each pilot is judged as an evaluator would judge it, and the judgement is held against the
+truth the simulator knows.
+
+For every seed the study needs the ``none`` world, the ``everywhere`` world (reform in all sites
+from the pilot's start day) and one run per pilot design, all with the same seed (same
+residents, same needs). Runs come from a sweep folder (:func:`load_runs`) or are made in-process
+(:func:`run_pilot_study`); :func:`evaluate` does the rest:
+
+* **estimates** — per design, seed and outcome: two-way fixed-effects DiD with site-clustered
+  SEs, and for staggered designs also Callaway & Sant'Anna (not-yet-treated controls); plus
+  event-study curves;
+* **truth** — per design and seed: the full-rollout effect (everywhere − none, all sites, post
+  periods), the effect on the pilot's own sites if everything rolled out, the pilot's effect on
+  its sites (pilot − none) and its spillover on the others;
+* **assessment** — across seeds: bias, SD, RMSE, coverage of the 95% intervals, how often the
+  pilot points to the wrong decision;
+* **power** — placebo pilots on the ``none`` world (the same number of sites, the same start)
+  give the null distribution; the design's estimates the alternative; minimum detectable effect
+  by number of sites and pilot length.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pilotsim import runfolder
+from pilotsim.evaluation import (
+    assess,
+    build_panel,
+    callaway_santanna,
+    event_study,
+    mde,
+    placebo_pilots,
+    predicted_power,
+    simulated_power,
+    true_effects,
+    twfe,
+)
+from pilotsim.evaluation.panel import HIGHER_IS_BETTER
+
+WORLDS = ("none", "everywhere")
+STAGGERED = ("stepped_wedge",)
+HEADLINE_OUTCOMES = ("trips_per_case", "wait_min", "satisfaction", "abandonment_rate")
+
+
+@dataclass
+class PilotRun:
+    """One run of a pilot study: its seed, design and what the evaluator sees.
+
+    Attributes:
+        seed: The run seed (common random numbers across designs).
+        design: ``none``, ``everywhere`` or a pilot design.
+        schedule: Community → first day the reform reached it, or None.
+        site_days: The run's community-day table.
+        folder: Its run folder, if any.
+    """
+
+    seed: int
+    design: str
+    schedule: dict[str, int | None]
+    site_days: pd.DataFrame
+    folder: Path | None = None
+
+
+@dataclass
+class PilotStudy:
+    """What a pilot study found (tidy tables; see :func:`evaluate`).
+
+    Attributes:
+        estimates: design, method, outcome, seed, estimate, se, ci_low, ci_high, p_value,
+            n_sites, n_treated_sites.
+        truth: design, outcome, seed, full_rollout, treated_sites, pilot_att,
+            control_spillover.
+        assessment: design, method, outcome, and :func:`pilotsim.evaluation.assess`'s
+            columns (bias, coverage, wrong decisions, ...).
+        event_studies: design, outcome, event_time, estimate (mean over seeds), ci_low,
+            ci_high (2.5% and 97.5% over seeds' estimates), n_seeds.
+        power: design, outcome, n_sites, post_periods, mde, truth_full, power_at_truth,
+            simulated_power (the design's own estimates against its placebo null, where the
+            design matches the row).
+        period_days: Days per evaluation period.
+        start_period: The pilots' first treated period.
+        out_dir: Where the tables and report were written (if anywhere).
+        paths: Written files by name.
+    """
+
+    estimates: pd.DataFrame
+    truth: pd.DataFrame
+    assessment: pd.DataFrame
+    event_studies: pd.DataFrame
+    power: pd.DataFrame
+    period_days: int
+    start_period: int
+    out_dir: Path | None = None
+    paths: dict[str, Path] = field(default_factory=dict)
+
+
+def load_runs(sweep_dir: str | Path) -> list[PilotRun]:
+    """The complete pilot-design runs under ``sweep_dir`` (any depth).
+
+    A run belongs to a pilot study if its metadata carries a ``pilot`` block whose design is
+    not ``as_configured``.
+    """
+    out = []
+    for meta_path in sorted(Path(sweep_dir).rglob("metadata.json")):
+        meta = runfolder.read_metadata(meta_path.parent)
+        if not meta or meta.get("status") != "complete":
+            continue
+        design = (meta.get("pilot") or {}).get("design", "as_configured")
+        if design == "as_configured":
+            continue
+        out.append(PilotRun(int(meta["seed"]), design, dict(meta["treatment"]),
+                            pd.read_parquet(meta_path.parent / "site_days.parquet"),
+                            meta_path.parent))
+    return out
+
+
+def _panel(run: PilotRun, period_days: int) -> pd.DataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # partly treated periods are reported in the notes
+        return build_panel(run.site_days, run.schedule, period_days).data
+
+
+def _first_period(schedule: dict[str, int | None], period_days: int, origin: int) -> int:
+    days = [d for d in schedule.values() if d is not None]
+    return (min(days) - origin) // period_days if days else 0
+
+
+def evaluate(runs: Iterable[PilotRun], period_days: int = 28,
+             outcomes: Sequence[str] = HEADLINE_OUTCOMES, placebo_reps: int = 30,
+             alpha: float = 0.05, seed: int = 0) -> PilotStudy:
+    """Estimates, truth, assessment, event studies and power for a set of pilot runs.
+
+    Args:
+        runs: Runs of the worlds ``none`` and ``everywhere`` and of pilot designs.
+        period_days: Days per evaluation period (pilot start days should fall on period
+            boundaries).
+        outcomes: Outcomes to evaluate (see :data:`pilotsim.evaluation.OUTCOMES`).
+        placebo_reps: Placebo pilots per seed and setting for the power analysis.
+        alpha: Significance level (0.05: 95% intervals).
+        seed: Seed of the placebo draws.
+
+    Raises:
+        ValueError: if a seed lacks the ``none`` or ``everywhere`` world, or no pilot design
+            was run.
+    """
+    by_seed: dict[int, dict[str, PilotRun]] = {}
+    for run in runs:
+        by_seed.setdefault(run.seed, {})[run.design] = run
+    if not by_seed:
+        raise ValueError("runs: none found; expected runs of pilot designs (pilot=...)")
+    for s, worlds in sorted(by_seed.items()):
+        missing = [w for w in WORLDS if w not in worlds]
+        if missing:
+            raise ValueError(f"seed {s}: no {missing} world(s) (found {sorted(worlds)}); "
+                             "expected pilot=none and pilot=everywhere runs for every seed")
+    designs = sorted({d for w in by_seed.values() for d in w} - set(WORLDS))
+    if not designs:
+        raise ValueError("runs: only the none/everywhere worlds; expected pilot designs too")
+    est_rows, truth_rows, es_rows = [], [], []
+    panels: dict[tuple[int, str], pd.DataFrame] = {}
+    for s, worlds in sorted(by_seed.items()):
+        for w, run in worlds.items():
+            panels[s, w] = _panel(run, period_days)
+        for d in designs:
+            if d not in worlds:
+                continue
+            pilot = panels[s, d]
+            n_treated = int(pilot.loc[pilot["first_treated_period"].notna(), "site"].nunique())
+            for outcome in outcomes:
+                te = true_effects(panels[s, "none"], panels[s, "everywhere"], outcome,
+                                  pilot=pilot)
+                truth_rows.append({"design": d, "outcome": outcome, "seed": s,
+                                   **te.to_dict()})
+                fits = [twfe(pilot, outcome, weight="weight", alpha=alpha)]
+                if d in STAGGERED:
+                    fits.append(callaway_santanna(pilot, outcome, control="not_yet",
+                                                  alpha=alpha).overall)
+                for e in fits:
+                    est_rows.append({"design": d, "method": e.method, "outcome": outcome,
+                                     "seed": s, "estimate": e.estimate, "se": e.se,
+                                     "ci_low": e.ci_low, "ci_high": e.ci_high,
+                                     "p_value": e.p_value, "n_sites": e.n_sites,
+                                     "n_treated_sites": n_treated})
+                try:
+                    es = event_study(pilot, outcome, leads=3, lags=6, weight="weight")
+                except ValueError:
+                    continue  # too few periods or sites for the curve
+                es_rows.append(es.table.assign(design=d, outcome=outcome, seed=s))
+    estimates, truth = pd.DataFrame(est_rows), pd.DataFrame(truth_rows)
+    assessment = pd.concat([
+        assess(estimates[estimates["outcome"] == o], truth[truth["outcome"] == o]
+               .drop(columns="outcome"),
+               better="higher" if HIGHER_IS_BETTER[o] else "lower",
+               by=("design", "method")).assign(outcome=o)
+        for o in outcomes], ignore_index=True)
+    origin = int(next(iter(by_seed.values()))["none"].site_days["day"].min())
+    first = min(_first_period(r.schedule, period_days, origin)
+                for w in by_seed.values() for d, r in w.items() if d != "none")
+    power = _power(by_seed, panels, designs, estimates, truth, outcomes, first,
+                   placebo_reps, alpha, seed)
+    return PilotStudy(estimates, truth, assessment, _event_curves(es_rows), power,
+                      period_days, first)
+
+
+def _event_curves(rows: list[pd.DataFrame]) -> pd.DataFrame:
+    if not rows:
+        return pd.DataFrame(columns=["design", "outcome", "event_time", "estimate", "ci_low",
+                                     "ci_high", "n_seeds"])
+    es = pd.concat(rows, ignore_index=True)
+    g = es.groupby(["design", "outcome", "event_time"])["estimate"]
+    return pd.DataFrame({"estimate": g.mean(), "ci_low": g.quantile(0.025),
+                         "ci_high": g.quantile(0.975), "n_seeds": g.size()}).reset_index()
+
+
+def _power(by_seed, panels, designs, estimates, truth, outcomes, first, reps, alpha, seed
+           ) -> pd.DataFrame:
+    """Placebo pilots on the ``none`` world: MDE by sites and pilot length, and power."""
+    rng = np.random.default_rng(seed)
+    seeds = sorted(by_seed)
+    n_sites = int(panels[seeds[0], "none"]["site"].nunique())
+    n_periods = int(panels[seeds[0], "none"]["period"].nunique())
+    rows = []
+    sizes = sorted({k for k in (1, 2, 3, 4, 6, 8) if k < n_sites})
+    lengths = sorted({p for p in (3, 6, n_periods - first) if 1 <= p <= n_periods - first})
+    for outcome in outcomes:
+        full = truth.loc[truth["outcome"] == outcome, "full_rollout"].mean()
+        for k in sizes:
+            for length in lengths:
+                null = pd.concat([
+                    placebo_pilots(
+                        panels[s, "none"][panels[s, "none"]["period"] < first + length],
+                        outcome, n_treated=k, start_period=first, n_reps=reps, seed=rng)
+                    for s in seeds], ignore_index=True)
+                m = mde(null, alpha=alpha)
+                row = {"outcome": outcome, "n_sites": k, "post_periods": length,
+                       "mde": m.mde, "sd": m.sd, "truth_full": full,
+                       "power_at_truth": predicted_power(abs(full), m.sd, alpha=alpha),
+                       "design": "placebo", "simulated_power": np.nan}
+                rows.append(row)
+                if length != n_periods - first:
+                    continue
+                for d in designs:
+                    mine = estimates[(estimates["design"] == d) & (estimates["outcome"] ==
+                                      outcome) & (estimates["method"] == "twfe")]
+                    if mine.empty or int(mine["n_treated_sites"].iloc[0]) != k or \
+                            d in STAGGERED:
+                        continue
+                    sp = simulated_power(null, mine, alpha=alpha)
+                    rows.append({**row, "design": d, "simulated_power": sp.power})
+    return pd.DataFrame(rows)
+
+
+def run_pilot_study(overrides: Sequence[str] = ("reform=one_door",),
+                    designs: Sequence[str] = ("random", "readiness", "stepped_wedge"),
+                    seeds: Iterable[int] = range(10), out_dir: str | Path | None = None,
+                    period_days: int = 28, processes: int = 1, **evaluate_kwargs
+                    ) -> PilotStudy:
+    """Run the worlds and designs in-process, then :func:`evaluate` them.
+
+    Args:
+        overrides: Hydra overrides shared by every run (the reform, its parameters, the
+            pilot's start day and sites, ``sim.*``).
+        designs: Pilot designs (config group ``pilot``) to compare.
+        seeds: Seeds (replicate pilots).
+        out_dir: If given, each run's folder is written under it, and the study's tables and
+            report too.
+        period_days: Days per evaluation period.
+        processes: Worker processes for the runs.
+        **evaluate_kwargs: Passed to :func:`evaluate`.
+    """
+    jobs = [([*overrides, f"pilot={d}", f"seed={s}"], s, d,
+             None if out_dir is None else Path(out_dir) / "runs" / f"{d}_seed{s}")
+            for s in seeds for d in (*WORLDS, *designs)]
+    if processes > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(processes) as pool:
+            runs = list(pool.map(_run_one, jobs))
+    else:
+        runs = [_run_one(j) for j in jobs]
+    study = evaluate(runs, period_days=period_days, **evaluate_kwargs)
+    if out_dir is not None:
+        from pilotsim.pilots.report import write_study
+
+        write_study(study, Path(out_dir))
+    return study
+
+
+def _run_one(job: tuple[list[str], int, str, Path | None]) -> PilotRun:
+    import logging
+
+    from pilotsim import api
+
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    overrides, s, d, folder = job
+    result = api.run(api.compose(overrides), out_dir=folder)
+    return PilotRun(s, d, dict(result.metadata["treatment"]), result.site_days, folder)
