@@ -14,12 +14,14 @@ def cfg():
 
 
 def test_reform_overrides_are_recognised_and_split():
-    shared, chosen, inside = S.split_overrides(
+    shared, chosen, pilot, inside = S.split_overrides(
         ["seed=3", "reform=[one_door,data_sharing]", "reform.one_door.counters=4",
-         "+teaching=pooling", "city.offices.east_housing.counters=3"])
+         "+teaching=pooling", "city.offices.east_housing.counters=3", "pilot=random",
+         "pilot.boost.knowledge=0.2"])
     assert shared == ["seed=3", "+teaching=pooling", "city.offices.east_housing.counters=3"]
     assert chosen == ("one_door", "data_sharing")
-    assert inside == ["reform.one_door.counters=4"]
+    assert pilot == "random"
+    assert inside == ["reform.one_door.counters=4", "pilot.boost.knowledge=0.2"]
     assert S.reform_selection(["reform=one_door"]) == ("one_door",)
     assert S.reform_selection(["reform=baseline"]) == ()
 
@@ -27,7 +29,7 @@ def test_reform_overrides_are_recognised_and_split():
 def test_reform_override_syntax():
     assert S.reform_override(()) == "reform=baseline"
     assert S.reform_override(("one_door",)) == "reform=one_door"
-    assert S.reform_override(("a", "b"), add=True) == "+reform=[a,b]"
+    assert S.reform_override(("a", "b")) == "reform=[a,b]"
     assert S.scope_value("all") == "all"
     assert S.scope_value("district:east") == "{districts:[east]}"
     assert S.scope_value("community:east_01") == "{communities:[east_01]}"
@@ -67,13 +69,27 @@ def test_world_overrides_select_reforms_scope_and_start_in_the_reform_world_only
     ch = Changes(reforms=("one_door",), scope="district:east", start_day=10,
                  reform_overrides=("reform.one_door.counters=3", "reform.data_sharing.x=1"))
     wo = S.world_overrides(["sim.days=30"], ch, api.compose)
-    assert "reform=baseline" in wo.baseline
-    assert "reform=one_door" in wo.reform
+    assert "reform=baseline" in wo.baseline and "pilot=as_configured" in wo.baseline
+    assert "reform=one_door" in wo.reform and "pilot=as_configured" in wo.reform
     assert "reform.one_door.scope={districts:[east]}" in wo.reform
     assert "reform.one_door.start_day=10" in wo.reform
     assert "reform.one_door.counters=3" in wo.reform
     assert not any("data_sharing" in o for o in wo.reform)  # not chosen: left out
     assert not any(o.startswith("reform.") for o in wo.baseline)
+
+
+@pytest.mark.skipif(not S.has_pilot_group(), reason="the pilot config group is not on main yet")
+def test_a_pilot_design_goes_to_the_reform_world_only():
+    ch = Changes(reforms=("data_sharing",), pilot="readiness", pilot_sites=4, start_day=7,
+                 scope="district:east",
+                 reform_overrides=("pilot.boost.knowledge=0.2",))
+    wo = S.world_overrides(["sim.days=30"], ch, api.compose)
+    assert "pilot=readiness" in wo.reform and "pilot=as_configured" in wo.baseline
+    assert {"++pilot.sites=4", "++pilot.start_day=7", "pilot.boost.knowledge=0.2"} <= \
+        set(wo.reform)
+    assert not any("scope" in o or "reform.data_sharing.start_day" in o for o in wo.reform)
+    plain = S.world_overrides(["sim.days=30"], ch.with_(pilot="as_configured"), api.compose)
+    assert not any(o.startswith(("pilot.", "++pilot.")) for o in plain.reform)
 
 
 @pytest.mark.parametrize(("changes", "key"), [

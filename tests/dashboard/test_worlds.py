@@ -111,23 +111,26 @@ def test_a_reform_world_differs_and_its_label_says_how():
 @pytest.mark.skipif(not has_reform_group(), reason="the reform config group is not on main yet")
 def test_a_pilot_design_picks_the_sites_from_the_runs_stream():
     from pilotsim.dashboard import figures
-    from pilotsim.pilots.designs import PilotSpec, assign
-    from pilotsim.rng import Streams
+    from pilotsim.pilots.schedule import pilot_schedule
 
     tw = TwinWorlds(["sim.days=200", "reform=data_sharing", "seed=4"], pilot="random",
                     pilot_sites=3, start_day=2)
     spec = tw.reform.model.spec
-    units = {n: c.readiness for n, c in spec.city.communities.items()}
-    want = assign(PilotSpec(design="random", sites=3, start_day=2), units,
-                  Streams(4).generator("pilot_sites"))
-    sites = sorted(n for n, d in want.items() if d is not None)
-    (reform,) = tw.reform.model.reforms
-    assert sorted(reform.params.scope.communities) == sites and reform.start_day == 2
+    assert (spec.pilot.design, spec.pilot.sites, spec.pilot.start_day) == ("random", 3, 2)
+    assert tw.baseline.model.spec.pilot.design == "as_configured"
+    sites = sorted(n for n, d in pilot_schedule(spec)[1].items() if d is not None)
+    assert len(sites) == 3
+    assert sorted(n for n, d in tw.reform.model.pilot_sites.items() if d is not None) == sites
     assert tw.reform.label == "With: data sharing (random pilot, 3 sites) from day 2"
     run(tw, 3)
     ring = figures.reached(tw.reform)
     assert sorted(np.array(tw.reform.model.community_names)[ring]) == sites
     assert not figures.reached(tw.baseline).any()
+    # the user's own pilot overrides start the controls
+    tw = TwinWorlds(["sim.days=200", "reform=data_sharing", "pilot=readiness",
+                     "pilot.sites=2"])
+    assert (tw.changes.pilot, tw.changes.pilot_sites) == ("readiness", 2)
+    assert tw.reform.model.spec.pilot.sites == 2
     with pytest.raises(SpecError, match=r"pilot\.sites"):
         TwinWorlds(["sim.days=20", "reform=data_sharing"], pilot="random", pilot_sites=12)
     with pytest.raises(SpecError, match="a reform to pilot"):

@@ -21,7 +21,10 @@ from pilotsim.schema import SpecError, build, check
 from pilotsim.spec import ORGANISATION_FUNCTIONS
 
 REFORM_GROUP = "reform"
+PILOT_GROUP = "pilot"
+WORLD_GROUPS = (REFORM_GROUP, PILOT_GROUP)  # overridden in the reform world only
 BASELINE = "baseline"
+NO_PILOT = "as_configured"
 DEFAULT_SAMPLE_FRACTION = 0.2  # a day steps in milliseconds; the shape of the story survives
 
 
@@ -47,11 +50,12 @@ class Changes:
         reform_overrides: Further Hydra overrides for the reform world only, e.g.
             ``reform.one_door.counters=3`` (overrides inside a reform that is not chosen are
             left out).
-        pilot: A pilot design (:mod:`pilotsim.pilots.designs`) that chooses which communities
-            the reforms reach and when, replacing ``scope``: ``as_configured`` (no design: the
-            reforms' own scope), ``everywhere``, ``random``, ``readiness`` (the best-run
-            sites), ``matched_pairs`` or ``stepped_wedge``. It starts on ``start_day``.
-        pilot_sites: Pilot communities (pairs, for ``matched_pairs``).
+        pilot: A pilot design (an option of the ``pilot`` config group) that chooses which
+            sites the reforms reach and when, replacing ``scope``: ``as_configured`` (no
+            design: the reforms' own scope), ``everywhere``, ``random``, ``readiness`` (the
+            best-run sites), ``matched_pairs`` or ``stepped_wedge``. It starts on
+            ``start_day``; its other settings (unit, boost, waves) are the config's.
+        pilot_sites: Pilot sites (pairs, for ``matched_pairs``).
     """
 
     reforms: tuple[str, ...] = ()
@@ -136,6 +140,11 @@ def has_reform_group() -> bool:
     return (resources.files("pilotsim.conf") / REFORM_GROUP / f"{BASELINE}.yaml").is_file()
 
 
+def has_pilot_group() -> bool:
+    """Whether the shipped config tree has a ``pilot`` group (pilot designs in the run)."""
+    return (resources.files("pilotsim.conf") / PILOT_GROUP / f"{NO_PILOT}.yaml").is_file()
+
+
 def _key(override: str) -> str:
     """The key or group an override string sets (``+a.b=1`` → ``a.b``; ``~a`` → ``a``)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -144,31 +153,56 @@ def _key(override: str) -> str:
     return parsed.key_or_group
 
 
+def _root(key: str) -> str:
+    return key.split(".")[0].split("@")[0]
+
+
 def is_reform_override(override: str) -> bool:
-    """True for overrides that select reforms or set values inside them (``reform…``)."""
-    key = _key(override)
-    return key == REFORM_GROUP or key.startswith(REFORM_GROUP + ".") or \
-        key.startswith(REFORM_GROUP + "@")
+    """True for overrides of the reform world only: the ``reform`` and ``pilot`` groups.
+
+    That is, selections (``reform=one_door``, ``pilot=random``) and values inside them
+    (``reform.one_door.counters=4``, ``pilot.sites=5``).
+    """
+    return _root(_key(override)) in WORLD_GROUPS
 
 
-def split_overrides(overrides: Sequence[str]) -> tuple[list[str], tuple[str, ...], list[str]]:
-    """Split the user's overrides into (shared, reform selection, values inside reforms)."""
+def pilot_selection(overrides: Sequence[str]) -> str | None:
+    """The pilot design the user's overrides select (``pilot=random``), or None."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    chosen = None
+    for o in OverridesParser.create().parse_overrides(list(overrides)):
+        if o.key_or_group == PILOT_GROUP and not o.is_delete():
+            chosen = str(o.value())
+    return chosen
+
+
+def split_overrides(overrides: Sequence[str]
+                    ) -> tuple[list[str], tuple[str, ...], str | None, list[str]]:
+    """Split the user's overrides: (shared, reforms, pilot design, values inside those groups)."""
     shared, inside = [], []
     for o in overrides:
         key = _key(o)
-        if key.startswith(REFORM_GROUP + "."):
-            inside.append(o)
-        elif not is_reform_override(o):
+        if _root(key) not in WORLD_GROUPS:
             shared.append(o)
-    return shared, reform_selection(overrides), inside
+        elif key not in WORLD_GROUPS:
+            inside.append(o)
+    return shared, reform_selection(overrides), pilot_selection(overrides), inside
 
 
-def _reform_of(override: str) -> str | None:
-    """The reform an override sets a value in (``reform.one_door.x=1`` → ``one_door``)."""
+def _inside(override: str) -> tuple[str, str | None]:
+    """(group, reform) an override sets a value in.
+
+    ``reform.one_door.x=1`` → (reform, one_door); ``pilot.sites=4`` → (pilot, None); any other
+    → ("", None).
+    """
     key = _key(override)
-    if key.startswith(REFORM_GROUP + "."):
-        return key.split(".")[1]
-    return None
+    root = _root(key)
+    if root == REFORM_GROUP and "." in key:
+        return root, key.split(".")[1]
+    if root == PILOT_GROUP and "." in key:
+        return root, None
+    return "", None
 
 
 def scope_value(scope: str) -> str:
@@ -193,14 +227,13 @@ def reform_selection(overrides: Sequence[str]) -> tuple[str, ...]:
     return chosen
 
 
-def reform_override(reforms: Sequence[str], add: bool = False) -> str:
+def reform_override(reforms: Sequence[str]) -> str:
     """The override selecting ``reforms`` (``baseline`` if none)."""
-    plus = "+" if add else ""
     if not reforms:
-        return f"{plus}{REFORM_GROUP}={BASELINE}"
+        return f"{REFORM_GROUP}={BASELINE}"
     if len(reforms) == 1:
-        return f"{plus}{REFORM_GROUP}={reforms[0]}"
-    return f"{plus}{REFORM_GROUP}=[{','.join(reforms)}]"
+        return f"{REFORM_GROUP}={reforms[0]}"
+    return f"{REFORM_GROUP}=[{','.join(reforms)}]"
 
 
 def change_overrides(changes: Changes, cfg: Any) -> list[str]:
@@ -251,46 +284,59 @@ class WorldOverrides:
 def world_overrides(shared: Sequence[str], changes: Changes, compose) -> WorldOverrides:
     """Build both worlds' overrides.
 
+    The baseline world gets ``reform=baseline`` (and ``pilot=as_configured``); the reform world
+    gets the chosen reforms, their scope and start day or the pilot design, and
+    ``changes.reform_overrides`` (those inside a reform that is not chosen, or inside the pilot
+    group without a design, are left out). The other changes go to the reform world, or to both
+    if ``changes.apply_to`` is ``both``.
+
     Args:
-        shared: The user's overrides without reform selections (see :func:`is_reform_override`).
+        shared: The user's overrides other than the reform and pilot groups'.
         changes: The trainer's changes.
-        compose: ``pilotsim.api.compose`` (or a stand-in): overrides → config. Used to read the
-            current values the changes scale, and to find whether the ``reform`` group is in the
-            config's defaults list (``reform=…``) or has to be added (``+reform=…``).
+        compose: ``pilotsim.api.compose`` (or a stand-in): overrides → config, to read the
+            current values that the changes scale.
 
     Returns:
         The baseline world's and the reform world's overrides.
 
     Raises:
-        SpecError: if a change names an office or a reform that does not exist.
+        SpecError: if a change names an office or a reform that does not exist, or a pilot
+            design where the config tree has no pilot group.
     """
-    from hydra.errors import ConfigCompositionException
-
     shared = [o for o in shared if not is_reform_override(o)]
-    reform_sel: list[str] = []
     base_sel: list[str] = []
+    reform_sel: list[str] = []
     if has_reform_group():
-        base_sel = [reform_override(())]
-        try:
-            cfg = compose([*shared, *base_sel])
-        except ConfigCompositionException:  # the group is not in the defaults list
-            base_sel = [reform_override((), add=True)]
-            cfg = compose([*shared, *base_sel])
-        add = base_sel[0].startswith("+")
-        reform_sel = [reform_override(changes.reforms, add=add)]
+        base_sel.append(reform_override(()))
+        reform_sel.append(reform_override(changes.reforms))
+    if has_pilot_group():
+        base_sel.append(f"{PILOT_GROUP}={NO_PILOT}")
+        reform_sel.append(f"{PILOT_GROUP}={changes.pilot}")
     else:
-        cfg = compose(shared)
+        check(changes.pilot == NO_PILOT, "pilot", changes.pilot,
+              f"{NO_PILOT}: this config tree has no pilot group")
+    cfg = compose([*shared, *base_sel])
     changes.check_against(cfg, available_reforms())
     made = change_overrides(changes, cfg)
     both = changes.apply_to == "both"
     chosen = set(changes.reforms)
-    only_reform = [o for o in changes.reform_overrides
-                   if _reform_of(o) is None or _reform_of(o) in chosen]
-    for r in changes.reforms:
-        if changes.scope != "all" and changes.pilot == "as_configured":
-            only_reform.append(f"{REFORM_GROUP}.{r}.scope={scope_value(changes.scope)}")
-        if changes.start_day and changes.pilot == "as_configured":
-            only_reform.append(f"{REFORM_GROUP}.{r}.start_day={changes.start_day}")
+    piloted = changes.pilot != NO_PILOT
+    only_reform = []
+    for o in changes.reform_overrides:
+        group, name = _inside(o)
+        if (group == REFORM_GROUP and name not in chosen) or (group == PILOT_GROUP and
+                                                            not piloted):
+            continue
+        only_reform.append(o)
+    if piloted:
+        only_reform += [f"++{PILOT_GROUP}.sites={changes.pilot_sites}",
+                        f"++{PILOT_GROUP}.start_day={changes.start_day}"]
+    else:
+        for r in changes.reforms:
+            if changes.scope != "all":
+                only_reform.append(f"{REFORM_GROUP}.{r}.scope={scope_value(changes.scope)}")
+            if changes.start_day:
+                only_reform.append(f"{REFORM_GROUP}.{r}.start_day={changes.start_day}")
     return WorldOverrides(
         baseline=[*shared, *base_sel, *(made if both else [])],
         reform=[*shared, *reform_sel, *only_reform, *made],
@@ -305,8 +351,10 @@ __all__ = [
     "WorldOverrides",
     "available_reforms",
     "change_overrides",
+    "has_pilot_group",
     "has_reform_group",
     "is_reform_override",
+    "pilot_selection",
     "reform_override",
     "reform_selection",
     "scope_value",

@@ -64,41 +64,14 @@ def _plain(cfg: Any) -> dict:
     return dict(cfg)
 
 
-def build_model(cfg: Any, changes: Changes | None = None) -> PilotModel:
+def build_model(cfg: Any) -> PilotModel:
     """A model for a composed config, without the dashboard-only keys.
 
-    Args:
-        cfg: The composed config.
-        changes: If given and it names a pilot design, the reforms roll out on the design's
-            schedule (see :func:`pilot_schedule`).
+    The model builds the reforms, and the pilot design's schedule if the config has one.
     """
     plain = strip(_plain(cfg))
     plain.pop("hydra", None)
-    spec = RunSpec.from_config(plain)
-    schedule = pilot_schedule(spec, changes) if changes is not None else None
-    return PilotModel(spec, schedule=schedule)
-
-
-def pilot_schedule(spec: RunSpec, changes: Changes) -> dict[str, int | None] | None:
-    """The rollout a pilot design gives the reforms: community → start day, or None.
-
-    Sites are communities, weighted by their ``readiness``; the choice draws from the run's
-    ``pilot_sites`` stream (so the same seed picks the same sites). None when the design is
-    ``as_configured`` (the reforms keep their own scope and start day).
-
-    Raises:
-        SpecError: if the design does not fit the city (e.g. more sites than communities).
-    """
-    if changes.pilot == "as_configured":
-        return None
-    from pilotsim.pilots.designs import PilotSpec, assign
-    from pilotsim.rng import Streams
-
-    pilot = PilotSpec(design=changes.pilot, sites=changes.pilot_sites,
-                      start_day=changes.start_day)
-    units = {name: c.readiness for name, c in spec.city.communities.items()}
-    pilot.validate(units, spec.sim.days)
-    return assign(pilot, units, Streams(spec.seed).generator("pilot_sites"))
+    return PilotModel(RunSpec.from_config(plain))
 
 
 @dataclass
@@ -120,10 +93,9 @@ class World:
     tracker: DayTracker
 
     @classmethod
-    def build(cls, name: str, label: str, overrides: list[str], compose: Compose,
-              changes: Changes | None = None) -> World:
-        """Compose, validate and build a world at day 0 (with ``changes``' pilot design)."""
-        model = build_model(compose(overrides), changes)
+    def build(cls, name: str, label: str, overrides: list[str], compose: Compose) -> World:
+        """Compose, validate and build a world at day 0."""
+        model = build_model(compose(overrides))
         return cls(name, label, overrides, model, DayTracker(model))
 
 
@@ -216,7 +188,7 @@ class TwinWorlds(mesa.Model):
         super().__init__(rng=0)
         del scenario
         compose = compose or cached_compose
-        shared, chosen, inside = split_overrides(overrides)
+        shared, chosen, pilot, inside = split_overrides(overrides)
         if seed is not None:
             shared.append(f"seed={int(seed)}")
         shared = with_sample_fraction(shared, sample_fraction)
@@ -225,14 +197,21 @@ class TwinWorlds(mesa.Model):
         start = self.teaching.changes
         if chosen:
             start = start.with_(reforms=chosen)
+        if pilot:
+            start = start.with_(pilot=pilot)
+        for o in list(inside):  # the pilot's sites and start day are controls
+            key, _, value = o.lstrip("+").partition("=")
+            if key in ("pilot.sites", "pilot.start_day"):
+                field = "pilot_sites" if key == "pilot.sites" else "start_day"
+                start = start.with_(**{field: int(value)})
+                inside.remove(o)
         if inside:
             start = start.with_(reform_overrides=(*start.reform_overrides, *inside))
         self.changes = parse_controls(controls, start)
         wo = world_overrides(shared, self.changes, compose)
         self.baseline = World.build("baseline", "Without the reform", wo.baseline, compose)
         self.reform = World.build(
-            "reform", "With: " + describe(self.changes, base_cfg), wo.reform, compose,
-            self.changes)
+            "reform", "With: " + describe(self.changes, base_cfg), wo.reform, compose)
         self.running = True
 
     @property
