@@ -8,7 +8,7 @@ from pilotsim.dashboard import assets
 
 def test_required_packages_come_from_the_template():
     pkgs = dict(assets.required_packages())
-    assert "requirejs" in pkgs and "font-awesome" in pkgs
+    assert "requirejs" in pkgs and "font-awesome" in pkgs and "mermaid" in pkgs
     assert any(p.startswith("@widgetti/") for p in pkgs)
     assert all(v.count(".") >= 2 for v in pkgs.values())  # exact versions only
 

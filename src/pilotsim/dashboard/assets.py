@@ -9,8 +9,9 @@ registry), so the dashboard works offline afterwards::
 
     python -m pilotsim.dashboard.assets          # idempotent; prints what it fetched
 
-The packages and versions are read off the installed Solara's page template, so a Solara
-upgrade asks for the right files by itself.
+The packages and versions are read off the installed Solara's page template (and the
+front-end code of the components the dashboard uses), so a Solara upgrade asks for the right
+files by itself.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from pathlib import Path
 # {{cdn}}/@scope/name@1.2.3/...  or  {{cdn}}/name@1.2.3/...
 _CDN_REF = re.compile(r"\{\{\s*cdn\s*\}\}/((?:@[\w.-]+/)?[\w.-]+)@(\d+\.\d+\.\d+[\w.+-]*)/")
 _PATH_REF = re.compile(r"^/?((?:@[\w.-]+/)?[\w.-]+)@(\d+\.\d+\.\d+[\w.+-]*)/")
+# ${this.getCdn()}/mermaid@10.8.0/... in the front-end code of components the page uses
+_COMPONENT_REF = re.compile(r"getCdn\(\)\}/((?:@[\w.-]+/)?[\w.-]+)@(\d+\.\d+\.\d+[\w.+-]*)/")
+COMPONENTS = ("markdown.py",)  # solara.Markdown loads KaTeX and Mermaid
 
 
 def required_packages() -> list[tuple[str, str]]:
@@ -35,6 +39,9 @@ def required_packages() -> list[tuple[str, str]]:
 
     template = (resources.files("solara.server") / "templates" / "solara.html.j2").read_text()
     found = {(m.group(1), m.group(2)) for m in _CDN_REF.finditer(template)}
+    for name in COMPONENTS:
+        code = (resources.files("solara.components") / name).read_text()
+        found |= {(m.group(1), m.group(2)) for m in _COMPONENT_REF.finditer(code)}
     fa = settings.assets.fontawesome_path
     m = _PATH_REF.match(fa or "")
     if settings.assets.fontawesome_enabled and m:

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 
 from pilotsim.dashboard.settings import DEFAULT_SAMPLE_FRACTION
@@ -68,6 +69,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         {"overrides": args.overrides, "sample_fraction": args.sample_fraction})
     from solara.__main__ import cli
 
+    # Solara warns on every page load that its session cookie falls back to SameSite=Lax over
+    # plain http: expected on 127.0.0.1, and noise in a trainer's terminal.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
     print(f"pilotsim-dashboard: serving on http://{args.host}:{args.port}/", flush=True)
     cli.main(["run", "pilotsim.dashboard.app:Page", "--host", args.host, "--port",
               str(args.port), "--production", "--open" if args.open else "--no-open",
