@@ -115,9 +115,13 @@ def test_headline_shows_both_worlds_numbers(twins):
     assert list(table.columns) == ["baseline: last 7 days", "baseline: since day 0",
                                    "reform: last 7 days", "reform: since day 0"]
     closed = sum(twins.reform.tracker.totals["closed"])
-    assert table.loc["Cases closed so far", "reform: since day 0"] == closed > 0
-    assert f"| Cases closed so far | {closed:,}" in md.replace(".0 ", " ") or \
-        f"{closed:,}" in md
+    assert table.loc["Cases closed", "reform: since day 0"] == closed > 0
+    week = sum(twins.reform.tracker.totals["closed"][-7:])
+    row = next(line for line in md.splitlines() if line.startswith("| Cases closed |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[3:] == [f"{week:,.0f}", f"{closed:,.0f}"]
+    share = next(line for line in md.splitlines() if line.startswith("| Share done"))
+    assert share.count("%") == 4 or "–" in share
 
 
 def test_tabs_draw_measures_queues_resident_and_teaching(twins):

@@ -31,7 +31,7 @@ def test_step_in_the_browser_advances_the_day_and_both_worlds_show_data(tmp_path
     assert header[1:] == ["baseline: last 7 days", "baseline: since day 0",
                           "reform: last 7 days", "reform: since day 0"]
     by_name = {r[0]: r[1:] for r in rows}
-    closed = by_name["Cases closed so far"]
+    closed = by_name["Cases closed"]
     assert all(NUMBER.match(c) for c in closed) and int(closed[1]) > 0 and int(closed[3]) > 0
     waits = by_name["Mean wait per visit (min)"]
     assert NUMBER.match(waits[1]) and NUMBER.match(waits[3])  # both worlds' charts have data

@@ -173,7 +173,7 @@ def headline_table(twins: TwinWorlds, window: int = WINDOW) -> pd.DataFrame:
             row[f"{w.name}: last {window} days"] = last
             row[f"{w.name}: since day 0"] = total
         rows[label] = row
-    rows["Cases closed so far"] = {
+    rows["Cases closed"] = {
         f"{w.name}: {k}": v for w in twins.worlds for k, v in (
             (f"last {window} days", float(np.sum(w.tracker.totals["closed"][-window:]))),
             ("since day 0", float(np.sum(w.tracker.totals["closed"]))))}
