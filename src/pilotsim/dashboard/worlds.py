@@ -1,9 +1,10 @@
 """Two worlds, one Mesa model: the baseline and the reform world, stepped together by day.
 
-:class:`TwinWorlds` is what the SolaraViz app drives (play, pause, step, reset). Its keyword
+:class:`TwinWorlds` is the Mesa model the dashboard drives (play, pause, step, reset). Its keyword
 arguments are the app's controls, so Reset rebuilds both worlds from the current controls:
 
-* ``overrides`` — the user's Hydra overrides (shared by both worlds, reform selection aside);
+* ``overrides`` — the user's Hydra overrides (shared by both worlds, except those of the
+  ``reform`` and ``pilot`` groups, which make the reform world);
 * ``seed`` — the seed of both worlds (None: the config's);
 * ``apply_to`` — ``"reform world"`` or ``"both worlds"`` (see :class:`~.settings.Changes`);
 * ``scope`` (``all``, ``district:NAME``, ``community:NAME``), ``start_day`` — of the reforms;
@@ -53,6 +54,8 @@ def cached_compose(overrides: Sequence[str]) -> Any:
     dashboard runs (restart it after editing a config file). Callers only read the result.
     """
     return _compose_cached(tuple(overrides))
+
+
 APPLY_TO = {"reform world": "reform", "both worlds": "both"}
 
 
