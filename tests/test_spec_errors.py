@@ -61,3 +61,11 @@ def test_cli_exits_nonzero_and_leaves_no_complete_folder(tmp_path):
     assert "city.offices.east_civil_affairs.counters = 0: expected an integer >= 1" in proc.stderr
     assert not (out / "metadata.json").exists()
     assert not (out / "cases.parquet").exists()
+
+
+def test_spec_errors_survive_a_trip_to_a_worker_process():
+    import pickle
+
+    e = pickle.loads(pickle.dumps(SpecError("sim.days", -1, "an integer >= 1")))
+    assert (e.key, e.value, e.expected) == ("sim.days", -1, "an integer >= 1")
+    assert str(e) == "sim.days = -1: expected an integer >= 1"

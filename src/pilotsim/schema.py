@@ -27,6 +27,9 @@ class SpecError(ValueError):
         self.key, self.value, self.expected = key, value, expected
         super().__init__(f"{key or '<root>'} = {value!r}: expected {expected}")
 
+    def __reduce__(self):  # picklable, so an error in a worker process reaches the parent
+        return type(self), (self.key, self.value, self.expected)
+
 
 def _join(path: str, key: object) -> str:
     return f"{path}.{key}" if path else str(key)

@@ -67,3 +67,51 @@ def test_bad_designs_are_named(spec, key, words):
     with pytest.raises(SpecError) as err:
         spec.validate(UNITS, days=365)
     assert err.value.key == key and words in err.value.expected
+
+
+@pytest.mark.parametrize(("overrides", "key", "words"), [
+    (["pilot=random"], "pilot.design", "a reform to pilot"),
+    (["reform=data_sharing", "pilot=random", "pilot.sites=12"], "pilot.sites",
+     "fewer pilot sites"),
+    (["reform=data_sharing", "pilot=fixed", "pilot.site_names=[east_99]"], "pilot.site_names",
+     "a community of the city"),
+    (["reform=data_sharing", "pilot=stepped_wedge", "pilot.waves=7"], "pilot.waves",
+     "before the end of the run"),
+    (["reform=data_sharing", "pilot=random", "pilot.unit=block"], "pilot.unit", "one of"),
+])
+def test_bad_pilot_configs_stop_before_any_run(overrides, key, words):
+    from pilotsim import api
+    from pilotsim.spec import RunSpec
+
+    with pytest.raises(SpecError) as err:
+        RunSpec.from_config(api.compose(overrides))
+    assert err.value.key == key and words in err.value.expected
+
+
+def test_a_pilot_run_records_its_design_sites_and_treatment():
+    from pilotsim import api
+
+    r = api.run(api.compose(["reform=data_sharing", "pilot=random", "pilot.sites=4",
+                             "sim.days=100", "sim.sample_fraction=0.1", "seed=3"]))
+    meta = r.metadata
+    assert meta["arm"] == "data_sharing@random"
+    treated = {c for c, d in meta["treatment"].items() if d is not None}
+    assert len(treated) == 4 and set(meta["treatment"].values()) == {None, 84}
+    assert treated == {c for c, d in meta["pilot"]["sites"].items() if d is not None}
+    # another site seed moves the pilot, not the residents or their needs
+    moved = api.run(api.compose(["reform=data_sharing", "pilot=random", "pilot.sites=4",
+                                 "sim.days=100", "sim.sample_fraction=0.1", "seed=3",
+                                 "pilot.site_seed=99"]))
+    assert {c for c, d in moved.metadata["treatment"].items() if d is not None} != treated
+    key = ["case_id", "resident_id", "service", "day_opened"]
+    assert r.cases[key].equals(moved.cases[key])
+
+
+def test_district_pilots_reach_every_community_of_the_district():
+    from pilotsim import api
+
+    r = api.run(api.compose(["reform=data_sharing", "pilot=random", "pilot.unit=district",
+                             "pilot.sites=1", "sim.days=90", "sim.sample_fraction=0.05"]))
+    treated = {c for c, d in r.metadata["treatment"].items() if d is not None}
+    district = {c.split("_")[0] for c in treated}
+    assert len(district) == 1 and len(treated) == 6

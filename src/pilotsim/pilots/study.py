@@ -123,10 +123,11 @@ def load_runs(sweep_dir: str | Path) -> list[PilotRun]:
     return out
 
 
-def _panel(run: PilotRun, period_days: int) -> pd.DataFrame:
+def _panel(run: PilotRun, period_days: int, warmup_days: int) -> pd.DataFrame:
+    origin = int(run.site_days["day"].min()) + warmup_days
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # partly treated periods are reported in the notes
-        return build_panel(run.site_days, run.schedule, period_days).data
+        return build_panel(run.site_days, run.schedule, period_days, origin_day=origin).data
 
 
 def _first_period(schedule: dict[str, int | None], period_days: int, origin: int) -> int:
@@ -134,7 +135,7 @@ def _first_period(schedule: dict[str, int | None], period_days: int, origin: int
     return (min(days) - origin) // period_days if days else 0
 
 
-def evaluate(runs: Iterable[PilotRun], period_days: int = 28,
+def evaluate(runs: Iterable[PilotRun], period_days: int = 28, warmup_days: int = 28,
              outcomes: Sequence[str] = HEADLINE_OUTCOMES, placebo_reps: int = 30,
              alpha: float = 0.05, seed: int = 0) -> PilotStudy:
     """Estimates, truth, assessment, event studies and power for a set of pilot runs.
@@ -142,9 +143,12 @@ def evaluate(runs: Iterable[PilotRun], period_days: int = 28,
     Args:
         runs: Runs of the worlds ``none`` and ``everywhere`` and of pilot designs.
         period_days: Days per evaluation period (pilot start days should fall on period
-            boundaries).
+            boundaries, counted from the end of the warm-up).
+        warmup_days: Days dropped at the start of every run: the model starts with no cases
+            open, so the first weeks' per-case ratios are a start-up transient, not a steady
+            state an evaluator would see.
         outcomes: Outcomes to evaluate (see :data:`pilotsim.evaluation.OUTCOMES`).
-        placebo_reps: Placebo pilots per seed and setting for the power analysis.
+        placebo_reps: Placebo pilots per seed and setting for the power analysis (0: none).
         alpha: Significance level (0.05: 95% intervals).
         seed: Seed of the placebo draws.
 
@@ -169,7 +173,7 @@ def evaluate(runs: Iterable[PilotRun], period_days: int = 28,
     panels: dict[tuple[int, str], pd.DataFrame] = {}
     for s, worlds in sorted(by_seed.items()):
         for w, run in worlds.items():
-            panels[s, w] = _panel(run, period_days)
+            panels[s, w] = _panel(run, period_days, warmup_days)
         for d in designs:
             if d not in worlds:
                 continue
@@ -180,7 +184,8 @@ def evaluate(runs: Iterable[PilotRun], period_days: int = 28,
                                   pilot=pilot)
                 truth_rows.append({"design": d, "outcome": outcome, "seed": s,
                                    **te.to_dict()})
-                fits = [twfe(pilot, outcome, weight="weight", alpha=alpha)]
+                # unweighted: each site counts once, as in the truth (a site-average effect)
+                fits = [twfe(pilot, outcome, alpha=alpha)]
                 if d in STAGGERED:
                     fits.append(callaway_santanna(pilot, outcome, control="not_yet",
                                                   alpha=alpha).overall)
@@ -190,8 +195,11 @@ def evaluate(runs: Iterable[PilotRun], period_days: int = 28,
                                      "ci_low": e.ci_low, "ci_high": e.ci_high,
                                      "p_value": e.p_value, "n_sites": e.n_sites,
                                      "n_treated_sites": n_treated})
-                try:
-                    es = event_study(pilot, outcome, leads=3, lags=6, weight="weight")
+                g = int(pilot["first_treated_period"].min())
+                n_per = int(pilot["period"].nunique())
+                try:  # as many leads and lags as the earliest adopters have periods for
+                    es = event_study(pilot, outcome, leads=max(1, min(3, g)),
+                                     lags=max(0, min(6, n_per - g - 1)))
                 except ValueError:
                     continue  # too few periods or sites for the curve
                 es_rows.append(es.table.assign(design=d, outcome=outcome, seed=s))
@@ -202,11 +210,13 @@ def evaluate(runs: Iterable[PilotRun], period_days: int = 28,
                better="higher" if HIGHER_IS_BETTER[o] else "lower",
                by=("design", "method")).assign(outcome=o)
         for o in outcomes], ignore_index=True)
-    origin = int(next(iter(by_seed.values()))["none"].site_days["day"].min())
+    origin = int(next(iter(by_seed.values()))["none"].site_days["day"].min()) + warmup_days
     first = min(_first_period(r.schedule, period_days, origin)
                 for w in by_seed.values() for d, r in w.items() if d != "none")
     power = _power(by_seed, panels, designs, estimates, truth, outcomes, first,
-                   placebo_reps, alpha, seed)
+                   placebo_reps, alpha, seed) if placebo_reps > 0 else pd.DataFrame(
+        columns=["outcome", "n_sites", "post_periods", "mde", "sd", "truth_full",
+                 "power_at_truth", "design", "simulated_power"])
     return PilotStudy(estimates, truth, assessment, _event_curves(es_rows), power,
                       period_days, first)
 
@@ -281,9 +291,12 @@ def run_pilot_study(overrides: Sequence[str] = ("reform=one_door",),
              None if out_dir is None else Path(out_dir) / "runs" / f"{d}_seed{s}")
             for s in seeds for d in (*WORLDS, *designs)]
     if processes > 1:
+        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(processes) as pool:
+        # spawn, not fork: the parent may hold threads (Arrow, DuckDB) a fork would copy
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(processes, mp_context=context) as pool:
             runs = list(pool.map(_run_one, jobs))
     else:
         runs = [_run_one(j) for j in jobs]
