@@ -2,14 +2,14 @@
 
 import pytest
 
-from pilotsim import api, records
+from pilotsim import records
 from pilotsim.dashboard import history
-from pilotsim.dashboard.worlds import build_model
+from tests.dashboard.helpers import baseline_model
 
 
 @pytest.fixture(scope="module")
 def model():
-    m = build_model(api.compose(["sim.days=40", "sim.sample_fraction=0.2", "seed=2"]))
+    m = baseline_model("sim.days=40", "sim.sample_fraction=0.2", "seed=2")
     m.run()
     return m
 
@@ -40,7 +40,7 @@ def test_random_resident_has_a_case_and_picks_do_not_touch_the_run(model):
     assert len(picks) > 5
     assert all(model.residents[p].cases for p in picks)
     assert history.random_resident(model, 3) == history.random_resident(model, 3)
-    nobody = build_model(api.compose(["sim.days=3", "sim.sample_fraction=0.1"]))
+    nobody = baseline_model("sim.days=3", "sim.sample_fraction=0.1")
     assert history.random_resident(nobody, 0) is None
 
 

@@ -71,6 +71,7 @@ def test_world_overrides_select_reforms_scope_and_start_in_the_reform_world_only
     wo = S.world_overrides(["sim.days=30"], ch, api.compose)
     assert "reform=baseline" in wo.baseline and "pilot=as_configured" in wo.baseline
     assert "reform=one_door" in wo.reform and "pilot=as_configured" in wo.reform
+    assert "++pilot.start_day=0" in wo.baseline and "++pilot.start_day=10" in wo.reform
     assert "reform.one_door.scope={districts:[east]}" in wo.reform
     assert "reform.one_door.start_day=10" in wo.reform
     assert "reform.one_door.counters=3" in wo.reform
@@ -89,7 +90,7 @@ def test_a_pilot_design_goes_to_the_reform_world_only():
         set(wo.reform)
     assert not any("scope" in o or "reform.data_sharing.start_day" in o for o in wo.reform)
     plain = S.world_overrides(["sim.days=30"], ch.with_(pilot="as_configured"), api.compose)
-    assert not any(o.startswith(("pilot.", "++pilot.")) for o in plain.reform)
+    assert not any(o.startswith(("pilot.", "++pilot.sites")) for o in plain.reform)
 
 
 @pytest.mark.parametrize(("changes", "key"), [

@@ -4,16 +4,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilotsim import api, records
+from pilotsim import records
 from pilotsim.dashboard.tracker import DayTracker
-from pilotsim.dashboard.worlds import build_model
+from tests.dashboard.helpers import baseline_model
 
 DAYS = 45
 
 
 @pytest.fixture(scope="module")
 def tracked():
-    model = build_model(api.compose([f"sim.days={DAYS}", "sim.sample_fraction=0.2", "seed=4"]))
+    model = baseline_model(f"sim.days={DAYS}", "sim.sample_fraction=0.2", "seed=4")
     tracker = DayTracker(model)
     for _ in range(DAYS):
         model.step()
@@ -92,9 +92,9 @@ def test_community_figures_match_the_case_table(tracked):
 
 def test_queue_is_zero_when_offices_are_closed_and_grows_with_fewer_counters():
     def queue(counters):
-        model = build_model(api.compose([
+        model = baseline_model(
             "sim.days=28", "sim.sample_fraction=0.2",
-            f"city.offices.east_civil_affairs.counters={counters}"]))
+            f"city.offices.east_civil_affairs.counters={counters}")
         tr = DayTracker(model)
         for _ in range(28):
             model.step()
@@ -110,7 +110,7 @@ def test_queue_is_zero_when_offices_are_closed_and_grows_with_fewer_counters():
 
 
 def test_tracker_refuses_to_skip_days():
-    model = build_model(api.compose(["sim.days=5", "sim.sample_fraction=0.1"]))
+    model = baseline_model("sim.days=5", "sim.sample_fraction=0.1")
     tr = DayTracker(model)
     model.step()
     model.step()

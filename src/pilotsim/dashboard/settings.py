@@ -310,8 +310,12 @@ def world_overrides(shared: Sequence[str], changes: Changes, compose) -> WorldOv
         base_sel.append(reform_override(()))
         reform_sel.append(reform_override(changes.reforms))
     if has_pilot_group():
-        base_sel.append(f"{PILOT_GROUP}={NO_PILOT}")
-        reform_sel.append(f"{PILOT_GROUP}={changes.pilot}")
+        # The pilot's start day is the dashboard's start-day control in both worlds: as_configured
+        # ignores it, but the spec checks it against sim.days (the shipped 84 would stop a short
+        # run in either world).
+        base_sel += [f"{PILOT_GROUP}={NO_PILOT}", f"++{PILOT_GROUP}.start_day=0"]
+        reform_sel += [f"{PILOT_GROUP}={changes.pilot}",
+                       f"++{PILOT_GROUP}.start_day={changes.start_day}"]
     else:
         check(changes.pilot == NO_PILOT, "pilot", changes.pilot,
               f"{NO_PILOT}: this config tree has no pilot group")
@@ -329,8 +333,7 @@ def world_overrides(shared: Sequence[str], changes: Changes, compose) -> WorldOv
             continue
         only_reform.append(o)
     if piloted:
-        only_reform += [f"++{PILOT_GROUP}.sites={changes.pilot_sites}",
-                        f"++{PILOT_GROUP}.start_day={changes.start_day}"]
+        only_reform.append(f"++{PILOT_GROUP}.sites={changes.pilot_sites}")
     else:
         for r in changes.reforms:
             if changes.scope != "all":
