@@ -179,9 +179,12 @@ class SweepCallback(Callback):
         except ImportError as e:
             log.warning("no comparison: pilotsim.comparison is not available (%s)", e)
             return {"status": "unavailable", "reason": str(e)}
+        reference, extra = self.reference, self._pilot_study(sweep_dir)
+        if extra:  # a pilot study: compare every world and design with the reform nowhere
+            reference = _pilot_reference(sweep_dir) or reference
         try:
-            result = compare_sweep(sweep_dir, reference=self.reference,
-                                   target_halfwidth=self.target_halfwidth)
+            result = compare_sweep(sweep_dir, reference=reference,
+                                   target_halfwidth=self.target_halfwidth, extra_blocks=extra)
         except Exception as e:  # a sweep with nothing to compare is still a good sweep
             log.warning("no comparison: %s: %s", type(e).__name__, e)
             return {"status": "not written", "reason": f"{type(e).__name__}: {e}"}
@@ -190,6 +193,33 @@ class SweepCallback(Callback):
             log.info("%s", headline)
         log.info("comparison: %s", where)
         return {"status": "written", "path": str(where)}
+
+
+    def _pilot_study(self, sweep_dir: Path) -> list:
+        """Evaluate the sweep's pilot designs (if it has any) and return the report section."""
+        from pilotsim.pilots.report import pilot_blocks, write_study
+        from pilotsim.pilots.study import evaluate, load_runs
+
+        runs = load_runs(sweep_dir)
+        if not runs:
+            return []
+        try:
+            study = evaluate(runs)
+        except ValueError as e:  # e.g. a seed without its none/everywhere world
+            log.warning("no pilot evaluation: %s", e)
+            return []
+        write_study(study, sweep_dir / "comparison")
+        log.info("pilot evaluation: %s", study.paths["report_html"])
+        return pilot_blocks(study)
+
+
+def _pilot_reference(sweep_dir: Path) -> str | None:
+    """The arm of a pilot study's world without the reform (``reform@none``)."""
+    for meta_path in sweep_dir.rglob("metadata.json"):
+        meta = runfolder.read_metadata(meta_path.parent) or {}
+        if (meta.get("pilot") or {}).get("design") == "none":
+            return meta.get("arm")
+    return None
 
 
 def _is_multirun() -> bool:
