@@ -191,6 +191,9 @@ class SweepCallback(Callback):
         where = _report_path(result, sweep_dir)
         for headline in getattr(result, "headlines", None) or []:
             log.info("%s", headline)
+        table = getattr(result, "headline_text", "")
+        if table:  # the planner's table, on the terminal as in the report
+            print(f"\n{table}\n", flush=True)
         log.info("comparison: %s", where)
         return {"status": "written", "path": str(where)}
 
