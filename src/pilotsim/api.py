@@ -24,6 +24,7 @@ import pandas as pd
 
 from pilotsim import records, runfolder
 from pilotsim.model import PilotModel
+from pilotsim.schema import SpecError
 from pilotsim.spec import RunSpec
 
 CONFIG_MODULE = "pilotsim.conf"
@@ -33,6 +34,10 @@ def compose(overrides: Sequence[str] = (), config_name: str = "config") -> Any:
     """Compose the shipped config tree with Hydra override strings (``["seed=7"]``)."""
     from hydra import compose as hydra_compose
     from hydra import initialize_config_module
+
+    from pilotsim import studies
+
+    studies.register()
 
     with initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3"):
         return hydra_compose(config_name=config_name, overrides=list(overrides))
@@ -120,7 +125,20 @@ def run(cfg: Any, out_dir: str | Path | None = None, spec: RunSpec | None = None
 
     Raises:
         SpecError: if the config is invalid; nothing is written then.
+        Exception: whatever the simulation raised; the run folder's ``metadata.json`` then says
+            ``"status": "failed"`` with the ``error`` and a ``traceback`` summary.
     """
+    try:
+        return _run(cfg, out_dir, spec)
+    except SpecError:
+        raise
+    except Exception as e:
+        if out_dir is not None:
+            runfolder.mark_failed(Path(out_dir), e)
+        raise
+
+
+def _run(cfg: Any, out_dir: str | Path | None, spec: RunSpec | None) -> RunResult:
     t0 = time.perf_counter()
     spec = spec or RunSpec.from_config(cfg)
     plain = _plain_config(cfg)
@@ -136,6 +154,7 @@ def run(cfg: Any, out_dir: str | Path | None = None, spec: RunSpec | None = None
         "git_commit": runfolder.git_commit(),
         "dependencies": runfolder.dependency_versions(),
         "config": plain,
+        "config_hash": runfolder.config_hash(plain),
     }
     folder = Path(out_dir) if out_dir is not None else None
     if folder is not None:

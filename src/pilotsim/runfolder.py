@@ -7,9 +7,11 @@ renamed), so a run killed midway never leaves a folder that looks complete.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
+import traceback
 from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -60,6 +62,57 @@ def dependency_versions() -> dict[str, str]:
     return out
 
 
+# Keys of a resolved config that belong to the program, not to the run: they never change results.
+PROGRAM_KEYS = ("hydra", "output")
+
+
+def config_hash(config: Any) -> str:
+    """A stable fingerprint of a run's resolved config (seed and arm included).
+
+    Two configs that would produce the same run have the same hash: keys are sorted, and the
+    program's own keys (``hydra``, ``output``) are left out. A sweep uses it to recognise a run
+    folder that already holds this run (see :mod:`pilotsim.sweeps`).
+
+    Args:
+        config: A resolved config as plain data (dict), or an OmegaConf DictConfig.
+
+    Returns:
+        The SHA-256 hex digest of the canonical JSON of the config.
+    """
+    try:
+        from omegaconf import DictConfig, OmegaConf
+
+        if isinstance(config, DictConfig):
+            config = OmegaConf.to_container(config, resolve=True)
+    except ImportError:  # pragma: no cover - hydra is a dependency
+        pass
+    plain = {k: v for k, v in dict(config).items() if k not in PROGRAM_KEYS}
+    text = json.dumps(plain, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def failure_fields(error: BaseException, last: int = 3) -> dict[str, Any]:
+    """What ``metadata.json`` records about a run that raised ``error``.
+
+    Args:
+        error: The exception.
+        last: Innermost frames kept whatever their module (where the error was raised).
+
+    Returns:
+        ``status`` ("failed"), ``error`` (type and message), ``traceback`` (a summary: every
+        frame in pilotsim's own code, the ``last`` innermost frames, and the message) and
+        ``finished_at``.
+    """
+    frames = traceback.extract_tb(error.__traceback__)
+    keep = [f for i, f in enumerate(frames)
+            if i >= len(frames) - last or f"{os.sep}pilotsim{os.sep}" in f.filename]
+    text = ("Traceback (pilotsim frames and the innermost ones):\n"
+            + "".join(traceback.StackSummary.from_list(keep).format())
+            + "".join(traceback.format_exception_only(type(error), error)))
+    return {"status": "failed", "error": f"{type(error).__name__}: {error}",
+            "traceback": text, "finished_at": now_iso()}
+
+
 def _atomic_write(path: Path, write) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     write(tmp)
@@ -75,6 +128,19 @@ def write_metadata(folder: Path, meta: dict[str, Any]) -> None:
 def write_table(folder: Path, name: str, df: pd.DataFrame) -> None:
     """Write ``name.parquet`` atomically."""
     _atomic_write(folder / f"{name}.parquet", lambda p: df.to_parquet(p, index=False))
+
+
+def mark_failed(folder: Path, error: BaseException) -> None:
+    """Record in a run folder that its run raised ``error`` (``metadata.json`` status "failed").
+
+    Only a folder whose run had started writing (status "running") is marked: a complete run
+    from an earlier attempt is never overwritten by a later failure to start.
+    """
+    meta = read_metadata(folder)
+    if meta is None or meta.get("status") != "running":
+        return
+    meta.update(failure_fields(error))
+    write_metadata(Path(folder), meta)
 
 
 def read_metadata(folder: Path) -> dict[str, Any] | None:

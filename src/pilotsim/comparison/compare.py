@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,7 +71,8 @@ def _target_text(target: Target | None) -> str:
 
 def compare_sweep(sweep_dir: str | Path, reference: str = "baseline",
                   target_halfwidth: float | Mapping[str, float] | None = None,
-                  out_dir: str | Path | None = None, *, batch_size: int = 64) -> ComparisonResult:
+                  out_dir: str | Path | None = None, *, batch_size: int = 64,
+                  extra_blocks: Sequence[report.Block] = ()) -> ComparisonResult:
     """Compare every arm of a sweep with the reference arm and write tables, figures, report.
 
     Args:
@@ -82,6 +83,7 @@ def compare_sweep(sweep_dir: str | Path, reference: str = "baseline",
             half-width per metric name (e.g. ``{"trips_per_case": 0.05}``); ``None`` = none.
         out_dir: Output folder (created); default ``sweep_dir/comparison``.
         batch_size: Runs read per DuckDB query.
+        extra_blocks: Further report sections, appended (e.g. a pilot study's).
 
     Returns:
         The computed tables and the paths written.
@@ -148,6 +150,10 @@ def compare_sweep(sweep_dir: str | Path, reference: str = "baseline",
         reference=reference, arms=compared, comparison=comparison, runs=runs_table,
         unpaired=unpaired, figures=png_bytes, target_text=_target_text(target),
         files=sorted(p.name for p in paths.values()))
+    blocks = [*blocks, *extra_blocks]
+    for b in extra_blocks:
+        if isinstance(b, report.Image):
+            (out / b.name).write_bytes(b.png)
     title = f"pilotsim comparison: {', '.join(map(report.arm_label, compared))} vs " \
             f"{report.arm_label(reference)}"
     paths["report_html"].write_text(report.render_html(blocks, title), encoding="utf-8")

@@ -33,13 +33,13 @@ LABELS = {"trips_per_case": "trips per case", "wait_min": "mean wait (min)",
 
 def estimate_vs_truth(study: PilotStudy, outcomes: Sequence[str]):
     """Per outcome: each design's estimates (seeds, with CIs) beside the full-rollout truth."""
-    est = study.estimates[study.estimates["outcome"].isin(outcomes)]
-    fig = _new_figure(4.2 * len(outcomes), 3.8)
-    axes = np.atleast_1d(fig.subplots(1, len(outcomes)))
+    est = study.estimates[study.estimates["outcome"].isin(outcomes)].copy()
+    est["label"] = est["design"] + " · " + est["method"].map(method_label)
+    labels = sorted(est["label"].unique())
+    fig = _new_figure(2.2 + 3.4 * len(outcomes), 1.2 + 0.7 * len(labels))
+    axes = np.atleast_1d(fig.subplots(1, len(outcomes), sharey=True))
     for ax, outcome in zip(axes, outcomes, strict=True):
-        e = est[est["outcome"] == outcome].copy()
-        e["label"] = e["design"] + " · " + e["method"]
-        labels = sorted(e["label"].unique())
+        e = est[est["outcome"] == outcome]
         for i, lab in enumerate(labels):
             rows = e[e["label"] == lab].reset_index(drop=True)
             y = i + np.linspace(-0.3, 0.3, len(rows)) if len(rows) > 1 else np.array([i])
@@ -49,9 +49,14 @@ def estimate_vs_truth(study: PilotStudy, outcomes: Sequence[str]):
         ax.axvline(t["full_rollout"].mean(), color="black", lw=1.5, label="full rollout (truth)")
         ax.axvline(0, color="0.5", lw=0.8, ls=":")
         ax.set_yticks(range(len(labels)), labels)
-        ax.set(title=LABELS.get(outcome, outcome), xlabel="estimated effect (95% CI per seed)")
+        ax.set(title=LABELS.get(outcome, outcome), xlabel="effect (95% CI per seed)")
     axes[0].legend(loc="lower left", fontsize=8)
     return fig
+
+
+def method_label(method: str) -> str:
+    """A short name of an estimator (``twfe`` → TWFE, Callaway & Sant'Anna → C&S)."""
+    return "C&S" if method.startswith("callaway") else method.upper()
 
 
 def event_curves(study: PilotStudy, outcome: str):
@@ -108,7 +113,8 @@ def pilot_blocks(study: PilotStudy, outcomes: Sequence[str] = ("trips_per_case",
     ]
     rows = []
     for _, r in a[a["outcome"].isin(outcomes)].sort_values(["outcome", "design"]).iterrows():
-        rows.append((LABELS.get(r["outcome"], r["outcome"]), f"{r['design']} · {r['method']}",
+        rows.append((LABELS.get(r["outcome"], r["outcome"]),
+                     f"{r['design']} · {method_label(r['method'])}",
                      _f(r["mean_estimate"]), _f(r["truth_full"]), _f(r["bias_full"]),
                      _f(r["sd"]), f"{r['coverage_full']:.0%}", f"{r['coverage_treated']:.0%}",
                      f"{r['wrong_decision']:.0%}"))

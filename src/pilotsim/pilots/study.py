@@ -136,7 +136,7 @@ def _first_period(schedule: dict[str, int | None], period_days: int, origin: int
 
 
 def evaluate(runs: Iterable[PilotRun], period_days: int = 28, warmup_days: int = 28,
-             outcomes: Sequence[str] = HEADLINE_OUTCOMES, placebo_reps: int = 30,
+             outcomes: Sequence[str] = HEADLINE_OUTCOMES, placebo_reps: int = 20,
              alpha: float = 0.05, seed: int = 0) -> PilotStudy:
     """Estimates, truth, assessment, event studies and power for a set of pilot runs.
 

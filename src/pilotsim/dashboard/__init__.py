@@ -1,0 +1,15 @@
+"""The trainer's dashboard: the same residents, the same days, with and without a reform.
+
+Two worlds are built from one Hydra config (the user's overrides), stepped together one day at
+a time and shown side by side in a Mesa SolaraViz app:
+
+* :mod:`~pilotsim.dashboard.settings` — what the trainer changes (reforms, counters, committee
+  staff, residents' knowledge) and how that becomes the two worlds' Hydra overrides;
+* :mod:`~pilotsim.dashboard.tracker` — a per-day accumulator read off a running model;
+* :mod:`~pilotsim.dashboard.worlds` — the two worlds as one Mesa model;
+* :mod:`~pilotsim.dashboard.history` — "what happened to this resident?";
+* :mod:`~pilotsim.dashboard.teaching` — the ready-made teaching scenarios (``conf/teaching``);
+* :mod:`~pilotsim.dashboard.figures` — the map and the charts (Matplotlib);
+* :mod:`~pilotsim.dashboard.app` — the Solara page; :mod:`~pilotsim.dashboard.cli` — the
+  ``pilotsim-dashboard`` command.
+"""

@@ -1,0 +1,224 @@
+"""A per-day accumulator read off a running model, so the dashboard never rebuilds tables.
+
+After each day the tracker reads only what that day added: the visit log's new rows (it keeps
+the index where each day's rows start) and the cases closed that day (it keeps the list of
+open cases, which is bounded by how long cases last, not by how long the run is). It stores
+per-day sums and counts; ratios over any window are ratios of those sums, so a week with a
+closed weekend averages correctly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from pilotsim.cases import COMPLETED, OPEN
+from pilotsim.records import OUTCOMES
+
+if TYPE_CHECKING:
+    from pilotsim.cases import Case
+    from pilotsim.model import PilotModel
+
+SERVED = OUTCOMES.index("served")
+
+# Per-day totals, one column each (all sums or counts).
+TOTALS = ("closed", "completed", "abandoned", "trips", "one_trip", "sat_sum", "sat_n",
+          "visits", "wasted", "wait_sum")
+
+# The charted measures: name → (numerator, denominator, label).
+MEASURES: dict[str, tuple[str, str, str]] = {
+    "trips_per_case": ("trips", "closed", "Trips per closed case"),
+    "one_trip_share": ("one_trip", "completed", "Share done in one trip"),
+    "wait_mean_min": ("wait_sum", "visits", "Mean wait per visit (min)"),
+    "satisfaction": ("sat_sum", "sat_n", "Satisfaction of closed cases (0–100)"),
+    "abandonment": ("abandoned", "closed", "Share of closed cases abandoned"),
+}
+
+
+@dataclass(frozen=True)
+class DayTrips:
+    """Today's trips, aggregated by (community, office, wasted) for drawing.
+
+    Attributes:
+        community: Community index per row.
+        office: Office index per row.
+        wasted: Whether the trips of the row were wasted.
+        count: Trips in the row.
+    """
+
+    community: np.ndarray
+    office: np.ndarray
+    wasted: np.ndarray
+    count: np.ndarray
+
+
+class DayTracker:
+    """Per-day sums of a model's cases, visits, offices and communities.
+
+    Call :meth:`after_step` once after every ``model.step()``.
+
+    Args:
+        model: The model to follow (from day 0).
+    """
+
+    def __init__(self, model: PilotModel) -> None:
+        self.model = model
+        self.day_start: list[int] = [len(model.visits)]  # visit-log row where day d starts
+        self._seen_cases = 0
+        self._open: list[Case] = []
+        self.totals: dict[str, list[float]] = {k: [] for k in TOTALS}
+        n_off, n_com = len(model.offices), len(model.community_names)
+        self.office_visits: list[np.ndarray] = []  # per day: recorded visits per office
+        self.office_wait: list[np.ndarray] = []  # per day: summed wait per office
+        self.office_queue: list[np.ndarray] = []  # per day: mean people waiting (estimate)
+        self.community_closed = np.zeros(n_com)  # cumulative
+        self.community_trips = np.zeros(n_com)
+        self.community_sat_sum = np.zeros(n_com)
+        self.community_sat_n = np.zeros(n_com)
+        self._n_off = n_off
+
+    @property
+    def days(self) -> int:
+        """Days tracked so far."""
+        return len(self.totals["closed"])
+
+    def visit_rows(self, day: int) -> slice:
+        """The visit-log rows of ``day`` (0-based, a tracked day)."""
+        return slice(self.day_start[day], self.day_start[day + 1])
+
+    def after_step(self) -> None:
+        """Read what the day just simulated added."""
+        d = self.model.day - 1
+        if d < self.days:
+            return  # the model did not advance (it had reached its last day)
+        if d > self.days:
+            raise RuntimeError(f"the model stepped {d - self.days + 1} days since the tracker "
+                               "last read it; call after_step after every step")
+        self._read_cases(d)
+        self._read_visits(d)
+
+    def _read_cases(self, d: int) -> None:
+        m, t = self.model, self.totals
+        self._open.extend(m.cases[self._seen_cases:])
+        self._seen_cases = len(m.cases)
+        still_open, closed = [], []
+        for case in self._open:
+            (still_open if case.status == OPEN else closed).append(case)
+        self._open = still_open
+        completed = [c for c in closed if c.status == COMPLETED]
+        scores = [c.satisfaction for c in closed if c.satisfaction is not None]
+        t["closed"].append(len(closed))
+        t["completed"].append(len(completed))
+        t["abandoned"].append(len(closed) - len(completed))
+        t["trips"].append(sum(c.trips for c in closed))
+        t["one_trip"].append(sum(1 for c in completed if c.trips <= 1))
+        t["sat_sum"].append(float(sum(scores)))
+        t["sat_n"].append(len(scores))
+        pop = m.population
+        for c in closed:
+            ci = int(pop.community[c.resident.index])
+            self.community_closed[ci] += 1
+            self.community_trips[ci] += c.trips
+            if c.satisfaction is not None:
+                self.community_sat_sum[ci] += c.satisfaction
+                self.community_sat_n[ci] += 1
+
+    def _read_visits(self, d: int) -> None:
+        m, t = self.model, self.totals
+        start, end = self.day_start[-1], len(m.visits)
+        self.day_start.append(end)
+        cols = m.visits.cols
+        office = np.asarray(cols["office"][start:end], dtype=np.int64)
+        wait = np.asarray(cols["wait_min"][start:end], dtype=np.float64)
+        outcome = np.asarray(cols["outcome"][start:end], dtype=np.int64)
+        t["visits"].append(end - start)
+        t["wasted"].append(int((outcome != SERVED).sum()))
+        t["wait_sum"].append(float(wait.sum()))
+        n = np.bincount(office, minlength=self._n_off).astype(np.float64)
+        w = np.bincount(office, weights=wait, minlength=self._n_off)
+        self.office_visits.append(n)
+        self.office_wait.append(w)
+        self.office_queue.append(self._queue(d, n, w))
+
+    def _queue(self, d: int, n: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """Mean number of people waiting while each office was open (Little's law, L = λW).
+
+        Arrivals are the recorded visits scaled up by the sample fraction plus the office's
+        expected unrecorded business; W is the recorded visits' mean wait (the queue is FCFS,
+        so unrecorded visitors wait alike on average).
+        """
+        f = self.model.spec.sim.sample_fraction
+        out = np.zeros(self._n_off)
+        for i, office in enumerate(self.model.offices):
+            windows = office.day_open[d] if d < len(office.day_open) else []
+            minutes = sum(b - a for a, b in windows)
+            if minutes <= 0 or n[i] == 0:
+                continue
+            arrivals = n[i] / f + office.other_visits_per_day
+            out[i] = arrivals * (w[i] / n[i]) / minutes
+        return out
+
+    # ------------------------------------------------------------------------------ reads
+
+    def today_trips(self) -> DayTrips:
+        """The last tracked day's trips, by community, office and wasted or not."""
+        if not self.days:
+            empty = np.array([], dtype=np.int64)
+            return DayTrips(empty, empty, empty.astype(bool), empty)
+        rows = self.visit_rows(self.days - 1)
+        cols = self.model.visits.cols
+        res = np.asarray(cols["resident_id"][rows], dtype=np.int64)
+        comm = self.model.population.community[res].astype(np.int64)
+        office = np.asarray(cols["office"][rows], dtype=np.int64)
+        wasted = np.asarray(cols["outcome"][rows], dtype=np.int64) != SERVED
+        if not len(res):
+            return DayTrips(comm, office, wasted, comm)
+        key = np.stack([comm, office, wasted.astype(np.int64)], axis=1)
+        uniq, count = np.unique(key, axis=0, return_counts=True)
+        return DayTrips(uniq[:, 0], uniq[:, 1], uniq[:, 2].astype(bool), count)
+
+    def series(self, window: int = 7) -> pd.DataFrame:
+        """Each measure of :data:`MEASURES` per day, over the trailing ``window`` days.
+
+        A measure is the ratio of its summed numerator to its summed denominator over the
+        window (NaN where the denominator is 0).
+        """
+        idx = pd.RangeIndex(self.days, name="day")
+        out = pd.DataFrame(index=idx)
+        sums = {}
+        for k, values in self.totals.items():
+            s = np.asarray(values, dtype=np.float64)
+            c = np.concatenate([[0.0], np.cumsum(s)])
+            lo = np.maximum(np.arange(1, len(s) + 1) - window, 0)
+            sums[k] = c[1:] - c[lo]
+        for name, (num, den, _) in MEASURES.items():
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[name] = np.where(sums[den] > 0, sums[num] / np.where(sums[den] > 0,
+                                                                         sums[den], 1), np.nan)
+        return out
+
+    def queue_series(self, window: int = 1) -> np.ndarray:
+        """Days × offices: mean people waiting, averaged over the trailing ``window`` days."""
+        if not self.office_queue:
+            return np.zeros((0, self._n_off))
+        q = np.vstack(self.office_queue)
+        if window <= 1:
+            return q
+        c = np.vstack([np.zeros(self._n_off), np.cumsum(q, axis=0)])
+        hi = np.arange(1, len(q) + 1)
+        lo = np.maximum(hi - window, 0)
+        return (c[hi] - c[lo]) / (hi - lo)[:, None]
+
+    def community_satisfaction(self) -> np.ndarray:
+        """Mean satisfaction of each community's closed cases so far (NaN if none)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.community_sat_n > 0,
+                            self.community_sat_sum / np.maximum(self.community_sat_n, 1), np.nan)
+
+    def community_trips_per_case(self) -> np.ndarray:
+        """Trips per closed case of each community so far (NaN if none)."""
+        return np.where(self.community_closed > 0,
+                        self.community_trips / np.maximum(self.community_closed, 1), np.nan)

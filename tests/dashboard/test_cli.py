@@ -1,0 +1,41 @@
+"""The pilotsim-dashboard command: loopback by default, config checked before serving."""
+
+import pytest
+
+from pilotsim.dashboard import cli
+
+
+def test_defaults_are_loopback_and_overrides_pass_through():
+    a = cli.parse_args(["+teaching=pooling", "seed=3"])
+    assert a.host == "127.0.0.1" and a.port == 8765 and a.sample_fraction == 0.2
+    assert a.overrides == ["+teaching=pooling", "seed=3"]
+    a = cli.parse_args(["--host", "0.0.0.0", "--port", "9000", "sim.days=10"])
+    assert (a.host, a.port, a.overrides) == ("0.0.0.0", 9000, ["sim.days=10"])
+
+
+def test_bad_config_is_reported_without_serving(capsys, monkeypatch):
+    served = []
+    monkeypatch.setattr("solara.__main__.cli.main", lambda *a, **k: served.append(a))
+    with pytest.raises(SystemExit) as e:
+        cli.main(["sim.days=5", "city.offices.east_civil_affairs.counters=0"])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "city.offices.east_civil_affairs.counters" in err and "integer >= 1" in err
+    with pytest.raises(SystemExit):
+        cli.main(["no_such_group=x"])
+    assert "invalid overrides" in capsys.readouterr().err
+    assert served == []
+
+
+def test_good_config_serves_the_page_with_the_overrides(monkeypatch):
+    served = []
+    monkeypatch.setattr("solara.__main__.cli.main", lambda args, **k: served.append(args))
+    monkeypatch.delenv("PILOTSIM_DASHBOARD", raising=False)
+    cli.main(["--port", "8999", "sim.days=5"])
+    (args,) = served
+    assert args[:2] == ["run", "pilotsim.dashboard.app:Page"]
+    assert args[args.index("--host") + 1] == "127.0.0.1"
+    assert args[args.index("--port") + 1] == "8999"
+    from pilotsim.dashboard.app import launch_settings
+
+    assert launch_settings() == {"overrides": ["sim.days=5"], "sample_fraction": 0.2}
