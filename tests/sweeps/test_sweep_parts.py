@@ -144,7 +144,8 @@ def test_end_of_sweep_compares_records_and_exits_1_for_a_failed_run(
             self.headlines = ["One door: fewer trips"]
             self.paths = {"report_html": sweep / "comparison" / "report.html"}
 
-    def compare_sweep(sweep_dir, reference="baseline", target_halfwidth=None, out_dir=None):
+    def compare_sweep(sweep_dir, reference="baseline", target_halfwidth=None, out_dir=None,
+                      extra_blocks=()):
         calls.append((Path(sweep_dir), reference, target_halfwidth))
         return Result()
 
