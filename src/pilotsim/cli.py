@@ -23,11 +23,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from pilotsim import api, studies
-from pilotsim.schema import SpecError
-from pilotsim.spec import RunSpec
-from pilotsim.summary import format_summary, summary_table
-from pilotsim.sweeps import run_point
+from pilotsim import studies
 
 log = logging.getLogger("pilotsim")
 
@@ -39,6 +35,13 @@ def _quiet_mesa() -> None:
 
 @hydra.main(config_path="conf", config_name="config", version_base="1.3")
 def _app(cfg: DictConfig) -> dict | None:
+    # imported here, not at the top: `pilotsim --help` need not load the model (mesa, pandas)
+    from pilotsim import api
+    from pilotsim.schema import SpecError
+    from pilotsim.spec import RunSpec
+    from pilotsim.summary import format_summary, summary_table
+    from pilotsim.sweeps import run_point
+
     _quiet_mesa()
     hc = HydraConfig.get()
     if hc.mode == RunMode.MULTIRUN:
