@@ -426,14 +426,20 @@ class PilotModel(mesa.Model):
         ab = self.spec.behaviour.abandonment
         return ab.enabled and d - case.day_opened > ab.max_case_days
 
-    def _plan_step(self, case: Case, d: int, first: bool = False) -> None:
-        """Decide how the case's next step gets done, or complete the case."""
-        c = int(self.population.community[case.resident.index])
-        rt = self.service(c, case.service)
+    def _finished(self, case: Case, c: int, rt: ServiceRuntime, d: int) -> bool:
+        """Pass over steps the resident need not do; complete the case if none is left."""
         while case.step < len(rt.steps) and self.step_skippable(c, rt.steps[case.step]):
             case.step += 1
         if case.step >= len(rt.steps):
             self._complete(case, d)
+            return True
+        return False
+
+    def _plan_step(self, case: Case, d: int, first: bool = False) -> None:
+        """Decide how the case's next step gets done, or complete the case."""
+        c = int(self.population.community[case.resident.index])
+        rt = self.service(c, case.service)
+        if self._finished(case, c, rt, d):
             return
         step = rt.steps[case.step]
         org = self.organisation_of.get(c)
@@ -568,10 +574,7 @@ class PilotModel(mesa.Model):
         """The committee submits the case's next step for the resident, staff time allowing."""
         c = int(self.population.community[case.resident.index])
         rt = self.service(c, case.service)
-        while case.step < len(rt.steps) and self.step_skippable(c, rt.steps[case.step]):
-            case.step += 1
-        if case.step >= len(rt.steps):
-            self._complete(case, d)
+        if self._finished(case, c, rt, d):
             return
         org = self.organisation_of.get(c)
         ch = self.spec.behaviour.channels
