@@ -56,3 +56,12 @@ def test_site_days_add_up_to_the_row_tables(result):
     same = v[(v["day"] == day["day"]) & (v["community"] == day["community"])]
     assert day["wait_min_mean"] == pytest.approx(same["wait_min"].mean())
     assert pd.isna(s.loc[s["trips"] == 0, "wait_min_mean"]).all()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 8])
+def test_tiny_runs_with_days_without_closures_still_tabulate(seed):
+    # a handful of cases over 5 days: most community-days have no visit and no closed case
+    r = run("sim.days=5", "sim.sample_fraction=0.02", f"seed={seed}")
+    assert len(r.site_days) == 5 * len(r.model.community_names)
+    assert r.site_days["cases_opened"].sum() == len(r.cases)
+    assert r.site_days["trips"].sum() == len(r.visits)
