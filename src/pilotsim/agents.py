@@ -46,10 +46,9 @@ class Office(mesa.Agent):
         self.other_service = ServiceTime(spec.other_service_time)
         self.service_scale = 1.0
         self.integrated = False
-        # communities routed here (None: anyone for whom it is the nearest office); with
-        # walk_ins, residents of other communities may still choose it (PilotModel._choose_via)
+        # communities routed here (None: anyone for whom it is the nearest office); residents
+        # of others may still choose it if it is one of PilotModel.walk_in_centres
         self.restricted_to: set[int] | None = None
-        self.walk_ins = False
         self.pending_staffing = list(spec.staffing)
         self.queue = CounterQueue(spec.counters, [], [])
         self.set_hours(spec.intervals)

@@ -152,6 +152,9 @@ class PilotModel(mesa.Model):
         self._service_views: list[dict[str, ServiceRuntime] | None] = \
             [None] * len(self.community_names)
         self.shared_documents: set[str] = set()
+        # one-door centres residents of other communities may choose (kept by the reform, so
+        # planning a visit does not scan every office)
+        self.walk_in_centres: list[Office] = []
         self.community_shared_documents: list[set[str]] = \
             [set() for _ in self.community_names]
         nc = len(self.community_names)
@@ -468,7 +471,7 @@ class PilotModel(mesa.Model):
         trip there costs less travel than the trips the usual offices need for the rest of the
         case. This is the spillover of a pilot centre onto control communities.
         """
-        centres = [o for o in self.offices if o.walk_ins and o.counters > 0
+        centres = [o for o in self.walk_in_centres if o.counters > 0
                    and c not in (o.restricted_to or ())]
         if not centres:
             return

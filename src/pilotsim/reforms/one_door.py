@@ -115,21 +115,16 @@ def office_users(spec: RunSpec) -> dict[str, dict[str, int]]:
     """Office → district → residents of the communities that use it.
 
     A community *uses* an office if it is the nearest office serving some department a step of
-    the catalogue needs (as the model routes residents before any reform).
+    the catalogue needs (as the model routes residents before any reform); see
+    :func:`community_users`, which this sums by district.
     """
-    city = spec.city
-    needed = {st.department for s in spec.services.catalogue.values() for st in s.steps}
-    offices = list(city.offices.items())
-    users: dict[str, dict[str, int]] = {n: {} for n in city.offices}
-    for c in city.communities.values():
-        used = set()
-        for dept in needed:
-            serving = [(math.dist(c.location, o.location), i, n)
-                       for i, (n, o) in enumerate(offices) if dept in o.departments]
-            if serving:
-                used.add(min(serving)[2])
-        for n in used:
-            users[n][c.district] = users[n].get(c.district, 0) + c.population
+    comms = list(spec.city.communities.values())
+    users: dict[str, dict[str, int]] = {}
+    for name, by_community in community_users(spec).items():
+        users[name] = {}
+        for ci, population in by_community.items():
+            d = comms[ci].district
+            users[name][d] = users[name].get(d, 0) + population
     return users
 
 
@@ -307,7 +302,8 @@ class OneDoor(Reform):
                 centre.error_rate = sum(office[n].error_rate for n in plan.desks) / \
                     len(plan.desks)
                 centre.restricted_to = set()
-                centre.walk_ins = p.serve_outsiders
+                if p.serve_outsiders:
+                    model.walk_in_centres.append(centre)
                 self.built.append(d)
             if p.counters is not None:
                 # a centre of a fixed size: new staff, the desks keep theirs; it does not grow
