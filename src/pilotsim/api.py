@@ -25,7 +25,7 @@ import pandas as pd
 from pilotsim import records, runfolder
 from pilotsim.model import PilotModel
 from pilotsim.schema import SpecError
-from pilotsim.spec import RunSpec
+from pilotsim.spec import RunSpec, plain_config
 
 CONFIG_MODULE = "pilotsim.conf"
 
@@ -62,17 +62,6 @@ class RunResult:
     metadata: dict[str, Any]
     model: PilotModel = field(repr=False)
     folder: Path | None = None
-
-
-def _plain_config(cfg: Any) -> dict:
-    try:
-        from omegaconf import DictConfig, OmegaConf
-
-        if isinstance(cfg, DictConfig):
-            return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
-    except ImportError:  # pragma: no cover
-        pass
-    return dict(cfg)
 
 
 @contextmanager
@@ -141,7 +130,7 @@ def run(cfg: Any, out_dir: str | Path | None = None, spec: RunSpec | None = None
 def _run(cfg: Any, out_dir: str | Path | None, spec: RunSpec | None) -> RunResult:
     t0 = time.perf_counter()
     spec = spec or RunSpec.from_config(cfg)
-    plain = _plain_config(cfg)
+    plain = plain_config(cfg)
     plain.pop("hydra", None)
     meta: dict[str, Any] = {
         "status": "running",

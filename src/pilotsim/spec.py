@@ -663,7 +663,7 @@ class RunSpec:
         Raises:
             SpecError: naming the key, the value and what was expected.
         """
-        data = _to_plain(cfg)
+        data = plain_config(cfg)
         for k in ("output", "hydra"):
             data.pop(k, None)
         if "arm" not in data:
@@ -681,7 +681,8 @@ def arm_label(reform: Any, pilot: Any = None) -> str:
     return f"{label}@{design}" if design and design != "as_configured" else label
 
 
-def _to_plain(cfg: Any) -> dict:
+def plain_config(cfg: Any) -> dict:
+    """A config as plain data: a DictConfig resolved to dicts and lists, a mapping copied."""
     try:
         from omegaconf import DictConfig, OmegaConf
     except ImportError:  # pragma: no cover - hydra is a dependency
