@@ -11,6 +11,13 @@ def _arm(*, _root_: object) -> str:
     return arm_label(get("reform"), get("pilot"))
 
 
+def _district_files(path: str, part: str, *, _root_: object) -> object:
+    """``${pilotsim.district_files:PATH,PART}``: a city read from files (city=from_files)."""
+    from pilotsim.district_files import city_part
+
+    return city_part(path, part, _root_=_root_)
+
+
 def _register_resolvers() -> None:
     # The config tree's default ``arm`` label uses this resolver; register it whenever
     # pilotsim is imported, so any way of composing the config (CLI, API, Hydra directly
@@ -19,6 +26,8 @@ def _register_resolvers() -> None:
 
     if not OmegaConf.has_resolver("pilotsim.arm"):
         OmegaConf.register_new_resolver("pilotsim.arm", _arm)
+    if not OmegaConf.has_resolver("pilotsim.district_files"):
+        OmegaConf.register_new_resolver("pilotsim.district_files", _district_files)
 
 
 _register_resolvers()

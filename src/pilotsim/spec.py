@@ -198,6 +198,9 @@ class City:
         offices: Name → office.
         organisations: Name → community organisation.
         travel: The travel-time model.
+        path: The folder the communities, offices and organisations were read from
+            (``city=from_files``, see :mod:`pilotsim.district_files`); None for a city
+            written in the config itself.
     """
 
     name: str
@@ -206,6 +209,7 @@ class City:
     offices: Mapping[str, Office]
     organisations: Mapping[str, Organisation] = field(default_factory=dict)
     travel: Travel = Travel()
+    path: str | None = None
 
     def __post_init__(self) -> None:
         check(len(self.communities) > 0, "communities", {}, "at least one community")
@@ -681,6 +685,18 @@ def arm_label(reform: Any, pilot: Any = None) -> str:
     return f"{label}@{design}" if design and design != "as_configured" else label
 
 
+def _resolver_error(error: BaseException) -> SpecError | None:
+    """The SpecError a resolver raised (district files), from OmegaConf's wrapping of it."""
+    seen: set[int] = set()
+    e: BaseException | None = error
+    while e is not None and id(e) not in seen:
+        if isinstance(e, SpecError):
+            return e
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return None
+
+
 def plain_config(cfg: Any) -> dict:
     """A config as plain data: a DictConfig resolved to dicts and lists, a mapping copied."""
     try:
@@ -691,6 +707,9 @@ def plain_config(cfg: Any) -> dict:
         try:
             return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
         except Exception as e:  # an interpolation that does not resolve
+            cause = _resolver_error(e)
+            if cause is not None:
+                raise cause from None
             raise SpecError(getattr(e, "full_key", "") or "", None,
                             f"a resolvable value ({e})") from None
     if not isinstance(cfg, Mapping):
