@@ -271,12 +271,28 @@ def _project(places: Mapping[str, _Place]) -> dict[str, tuple[float, float]]:
     if kinds != {"degrees"}:
         return {n: (float(p.coords[0]), float(p.coords[1])) for n, p in places.items()}
 
-    from pyproj import Transformer
+    import numpy as np
+    import shapely
+    from pyproj import Geod, Transformer
     from shapely.geometry import Point
-    from shapely.ops import transform
 
     geoms = {n: p.coords if hasattr(p.coords, "bounds") else Point(*p.coords)
              for n, p in places.items()}
+    # A place far from the others (longitude and latitude swapped, a typo in a degree) would
+    # stretch the whole map: measure each from the median place before projecting.
+    names = list(geoms)
+    lons = np.array([geoms[n].representative_point().x for n in names])
+    lats = np.array([geoms[n].representative_point().y for n in names])
+    far = Geod(ellps="WGS84").inv(lons, lats, np.full_like(lons, np.median(lons)),
+                                  np.full_like(lats, np.median(lats)))[2] / 1000
+    if far.max() > _MAX_SPAN_KM:
+        name = names[int(far.argmax())]
+        p = places[name]
+        raise DistrictFileError(
+            p.file, p.row, p.column, name,
+            f"a place within {_MAX_SPAN_KM:.0f} km of the rest of the district (it lies "
+            f"{far.max():,.0f} km from the middle of the others: longitude and latitude "
+            "swapped?)", unit=p.unit)
     lon0 = min(g.bounds[0] for g in geoms.values())
     lat0 = min(g.bounds[1] for g in geoms.values())
     to_km = Transformer.from_crs(
@@ -284,15 +300,8 @@ def _project(places: Mapping[str, _Place]) -> dict[str, tuple[float, float]]:
         "+ellps=WGS84 +units=km", always_xy=True)
     out = {}
     for name, geom in geoms.items():
-        centre = transform(to_km.transform, geom).centroid
+        centre = shapely.transform(geom, to_km.transform, interleaved=False).centroid
         x, y = float(centre.x), float(centre.y)
-        if math.hypot(x, y) > _MAX_SPAN_KM:
-            p = places[name]
-            raise DistrictFileError(
-                p.file, p.row, p.column, name,
-                f"a place within {_MAX_SPAN_KM:.0f} km of the rest of the district (it lies "
-                f"{math.hypot(x, y):,.0f} km away: longitude and latitude swapped?)",
-                unit=p.unit)
         out[name] = (round(x, 4), round(y, 4))
     return out
 
