@@ -64,7 +64,8 @@ def _app(cfg: DictConfig) -> dict | None:
         print(f"pilotsim: {spec.arm}, seed {spec.seed}, {spec.sim.days} days, "
               f"{meta['counts']['residents']:,} residents simulated, "
               f"{meta['wall_seconds']:.1f} s")
-        print(format_summary(summary_table(result.cases, result.visits)))
+        print(format_summary(summary_table(
+            result.cases, result.visits, spec.behaviour.satisfaction.satisfied_threshold)))
         if out:
             print(f"run folder: {out}")
 

@@ -502,6 +502,10 @@ class Satisfaction:
         expectation_learning: Share of the gap between experienced and expected wait adopted
             after each visit.
         trust_learning: Share of the gap between case satisfaction and trust adopted.
+        satisfied_threshold: Case score (0–100) at and above which a resident counts as
+            *satisfied* in the share-satisfied measure, the figure surveys report. 60 maps the
+            top two answers of a five-point survey scale onto the score's five equal bands
+            (60–80 satisfied, 80–100 very satisfied). It measures, it changes no behaviour.
     """
 
     intercept: float = 1.5
@@ -514,9 +518,12 @@ class Satisfaction:
     expected_days: float = 5.0
     expectation_learning: Probability = 0.3
     trust_learning: Probability = 0.2
+    satisfied_threshold: float = 60.0
 
     def __post_init__(self) -> None:
         _positive(self.minutes_scale, "minutes_scale")
+        check(0 <= self.satisfied_threshold <= 100, "satisfied_threshold",
+              self.satisfied_threshold, "a score in [0, 100]")
         check(self.loss_aversion >= 1, "loss_aversion", self.loss_aversion, "a number >= 1")
         check(self.unexplained_wait_factor >= 1, "unexplained_wait_factor",
               self.unexplained_wait_factor, "a number >= 1")

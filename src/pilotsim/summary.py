@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pilotsim.spec import Satisfaction
 
-def summary_table(cases: pd.DataFrame, visits: pd.DataFrame) -> pd.DataFrame:
+SATISFIED_THRESHOLD = Satisfaction.satisfied_threshold
+"""The default of ``behaviour.satisfaction.satisfied_threshold``."""
+
+
+def summary_table(cases: pd.DataFrame, visits: pd.DataFrame,
+                  satisfied_threshold: float = SATISFIED_THRESHOLD) -> pd.DataFrame:
     """Headline figures overall and by profile.
 
     Columns: cases, trips_per_case (closed cases), one_trip_share (completed cases done in at
     most one trip), wasted_per_case, wait_mean_min and wait_p90_min (per visit),
-    satisfaction (closed cases, 0–100), abandonment (abandoned / closed).
+    satisfaction (closed cases, 0–100), share_satisfied (closed cases scored at or above
+    ``satisfied_threshold``, the run's ``behaviour.satisfaction.satisfied_threshold``),
+    abandonment (abandoned / closed).
     """
     v = visits.merge(cases[["case_id", "profile"]], on="case_id", how="left")
     rows = {}
@@ -28,17 +36,27 @@ def summary_table(cases: pd.DataFrame, visits: pd.DataFrame) -> pd.DataFrame:
             "wait_mean_min": vv["wait_min"].mean(),
             "wait_p90_min": vv["wait_min"].quantile(0.9) if len(vv) else float("nan"),
             "satisfaction": closed["satisfaction"].mean(),
+            "share_satisfied": share_satisfied(closed, satisfied_threshold),
             "abandonment": (closed["status"] == "abandoned").mean() if len(closed)
             else float("nan"),
         }
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("profile")
 
 
+def share_satisfied(closed: pd.DataFrame, threshold: float) -> float:
+    """Share of closed cases with a satisfaction score at or above ``threshold`` (NaN if none).
+
+    Cases without a score are left out, as a survey leaves out those it could not ask.
+    """
+    scored = closed["satisfaction"].dropna()
+    return float((scored >= threshold).mean()) if len(scored) else float("nan")
+
+
 def format_summary(table: pd.DataFrame) -> str:
     """The summary as aligned plain text."""
     fmt = {"cases": "{:,.0f}", "trips_per_case": "{:.2f}", "one_trip_share": "{:.1%}",
            "wasted_per_case": "{:.2f}", "wait_mean_min": "{:.1f}", "wait_p90_min": "{:.1f}",
-           "satisfaction": "{:.1f}", "abandonment": "{:.1%}"}
+           "satisfaction": "{:.1f}", "share_satisfied": "{:.1%}", "abandonment": "{:.1%}"}
     shown = table.copy().astype(object)
     for col, f in fmt.items():
         shown[col] = [("–" if pd.isna(x) else f.format(x)) for x in table[col]]

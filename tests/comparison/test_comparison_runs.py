@@ -80,3 +80,19 @@ def test_batching_does_not_change_results(run_writer: RunWriter, tmp_path: Path)
     pd.testing.assert_frame_equal(one, all_)
     assert one.query("group_type == 'overall' and metric == 'trips_per_case'")[
         "value"].tolist() == [1.0, 2.0, 3.0, 1.0, 2.0]
+
+
+def test_share_satisfied_uses_each_runs_threshold(run_writer: RunWriter, tmp_path: Path) -> None:
+    cases = [Case(trips=1, satisfaction=80), Case(trips=1, satisfaction=60),
+             Case(trips=2, satisfaction=59.9), Case(trips=2, satisfaction=20, status="abandoned"),
+             Case(trips=1, satisfaction=95, status="open")]
+    run_writer("default", arm="baseline", seed=1, cases=cases)
+    strict = run_writer("strict", arm="baseline", seed=2, cases=cases)
+    meta = json.loads((strict / "metadata.json").read_text())
+    meta["config"]["behaviour"] = {"satisfaction": {"satisfied_threshold": 75}}
+    (strict / "metadata.json").write_text(json.dumps(meta))
+    summary = summarise_runs(discover_runs(tmp_path / "sweep").usable)
+    got = summary.metrics.query("group_type == 'overall' and metric == 'share_satisfied'")
+    by_run = got.set_index("run_id")["value"]
+    assert by_run["default"] == pytest.approx(2 / 4)  # 80 and 60 of four closed cases
+    assert by_run["strict"] == pytest.approx(1 / 4)  # 80 only

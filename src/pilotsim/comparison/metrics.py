@@ -74,6 +74,11 @@ METRICS: tuple[Metric, ...] = (
            "Mean of cases.satisfaction over closed cases (0–100 scale)."),
     Metric("abandonment_rate", "abandonment rate", "share", "lower",
            "Abandoned cases divided by closed cases (completed + abandoned), 0–1, shown as %."),
+    Metric("share_satisfied", "share satisfied", "share", "higher",
+           "Closed cases with cases.satisfaction at or above the run's "
+           "behaviour.satisfaction.satisfied_threshold (default 60 of 100: the top two answers "
+           "of a five-point survey scale), divided by closed cases with a score; comparable "
+           "to a survey's share satisfied."),
     Metric("staff_hours", "staff time", "staff-hours", "lower",
            "metadata.json cost.staff_hours: staff time the reform costs over the run (0 for the "
            "baseline).", by_group=False),
@@ -117,7 +122,12 @@ SELECT r.run_id, {_GROUPING},
       FILTER (WHERE c.status IN ('completed', 'abandoned')) AS satisfaction_mean,
   (count(*) FILTER (WHERE c.status = 'abandoned'))::DOUBLE
       / nullif(count(*) FILTER (WHERE c.status IN ('completed', 'abandoned')), 0)
-      AS abandonment_rate
+      AS abandonment_rate,
+  (count(*) FILTER (WHERE c.status IN ('completed', 'abandoned')
+                    AND NOT isnan(c.satisfaction)  -- DuckDB orders NaN above any number
+                    AND c.satisfaction >= r.satisfied_threshold))::DOUBLE
+      / nullif(count(*) FILTER (WHERE c.status IN ('completed', 'abandoned')
+                                AND NOT isnan(c.satisfaction)), 0) AS share_satisfied
 FROM read_parquet($cases, filename = true) AS c
 JOIN batch_runs AS r ON c.filename = r.cases_file
 {_sets("r.run_id")}
@@ -231,6 +241,7 @@ def summarise_runs(runs: Sequence[Run], batch_size: int = 64) -> RunSummaries:
                 "cases_file": [str(r.table("cases")) for r in batch],
                 "visits_file": [str(r.table("visits")) for r in batch],
                 "site_days_file": [str(r.table("site_days")) for r in batch],
+                "satisfied_threshold": [r.satisfied_threshold for r in batch],
             })
             con.register("batch_runs", frame)
             files = {"cases": list(frame.cases_file), "visits": list(frame.visits_file)}

@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from pilotsim.spec import Satisfaction
+
 TABLES: tuple[str, ...] = ("cases", "visits", "site_days")
 """The Parquet tables (``<name>.parquet``) every complete run folder must hold."""
 
@@ -39,6 +41,8 @@ class Run:
         budget: ``cost.budget`` from the metadata (0 when absent).
         days: Simulated days (``None`` when absent).
         finished_at: ISO 8601 finishing time, used to choose among duplicate runs.
+        satisfied_threshold: The run's ``behaviour.satisfaction.satisfied_threshold`` (its
+            default for runs written before the key existed).
     """
 
     run_id: str
@@ -51,6 +55,7 @@ class Run:
     budget: float = 0.0
     days: int | None = None
     finished_at: str | None = None
+    satisfied_threshold: float = Satisfaction.satisfied_threshold
 
     @property
     def usable(self) -> bool:
@@ -98,6 +103,17 @@ class RunCatalog:
         return pd.DataFrame(rows, columns=columns)
 
 
+def _satisfied_threshold(meta: dict[str, Any]) -> float:
+    """The run's share-satisfied threshold from its resolved config in ``metadata.json``."""
+    config = meta.get("config")
+    node: Any = config if isinstance(config, dict) else {}
+    for key in ("behaviour", "satisfaction", "satisfied_threshold"):
+        node = node.get(key) if isinstance(node, dict) else None
+    if isinstance(node, int | float) and not isinstance(node, bool):
+        return float(node)
+    return Satisfaction.satisfied_threshold
+
+
 def _read_run(path: Path, sweep_dir: Path) -> Run:
     run_id = path.relative_to(sweep_dir).as_posix() or "."
     try:
@@ -117,6 +133,7 @@ def _read_run(path: Path, sweep_dir: Path) -> Run:
         "budget": float(cost.get("budget") or 0.0),
         "days": meta.get("days"),
         "finished_at": meta.get("finished_at"),
+        "satisfied_threshold": _satisfied_threshold(meta),
     }
     if status == "failed":
         return Run(run_id, path, status, error=str(meta.get("error") or "failed (no error given)"),
