@@ -23,15 +23,15 @@ the header is row 1), the column, the value and what was expected.
 
 from __future__ import annotations
 
-import csv
 import json
-import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pilotsim import csvfiles as cf
+from pilotsim.csvfiles import FileError
 from pilotsim.hours import WEEKDAYS, parse_hours
 from pilotsim.schema import SpecError, build
 from pilotsim.spec import ORGANISATION_FUNCTIONS, Community, Office, Organisation
@@ -51,131 +51,12 @@ _HOURS_SPLIT = re.compile(r"[;,\s]+")
 _MAX_SPAN_KM = 500.0  # wider than any district: degrees that spread further are a mistake
 
 
-class DistrictFileError(SpecError):
-    """A district file that cannot become part of a city.
-
-    Attributes:
-        file: The file, as given (``DIR/offices.csv``).
-        row: Row as a spreadsheet counts it (header = 1), or the feature number in a GeoJSON
-            file; None for a problem with the whole file.
-        column: The column (or GeoJSON property); None for a problem with the whole row.
-    """
-
-    def __init__(self, file: str, row: int | None, column: str | None, value: Any,
-                 expected: str, unit: str = "row") -> None:
-        self.file, self.row, self.column, self.unit = file, row, column, unit
-        where = [file] + ([f"{unit} {row}"] if row is not None else []) + (
-            [f"column {column}"] if column is not None else [])
-        super().__init__(", ".join(where), value, expected)
-
-    def __reduce__(self):  # picklable, like SpecError
-        return type(self), (self.file, self.row, self.column, self.value, self.expected,
-                            self.unit)
-
-
-@dataclass
-class _Table:
-    """A CSV file's rows as stripped strings, with their spreadsheet row numbers."""
-
-    file: str
-    columns: list[str]
-    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
-
-    def error(self, row: int | None, column: str | None, value: Any,
-              expected: str) -> DistrictFileError:
-        return DistrictFileError(self.file, row, column, value, expected)
-
-
-def _read_table(path: Path, required: Sequence[str], optional: Sequence[str],
-                extra: Callable[[str], bool] = lambda _c: False) -> _Table:
-    """Read a CSV file; check its header names every required column and nothing unknown."""
-    file = str(path)
-    if not path.is_file():
-        raise DistrictFileError(file, None, None, None,
-                                "a CSV file with columns " + ", ".join(required))
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as f:  # -sig: Excel's UTF-8 BOM
-            lines = list(csv.reader(f))
-    except (UnicodeDecodeError, csv.Error) as e:
-        raise DistrictFileError(file, None, None, None, f"a UTF-8 CSV file ({e})") from None
-    if not lines:
-        raise DistrictFileError(file, 1, None, None,
-                                "a header row naming the columns " + ", ".join(required))
-    header = [c.strip() for c in lines[0]]
-    table = _Table(file, header)
-    for i, col in enumerate(header):
-        if col in header[:i]:
-            raise table.error(1, col, col, "each column once (this one appears twice)")
-        if col not in required and col not in optional and not extra(col):
-            raise table.error(1, col, col, "one of the columns "
-                              + ", ".join([*required, *optional]))
-    for col in required:
-        if col not in header:
-            raise table.error(1, col, header, f"a column named {col!r} (it is missing)")
-    for number, cells in enumerate(lines[1:], start=2):
-        if not any(c.strip() for c in cells):
-            continue  # blank line
-        if len(cells) > len(header):
-            raise table.error(number, None, cells,
-                              f"at most {len(header)} cells, one per header column")
-        values = [c.strip() for c in cells] + [""] * (len(header) - len(cells))
-        table.rows.append((number, dict(zip(header, values, strict=True))))
-    return table
-
-
-def _cell(table: _Table, number: int, row: Mapping[str, str], column: str,
-          parse: Callable[[str], Any], expected: str, default: Any = None) -> Any:
-    """Parse one cell; an empty cell gives ``default`` (an error if there is none)."""
-    text = row.get(column, "")
-    if text == "":
-        if default is None:
-            raise table.error(number, column, text, f"{expected} (the cell is empty)")
-        return default
-    try:
-        return parse(text)
-    except ValueError:
-        raise table.error(number, column, text, expected) from None
-
-
-def _integer(text: str) -> int:
-    value = float(text)
-    if not value.is_integer():
-        raise ValueError(text)
-    return int(value)
-
-
-def _number(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(text)
-    return value
-
-
-def _boolean(text: str) -> bool:
-    lowered = text.lower()
-    if lowered in ("true", "yes", "1"):
-        return True
-    if lowered in ("false", "no", "0"):
-        return False
-    raise ValueError(text)
+class DistrictFileError(FileError):
+    """A district file that cannot become part of a city (names file, row and column)."""
 
 
 def _names(text: str) -> list[str]:
     return [t.strip() for t in _LIST_SPLIT.split(text) if t.strip()]
-
-
-def _unique_names(table: _Table) -> dict[str, int]:
-    """Name → row; every row needs a name, and no name twice."""
-    seen: dict[str, int] = {}
-    for number, row in table.rows:
-        name = row["name"]
-        if not name:
-            raise table.error(number, "name", name, "a name (the cell is empty)")
-        if name in seen:
-            raise table.error(number, "name", name,
-                              f"a name used once (row {seen[name]} has it too)")
-        seen[name] = number
-    return seen
 
 
 # ------------------------------------------------------------------------------------ locations
@@ -193,13 +74,13 @@ class _Place:
     coords: Any  # (x, y) km; (lon, lat) degrees; or a shapely geometry in degrees
 
 
-def _row_place(table: _Table, number: int, row: Mapping[str, str]) -> _Place | None:
+def _row_place(table: cf.Table, number: int, row: Mapping[str, str]) -> _Place | None:
     """The location a CSV row gives itself, if any (x_km/y_km or lon/lat)."""
     given = {c: row.get(c, "") for c in _LOCATION_COLUMNS}
     for a, b, kind in (("x_km", "y_km", "km"), ("lon", "lat", "degrees")):
         if given[a] or given[b]:
-            x = _cell(table, number, row, a, _number, "a number")
-            y = _cell(table, number, row, b, _number, "a number")
+            x = cf.cell(table, number, row, a, cf.number, "a number")
+            y = cf.cell(table, number, row, b, cf.number, "a number")
             other = ("lon", "lat") if kind == "km" else ("x_km", "y_km")
             if any(given[c] for c in other):
                 raise table.error(number, other[0], given[other[0]],
@@ -306,7 +187,7 @@ def _project(places: Mapping[str, _Place]) -> dict[str, tuple[float, float]]:
     return out
 
 
-def _locate(tables: Iterable[tuple[_Table, Mapping[str, int]]],
+def _locate(tables: Iterable[tuple[cf.Table, Mapping[str, int]]],
             features: Mapping[str, _Place], feature_file: str | None
             ) -> dict[str, tuple[float, float]]:
     """Name → (x, y) km for every row of the given tables."""
@@ -331,16 +212,17 @@ def _locate(tables: Iterable[tuple[_Table, Mapping[str, int]]],
 # --------------------------------------------------------------------------------------- tables
 
 
-def _spec_error(table: _Table, number: int, e: SpecError,
+def _spec_error(table: cf.Table, number: int, e: SpecError,
                 column_of: Callable[[str], str]) -> DistrictFileError:
     """Re-address a spec class's error (``profile_mix``, ``hours.mon``) to a file's column."""
     return table.error(number, column_of(e.key), e.value, e.expected)
 
 
-def _communities(folder: Path, profiles: Sequence[str] | None) -> tuple[_Table, dict[str, int]]:
-    table = _read_table(folder / COMMUNITIES, ["name", "district", "population"],
+def _communities(folder: Path, profiles: Sequence[str] | None) -> tuple[cf.Table, dict[str, int]]:
+    table = cf.read_table(folder / COMMUNITIES, ["name", "district", "population"],
                         ["readiness", *_LOCATION_COLUMNS],
-                        lambda c: c.startswith(SHARE_PREFIX) and len(c) > len(SHARE_PREFIX))
+                        lambda c: c.startswith(SHARE_PREFIX) and len(c) > len(SHARE_PREFIX),
+                        DistrictFileError)
     shares = [c for c in table.columns if c.startswith(SHARE_PREFIX)]
     if not shares:
         raise table.error(1, SHARE_PREFIX + "<profile>", table.columns,
@@ -350,20 +232,20 @@ def _communities(folder: Path, profiles: Sequence[str] | None) -> tuple[_Table, 
             if col[len(SHARE_PREFIX):] not in profiles:
                 raise table.error(1, col, col[len(SHARE_PREFIX):],
                                   "a profile under behaviour.profiles: " + ", ".join(profiles))
-    return table, _unique_names(table)
+    return table, cf.unique_names(table)
 
 
-def _community(table: _Table, number: int, row: Mapping[str, str],
+def _community(table: cf.Table, number: int, row: Mapping[str, str],
                location: tuple[float, float]) -> dict[str, Any]:
-    mix = {col[len(SHARE_PREFIX):]: _cell(table, number, row, col, _number, "a share in [0, 1]",
+    mix = {col[len(SHARE_PREFIX):]: cf.cell(table, number, row, col, cf.number, "a share in [0, 1]",
                                           default=0.0)
            for col in table.columns if col.startswith(SHARE_PREFIX)}
     data = {
         "district": row["district"] or None,
-        "population": _cell(table, number, row, "population", _integer, "a whole number"),
+        "population": cf.cell(table, number, row, "population", cf.integer, "a whole number"),
         "location": list(location),
         "profile_mix": mix,
-        "readiness": _cell(table, number, row, "readiness", _number, "a number in [0, 1]",
+        "readiness": cf.cell(table, number, row, "readiness", cf.number, "a number in [0, 1]",
                            default=0.5),
     }
     if data["district"] is None:
@@ -383,17 +265,17 @@ def _community(table: _Table, number: int, row: Mapping[str, str],
     return data
 
 
-def _offices(folder: Path) -> tuple[_Table, dict[str, int]]:
-    table = _read_table(folder / OFFICES, ["name", "departments", "counters"],
+def _offices(folder: Path) -> tuple[cf.Table, dict[str, int]]:
+    table = cf.read_table(folder / OFFICES, ["name", "departments", "counters"],
                         [*_LOCATION_COLUMNS, *WEEKDAYS, "error_rate", "wait_info",
-                         "other_visits_per_day"])
+                         "other_visits_per_day"], error_type=DistrictFileError)
     if not any(d in table.columns for d in WEEKDAYS):
         raise table.error(1, "mon … sun", table.columns,
                           "a column of opening hours per weekday (mon, tue, … sun)")
-    return table, _unique_names(table)
+    return table, cf.unique_names(table)
 
 
-def _office(table: _Table, number: int, row: Mapping[str, str], location: tuple[float, float],
+def _office(table: cf.Table, number: int, row: Mapping[str, str], location: tuple[float, float],
             departments: Sequence[str] | None) -> dict[str, Any]:
     names = _names(row["departments"])
     if not names:
@@ -419,14 +301,14 @@ def _office(table: _Table, number: int, row: Mapping[str, str], location: tuple[
     data: dict[str, Any] = {
         "departments": names,
         "location": list(location),
-        "counters": _cell(table, number, row, "counters", _integer, "a whole number >= 1"),
+        "counters": cf.cell(table, number, row, "counters", cf.integer, "a whole number >= 1"),
         "hours": hours,
     }
-    for col, parse, expected in (("error_rate", _number, "a probability in [0, 1]"),
-                                 ("wait_info", _boolean, "true or false"),
-                                 ("other_visits_per_day", _number, "a number >= 0")):
+    for col, parse, expected in (("error_rate", cf.number, "a probability in [0, 1]"),
+                                 ("wait_info", cf.boolean, "true or false"),
+                                 ("other_visits_per_day", cf.number, "a number >= 0")):
         if row.get(col, ""):
-            data[col] = _cell(table, number, row, col, parse, expected)
+            data[col] = cf.cell(table, number, row, col, parse, expected)
     try:
         build(Office, data)
     except SpecError as e:
@@ -439,8 +321,9 @@ def _organisations(folder: Path, communities: Mapping[str, int]) -> dict[str, An
     path = folder / ORGANISATIONS
     if not path.exists():
         return {}
-    table = _read_table(path, ["name", "community", "staff_min_per_day"], ["functions"])
-    _unique_names(table)
+    table = cf.read_table(path, ["name", "community", "staff_min_per_day"], ["functions"],
+                          error_type=DistrictFileError)
+    cf.unique_names(table)
     out = {}
     for number, row in table.rows:
         if row["community"] not in communities:
@@ -453,7 +336,7 @@ def _organisations(folder: Path, communities: Mapping[str, int]) -> dict[str, An
                                   "functions among " + ", ".join(ORGANISATION_FUNCTIONS)
                                   + ", separated by ';'")
         data = {"community": row["community"],
-                "staff_min_per_day": _cell(table, number, row, "staff_min_per_day", _number,
+                "staff_min_per_day": cf.cell(table, number, row, "staff_min_per_day", cf.number,
                                            "a number of minutes >= 0"),
                 "functions": functions}
         try:
