@@ -1,7 +1,6 @@
-"""Calibration groundwork: observed figures (targets), the same figures from a run, and how
-well they agree.
+"""Calibration groundwork: observed figures, the same figures from a run, how well they agree.
 
-- :mod:`~pilotsim.calibration.targets`: the targets CSV, read and validated against a run's spec;
+- :mod:`~pilotsim.calibration.targets`: the targets CSV, validated against a run's spec;
 - :mod:`~pilotsim.calibration.measures`: each target's measure computed from a run's tables;
 - :mod:`~pilotsim.calibration.likelihood`: log-likelihood and deviance of the observed figures
   given the simulated ones;

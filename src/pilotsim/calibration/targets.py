@@ -179,7 +179,7 @@ def _check_group(table: cf.Table, number: int, measure: Measure, group: str,
                           + " (a case is not at one office: use a visit measure)")
     if name not in names[kind]:
         raise table.error(number, "group", group,
-                          f"a {kind} of the run: " + ", ".join(names[kind]))
+                          f"one of the run's {kind} names: " + ", ".join(names[kind]))
 
 
 def _check_producible(table: cf.Table, number: int, measure: Measure, group: str,
