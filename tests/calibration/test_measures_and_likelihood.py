@@ -88,7 +88,7 @@ def test_shipped_kpis_are_the_generating_runs_figures(tmp_path, generating_run):
 
 
 def test_likelihood_is_largest_at_the_generating_runs_figures(riverside_spec, generating_run):
-    result, folder = generating_run
+    _, folder = generating_run
     targets = read_targets(KPIS, riverside_spec)
     own = log_likelihood(run_measures(targets, folder, riverside_spec))
     # the shipped figures are rounded to 6 significant digits: deviance ~0, z ~0
