@@ -211,3 +211,15 @@ def test_cli_exits_2_before_the_run_naming_file_row_column(tmp_path):
     assert proc.returncode == 2
     assert "offices.csv, row 3, column mon = '09:00-12:00 14:00-17:60'" in proc.stderr
     assert not (out / "metadata.json").exists()
+
+
+def test_sweep_refuses_a_bad_district_before_any_run(tmp_path):
+    folder = _copy(tmp_path)
+    _edit(folder, "communities.csv", 4, "population", "")
+    sweep = tmp_path / "sweep"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pilotsim", "-m", "city=from_files", f"city.path={folder}",
+         "seed=0,1", f"hydra.sweep.dir={sweep}"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "communities.csv, row 4, column population = ''" in proc.stderr
+    assert not sweep.exists()

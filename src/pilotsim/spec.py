@@ -692,7 +692,7 @@ def arm_label(reform: Any, pilot: Any = None) -> str:
     return f"{label}@{design}" if design and design != "as_configured" else label
 
 
-def _resolver_error(error: BaseException) -> SpecError | None:
+def resolver_error(error: BaseException) -> SpecError | None:
     """The SpecError a resolver raised (district files), from OmegaConf's wrapping of it."""
     seen: set[int] = set()
     e: BaseException | None = error
@@ -714,7 +714,7 @@ def plain_config(cfg: Any) -> dict:
         try:
             return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
         except Exception as e:  # an interpolation that does not resolve
-            cause = _resolver_error(e)
+            cause = resolver_error(e)
             if cause is not None:
                 raise cause from None
             raise SpecError(getattr(e, "full_key", "") or "", None,

@@ -25,7 +25,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from pilotsim import runfolder
 from pilotsim.schema import SpecError
-from pilotsim.spec import RunSpec
+from pilotsim.spec import RunSpec, resolver_error
 
 # Sweepers that expand points the way Hydra's basic sweeper does (pilotsim's is a subclass).
 BASIC_SWEEPERS = ("hydra._internal.core_plugins.basic_sweeper.BasicSweeper",
@@ -215,6 +215,9 @@ def _task_config(job_cfg: DictConfig) -> dict:
             out[key] = (OmegaConf.to_container(value, resolve=True)
                         if isinstance(value, DictConfig | ListConfig) else value)
     except OmegaConfBaseException as e:
+        cause = resolver_error(e)  # a resolver's own error (district files) as it was raised
+        if cause is not None:
+            raise cause from None
         raise SpecError(getattr(e, "full_key", "") or "", None,
                         f"a resolvable value ({e})") from e
     return out
