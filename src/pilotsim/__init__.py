@@ -18,6 +18,13 @@ def _district_files(path: str, part: str, *, _root_: object) -> object:
     return city_part(path, part, _root_=_root_)
 
 
+def _service_files(path: str, part: str, *, _root_: object) -> object:
+    """``${pilotsim.service_files:PATH,PART}``: a catalogue from files (services=from_files)."""
+    from pilotsim.service_files import services_part
+
+    return services_part(path, part, _root_=_root_)
+
+
 def _register_resolvers() -> None:
     # The config tree's default ``arm`` label uses this resolver; register it whenever
     # pilotsim is imported, so any way of composing the config (CLI, API, Hydra directly
@@ -28,6 +35,8 @@ def _register_resolvers() -> None:
         OmegaConf.register_new_resolver("pilotsim.arm", _arm)
     if not OmegaConf.has_resolver("pilotsim.district_files"):
         OmegaConf.register_new_resolver("pilotsim.district_files", _district_files)
+    if not OmegaConf.has_resolver("pilotsim.service_files"):
+        OmegaConf.register_new_resolver("pilotsim.service_files", _service_files)
 
 
 _register_resolvers()

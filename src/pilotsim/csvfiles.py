@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,6 +153,14 @@ def boolean(text: str) -> bool:
     if lowered in ("false", "no", "0"):
         return False
     raise ValueError(text)
+
+
+_LIST_SPLIT = re.compile(r"[;|]")
+
+
+def split_list(text: str) -> list[str]:
+    """The items of a list cell: ``"a;b"`` (or ``"a|b"``) → ``["a", "b"]``; empty → ``[]``."""
+    return [t.strip() for t in _LIST_SPLIT.split(text) if t.strip()]
 
 
 def unique_names(table: Table, column: str = "name") -> dict[str, int]:

@@ -46,17 +46,12 @@ PARTS = ("name", "districts", "communities", "offices", "organisations")
 
 SHARE_PREFIX = "share_"
 _LOCATION_COLUMNS = ("x_km", "y_km", "lon", "lat")
-_LIST_SPLIT = re.compile(r"[;|]")
 _HOURS_SPLIT = re.compile(r"[;,\s]+")
 _MAX_SPAN_KM = 500.0  # wider than any district: degrees that spread further are a mistake
 
 
 class DistrictFileError(FileError):
     """A district file that cannot become part of a city (names file, row and column)."""
-
-
-def _names(text: str) -> list[str]:
-    return [t.strip() for t in _LIST_SPLIT.split(text) if t.strip()]
 
 
 # ------------------------------------------------------------------------------------ locations
@@ -277,7 +272,7 @@ def _offices(folder: Path) -> tuple[cf.Table, dict[str, int]]:
 
 def _office(table: cf.Table, number: int, row: Mapping[str, str], location: tuple[float, float],
             departments: Sequence[str] | None) -> dict[str, Any]:
-    names = _names(row["departments"])
+    names = cf.split_list(row["departments"])
     if not names:
         raise table.error(number, "departments", row["departments"],
                           "one or more departments, separated by ';'")
@@ -329,7 +324,7 @@ def _organisations(folder: Path, communities: Mapping[str, int]) -> dict[str, An
         if row["community"] not in communities:
             raise table.error(number, "community", row["community"],
                               f"a community named in {COMMUNITIES}: " + ", ".join(communities))
-        functions = _names(row.get("functions", ""))
+        functions = cf.split_list(row.get("functions", ""))
         for f in functions:
             if f not in ORGANISATION_FUNCTIONS:
                 raise table.error(number, "functions", f,

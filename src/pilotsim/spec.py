@@ -292,10 +292,18 @@ class Document:
 
 @dataclass(frozen=True)
 class Services:
-    """The service catalogue and the documents it refers to."""
+    """The service catalogue and the documents it refers to.
+
+    Attributes:
+        catalogue: Name → service.
+        documents: Name → document.
+        path: The folder the catalogue was read from (``services=from_files``, see
+            :mod:`pilotsim.service_files`); None for a catalogue written in the config itself.
+    """
 
     catalogue: Mapping[str, Service]
     documents: Mapping[str, Document] = field(default_factory=dict)
+    path: str | None = None
 
     def __post_init__(self) -> None:
         check(len(self.catalogue) > 0, "catalogue", {}, "at least one service")
