@@ -48,6 +48,13 @@ def _drop_column(folder: Path, file: str, column: str) -> None:
         csv.writer(f).writerows([c[:i] + c[i + 1:] for c in lines])
 
 
+def assert_located(e: DistrictFileError, file: str, row: int, column: str, expected: str):
+    """The error names the file, row and column, and says what was expected."""
+    assert (Path(e.file).name, e.row, e.column) == (file, row, column), str(e)
+    assert expected in e.expected
+    assert f"{file}, row {row}, column {column}" in str(e)
+
+
 def test_example_district_loads_with_true_distances():
     city = read_district(EXAMPLE)
     assert city["districts"] == ["north", "south"]
@@ -178,10 +185,7 @@ def test_bad_file_names_file_row_and_column(tmp_path, edit, file, row, column, e
     edit(folder)
     with pytest.raises(DistrictFileError) as err:
         RunSpec.from_config(api.compose(["city=from_files", f"city.path={folder}"]))
-    e = err.value
-    assert (Path(e.file).name, e.row, e.column) == (file, row, column), str(e)
-    assert expected in e.expected
-    assert f"{file}, row {row}, column {column}" in str(e)
+    assert_located(err.value, file, row, column, expected)
 
 
 def test_bad_geojson_names_the_feature(tmp_path):

@@ -7,9 +7,7 @@ from pilotsim import api
 from pilotsim.service_files import ServiceFileError
 from pilotsim.spec import RunSpec
 
-from .test_district_files import EXAMPLE, _copy, _drop_column, _edit
-
-FROM_FILES = ["services=from_files"]
+from .test_district_files import EXAMPLE, _copy, _drop_column, _edit, assert_located
 
 
 def _spec(folder, *extra):
@@ -76,10 +74,7 @@ def test_bad_file_names_file_row_and_column(tmp_path, edit, file, row, column, e
     edit(folder)
     with pytest.raises(ServiceFileError) as err:
         _spec(folder)
-    e = err.value
-    assert (e.file.rsplit("/", 1)[-1], e.row, e.column) == (file, row, column), str(e)
-    assert expected in e.expected
-    assert f"{file}, row {row}, column {column}" in str(e)
+    assert_located(err.value, file, row, column, expected)
 
 
 def test_a_service_without_steps_is_named(tmp_path):

@@ -163,6 +163,28 @@ def split_list(text: str) -> list[str]:
     return [t.strip() for t in _LIST_SPLIT.split(text) if t.strip()]
 
 
+def prefixed_columns(table: Table, prefix: str, known: Sequence[str] | None,
+                     meaning: str) -> list[str]:
+    """The columns ``<prefix><profile>`` (``share_elderly``): at least one, each a known profile.
+
+    Args:
+        table: The table.
+        prefix: The columns' prefix.
+        known: Profiles of the behaviour config (None: not checked).
+        meaning: What the columns hold, for the error (``"needs per resident-year"``).
+    """
+    columns = [c for c in table.columns if c.startswith(prefix)]
+    if not columns:
+        raise table.error(1, prefix + "<profile>", table.columns,
+                          f"a column {prefix}<profile> ({meaning}) per resident profile, e.g. "
+                          f"{prefix}elderly")
+    for col in columns:
+        if known is not None and col[len(prefix):] not in known:
+            raise table.error(1, col, col[len(prefix):],
+                              "a profile under behaviour.profiles: " + ", ".join(known))
+    return columns
+
+
 def unique_names(table: Table, column: str = "name") -> dict[str, int]:
     """Name → row; every row needs a name, and no name twice."""
     seen: dict[str, int] = {}

@@ -218,15 +218,7 @@ def _communities(folder: Path, profiles: Sequence[str] | None) -> tuple[cf.Table
                         ["readiness", *_LOCATION_COLUMNS],
                         lambda c: c.startswith(SHARE_PREFIX) and len(c) > len(SHARE_PREFIX),
                         DistrictFileError)
-    shares = [c for c in table.columns if c.startswith(SHARE_PREFIX)]
-    if not shares:
-        raise table.error(1, SHARE_PREFIX + "<profile>", table.columns,
-                          "a column share_<profile> per resident profile, e.g. share_elderly")
-    if profiles is not None:
-        for col in shares:
-            if col[len(SHARE_PREFIX):] not in profiles:
-                raise table.error(1, col, col[len(SHARE_PREFIX):],
-                                  "a profile under behaviour.profiles: " + ", ".join(profiles))
+    cf.prefixed_columns(table, SHARE_PREFIX, profiles, "the share of residents")
     return table, cf.unique_names(table)
 
 

@@ -57,16 +57,7 @@ def _services(folder: Path, profiles: Sequence[str] | None) -> tuple[cf.Table, d
     table = cf.read_table(folder / SERVICES, ["name"], ["label", "online", "proxy"],
                           lambda c: c.startswith(DEMAND_PREFIX) and len(c) > len(DEMAND_PREFIX),
                           error_type=ServiceFileError)
-    demand_cols = [c for c in table.columns if c.startswith(DEMAND_PREFIX)]
-    if not demand_cols:
-        raise table.error(1, DEMAND_PREFIX + "<profile>", table.columns,
-                          "a column demand_<profile> (needs per resident-year) per resident "
-                          "profile, e.g. demand_elderly")
-    if profiles is not None:
-        for col in demand_cols:
-            if col[len(DEMAND_PREFIX):] not in profiles:
-                raise table.error(1, col, col[len(DEMAND_PREFIX):],
-                                  "a profile under behaviour.profiles: " + ", ".join(profiles))
+    demand_cols = cf.prefixed_columns(table, DEMAND_PREFIX, profiles, "needs per resident-year")
     cf.unique_names(table)
     out = {}
     for number, row in table.rows:
