@@ -227,3 +227,14 @@ def test_sweep_refuses_a_bad_district_before_any_run(tmp_path):
     assert proc.returncode == 2
     assert "communities.csv, row 4, column population = ''" in proc.stderr
     assert not sweep.exists()
+
+
+def test_an_edited_file_is_read_again(tmp_path):
+    folder = _copy(tmp_path)
+    overrides = ["city=from_files", f"city.path={folder}"]
+    assert RunSpec.from_config(api.compose(overrides)).city.offices["market_bureau"].counters == 1
+    _edit(folder, "offices.csv", 7, "counters", "12")
+    assert RunSpec.from_config(api.compose(overrides)).city.offices["market_bureau"].counters == 12
+    _edit(folder, "offices.csv", 7, "counters", "-3")
+    with pytest.raises(DistrictFileError, match="row 7, column counters"):
+        RunSpec.from_config(api.compose(overrides))

@@ -7,10 +7,12 @@ is row 1. Cells are kept as stripped strings; :func:`cell` parses one with a nam
 
 from __future__ import annotations
 
+import copy
 import csv
+import functools
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -197,3 +199,25 @@ def unique_names(table: Table, column: str = "name") -> dict[str, int]:
                               f"a name used once (row {seen[name]} has it too)")
         seen[name] = number_
     return seen
+
+
+def read_folder_cached[T](read: Callable[..., T], folder: str | Path, files: Sequence[str],
+                          **checks: Hashable) -> T:
+    """``read(folder, **checks)``, remembered while none of ``files`` in the folder changes.
+
+    A config resolves each part of a folder's city or catalogue separately, and a sweep's plan
+    resolves every point; without this the same tables would be read and checked dozens of
+    times. The key holds each file's modification time and size, so an edited file is read
+    again. Callers get a deep copy (OmegaConf and callers may keep what they receive).
+    """
+    path = Path(folder).resolve()
+    state = (str(path), *((f, s.st_mtime_ns, s.st_size) for f in files
+                          if (p := path / f).is_file() and (s := p.stat())))
+    return copy.deepcopy(_read_cached(read, str(folder), state, tuple(sorted(checks.items()))))
+
+
+@functools.lru_cache(maxsize=32)
+def _read_cached(read: Callable[..., Any], folder: str, state: tuple,
+                 checks: tuple[tuple[str, Hashable], ...]) -> Any:
+    del state  # part of the cache key only: where the folder is, and its files' versions
+    return read(folder, **dict(checks))

@@ -409,4 +409,8 @@ def city_part(path: str, part: str, *, _root_: Any = None) -> Any:
     if part not in PARTS:
         raise SpecError("city", part, "one of " + ", ".join(PARTS))
     departments, profiles = _catalogue_names(_root_)
-    return read_district(path, departments=departments, profiles=profiles)[part]
+    city = cf.read_folder_cached(
+        read_district, path, (COMMUNITIES, OFFICES, ORGANISATIONS, LOCATIONS),
+        departments=None if departments is None else tuple(departments),
+        profiles=None if profiles is None else tuple(profiles))
+    return city[part]

@@ -186,4 +186,5 @@ def services_part(path: str, part: str, *, _root_: Any = None) -> Any:
     behaviour = _root_.get("behaviour") if hasattr(_root_, "get") else None
     profiles = ([str(p) for p in behaviour.profiles]
                 if behaviour is not None and behaviour.get("profiles") is not None else None)
-    return read_services(path, profiles=profiles)[part]
+    return cf.read_folder_cached(read_services, path, (SERVICES, STEPS, DOCUMENTS),
+                                 profiles=None if profiles is None else tuple(profiles))[part]
