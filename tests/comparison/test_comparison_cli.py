@@ -52,7 +52,8 @@ def test_success_prints_headline_and_writes_to_out(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = build_known_sweep(tmp_path / "sweep")
     out = tmp_path / "elsewhere"
-    assert main([str(root), "--out", str(out), "--target-halfwidth", "0.5"]) == 0
+    assert main([str(root), "--out", str(out), "--target-halfwidth", "0.5",
+                 "--warmup-days", "0"]) == 0
     printed = capsys.readouterr().out
     assert "One door: trips per case 2.50 → 1.33" in printed
     assert "Measure" in printed and "Change (95% CI)" in printed
