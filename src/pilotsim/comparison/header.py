@@ -119,7 +119,8 @@ def header_blocks(runs: Sequence[Run], reference: str, arms: Sequence[str],
          "sampled — seed noise only)."),
         f"Arms: {arm_label(reference)} (reference) against "
         f"{', '.join(map(arm_label, arms))}; {len(runs)} complete runs.",
-        f"Code: pilotsim {_one([m.get('package_version') for m in metas.values()], 'version')}"
+        "Code: pilotsim "
+        f"{_one([m.get('package_version') for m in metas.values()], 'version not recorded')}"
         f", git commit {_one([m.get('git_commit') for m in metas.values()], 'not recorded')}.",
         (f"Warm-up: the first {warm_text} days of every run are left out of every measure "
          f"(compare.warmup_days = {settings.warmup_days}"
