@@ -97,7 +97,7 @@ def decimals_for(halfwidth: float, fallback: int = 1) -> int:
         return fallback
     exponent = math.floor(math.log10(halfwidth))
     leading = halfwidth / 10.0**exponent
-    digits = -exponent + (1 if round(leading) <= 1 else 0)
+    digits = -exponent + (1 if int(leading) == 1 else 0)
     return max(0, min(MAX_DECIMALS, digits))
 
 

@@ -55,9 +55,10 @@ class CompareSettings:
 
         try:
             target = Target.parse(self.target_halfwidth)
-        except ComparisonError as e:
+        except (ComparisonError, TypeError, ValueError) as e:
             raise ComparisonError(f"invalid config: compare.target_halfwidth = "
-                                  f"{self.target_halfwidth!r}: {e}") from None
+                                  f"{self.target_halfwidth!r}: {e}; expected a positive "
+                                  "fraction (0.05) or {metric: half-width}") from None
         object.__setattr__(self, "horizon_years", float(h))
         object.__setattr__(self, "target", target)
 
