@@ -71,8 +71,8 @@ def config_hash(config: Any) -> str:
     """A stable fingerprint of a run's resolved config (seed and arm included).
 
     Two configs that would produce the same run have the same hash: keys are sorted, and the
-    program's own keys (``hydra``, ``output``, ``compare``) are left out. A sweep uses it to recognise a run
-    folder that already holds this run (see :mod:`pilotsim.sweeps`).
+    program's own keys (``hydra``, ``output``, ``compare``) are left out. A sweep uses it to
+    recognise a run folder that already holds this run (see :mod:`pilotsim.sweeps`).
 
     Args:
         config: A resolved config as plain data (dict), or an OmegaConf DictConfig.

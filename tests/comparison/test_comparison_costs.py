@@ -75,6 +75,7 @@ def test_totals_per_year_scale_to_the_whole_population(run_writer: RunWriter,
     assert got["visits_per_year"] == pytest.approx(5 * PER_YEAR)
     assert got["wait_hours_per_year"] == pytest.approx((3 * 20 + 2 * 30) / 60 * PER_YEAR)
     assert got["abandoned_per_year"] == pytest.approx(1 * PER_YEAR)
+    assert got["counter_hours_per_year"] == pytest.approx(5 * 5.0 / 60 * PER_YEAR)
 
 
 def test_warm_up_leaves_out_early_cases_and_visits(run_writer: RunWriter,

@@ -75,8 +75,8 @@ def test_batching_does_not_change_results(run_writer: RunWriter, tmp_path: Path)
                           for p in ("elderly", "disabled")])
     runs = discover_runs(tmp_path / "sweep").usable
     keys = ["run_id", "group_type", "group", "metric"]
-    one = summarise_runs(runs, batch_size=1, settings=NO_WARMUP).metrics.sort_values(keys).reset_index(drop=True)
-    all_ = summarise_runs(runs, batch_size=64, settings=NO_WARMUP).metrics.sort_values(keys).reset_index(drop=True)
+    one, all_ = (summarise_runs(runs, batch_size=b, settings=NO_WARMUP).metrics
+                 .sort_values(keys).reset_index(drop=True) for b in (1, 64))
     pd.testing.assert_frame_equal(one, all_)
     assert one.query("group_type == 'overall' and metric == 'trips_per_case'")[
         "value"].tolist() == [1.0, 2.0, 3.0, 1.0, 2.0]

@@ -38,7 +38,7 @@ class ComparisonResult:
         unpaired: Runs left out of a pairing for want of a partner seed.
         weekly: Weekly satisfaction per run.
         headlines: One headline sentence per compared arm.
-        headline_text: The headline table as aligned plain text.
+        headline_text: The headline table and the decision table as aligned plain text.
         out_dir: Folder the outputs were written to.
         paths: Written files by name (``comparison_csv``, ``report_html``, …).
     """
@@ -74,6 +74,15 @@ def _target_text(target: Target | None) -> str:
     parts += [f"±{v:g} for {k}" for k, v in target.absolute.items()]
     return ("the 95% CI half-width was required to be at most " + ", ".join(parts)
             + " (measures with no applicable target show the half-width).")
+
+
+def _terminal_text(comparison: pd.DataFrame, ce: pd.DataFrame) -> str:
+    text = report.plain_table(report.headline_table(comparison))
+    decision = report.decision_table(ce, comparison)
+    if decision is not None:
+        text += "\n\nDecision table (ranked by cost per trip saved; 95% CI):\n" + \
+            report.plain_table(decision)
+    return text
 
 
 def compare_sweep(sweep_dir: str | Path, reference: str = "baseline",
@@ -181,7 +190,7 @@ def compare_sweep(sweep_dir: str | Path, reference: str = "baseline",
         run_metrics=summaries.metrics, pairs=pairs, cost_effectiveness=ce, settings=settings,
         runs=runs_table, unpaired=unpaired,
         weekly=summaries.weekly, headlines=report.headline_sentences(comparison),
-        headline_text=report.plain_table(report.headline_table(comparison)), out_dir=out,
+        headline_text=_terminal_text(comparison, ce), out_dir=out,
         paths=paths)
 
 

@@ -1,5 +1,6 @@
-"""Cost-effectiveness of each arm: cost per trip saved, per hour of waiting saved, per abandoned
-case avoided, with Fieller intervals, and the decision table that ranks the arms by it.
+"""Cost-effectiveness of each arm, with Fieller intervals, and the ranking of the arms by it.
+
+The costs: per trip saved, per hour of waiting saved, per abandoned case avoided.
 
 For one arm and one effect, seed ``i`` gives the extra cost per year ``c_i`` (arm − reference
 ``budget``, set-up annualised) and the saving per year ``s_i`` (reference − arm, e.g. office

@@ -37,12 +37,21 @@ class Mechanism:
 
 
 MECHANISMS: tuple[Mechanism, ...] = (
+    Mechanism(WAITS, {"abandonment_rate": "down", "counter_hours_per_year": "up"},
+              "fewer residents give up (abandonment rate {abandonment_rate}), so more cases "
+              "are served to the end and the counters have more work (counter time per year "
+              "{counter_hours_per_year}): the same counters have longer queues"),
     Mechanism(WAITS, {"abandonment_rate": "down", "visits_per_year": "up"},
               "fewer residents give up (abandonment rate {abandonment_rate}), so more cases "
               "keep coming back to the counters (office visits per year {visits_per_year}) "
               "and the same counters have longer queues"),
+    Mechanism(WAITS, {"counter_hours_per_year": "up"},
+              "the counters have more work (counter time per year {counter_hours_per_year})"),
     Mechanism(WAITS, {"visits_per_year": "up"},
               "more office visits per year ({visits_per_year}) load the same counters"),
+    Mechanism(("counter_hours_per_year",), {"abandonment_rate": "down"},
+              "fewer residents give up (abandonment rate {abandonment_rate}), so more cases "
+              "are served at the counters to the end"),
     Mechanism(("visits_per_year",), {"abandonment_rate": "down"},
               "fewer residents give up (abandonment rate {abandonment_rate}): cases that used "
               "to stop after a wasted trip now go on to the counters"),

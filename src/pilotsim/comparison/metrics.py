@@ -92,6 +92,10 @@ METRICS: tuple[Metric, ...] = (
     Metric("wait_hours_per_year", "hours waited per year", "hours/year", "lower",
            "Sum of visits.wait_min / 60 from the warm-up on, whole population, per year.",
            by_group=False),
+    Metric("counter_hours_per_year", "counter time per year", "hours/year", "lower",
+           "Sum of visits.service_min / 60 from the warm-up on, whole population, per year: "
+           "the offices' workload from the catalogue's services (what their queues wait for).",
+           by_group=False),
     Metric("abandoned_per_year", "abandoned cases per year", "cases/year", "lower",
            "Cases opened from the warm-up on that were abandoned, whole population, per year.",
            by_group=False),
@@ -172,7 +176,9 @@ FROM c
 _TOTALS_SQL = """
 WITH v AS (
   SELECT r.run_id, count(*) AS visits,
-         sum(CASE WHEN isnan(v.wait_min) THEN 0 ELSE v.wait_min END) / 60 AS wait_hours
+         sum(CASE WHEN isnan(v.wait_min) THEN 0 ELSE v.wait_min END) / 60 AS wait_hours,
+         sum(CASE WHEN isnan(v.service_min) THEN 0 ELSE v.service_min END) / 60
+             AS counter_hours
   FROM read_parquet($visits, filename = true) AS v
   JOIN batch_runs AS r ON v.filename = r.visits_file
   WHERE v.day >= r.warmup
@@ -187,6 +193,7 @@ WITH v AS (
 SELECT r.run_id, 'overall' AS group_type, 'all' AS "group",
   coalesce(v.visits, 0) * r.scale AS visits_per_year,
   coalesce(v.wait_hours, 0) * r.scale AS wait_hours_per_year,
+  coalesce(v.counter_hours, 0) * r.scale AS counter_hours_per_year,
   coalesce(a.abandoned, 0) * r.scale AS abandoned_per_year
 FROM batch_runs AS r LEFT JOIN v USING (run_id) LEFT JOIN a USING (run_id)
 """
@@ -288,7 +295,8 @@ def summarise_runs(runs: Sequence[Run], batch_size: int = 64,
         The per-run summaries (the weekly series keeps the warm-up, to show it).
     """
     settings = settings or CompareSettings()
-    totals = ("visits_per_year", "wait_hours_per_year", "abandoned_per_year")
+    totals = ("visits_per_year", "wait_hours_per_year", "counter_hours_per_year",
+              "abandoned_per_year")
     case_names = [m.name for m in METRICS if m.name not in
                   ("wait_mean_min", "wait_p90_min", *totals, *COST_METRICS)]
     parts: list[pd.DataFrame] = []

@@ -102,9 +102,9 @@ def decimals_for(halfwidth: float, fallback: int = 1) -> int:
 
 
 def signed(value: float, digits: int = 0, suffix: str = "") -> str:
-    """``+1.5``/``−0.3`` with a true minus sign, no ``−0``, thousands separated."""
+    """``+1.5``/``−0.3`` with a true minus sign, ``0`` unsigned, thousands separated."""
     if round(value, digits) == 0:
-        value = 0.0  # no "−0%"
+        return f"{0.0:.{digits}f}{suffix}"  # no "−0%" nor "+0%"
     return f"{value:+,.{digits}f}".replace("-", MINUS) + suffix
 
 
