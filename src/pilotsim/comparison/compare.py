@@ -148,7 +148,9 @@ def compare_sweep(sweep_dir: str | Path, reference: str = "baseline",
         "distributions.png": figures.distributions(summaries.trips_hist, summaries.wait_hist,
                                                    order),
         "paired_differences.png": figures.paired_differences(pairs, comparison, compared),
-        "satisfaction_over_time.png": figures.satisfaction_over_time(summaries.weekly, order),
+        "satisfaction_over_time.png": figures.satisfaction_over_time(
+            summaries.weekly, order, max((settings.warmup_for(r.days) for r in usable),
+                                         default=0)),
         "communities.png": figures.community_heatmap(comparison, compared),
     }
     png_bytes = {name: figures.to_png(fig) for name, fig in pngs.items()}

@@ -115,12 +115,14 @@ def paired_differences(pairs: pd.DataFrame, comparison: pd.DataFrame,
     return fig
 
 
-def satisfaction_over_time(weekly: pd.DataFrame, arms: Sequence[str]) -> Figure:
+def satisfaction_over_time(weekly: pd.DataFrame, arms: Sequence[str],
+                           warmup_days: int = 0) -> Figure:
     """Weekly satisfaction per arm: mean over seeds with a ±2 standard-error band.
 
     Args:
         weekly: ``arm, seed, week, satisfaction_mean`` (closed-case-weighted per run and week).
         arms: Arms in display order.
+        warmup_days: The warm-up left out of the measures, shaded grey.
 
     Returns:
         A line figure.
@@ -132,6 +134,9 @@ def satisfaction_over_time(weekly: pd.DataFrame, arms: Sequence[str]) -> Figure:
         sns.lineplot(data, x="week", y="satisfaction_mean", hue="arm", hue_order=list(arms),
                      palette=_palette(arms), errorbar=("se", 2), marker="o", markersize=3,
                      ax=ax)
+    if warmup_days > 0:
+        ax.axvspan(0, warmup_days / 7, color="0.85", zorder=0, label="warm-up (left out)")
+        ax.legend()
     ax.set(title="Satisfaction of closed cases by week (mean over seeds, band ±2 SE)",
            xlabel="simulated week", ylabel="satisfaction (0–100)")
     return fig
