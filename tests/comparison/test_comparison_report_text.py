@@ -122,8 +122,8 @@ def test_header_says_what_was_run(run_writer: RunWriter) -> None:
     assert "Warm-up: none" in md
     assert "spread over 5 years (compare.horizon_years)" in md
     assert ("| Outreach checklists | outreach_checklists | start_day=0; scope=all; "
-            "knowledge_share=0.5 | setup_budget=10000; budget_per_day=0 | 12 units in 4 waves |"
-            ) in md
+            "knowledge_share=0.5 | setup_budget=10000; budget_per_day=0 | "
+            "12 × community in 4 waves |") in md
     assert "| Outreach checklists | pilot design | design=stepped_wedge; waves=4 |" in md
     assert "Defaults are illustrative, not calibrated" in md
     assert "Known bias: at a sample fraction below 0.5" in md

@@ -17,6 +17,7 @@ from typing import Any
 from pilotsim.comparison.report import Block, Bullets, Heading, Paragraph, Table, arm_label
 from pilotsim.comparison.runs import Run
 from pilotsim.comparison.settings import CompareSettings
+from pilotsim.reforms.registry import REFORMS
 
 SAMPLE_BIAS_BELOW = 0.5
 """Sample fractions below this carry the known wait bias (README, "Scale")."""
@@ -69,7 +70,8 @@ def reform_rows(arm: str, meta: Mapping[str, Any]) -> list[tuple[str, ...]]:
         ran = costs.get(name, {})
         units = ran.get("units")
         waves = int(ran.get("waves", 1) or 1)
-        ran_text = "n/a" if units is None else f"{units:.3g} unit{'s' if units != 1 else ''}" \
+        unit = REFORMS[name].cost_unit if name in REFORMS else "unit"
+        ran_text = "n/a" if units is None else f"{units:.3g} × {unit}" \
             + (f" in {waves} waves" if waves > 1 else "")
         rows.append((arm_label(arm), name, "; ".join(_flat(params)) or "defaults",
                      "; ".join(_flat(cost)) or "none", ran_text))

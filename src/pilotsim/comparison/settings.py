@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pilotsim.comparison.runs import ComparisonError
+from pilotsim.spec import plain_config
 
 WARMUP_DAYS = 28
 """Default warm-up: the first four weeks, while queues, residents' knowledge and expectations
@@ -71,16 +72,10 @@ class CompareSettings:
         """
         if section is None:
             return cls()
-        try:
-            from omegaconf import DictConfig, OmegaConf
-
-            if isinstance(section, DictConfig):
-                section = OmegaConf.to_container(section, resolve=True)
-        except ImportError:  # pragma: no cover - hydra is a dependency
-            pass
-        if not isinstance(section, Mapping):
+        if not isinstance(section, Mapping):  # a DictConfig is a Mapping
             raise ComparisonError(f"invalid config: compare = {section!r}: expected a mapping "
                                   "with keys target_halfwidth, warmup_days, horizon_years")
+        section = plain_config(section)
         known = ("target_halfwidth", "warmup_days", "horizon_years")
         for key in section:
             if key not in known:
