@@ -16,7 +16,12 @@ import seaborn as sns
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from pilotsim.comparison.metrics import METRICS, METRICS_BY_NAME, WAIT_BIN_MINUTES
+from pilotsim.comparison.metrics import (
+    COST_METRICS,
+    METRICS,
+    METRICS_BY_NAME,
+    WAIT_BIN_MINUTES,
+)
 
 DPI = 110
 
@@ -89,7 +94,9 @@ def paired_differences(pairs: pd.DataFrame, comparison: pd.DataFrame,
     """
     overall = pairs[pairs["group_type"] == "overall"]
     summary = comparison[comparison["group_type"] == "overall"]
-    metrics = [m for m in METRICS if m.name in set(summary["metric"])]
+    # costs are configured, not estimated: nothing to show per seed
+    metrics = [m for m in METRICS if m.name in set(summary["metric"])
+               and m.name not in COST_METRICS]
     cols = 2
     rows = max(1, -(-len(metrics) // cols))
     fig = _new_figure(11, 1.0 + rows * (0.55 * len(arms) + 1.1))

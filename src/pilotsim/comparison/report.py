@@ -454,7 +454,9 @@ def build_report(*, reference: str, arms: Sequence[str], comparison: pd.DataFram
         Heading(2, "Notes"),
         Paragraph(
             "Paired design: runs with the same seed share residents and needs (common random "
-            "numbers). For each seed the difference arm − reference is taken; the table reports "
+            "numbers). Every measure counts only cases opened and visits made after the "
+            "warm-up (see “What was run”). For each seed the difference arm − reference is "
+            "taken; the table reports "
             "the mean difference over seeds and its 95% t confidence interval (mean ± t(0.975, "
             "n−1)·SD/√n). The relative change divides by the reference mean, and so does its "
             "interval (the reference mean is treated as fixed). “Probability better” "
