@@ -287,6 +287,17 @@ def _ratio_text(row: Mapping[str, object]) -> str:
     return f"{_money(row['ratio'])} [{_money(lo)} to {_money(hi)}]"  # type: ignore[arg-type]
 
 
+def decision_sentence(ce: pd.DataFrame) -> str | None:
+    """The ranking in one sentence: ``"By cost per trip saved: 1. Outreach (52 [50 to 53]) …"``."""
+    first = ce[ce["effect"] == EFFECTS[0].metric].sort_values("rank") if not ce.empty else ce
+    if first.empty:
+        return None
+    parts = [f"{int(r['rank'])}. {arm_label(str(r['arm']))} ({_ratio_text(r)})"
+             for r in first.to_dict("records")]
+    return (f"By cost per {EFFECTS[0].unit} (budget per year, 95% CI): "
+            + "; ".join(parts) + ".")
+
+
 def decision_table(ce: pd.DataFrame, comparison: pd.DataFrame) -> Table | None:
     """Arms ranked by cost per trip saved, with cost per hour waited and per case not lost."""
     if ce.empty:
@@ -347,6 +358,9 @@ def build_report(*, reference: str, arms: Sequence[str], comparison: pd.DataFram
     """
     ref = arm_label(reference)
     usable = runs[runs["usable"]]
+    ce = cost_effectiveness if cost_effectiveness is not None else pd.DataFrame()
+    ranking = decision_sentence(ce)
+    headline_bullets = Bullets((*headline_sentences(comparison), *([ranking] if ranking else [])))
     blocks: list[Block] = [
         Heading(1, f"Reform comparison against “{ref}”"),
         Paragraph(
@@ -356,7 +370,7 @@ def build_report(*, reference: str, arms: Sequence[str], comparison: pd.DataFram
             f"{int((~runs['usable']).sum())} run folders were left out (see “Runs left out”)."),
         *header,
         Heading(2, "Headline"),
-        Bullets(tuple(headline_sentences(comparison))),
+        headline_bullets,
         headline_table(comparison),
         Paragraph("Change: relative to the reference level; in percentage points for shares "
                   "and in points of the 0–100 scale for satisfaction; in its unit where the "
@@ -368,7 +382,6 @@ def build_report(*, reference: str, arms: Sequence[str], comparison: pd.DataFram
                   "year are for the whole population. "
                   f"Precision: {target_text}"),
     ]
-    ce = cost_effectiveness if cost_effectiveness is not None else pd.DataFrame()
     table = decision_table(ce, comparison)
     blocks.append(Heading(2, "Decision table: what a saving costs"))
     if table is None:
