@@ -51,7 +51,8 @@ MECHANISMS: tuple[Mechanism, ...] = (
               "more office visits per year ({visits_per_year}) load the same counters"),
     Mechanism(("counter_hours_per_year",), {"abandonment_rate": "down"},
               "fewer residents give up (abandonment rate {abandonment_rate}), so more cases "
-              "are served at the counters to the end"),
+              "are served at the counters to the end (residents moving between online and "
+              "in-person service, not measured here, can add to it)"),
     Mechanism(("visits_per_year",), {"abandonment_rate": "down"},
               "fewer residents give up (abandonment rate {abandonment_rate}): cases that used "
               "to stop after a wasted trip now go on to the counters"),
