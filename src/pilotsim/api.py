@@ -24,6 +24,7 @@ import pandas as pd
 
 from pilotsim import records, runfolder
 from pilotsim.model import PilotModel
+from pilotsim.reforms.base import combine_waves
 from pilotsim.schema import SpecError
 from pilotsim.spec import RunSpec, plain_config
 
@@ -88,8 +89,12 @@ def reform_metadata(model: PilotModel) -> dict[str, Any]:
 
     ``treatment`` maps every community to the first day a reform reaches it, or None.
     """
-    per = {r.name: r.report(model) for r in model.reforms}
-    cost = {k: float(sum(c[k] for c in per.values())) for k in ("staff_hours", "budget")}
+    waves: dict[str, list[dict[str, float]]] = {}
+    for r in model.reforms:  # a stepped wedge runs a reform once per wave: count them all
+        waves.setdefault(r.name, []).append(r.report(model))
+    per = {name: combine_waves(reports) for name, reports in waves.items()}
+    cost = {k: float(sum(c[k] for c in per.values()))
+            for k in ("staff_hours", "budget", "setup_budget", "running_budget")}
     first: dict[str, int | None] = {c: None for c in model.community_names}
     for r in model.reforms:
         if not r.started:

@@ -62,16 +62,17 @@ def dependency_versions() -> dict[str, str]:
     return out
 
 
-# Keys of a resolved config that belong to the program, not to the run: they never change results.
-PROGRAM_KEYS = ("hydra", "output")
+# Keys of a resolved config that belong to the program, not to the run: they never change results
+# (``compare``: how a sweep is compared, read by the comparison only).
+PROGRAM_KEYS = ("hydra", "output", "compare")
 
 
 def config_hash(config: Any) -> str:
     """A stable fingerprint of a run's resolved config (seed and arm included).
 
     Two configs that would produce the same run have the same hash: keys are sorted, and the
-    program's own keys (``hydra``, ``output``) are left out. A sweep uses it to recognise a run
-    folder that already holds this run (see :mod:`pilotsim.sweeps`).
+    program's own keys (``hydra``, ``output``, ``compare``) are left out. A sweep uses it to
+    recognise a run folder that already holds this run (see :mod:`pilotsim.sweeps`).
 
     Args:
         config: A resolved config as plain data (dict), or an OmegaConf DictConfig.

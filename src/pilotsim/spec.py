@@ -676,14 +676,14 @@ class RunSpec:
     def from_config(cls, cfg: Any) -> RunSpec:
         """Validate a Hydra/OmegaConf config (or a plain dict) into a RunSpec.
 
-        Keys that belong to the program rather than the run (``output``, ``hydra``) are
-        ignored; any other unknown key is an error.
+        Keys that belong to the program rather than the run (``output``, ``hydra``,
+        ``compare``) are ignored; any other unknown key is an error.
 
         Raises:
             SpecError: naming the key, the value and what was expected.
         """
         data = plain_config(cfg)
-        for k in ("output", "hydra"):
+        for k in ("output", "hydra", "compare"):
             data.pop(k, None)
         if "arm" not in data:
             data["arm"] = arm_label(data.get("reform"), data.get("pilot"))

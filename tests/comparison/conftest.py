@@ -10,6 +10,7 @@ import pytest
 from synthetic_runs import Case, write_run
 
 from pilotsim.comparison import ComparisonResult, compare_sweep
+from pilotsim.comparison.settings import CompareSettings
 
 RunWriter = Callable[..., Path]
 
@@ -21,6 +22,8 @@ KNOWN_TRIPS = {
     "one_door": {1: (1, 1), 2: (1, 1), 3: (2, 2)},
 }
 FAILED_ERROR = "QueueError: office o1 has no counters"
+# The hand-computed sweeps open every case on day 0: no warm-up, or there would be nothing left.
+NO_WARMUP = CompareSettings(warmup_days=0)
 
 
 def build_known_sweep(root: Path) -> Path:
@@ -78,11 +81,11 @@ def run_writer(tmp_path: Path) -> RunWriter:
 def known_result(tmp_path_factory: pytest.TempPathFactory) -> ComparisonResult:
     """The comparison of the hand-computed sweep, with trips_per_case target ±0.2 trips."""
     root = build_known_sweep(tmp_path_factory.mktemp("known") / "sweep")
-    return compare_sweep(root, target_halfwidth={"trips_per_case": 0.2})
+    return compare_sweep(root, target_halfwidth={"trips_per_case": 0.2}, settings=NO_WARMUP)
 
 
 @pytest.fixture(scope="session")
 def subgroup_result(tmp_path_factory: pytest.TempPathFactory) -> ComparisonResult:
     """The comparison of the sweep where the disabled lose while the average gains."""
     root = build_subgroup_sweep(tmp_path_factory.mktemp("subgroup") / "sweep")
-    return compare_sweep(root, out_dir=root.parent / "out")
+    return compare_sweep(root, out_dir=root.parent / "out", settings=NO_WARMUP)

@@ -52,16 +52,21 @@ class Case:
 
 def write_run(folder: Path, *, arm: str, seed: int, cases: Sequence[Case] = (),
               status: str = "complete", error: str | None = None,
-              cost: dict[str, float] | None = None, days: int = 28) -> Path:
-    """Write one contract-conforming run folder and return it."""
+              cost: dict[str, float] | None = None, days: int = 28,
+              sample_fraction: float = 1.0, config: dict[str, Any] | None = None,
+              extra_meta: dict[str, Any] | None = None) -> Path:
+    """Write one contract-conforming run folder and return it.
+
+    ``config`` is merged into the recorded resolved config; ``extra_meta`` into metadata.json.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     meta: dict[str, Any] = {
-        "status": status, "seed": seed, "arm": arm, "config": {"arm": arm},
+        "status": status, "seed": seed, "arm": arm, "config": {"arm": arm, **(config or {})},
         "package_version": "0.1.0", "git_commit": None, "dependencies": {},
         "started_at": "2025-01-01T00:00:00Z", "finished_at": "2025-01-01T00:01:00Z",
         "wall_seconds": 60.0, "timings": {"build": 1.0, "simulate": 58.0, "write": 1.0},
         "cost": cost or {"staff_hours": 0.0, "budget": 0.0}, "days": days,
-        "sample_fraction": 1.0, "treatment": {"north": None},
+        "sample_fraction": sample_fraction, "treatment": {"north": None}, **(extra_meta or {}),
     }
     if error is not None:
         meta["error"] = error

@@ -52,7 +52,8 @@ def test_success_prints_headline_and_writes_to_out(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = build_known_sweep(tmp_path / "sweep")
     out = tmp_path / "elsewhere"
-    assert main([str(root), "--out", str(out), "--target-halfwidth", "0.5"]) == 0
+    assert main([str(root), "--out", str(out), "--target-halfwidth", "0.5",
+                 "--warmup-days", "0"]) == 0
     printed = capsys.readouterr().out
     assert "One door: trips per case 2.50 → 1.33" in printed
     assert "Measure" in printed and "Change (95% CI)" in printed
@@ -68,3 +69,14 @@ def test_module_entry_point_exits_non_zero(tmp_path: Path) -> None:
                           capture_output=True, text=True, env=env, timeout=60, check=False)
     assert done.returncode == 2
     assert "pilotsim-compare: error: sweep directory" in done.stderr
+
+
+def test_bad_compare_setting_stops_a_sweep_before_any_run(tmp_path: Path) -> None:
+    sweep = tmp_path / "sweep"
+    done = subprocess.run(
+        [sys.executable, "-m", "pilotsim", "-m", "reform=baseline,one_door", "sim.days=20",
+         "compare.horizon_years=0", f"hydra.sweep.dir={sweep}"],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2
+    assert "compare.horizon_years = 0: expected a number > 0" in done.stderr
+    assert not sweep.exists()

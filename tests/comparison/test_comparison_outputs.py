@@ -53,7 +53,9 @@ def test_reports_carry_headline_problems_and_notes(known_result: ComparisonResul
 
 
 def test_headline_table_is_aligned(known_result: ComparisonResult) -> None:
-    lines = known_result.headline_text.splitlines()
+    headline, _, decision = known_result.headline_text.partition("\n\n")
+    assert decision.startswith("Decision table (ranked by cost per trip saved")
+    lines = headline.splitlines()
     header, rule = lines[0], lines[1]
     starts = [m.start() for m in re.finditer(r"-+", rule)]
     assert len(starts) == 8

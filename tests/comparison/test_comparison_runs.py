@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import RunWriter
+from conftest import NO_WARMUP, RunWriter
 from synthetic_runs import Case
 
 from pilotsim.comparison.metrics import summarise_runs
@@ -52,7 +52,7 @@ def test_metric_definitions_on_one_run(run_writer: RunWriter, tmp_path: Path) ->
         Case(trips=2, wasted=2, visit_wait=30, satisfaction=20, duration=4, status="abandoned"),
         Case(trips=1, visit_wait=40, status="open"),
     ])
-    summary = summarise_runs(discover_runs(tmp_path / "sweep").usable)
+    summary = summarise_runs(discover_runs(tmp_path / "sweep").usable, settings=NO_WARMUP)
     got = summary.metrics.query("group_type == 'overall'").set_index("metric")["value"]
     visit_waits = [10, 20, 20, 20, 30, 30, 40]
     assert got["trips_per_case"] == pytest.approx(2.0)  # (1 + 3 + 2) / 3 closed cases
@@ -75,8 +75,8 @@ def test_batching_does_not_change_results(run_writer: RunWriter, tmp_path: Path)
                           for p in ("elderly", "disabled")])
     runs = discover_runs(tmp_path / "sweep").usable
     keys = ["run_id", "group_type", "group", "metric"]
-    one = summarise_runs(runs, batch_size=1).metrics.sort_values(keys).reset_index(drop=True)
-    all_ = summarise_runs(runs, batch_size=64).metrics.sort_values(keys).reset_index(drop=True)
+    one, all_ = (summarise_runs(runs, batch_size=b, settings=NO_WARMUP).metrics
+                 .sort_values(keys).reset_index(drop=True) for b in (1, 64))
     pd.testing.assert_frame_equal(one, all_)
     assert one.query("group_type == 'overall' and metric == 'trips_per_case'")[
         "value"].tolist() == [1.0, 2.0, 3.0, 1.0, 2.0]

@@ -260,7 +260,8 @@ def test_reform_starting_on_day_d_leaves_earlier_days_identical(name):
 
 def test_baseline_costs_nothing_and_treats_no_one():
     meta = run().metadata
-    assert meta["cost"] == {"staff_hours": 0.0, "budget": 0.0}
+    assert meta["cost"] == {"staff_hours": 0.0, "budget": 0.0, "setup_budget": 0.0,
+                            "running_budget": 0.0}
     assert set(meta["treatment"].values()) == {None}
 
 

@@ -18,6 +18,8 @@ half-width, if any); then ``unit``, ``better``, ``diff_sd``, ``rel_ci_low``, ``r
 (better, worse, no change, unclear) and ``opposite_to_overall`` (subgroup moved against the
 overall difference with a CI excluding zero). ``run_metrics.parquet`` holds the per-run values
 behind it and ``runs.csv`` every run folder found, with the reason any was left out.
+``cost_effectiveness.csv`` holds the decision table's numbers (``cost_effectiveness.COLUMNS``).
+Every measure leaves out the warm-up and costs are per year (``settings.CompareSettings``).
 """
 
 from pilotsim.comparison.compare import ComparisonResult, compare_sweep

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pilotsim.comparison.compare import compare_sweep
 from pilotsim.comparison.metrics import METRICS_BY_NAME
 from pilotsim.comparison.runs import ComparisonError
+from pilotsim.comparison.settings import HORIZON_YEARS, WARMUP_DAYS, CompareSettings
 
 PROG = "pilotsim-compare"
 
@@ -52,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--target-halfwidth", type=parse_target, default=None, metavar="X",
         help="wanted 95%% CI half-width: a fraction of the reference mean (0.05 = ±5%%), or "
              "METRIC=VALUE,... in each metric's unit; reports whether the seeds were enough")
+    parser.add_argument(
+        "--warmup-days", type=int, default=WARMUP_DAYS, metavar="N",
+        help=f"days at the start of each run left out of every measure (default {WARMUP_DAYS}, "
+             "at most a quarter of the run)")
+    parser.add_argument(
+        "--horizon-years", type=float, default=HORIZON_YEARS, metavar="Y",
+        help=f"years over which set-up budgets are annualised (default {HORIZON_YEARS:g})")
     parser.add_argument("--out", default=None, metavar="DIR",
                         help="output folder (default: SWEEP_DIR/comparison)")
     return parser
@@ -61,8 +69,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the exit status (0 success, 2 bad input)."""
     args = build_parser().parse_args(argv)
     try:
-        result = compare_sweep(args.sweep_dir, reference=args.reference,
-                               target_halfwidth=args.target_halfwidth, out_dir=args.out)
+        settings = CompareSettings(target_halfwidth=args.target_halfwidth,
+                                   warmup_days=args.warmup_days,
+                                   horizon_years=args.horizon_years)
+        result = compare_sweep(args.sweep_dir, reference=args.reference, out_dir=args.out,
+                               settings=settings)
     except ComparisonError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2

@@ -16,7 +16,12 @@ import seaborn as sns
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from pilotsim.comparison.metrics import METRICS, METRICS_BY_NAME, WAIT_BIN_MINUTES
+from pilotsim.comparison.metrics import (
+    COST_METRICS,
+    METRICS,
+    METRICS_BY_NAME,
+    WAIT_BIN_MINUTES,
+)
 
 DPI = 110
 
@@ -89,7 +94,9 @@ def paired_differences(pairs: pd.DataFrame, comparison: pd.DataFrame,
     """
     overall = pairs[pairs["group_type"] == "overall"]
     summary = comparison[comparison["group_type"] == "overall"]
-    metrics = [m for m in METRICS if m.name in set(summary["metric"])]
+    # costs are configured, not estimated: nothing to show per seed
+    metrics = [m for m in METRICS if m.name in set(summary["metric"])
+               and m.name not in COST_METRICS]
     cols = 2
     rows = max(1, -(-len(metrics) // cols))
     fig = _new_figure(11, 1.0 + rows * (0.55 * len(arms) + 1.1))
@@ -115,12 +122,14 @@ def paired_differences(pairs: pd.DataFrame, comparison: pd.DataFrame,
     return fig
 
 
-def satisfaction_over_time(weekly: pd.DataFrame, arms: Sequence[str]) -> Figure:
+def satisfaction_over_time(weekly: pd.DataFrame, arms: Sequence[str],
+                           warmup_days: int = 0) -> Figure:
     """Weekly satisfaction per arm: mean over seeds with a ±2 standard-error band.
 
     Args:
         weekly: ``arm, seed, week, satisfaction_mean`` (closed-case-weighted per run and week).
         arms: Arms in display order.
+        warmup_days: The warm-up left out of the measures, shaded grey.
 
     Returns:
         A line figure.
@@ -132,6 +141,9 @@ def satisfaction_over_time(weekly: pd.DataFrame, arms: Sequence[str]) -> Figure:
         sns.lineplot(data, x="week", y="satisfaction_mean", hue="arm", hue_order=list(arms),
                      palette=_palette(arms), errorbar=("se", 2), marker="o", markersize=3,
                      ax=ax)
+    if warmup_days > 0:
+        ax.axvspan(0, warmup_days / 7, color="0.85", zorder=0, label="warm-up (left out)")
+        ax.legend()
     ax.set(title="Satisfaction of closed cases by week (mean over seeds, band ±2 SE)",
            xlabel="simulated week", ylabel="satisfaction (0–100)")
     return fig

@@ -2,7 +2,11 @@
 
 Every metric is computed once per run for the whole population (``group_type="overall"``) and
 again for each resident profile, for digitally excluded vs not, and for each community, so that
-the paired comparison can show who gains. Runs are read in batches, one DuckDB query per batch
+the paired comparison can show who gains. Every measure leaves out the run's warm-up
+(``compare.warmup_days``): cases opened and visits made before it. Totals per year (visits,
+hours waited, abandoned cases) are scaled to the whole population (÷ the sample fraction) and
+to a year of the measured window; costs per year spread the set-up budget over
+``compare.horizon_years``. Runs are read in batches, one DuckDB query per batch
 and table, so a sweep of thousands of runs never holds all case tables in memory at once.
 """
 
@@ -16,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from pilotsim.comparison.runs import Run
+from pilotsim.comparison.settings import CompareSettings
 
 GROUP_TYPES: tuple[str, ...] = ("overall", "profile", "digital", "community")
 """Ways of splitting the residents; ``overall`` has the single group ``"all"``."""
@@ -47,12 +52,19 @@ class Metric:
             return "n/a"
         if self.unit == "share":
             return f"{100 * value:.1f}%"
-        if self.unit in ("staff-hours", "budget units"):
+        if self.unit in PER_YEAR_UNITS:
             return f"{value:,.0f}"
         if self.unit == "trips":
             return f"{value:.2f}"
         return f"{value:.1f}"
 
+
+PER_YEAR_UNITS: tuple[str, ...] = ("visits/year", "hours/year", "cases/year",
+                                   "staff-hours/year", "budget units/year")
+"""Units of the totals per year (whole population): shown as whole numbers."""
+
+COST_METRICS: tuple[str, ...] = ("staff_hours", "budget")
+"""The reform's costs: fixed by its config (no seed noise worth an interval)."""
 
 METRICS: tuple[Metric, ...] = (
     Metric("trips_per_case", "trips per case", "trips", "lower",
@@ -79,12 +91,26 @@ METRICS: tuple[Metric, ...] = (
            "behaviour.satisfaction.satisfied_threshold (default 60 of 100: the top two answers "
            "of a five-point survey scale), divided by closed cases with a score; comparable "
            "to a survey's share satisfied."),
-    Metric("staff_hours", "staff time", "staff-hours", "lower",
-           "metadata.json cost.staff_hours: staff time the reform costs over the run (0 for the "
-           "baseline).", by_group=False),
-    Metric("budget", "budget", "budget units", "lower",
-           "metadata.json cost.budget: money the reform costs over the run, in the config's "
-           "currency units (0 for the baseline).", by_group=False),
+    Metric("visits_per_year", "office visits per year", "visits/year", "lower",
+           "Office visits (visits.parquet rows) from the warm-up on, for the whole population "
+           "(÷ sample fraction), per year of the measured window.", by_group=False),
+    Metric("wait_hours_per_year", "hours waited per year", "hours/year", "lower",
+           "Sum of visits.wait_min / 60 from the warm-up on, whole population, per year.",
+           by_group=False),
+    Metric("counter_hours_per_year", "counter time per year", "hours/year", "lower",
+           "Sum of visits.service_min / 60 from the warm-up on, whole population, per year: "
+           "the offices' workload from the catalogue's services (what their queues wait for).",
+           by_group=False),
+    Metric("abandoned_per_year", "abandoned cases per year", "cases/year", "lower",
+           "Cases opened from the warm-up on that were abandoned, whole population, per year.",
+           by_group=False),
+    Metric("staff_hours", "staff time per year", "staff-hours/year", "lower",
+           "metadata.json cost.staff_hours × 365 / days: staff time the reform costs per year "
+           "of the run, at full scale (0 for the baseline).", by_group=False),
+    Metric("budget", "budget per year", "budget units/year", "lower",
+           "metadata.json cost: setup_budget / compare.horizon_years + (budget − setup_budget) "
+           "× 365 / days: set-up annualised over the horizon plus running cost (staff priced) "
+           "per year, in the config's currency units (0 for the baseline).", by_group=False),
 )
 """All metrics, in report order."""
 
@@ -130,6 +156,7 @@ SELECT r.run_id, {_GROUPING},
                                 AND NOT isnan(c.satisfaction)), 0) AS share_satisfied
 FROM read_parquet($cases, filename = true) AS c
 JOIN batch_runs AS r ON c.filename = r.cases_file
+WHERE c.day_opened >= r.warmup
 {_sets("r.run_id")}
 """
 
@@ -139,6 +166,7 @@ WITH v AS (
          CASE WHEN isnan(v.wait_min) THEN NULL ELSE v.wait_min END AS wait_min
   FROM read_parquet($visits, filename = true) AS v
   JOIN batch_runs AS r ON v.filename = r.visits_file
+  WHERE v.day >= r.warmup
 ), k AS (
   SELECT r.run_id, k.case_id, k.profile, k.digitally_excluded, k.community
   FROM read_parquet($cases, filename = true) AS k
@@ -153,6 +181,31 @@ SELECT c.run_id, {_GROUPING},
   quantile_cont(c.wait_min, 0.9) AS wait_p90_min
 FROM c
 {_sets("c.run_id")}
+"""
+
+_TOTALS_SQL = """
+WITH v AS (
+  SELECT r.run_id, count(*) AS visits,
+         sum(CASE WHEN isnan(v.wait_min) THEN 0 ELSE v.wait_min END) / 60 AS wait_hours,
+         sum(CASE WHEN isnan(v.service_min) THEN 0 ELSE v.service_min END) / 60
+             AS counter_hours
+  FROM read_parquet($visits, filename = true) AS v
+  JOIN batch_runs AS r ON v.filename = r.visits_file
+  WHERE v.day >= r.warmup
+  GROUP BY r.run_id
+), a AS (
+  SELECT r.run_id, count(*) FILTER (WHERE c.status = 'abandoned') AS abandoned
+  FROM read_parquet($cases, filename = true) AS c
+  JOIN batch_runs AS r ON c.filename = r.cases_file
+  WHERE c.day_opened >= r.warmup
+  GROUP BY r.run_id
+)
+SELECT r.run_id, 'overall' AS group_type, 'all' AS "group",
+  coalesce(v.visits, 0) * r.scale AS visits_per_year,
+  coalesce(v.wait_hours, 0) * r.scale AS wait_hours_per_year,
+  coalesce(v.counter_hours, 0) * r.scale AS counter_hours_per_year,
+  coalesce(a.abandoned, 0) * r.scale AS abandoned_per_year
+FROM batch_runs AS r LEFT JOIN v USING (run_id) LEFT JOIN a USING (run_id)
 """
 
 _WEEKLY_SQL = """
@@ -172,7 +225,7 @@ _TRIPS_HIST_SQL = """
 SELECT r.run_id, c.trips AS value, count(*) AS n
 FROM read_parquet($cases, filename = true) AS c
 JOIN batch_runs AS r ON c.filename = r.cases_file
-WHERE c.status IN ('completed', 'abandoned')
+WHERE c.status IN ('completed', 'abandoned') AND c.day_opened >= r.warmup
 GROUP BY ALL
 """
 
@@ -180,7 +233,7 @@ _WAIT_HIST_SQL = """
 SELECT r.run_id, floor(v.wait_min / $width) * $width AS value, count(*) AS n
 FROM read_parquet($visits, filename = true) AS v
 JOIN batch_runs AS r ON v.filename = r.visits_file
-WHERE NOT isnan(v.wait_min)
+WHERE NOT isnan(v.wait_min) AND v.day >= r.warmup
 GROUP BY ALL
 """
 
@@ -217,18 +270,45 @@ def _melt(wide: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
                      var_name="metric", value_name="value")
 
 
-def summarise_runs(runs: Sequence[Run], batch_size: int = 64) -> RunSummaries:
+def per_year(run: Run, warmup: int) -> float:
+    """Factor from a run's measured window to a year of the whole population.
+
+    ``365 / (days − warmup) / sample_fraction`` (NaN if the run's length is unknown).
+    """
+    if run.days is None or run.days <= warmup:
+        return float("nan")
+    return 365.0 / (run.days - warmup) / run.sample_fraction
+
+
+def annual_costs(run: Run, horizon_years: float) -> tuple[float, float]:
+    """A run's ``(staff-hours, budget)`` per year: set-up spread over ``horizon_years``.
+
+    Running costs (everything but ``cost.setup_budget``) are counted per year of the run,
+    ``× 365 / days``; the set-up budget is divided by the horizon.
+    """
+    days = run.days if run.days else 365
+    running = run.budget - run.setup_budget
+    return (run.staff_hours * 365.0 / days,
+            run.setup_budget / horizon_years + running * 365.0 / days)
+
+
+def summarise_runs(runs: Sequence[Run], batch_size: int = 64,
+                   settings: CompareSettings | None = None) -> RunSummaries:
     """Compute every metric for every run (overall and per subgroup) with DuckDB.
 
     Args:
         runs: Usable runs (complete, with all tables).
         batch_size: Runs read per DuckDB query; bounds memory for large sweeps.
+        settings: Warm-up and cost horizon (default: :class:`CompareSettings` defaults).
 
     Returns:
-        The per-run summaries.
+        The per-run summaries (the weekly series keeps the warm-up, to show it).
     """
+    settings = settings or CompareSettings()
+    totals = ("visits_per_year", "wait_hours_per_year", "counter_hours_per_year",
+              "abandoned_per_year")
     case_names = [m.name for m in METRICS if m.name not in
-                  ("wait_mean_min", "wait_p90_min", "staff_hours", "budget")]
+                  ("wait_mean_min", "wait_p90_min", *totals, *COST_METRICS)]
     parts: list[pd.DataFrame] = []
     weekly: list[pd.DataFrame] = []
     trips: list[pd.DataFrame] = []
@@ -242,6 +322,8 @@ def summarise_runs(runs: Sequence[Run], batch_size: int = 64) -> RunSummaries:
                 "visits_file": [str(r.table("visits")) for r in batch],
                 "site_days_file": [str(r.table("site_days")) for r in batch],
                 "satisfied_threshold": [r.satisfied_threshold for r in batch],
+                "warmup": [settings.warmup_for(r.days) for r in batch],
+                "scale": [per_year(r, settings.warmup_for(r.days)) for r in batch],
             })
             con.register("batch_runs", frame)
             files = {"cases": list(frame.cases_file), "visits": list(frame.visits_file)}
@@ -249,6 +331,7 @@ def summarise_runs(runs: Sequence[Run], batch_size: int = 64) -> RunSummaries:
                                case_names))
             parts.append(_melt(con.execute(_VISITS_SQL, files).df(),
                                ["wait_mean_min", "wait_p90_min"]))
+            parts.append(_melt(con.execute(_TOTALS_SQL, files).df(), totals))
             weekly.append(con.execute(_WEEKLY_SQL,
                                       {"site_days": list(frame.site_days_file)}).df())
             trips.append(con.execute(_TRIPS_HIST_SQL, {"cases": files["cases"]}).df())
@@ -261,10 +344,10 @@ def summarise_runs(runs: Sequence[Run], batch_size: int = 64) -> RunSummaries:
     info = pd.DataFrame({"run_id": [r.run_id for r in runs], "arm": [r.arm for r in runs],
                          "seed": [r.seed for r in runs]})
     costs = pd.DataFrame({
-        "run_id": [r.run_id for r in runs for _ in (0, 1)],
+        "run_id": [r.run_id for r in runs for _ in COST_METRICS],
         "group_type": "overall", "group": "all",
-        "metric": ["staff_hours", "budget"] * len(runs),
-        "value": [v for r in runs for v in (r.staff_hours, r.budget)],
+        "metric": list(COST_METRICS) * len(runs),
+        "value": [v for r in runs for v in annual_costs(r, settings.horizon_years)],
     })
     metrics = pd.concat([*parts, costs], ignore_index=True)
     metrics["value"] = metrics["value"].astype(float)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from pilotsim.comparison.metrics import GROUP_TYPES, METRICS, METRICS_BY_NAME
+from pilotsim.comparison.metrics import COST_METRICS, GROUP_TYPES, METRICS, METRICS_BY_NAME
 from pilotsim.comparison.runs import ComparisonError, Run
 
 CONFIDENCE = 0.95
@@ -184,7 +184,7 @@ def paired_comparison(metrics: pd.DataFrame, reference: str,
     - ``enough_seeds`` = ``halfwidth ≤ target_halfwidth``; ``seeds_needed`` from
       :func:`seeds_needed`. Both are missing when no target applies.
     - ``verdict`` = ``better``/``worse`` when the CI excludes zero, ``no change`` when every
-      difference is exactly zero, else ``unclear``.
+      difference is exactly zero, else ``unclear``; ``cost`` for the reform's costs.
     - ``opposite_to_overall`` flags subgroups whose difference has the opposite sign to the
       arm's overall difference and whose CI excludes zero.
 
@@ -249,6 +249,8 @@ def paired_comparison(metrics: pd.DataFrame, reference: str,
         [excludes_zero & (signed > 0), excludes_zero & (signed < 0),
          (mean == 0) & (out["halfwidth"].to_numpy() == 0)],
         ["better", "worse", "no change"], "unclear")
+    # a cost is what the reform was configured to spend, not an outcome that got worse
+    out.loc[out["metric"].isin(COST_METRICS).to_numpy(), "verdict"] = "cost"
     overall = out.loc[out["group_type"] == "overall", ["arm", "metric", "diff_mean"]].rename(
         columns={"diff_mean": "overall_diff"})
     out = out.merge(overall, on=["arm", "metric"], how="left")

@@ -10,19 +10,27 @@ from __future__ import annotations
 
 import base64
 import html
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
-from pilotsim.comparison.metrics import METRICS, METRICS_BY_NAME, Metric
+from pilotsim.comparison.cost_effectiveness import EFFECTS
+from pilotsim.comparison.mechanisms import explain
+from pilotsim.comparison.metrics import (
+    COST_METRICS,
+    METRICS,
+    METRICS_BY_NAME,
+    PER_YEAR_UNITS,
+    Metric,
+)
 
 HEADLINE_METRIC = "trips_per_case"
 """The metric of each arm's headline sentence."""
 
-WHO_GAINS_METRICS: tuple[str, ...] = (
-    "trips_per_case", "one_trip_share", "wait_mean_min", "satisfaction_mean", "abandonment_rate")
-"""Metrics shown in the who-gains tables (every metric is in comparison.csv)."""
+WHO_GAINS_METRICS: tuple[str, ...] = tuple(m.name for m in METRICS if m.by_group)
+"""Metrics shown in the who-gains tables: every measure computed per group."""
 
 MINUS = "\N{MINUS SIGN}"
 
@@ -75,37 +83,87 @@ def arm_label(arm: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _signed(value: float, digits: int = 0, suffix: str = "") -> str:
+MAX_DECIMALS = 6
+
+
+def decimals_for(halfwidth: float, fallback: int = 1) -> int:
+    """Decimals that show an estimate as precisely as its interval allows, and no more.
+
+    The half-width is rounded to one significant digit (two when that digit is 1, so that
+    ±0.14 does not become ±0.1) and the estimate to the same decimal: ±0.034 → 2 decimals,
+    ±2.3 → 0, ±0.0004 → 4. ``fallback`` when there is no usable half-width.
+    """
+    if halfwidth is None or not math.isfinite(halfwidth) or halfwidth <= 0:
+        return fallback
+    exponent = math.floor(math.log10(halfwidth))
+    leading = halfwidth / 10.0**exponent
+    digits = -exponent + (1 if int(leading) == 1 else 0)
+    return max(0, min(MAX_DECIMALS, digits))
+
+
+def signed(value: float, digits: int = 0, suffix: str = "") -> str:
+    """``+1.5``/``−0.3`` with a true minus sign, ``0`` unsigned, thousands separated."""
     if round(value, digits) == 0:
-        value = 0.0  # no "−0%"
-    return f"{value:+,.{digits}f}{suffix}".replace("-", MINUS)
+        return f"{0.0:.{digits}f}{suffix}"  # no "−0%" nor "+0%"
+    return f"{value:+,.{digits}f}".replace("-", MINUS) + suffix
+
+
+def _points(metric: Metric) -> bool:
+    return metric.unit.startswith("points")
+
+
+def change_parts(row: Mapping[str, object], metric: Metric) -> tuple[str, str, str] | None:
+    """The change and its 95% CI ends as text, at the precision the interval allows.
+
+    Shares change in percentage points, satisfaction in points of its 0–100 scale, costs in
+    their unit (no interval: a cost is configured, not estimated); other measures relative to
+    the reference level (%), or in their unit when that level is zero.
+
+    Returns:
+        ``(change, low, high)`` (``low``/``high`` empty without an interval), or None.
+    """
+    if row["n_pairs"] is None or pd.isna(row["diff_mean"]):
+        return None
+    diff, half = float(row["diff_mean"]), float(row["halfwidth"])
+    # no interval: a cost (configured), one pair, or the same change in every seed
+    no_ci = pd.isna(row["ci_low"]) or metric.name in COST_METRICS or half == 0
+    if metric.unit == "share" or _points(metric):
+        scale, suffix = (100.0, " points") if metric.unit == "share" else (1.0, " points")
+        lo, hi = scale * float(row["ci_low"]), scale * float(row["ci_high"])
+        d = decimals_for(scale * half, 1)
+        main = signed(scale * diff, d, suffix)
+    elif not pd.isna(row["rel_change"]) and metric.name not in COST_METRICS:
+        ref = abs(float(row["ref_mean"]))
+        d = decimals_for(100 * half / ref, 1)
+        lo, hi = 100 * float(row["rel_ci_low"]), 100 * float(row["rel_ci_high"])
+        main, suffix = signed(100 * float(row["rel_change"]), d, "%"), "%"
+    else:
+        d = decimals_for(half, 0 if metric.unit in PER_YEAR_UNITS else 2)
+        main, suffix = signed(diff, d, f" {metric.unit}"), ""
+        lo, hi = float(row["ci_low"]), float(row["ci_high"])
+    if no_ci:
+        return main, "", ""
+    unit = suffix if suffix == "%" else ""
+    return main, signed(lo, d, unit), signed(hi, d, unit)
 
 
 def change_text(row: Mapping[str, object], metric: Metric) -> str:
-    """Change with its 95% CI: relative (%) if possible, points for shares, else absolute."""
-    if row["n_pairs"] is None or pd.isna(row["diff_mean"]):
+    """Change with its 95% CI, e.g. ``"−28%, 95% CI −29% to −27%"`` (see change_parts)."""
+    parts = change_parts(row, metric)
+    if parts is None:
         return "n/a"
-    no_ci = pd.isna(row["ci_low"])
-    if metric.unit == "share":
-        main = _signed(100 * float(row["diff_mean"]), 1, " points")
-        if no_ci:
-            return main
-        lo, hi = 100 * float(row["ci_low"]), 100 * float(row["ci_high"])
-        return f"{main}, 95% CI {_signed(lo, 1)} to {_signed(hi, 1)}"
-    if not pd.isna(row["rel_change"]):
-        pct = 100 * float(row["rel_change"])
-        digits = 1 if abs(pct) < 10 else 0
-        main = _signed(pct, digits, "%")
-        if no_ci:
-            return main
-        return (f"{main}, 95% CI {_signed(100 * float(row['rel_ci_low']), digits, '%')} to "
-                f"{_signed(100 * float(row['rel_ci_high']), digits, '%')}")
-    digits = 0 if metric.unit in ("staff-hours", "budget units") else 2
-    main = _signed(float(row["diff_mean"]), digits)
-    if no_ci:
-        return main
-    return (f"{main} {metric.unit}, 95% CI {_signed(float(row['ci_low']), digits)} to "
-            f"{_signed(float(row['ci_high']), digits)}")
+    main, lo, hi = parts
+    return main if not lo else f"{main}, 95% CI {lo} to {hi}"
+
+
+def short_change(row: Mapping[str, object], metric: Metric) -> str:
+    """Change with its CI in brackets, for table cells: ``"−0.41 [−0.45 to −0.37]"``."""
+    parts = change_parts(row, metric)
+    if parts is None:
+        return "n/a"
+    main, lo, hi = parts
+    main = main.removesuffix(" points")
+    return main if not lo else f"{main} [{lo} to {hi}]"
 
 
 def _seeds_text(row: Mapping[str, object]) -> str:
@@ -128,27 +186,34 @@ def headline_sentences(comparison: pd.DataFrame, metric: str = HEADLINE_METRIC) 
 
 
 def _precision_text(row: Mapping[str, object], metric: Metric) -> str:
+    if metric.name in COST_METRICS:
+        return ""
     enough = row["enough_seeds"]
     if enough is None or pd.isna(enough):
         half = row["halfwidth"]
         if pd.isna(half):
             return "n/a"
-        if metric.unit == "share":
-            return f"±{100 * float(half):.1f} points"
-        return f"±{metric.format(float(half))}"
+        scale = 100.0 if metric.unit == "share" else 1.0
+        h = scale * float(half)
+        if h == 0:
+            return "exact"
+        d = decimals_for(h)
+        unit = " points" if metric.unit == "share" else ""
+        return f"±{h:,.{d}f}{unit}"
     return "enough" if bool(enough) else f"no: need {int(row['seeds_needed'])}"  # type: ignore[call-overload]
 
 
 def headline_table(comparison: pd.DataFrame) -> Table:
-    """The overall result of every arm on every metric."""
+    """The overall result of every arm on every metric (costs without interval or verdict)."""
     rows = []
     overall = comparison[comparison["group_type"] == "overall"]
     for row in overall.to_dict("records"):
         metric = METRICS_BY_NAME[row["metric"]]
+        cost = metric.name in COST_METRICS
         rows.append((arm_label(row["arm"]), metric.label, metric.format(row["ref_mean"]),
                      metric.format(row["arm_mean"]), change_text(row, metric),
-                     f"{int(row['n_better'])}/{int(row['n_pairs'])}", row["verdict"],
-                     _precision_text(row, metric)))
+                     "" if cost else f"{int(row['n_better'])}/{int(row['n_pairs'])}",
+                     "" if cost else row["verdict"], _precision_text(row, metric)))
     return Table(("Arm", "Measure", "Reference", "Arm value", "Change (95% CI)",
                   "Seeds better", "Verdict", "Precision"), tuple(rows))
 
@@ -179,6 +244,12 @@ def flagged_sentences(comparison: pd.DataFrame) -> list[str]:
     return out
 
 
+def _column_label(m: Metric) -> str:
+    if m.unit == "share" or _points(m):
+        return f"{m.label} (points)"
+    return f"{m.label} (%)"
+
+
 def _who_gains_table(comparison: pd.DataFrame, arm: str, group_type: str) -> Table | None:
     rows = comparison[(comparison["arm"] == arm) & (comparison["group_type"] == group_type)
                       & comparison["metric"].isin(WHO_GAINS_METRICS)]
@@ -195,15 +266,78 @@ def _who_gains_table(comparison: pd.DataFrame, arm: str, group_type: str) -> Tab
                 continue
             r = by_metric.loc[m.name].to_dict() | {"metric": m.name}
             mark = " ⚠" if r["opposite_to_overall"] else ""
-            cells.append(f"{m.format(r['ref_mean'])} → {m.format(r['arm_mean'])} "
-                         f"({change_text(r, m).split(',')[0]}){mark}")
+            cells.append(f"{short_change(r, m)}{mark}")
         body.append(tuple(cells))
-    return Table(("Group", *(m.label for m in metrics)), tuple(body))
+    return Table(("Group", *(_column_label(m) for m in metrics)), tuple(body))
+
+
+def _money(value: float) -> str:
+    return "n/a" if pd.isna(value) else f"{value:,.0f}"
+
+
+def _ratio_text(row: Mapping[str, object]) -> str:
+    status = row["status"]
+    if status == "cost-saving":
+        return "saves money too"
+    if status == "worse":
+        return "more, not fewer"
+    if status == "no clear saving":
+        return "no clear saving"
+    lo, hi = row["ratio_ci_low"], row["ratio_ci_high"]
+    return f"{_money(row['ratio'])} [{_money(lo)} to {_money(hi)}]"  # type: ignore[arg-type]
+
+
+def decision_sentence(ce: pd.DataFrame) -> str | None:
+    """The ranking in one sentence: ``"By cost per trip saved: 1. Outreach (52 [50 to 53]) …"``."""
+    first = ce[ce["effect"] == EFFECTS[0].metric].sort_values("rank") if not ce.empty else ce
+    if first.empty:
+        return None
+    parts = [f"{int(r['rank'])}. {arm_label(str(r['arm']))} ({_ratio_text(r)})"
+             for r in first.to_dict("records")]
+    return (f"By cost per {EFFECTS[0].unit} (budget per year, 95% CI): "
+            + "; ".join(parts) + ".")
+
+
+def decision_table(ce: pd.DataFrame, comparison: pd.DataFrame) -> Table | None:
+    """Arms ranked by cost per trip saved, with cost per hour waited and per case not lost."""
+    if ce.empty:
+        return None
+    budget = comparison[(comparison["group_type"] == "overall")
+                        & (comparison["metric"] == "budget")].set_index("arm")["diff_mean"]
+    rows = []
+    for rank, sub in ce.groupby("rank", sort=True):
+        by = sub.set_index("effect")
+        arm = str(by["arm"].iloc[0])
+        saved = "n/a"
+        if EFFECTS[0].metric in by.index:
+            first = by.loc[EFFECTS[0].metric]
+            saved = (f"{_money(first['saved_mean'])} [{_money(first['saved_ci_low'])} to "
+                     f"{_money(first['saved_ci_high'])}]")
+        cells = [str(int(rank)), arm_label(arm),
+                 _money(float(budget.get(arm, float("nan")))), saved]
+        cells += [_ratio_text(by.loc[e.metric]) if e.metric in by.index else "n/a"
+                  for e in EFFECTS]
+        rows.append(tuple(cells))
+    return Table(("Rank", "Arm", "Extra budget per year", "Trips saved per year [95% CI]",
+                  *(f"Cost per {e.unit} [95% CI]" for e in EFFECTS)), tuple(rows))
+
+
+def mechanism_sentences(comparison: pd.DataFrame) -> list[str]:
+    """Each significantly worse overall change, with the mechanism the other measures show."""
+    out = []
+    for arm, measure, change, because in explain(
+            comparison, lambda r: change_text(r, METRICS_BY_NAME[str(r["metric"])])):
+        reason = because or ("no other measure here explains it; look at the office visits "
+                             "(visits.parquet) of the runs")
+        out.append(f"{arm_label(arm)}: {measure} got worse ({change}): {reason}.")
+    return out
 
 
 def build_report(*, reference: str, arms: Sequence[str], comparison: pd.DataFrame,
                  runs: pd.DataFrame, unpaired: pd.DataFrame, figures: Mapping[str, bytes],
-                 target_text: str, files: Sequence[str]) -> list[Block]:
+                 target_text: str, files: Sequence[str],
+                 cost_effectiveness: pd.DataFrame | None = None,
+                 header: Sequence[Block] = ()) -> list[Block]:
     """Assemble the report's blocks.
 
     Args:
@@ -216,12 +350,17 @@ def build_report(*, reference: str, arms: Sequence[str], comparison: pd.DataFram
             ``satisfaction_over_time.png``, ``communities.png``).
         target_text: How the precision target was set, in words.
         files: Names of the files written beside the report.
+        cost_effectiveness: The ranked cost-effectiveness table, for the decision table.
+        header: The "What was run" blocks (:func:`pilotsim.comparison.header.header_blocks`).
 
     Returns:
         The report as blocks.
     """
     ref = arm_label(reference)
     usable = runs[runs["usable"]]
+    ce = cost_effectiveness if cost_effectiveness is not None else pd.DataFrame()
+    ranking = decision_sentence(ce)
+    headline_bullets = Bullets((*headline_sentences(comparison), *([ranking] if ranking else [])))
     blocks: list[Block] = [
         Heading(1, f"Reform comparison against “{ref}”"),
         Paragraph(
@@ -229,15 +368,46 @@ def build_report(*, reference: str, arms: Sequence[str], comparison: pd.DataFram
             f"reference arm “{ref}” (same seeds), so every difference below is a paired, "
             f"seed-by-seed difference. {len(usable)} complete runs were used; "
             f"{int((~runs['usable']).sum())} run folders were left out (see “Runs left out”)."),
+        *header,
         Heading(2, "Headline"),
-        Bullets(tuple(headline_sentences(comparison))),
+        headline_bullets,
         headline_table(comparison),
-        Paragraph("Change: relative to the reference level (percentage points for shares; "
-                  "absolute where the reference level is zero, e.g. cost). Seeds better: in how "
-                  "many paired seeds the arm did strictly better. Verdict: better or worse when "
-                  "the 95% confidence interval excludes no change; no change when every seed "
-                  "gave exactly the same value; otherwise unclear. "
+        Paragraph("Change: relative to the reference level; in percentage points for shares "
+                  "and in points of the 0–100 scale for satisfaction; in its unit where the "
+                  "reference level is zero. Digits as far as the 95% interval allows. Seeds "
+                  "better: in how many paired seeds the arm did strictly better. Verdict: better "
+                  "or worse when the 95% confidence interval excludes no change; no change when "
+                  "every seed gave exactly the same value; otherwise unclear. Costs are the "
+                  "reforms' configured costs per year, without interval or verdict. Totals per "
+                  "year are for the whole population. "
                   f"Precision: {target_text}"),
+    ]
+    table = decision_table(ce, comparison)
+    blocks.append(Heading(2, "Decision table: what a saving costs"))
+    if table is None:
+        blocks.append(Paragraph("No cost-effectiveness could be computed (no arm has both a "
+                                "cost and a saving with two or more paired seeds)."))
+    else:
+        blocks += [
+            table,
+            Paragraph(
+                "Arms ranked by cost per trip saved: arms that save trips and money first, then "
+                "the cheapest trip saved, then arms whose saving is not clear, then arms that "
+                "add trips. Cost per unit = extra budget per year ÷ saving per year, both for "
+                "the whole population and paired by seed (trips: office visits; hours: time "
+                "queued; abandoned cases: cases given up). 95% intervals by Fieller's method "
+                "for a ratio of paired means (exact for jointly normal means, the same t "
+                "quantile as every other interval here); when the saving's own interval "
+                "includes zero no finite interval exists and the table says “no clear "
+                "saving”. Set-up budgets are annualised as stated under “What was run”. "
+                "cost_effectiveness.csv has every number.")]
+    worse = mechanism_sentences(comparison)
+    if worse:
+        blocks += [Heading(2, "Why some measures got worse"),
+                   Paragraph("Every measure an arm made significantly worse, with the "
+                             "mechanism the other measures of the same runs show:"),
+                   Bullets(tuple(worse))]
+    blocks += [
         Image("paired_differences.png", figures["paired_differences.png"],
               "Paired differences per seed with mean and 95% confidence interval"),
         Image("distributions.png", figures["distributions.png"],
@@ -246,10 +416,11 @@ def build_report(*, reference: str, arms: Sequence[str], comparison: pd.DataFram
               "Weekly satisfaction by arm"),
         Heading(2, "Who gains"),
         Paragraph("The same paired comparison within each resident profile, for digitally "
-                  "excluded residents and the rest, and within each community. A reform that "
-                  "helps on average can still leave a group behind; such groups are marked ⚠ "
-                  "when their change goes the opposite way to the overall change and its 95% "
-                  "confidence interval excludes no change."),
+                  "excluded residents and the rest, and within each community: each cell is "
+                  "the change (as in the headline table) with its 95% interval in brackets. A "
+                  "reform that helps on average can still leave a group behind; such groups are "
+                  "marked ⚠ when their change goes the opposite way to the overall change and "
+                  "its 95% confidence interval excludes no change."),
     ]
     warnings = flagged_sentences(comparison)
     blocks.append(Bullets(tuple(f"⚠ {w}" for w in warnings)) if warnings else Paragraph(
@@ -258,10 +429,11 @@ def build_report(*, reference: str, arms: Sequence[str], comparison: pd.DataFram
     for arm in arms:
         blocks.append(Heading(3, arm_label(arm)))
         for group_type, title in (("profile", "By resident profile"),
-                                  ("digital", "Digitally excluded or not")):
-            table = _who_gains_table(comparison, arm, group_type)
-            if table is not None:
-                blocks += [Paragraph(f"{title} (reference → arm, change):"), table]
+                                  ("digital", "Digitally excluded or not"),
+                                  ("community", "By community")):
+            who = _who_gains_table(comparison, arm, group_type)
+            if who is not None:
+                blocks += [Paragraph(f"{title} (change [95% CI]):"), who]
     blocks.append(Image("communities.png", figures["communities.png"],
                         "Change in trips per case by community and arm"))
 
@@ -295,7 +467,9 @@ def build_report(*, reference: str, arms: Sequence[str], comparison: pd.DataFram
         Heading(2, "Notes"),
         Paragraph(
             "Paired design: runs with the same seed share residents and needs (common random "
-            "numbers). For each seed the difference arm − reference is taken; the table reports "
+            "numbers). Every measure counts only cases opened and visits made after the "
+            "warm-up (see “What was run”). For each seed the difference arm − reference is "
+            "taken; the table reports "
             "the mean difference over seeds and its 95% t confidence interval (mean ± t(0.975, "
             "n−1)·SD/√n). The relative change divides by the reference mean, and so does its "
             "interval (the reference mean is treated as fixed). “Probability better” "

@@ -39,7 +39,10 @@ class Run:
         error: Why the run cannot be used (``None`` for a usable run).
         staff_hours: ``cost.staff_hours`` from the metadata (0 when absent).
         budget: ``cost.budget`` from the metadata (0 when absent).
+        setup_budget: ``cost.setup_budget``, the one-off part of ``budget`` (0 when absent:
+            runs written before it was recorded count all their budget as running).
         days: Simulated days (``None`` when absent).
+        sample_fraction: Share of residents simulated (1 when absent).
         finished_at: ISO 8601 finishing time, used to choose among duplicate runs.
         satisfied_threshold: The run's ``behaviour.satisfaction.satisfied_threshold`` (its
             default for runs written before the key existed).
@@ -53,7 +56,9 @@ class Run:
     error: str | None = None
     staff_hours: float = 0.0
     budget: float = 0.0
+    setup_budget: float = 0.0
     days: int | None = None
+    sample_fraction: float = 1.0
     finished_at: str | None = None
     satisfied_threshold: float = Satisfaction.satisfied_threshold
 
@@ -131,7 +136,9 @@ def _read_run(path: Path, sweep_dir: Path) -> Run:
         else None,
         "staff_hours": float(cost.get("staff_hours") or 0.0),
         "budget": float(cost.get("budget") or 0.0),
+        "setup_budget": float(cost.get("setup_budget") or 0.0),
         "days": meta.get("days"),
+        "sample_fraction": float(meta.get("sample_fraction") or 1.0),
         "finished_at": meta.get("finished_at"),
         "satisfied_threshold": _satisfied_threshold(meta),
     }

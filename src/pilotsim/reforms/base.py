@@ -12,6 +12,7 @@ starting on day D leaves days before D identical to the baseline.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from pilotsim.reforms.params import ReformParams, scope_communities
@@ -40,6 +41,7 @@ class Reform:
         self.params = params
         self.start_day = params.start_day
         self.communities: list[int] = []
+        self.population_share = 1.0
         self.started = False
 
     # -------------------------------------------------------------- lifecycle (Intervention)
@@ -47,6 +49,10 @@ class Reform:
     def setup(self, model: PilotModel) -> None:
         """Resolve the scope and prepare (called when the model is built; changes nothing)."""
         self.communities = scope_communities(self.params.scope, model.spec)
+        people = [c.population for c in model.spec.city.communities.values()]
+        total = sum(people)
+        self.population_share = sum(people[c] for c in self.communities) / total if total \
+            else 0.0
         self.prepare(model)
 
     def prepare(self, model: PilotModel) -> None:
@@ -93,13 +99,44 @@ class Reform:
         return max(0, min(model.day, model.spec.sim.days) - self.start_day)
 
     def report(self, model: PilotModel) -> dict[str, float]:
-        """The reform's cost so far: ``staff_hours`` and ``budget``, with how they arose."""
+        """The reform's cost so far, with how it arose (see :data:`COST_KEYS`).
+
+        ``budget = setup_budget + running_budget``: the one-off set-up (``setup_budget`` per
+        unit) and what running the reform costs over its active days (``budget_per_day`` per
+        unit and day, plus its staff-hours at ``budget_per_staff_hour``). The comparison
+        annualises the set-up over ``compare.horizon_years``; the run records it as spent.
+        """
         c = self.params.cost
         days = self.active_days(model)
         units = self.units() if self.started else 0.0
         measured = self.measured_staff_hours(days) if self.started else 0.0
         staff = c.staff_hours_per_day * units * days + measured
-        budget = (c.setup_budget + c.budget_per_day * days) * units \
-            + c.budget_per_staff_hour * staff
-        return {"staff_hours": float(staff), "budget": float(budget), "units": float(units),
-                "active_days": float(days), "measured_staff_hours": float(measured)}
+        setup = c.setup_budget * units
+        running = c.budget_per_day * units * days + c.budget_per_staff_hour * staff
+        return {"staff_hours": float(staff), "budget": float(setup + running),
+                "setup_budget": float(setup), "running_budget": float(running),
+                "units": float(units), "active_days": float(days),
+                "measured_staff_hours": float(measured), "waves": 1.0}
+
+
+COST_KEYS: tuple[str, ...] = ("staff_hours", "budget", "setup_budget", "running_budget",
+                              "units", "active_days", "measured_staff_hours", "waves")
+"""Keys of :meth:`Reform.report`: staff-hours and budget (= set-up + running) over the run,
+the cost units run (summed over waves), the longest time in force (``active_days``, days),
+the staff-hours the reform measured itself, and how many waves it ran in."""
+
+
+def combine_waves(reports: Sequence[Mapping[str, float]]) -> dict[str, float]:
+    """One reform's cost over all its waves (a stepped wedge runs the reform once per wave).
+
+    Every amount is summed; ``active_days`` is the longest wave's (the first one's).
+
+    Args:
+        reports: :meth:`Reform.report` of each wave of the same reform.
+
+    Returns:
+        The combined report, with the same keys.
+    """
+    out = {k: float(sum(r.get(k, 0.0) for r in reports)) for k in COST_KEYS}
+    out["active_days"] = float(max((r.get("active_days", 0.0) for r in reports), default=0.0))
+    return out

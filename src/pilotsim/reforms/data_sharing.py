@@ -78,5 +78,6 @@ class DataSharing(Reform):
         for c in self.communities:
             model.community_shared_documents[c].update(self.documents)
 
-    def units(self) -> float:  # noqa: D102
-        return float(len(self.departments))
+    def units(self) -> float:
+        """Departments on the platform, times the share of residents in scope it serves."""
+        return float(len(self.departments)) * self.population_share

@@ -219,6 +219,7 @@ class OneDoor(Reform):
         district_of = [c.district for c in spec.city.communities.values()]
         self.districts = {d: [i for i, x in enumerate(district_of) if x == d] for d in self.plan}
         self.built: list[str] = []
+        self.reach = 0.0
 
     def start(self, model: PilotModel) -> None:  # noqa: D102
         super().start(model)
@@ -288,6 +289,12 @@ class OneDoor(Reform):
         users = community_users(spec)
         wave = set(self.communities)
         self.built = []
+        people = [c.population for c in spec.city.communities.values()]
+        # cost follows scope: each district's centre is paid in the share of its residents
+        # this wave brings to it (a stepped wedge's waves add up to whole centres)
+        self.reach = sum(sum(people[c] for c in self.districts[d] if c in wave)
+                         / max(sum(people[c] for c in self.districts[d]), 1)
+                         for d in self.plan)
         for d, plan in self.plan.items():
             mine = [c for c in self.districts[d] if c in wave]
             name = f"one_door_{d}"
@@ -350,5 +357,11 @@ class OneDoor(Reform):
         return sorted(c for cs in self.districts.values() for c in cs)
 
     def units(self) -> float:
-        """Centres this reform built (a district that had one already is not counted)."""
+        """Centres this reform built (a district that had one already is not counted).
+
+        ``level: community``: the centres' share reached, per district the share of its
+        residents in this wave's scope (three of twelve equal communities: a quarter).
+        """
+        if self.params.level == "community":  # type: ignore[attr-defined]
+            return float(self.reach)
         return float(len(self.built))

@@ -54,5 +54,7 @@ class OnlineService(Reform):
             for s, mode in p.services.items():
                 view[s].online = mode
 
-    def units(self) -> float:  # noqa: D102
-        return float(len(self.params.services))  # type: ignore[attr-defined]
+    def units(self) -> float:
+        """Services put online, times the share of residents in scope they serve."""
+        services = self.params.services  # type: ignore[attr-defined]
+        return float(len(services)) * self.population_share

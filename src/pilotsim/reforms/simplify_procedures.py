@@ -64,6 +64,10 @@ class SimplifyProcedures(Reform):
 
     Params = SimplifyProceduresParams
 
+    def units(self) -> float:
+        """The share of residents in scope: a pilot pays its share of the review."""
+        return self.population_share
+
     def start(self, model: PilotModel) -> None:  # noqa: D102
         super().start(model)
         p: SimplifyProceduresParams = self.params  # type: ignore[assignment]

@@ -54,7 +54,8 @@ class SweepCallback(Callback):
     Args:
         compare: Run the comparison at the end of the sweep.
         reference: The arm the comparison holds the others against.
-        target_halfwidth: Passed to ``compare_sweep`` (precision wanted; None = none).
+        target_halfwidth: Passed to ``compare_sweep`` (precision wanted; None: the config's
+            ``compare.target_halfwidth``, which is where to set it).
         progress_lines: About how many progress lines a sweep prints, whatever its size.
         fail_exit_code: Exit with code 1 at the end if any run failed.
     """
@@ -78,6 +79,15 @@ class SweepCallback(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Validate every point, write ``sweep.json``, announce the sweep."""
         self.sweep_dir = Path(str(config.hydra.sweep.dir))
+        if self.compare and "compare" in config:  # bad compare.* settings: stop before any run
+            from pilotsim.comparison import ComparisonError
+            from pilotsim.comparison.settings import CompareSettings
+
+            try:
+                CompareSettings.from_config(config.compare)
+            except ComparisonError as e:
+                print(f"pilotsim: invalid sweep, no run started: {e}", file=sys.stderr)
+                sys.exit(EXIT_INVALID)
         self.attempt = datetime.now(UTC).isoformat()
         self.started = time.time()
         if uses_basic_sweeper(config):
@@ -135,7 +145,7 @@ class SweepCallback(Callback):
         """Count outcomes, compare the arms, record the attempt; exit 1 if a run failed."""
         sweep_dir = Path(str(config.hydra.sweep.dir))
         counts, failed = self._count(sweep_dir)
-        comparison = self._compare(sweep_dir)
+        comparison = self._compare(sweep_dir, config)
         if self.attempt is not None:
             provenance.finish(sweep_dir, self.attempt, counts, comparison)
         elapsed = progress.format_duration(time.time() - (self.started or time.time()))
@@ -171,7 +181,7 @@ class SweepCallback(Callback):
             counts["reused"] = len(self.plan.points) - (self.to_run or 0)
         return counts, failed
 
-    def _compare(self, sweep_dir: Path) -> dict[str, Any]:
+    def _compare(self, sweep_dir: Path, config: DictConfig) -> dict[str, Any]:
         if not self.compare:
             return {"status": "off"}
         try:
@@ -182,9 +192,15 @@ class SweepCallback(Callback):
         reference, extra = self.reference, self._pilot_study(sweep_dir)
         if extra:  # a pilot study: compare every world and design with the reform nowhere
             reference = _pilot_reference(sweep_dir) or reference
+        more: dict[str, Any] = {}
         try:
+            if "compare" in config:  # warm-up, cost horizon, target: the config's compare.*
+                from pilotsim.comparison.settings import CompareSettings
+
+                more["settings"] = CompareSettings.from_config(config.compare)
             result = compare_sweep(sweep_dir, reference=reference,
-                                   target_halfwidth=self.target_halfwidth, extra_blocks=extra)
+                                   target_halfwidth=self.target_halfwidth, extra_blocks=extra,
+                                   **more)
         except Exception as e:  # a sweep with nothing to compare is still a good sweep
             log.warning("no comparison: %s: %s", type(e).__name__, e)
             return {"status": "not written", "reason": f"{type(e).__name__}: {e}"}

@@ -1,0 +1,142 @@
+"""What the report says: digits by interval, points, costs, mechanisms, and its header."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import NO_WARMUP, RunWriter
+from synthetic_runs import Case
+
+from pilotsim.comparison import compare_sweep
+from pilotsim.comparison.header import header_blocks
+from pilotsim.comparison.metrics import METRICS_BY_NAME
+from pilotsim.comparison.paired import paired_comparison
+from pilotsim.comparison.report import (
+    change_text,
+    decimals_for,
+    headline_table,
+    mechanism_sentences,
+    render_markdown,
+)
+from pilotsim.comparison.runs import discover_runs
+
+
+@pytest.mark.parametrize(("halfwidth", "decimals"), [
+    (0.034, 2), (2.3, 0), (45.0, 0), (0.14, 2), (0.0004, 4), (0.5, 1), (1.2, 1),
+    (0.0, 1), (float("nan"), 1)])
+def test_decimals_follow_the_interval(halfwidth: float, decimals: int) -> None:
+    assert decimals_for(halfwidth) == decimals
+
+
+def row_for(metric: str, diffs: list[float], ref: float = 60.0) -> dict:
+    n = len(diffs)
+    metrics = pd.DataFrame({
+        "run_id": [f"r{i}" for i in range(2 * n)], "arm": ["baseline"] * n + ["x"] * n,
+        "seed": list(range(n)) * 2, "group_type": "overall", "group": "all", "metric": metric,
+        "value": [ref] * n + [ref + d for d in diffs]})
+    return paired_comparison(metrics, "baseline").iloc[0].to_dict()
+
+
+def test_satisfaction_changes_in_points_with_digits_from_its_interval() -> None:
+    r = row_for("satisfaction_mean", [2.1, 2.5, 2.3, 2.6, 2.2])
+    text = change_text(r, METRICS_BY_NAME["satisfaction_mean"])
+    # mean +2.34, half-width 0.26: one decimal; points of the 0–100 scale, not % of 60
+    assert text == "+2.3 points, 95% CI +2.1 to +2.6"
+
+
+def test_a_precise_small_change_is_not_shown_as_zero() -> None:
+    r = row_for("trips_per_case", [-0.0031, -0.0029, -0.0030, -0.0032], ref=1.5)
+    table = headline_table(pd.DataFrame([r]))
+    precision = table.rows[0][-1]
+    assert precision != "±0.00" and precision.startswith("±0.000")
+
+
+def test_costs_have_no_interval_seed_count_or_verdict() -> None:
+    r = row_for("budget", [1000.0, 1200.0, 1100.0], ref=0.0)
+    assert r["verdict"] == "cost"
+    (cells,) = headline_table(pd.DataFrame([r])).rows
+    assert cells[4] == "+1,100 budget units/year"
+    assert cells[5:] == ("", "", "")
+
+
+def mechanism_table(wait: list[float], visits: list[float],
+                    abandonment: list[float]) -> pd.DataFrame:
+    rows = []
+    for seed, (w, v, a) in enumerate(zip(wait, visits, abandonment, strict=True)):
+        for arm, k in (("baseline", 0.0), ("outreach", 1.0)):
+            rows += [(f"{arm}{seed}", arm, seed, "overall", "all", m, base + k * d)
+                     for m, base, d in (("wait_mean_min", 30.0, w),
+                                        ("visits_per_year", 1e5, v),
+                                        ("abandonment_rate", 0.1, a))]
+    metrics = pd.DataFrame(rows, columns=["run_id", "arm", "seed", "group_type", "group",
+                                          "metric", "value"])
+    return paired_comparison(metrics, "baseline")
+
+
+def test_a_worse_wait_is_explained_by_fewer_giving_up_and_more_visits() -> None:
+    table = mechanism_table(wait=[1.0, 1.2, 0.9, 1.1], visits=[900, 1100, 1000, 950],
+                            abandonment=[-0.02, -0.025, -0.018, -0.022])
+    sentences = mechanism_sentences(table)
+    wait = [s for s in sentences if s.startswith("Outreach: mean wait per visit got worse")]
+    assert len(wait) == 1
+    assert "fewer residents give up (abandonment rate −2.1 points" in wait[0]
+    assert "office visits per year +0.99%, 95% CI +0.85% to +1.12%" in wait[0]
+    # the extra visits are themselves explained by fewer giving up
+    assert any(s.startswith("Outreach: office visits per year got worse") and
+               "cases that used to stop" in s for s in sentences)
+
+
+def test_a_worse_measure_no_other_measure_explains_is_called_unexplained() -> None:
+    table = mechanism_table(wait=[1.0, 1.2, 0.9, 1.1], visits=[-5, 5, 3, -2],
+                            abandonment=[0.0, 0.001, -0.001, 0.0])
+    (sentence,) = mechanism_sentences(table)
+    assert sentence.startswith("Outreach: mean wait per visit got worse")
+    assert "no other measure here explains it" in sentence
+
+
+def test_header_says_what_was_run(run_writer: RunWriter) -> None:
+    reform = {"outreach_checklists": {"start_day": 0, "scope": "all", "knowledge_share": 0.5,
+                                      "cost": {"setup_budget": 10000, "budget_per_day": 0}}}
+    for seed in (0, 1, 2):
+        for arm in ("baseline", "outreach_checklists"):
+            folder = run_writer(
+                f"{arm}/s{seed}", arm=arm, seed=seed, sample_fraction=0.2,
+                cases=[Case(trips=2 if arm == "baseline" else 1)],
+                config={"city": {"name": "Test district"}, "sim": {"days": 28},
+                        "reform": reform if arm != "baseline" else {},
+                        "pilot": {"design": "stepped_wedge", "waves": 4}
+                        if arm != "baseline" else {"design": "as_configured"}},
+                extra_meta={"git_commit": "abc1234",
+                            "reform_costs": {"outreach_checklists": {"units": 12.0,
+                                                                     "waves": 4.0}}
+                            if arm != "baseline" else {}})
+    md = compare_sweep(folder.parent.parent, settings=NO_WARMUP).paths["report_md"].read_text(
+        encoding="utf-8")
+    assert "## What was run" in md
+    assert "City: Test district; 28 simulated days per run; sample fraction 0.2" in md
+    assert "Seeds: 3 (0–2) per arm" in md
+    assert "Worlds: one" in md
+    assert "pilotsim 0.1.0, git commit abc1234" in md
+    assert "Warm-up: none" in md
+    assert "spread over 5 years (compare.horizon_years)" in md
+    assert ("| Outreach checklists | outreach_checklists | start_day=0; scope=all; "
+            "knowledge_share=0.5 | setup_budget=10000; budget_per_day=0 | "
+            "12 × community in 4 waves |") in md
+    assert "| Outreach checklists | pilot design | design=stepped_wedge; waves=4 |" in md
+    assert "Defaults are illustrative, not calibrated" in md
+    assert "Known bias: at a sample fraction below 0.5" in md
+
+
+def test_header_counts_worlds_and_names_a_calibration(run_writer: RunWriter,
+                                                       tmp_path: Path) -> None:
+    # the hook a robustness study uses: runs that record the world (parameter draw) they are in
+    for world in ("w0", "w1"):
+        for arm in ("baseline", "x"):
+            run_writer(f"{world}/{arm}", arm=arm, seed=0, cases=[Case(trips=1)],
+                       extra_meta={"world": world, "calibration": {"kpis": "k.csv"}})
+    runs = list(discover_runs(tmp_path / "sweep").runs)
+    text = render_markdown(header_blocks(runs, "baseline", ["x"], NO_WARMUP))
+    assert "Worlds: 2 parameter draws (w0, w1)" in text
+    assert 'Calibration: {"kpis": "k.csv"}' in text and "not calibrated" not in text
