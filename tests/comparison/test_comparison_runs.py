@@ -91,7 +91,7 @@ def test_share_satisfied_uses_each_runs_threshold(run_writer: RunWriter, tmp_pat
     meta = json.loads((strict / "metadata.json").read_text())
     meta["config"]["behaviour"] = {"satisfaction": {"satisfied_threshold": 75}}
     (strict / "metadata.json").write_text(json.dumps(meta))
-    summary = summarise_runs(discover_runs(tmp_path / "sweep").usable)
+    summary = summarise_runs(discover_runs(tmp_path / "sweep").usable, settings=NO_WARMUP)
     got = summary.metrics.query("group_type == 'overall' and metric == 'share_satisfied'")
     by_run = got.set_index("run_id")["value"]
     assert by_run["default"] == pytest.approx(2 / 4)  # 80 and 60 of four closed cases
