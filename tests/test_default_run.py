@@ -14,7 +14,8 @@ CASE_COLUMNS = ["case_id", "resident_id", "profile", "community", "district", "s
                 "wait_min", "travel_min", "satisfaction", "digitally_excluded", "duration_days"]
 VISIT_COLUMNS = ["case_id", "resident_id", "community", "service", "step", "office", "day",
                  "arrival_min", "wait_min", "service_min", "travel_min", "outcome"]
-SITE_DAY_COLUMNS = ["day", "community", "district", "cases_opened", "cases_closed",
+SITE_DAY_COLUMNS = ["day", "community", "district", "cases_opened", "needs_not_pursued",
+                    "cases_closed",
                     "cases_completed", "cases_abandoned", "one_trip_cases", "trips",
                     "wasted_trips", "wait_min_mean", "satisfaction_mean", "abandonment_rate"]
 

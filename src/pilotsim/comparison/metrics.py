@@ -74,6 +74,10 @@ METRICS: tuple[Metric, ...] = (
            "Mean of cases.satisfaction over closed cases (0–100 scale)."),
     Metric("abandonment_rate", "abandonment rate", "share", "lower",
            "Abandoned cases divided by closed cases (completed + abandoned), 0–1, shown as %."),
+    Metric("needs_unmet", "needs unmet", "share", "lower",
+           "Needs not pursued (cases.status = not_pursued: the resident did not apply, deterred "
+           "by the burden they expected) plus abandoned cases, divided by every need not still "
+           "open (0–1, shown as %)."),
     Metric("staff_hours", "staff time", "staff-hours", "lower",
            "metadata.json cost.staff_hours: staff time the reform costs over the run (0 for the "
            "baseline).", by_group=False),
@@ -117,7 +121,9 @@ SELECT r.run_id, {_GROUPING},
       FILTER (WHERE c.status IN ('completed', 'abandoned')) AS satisfaction_mean,
   (count(*) FILTER (WHERE c.status = 'abandoned'))::DOUBLE
       / nullif(count(*) FILTER (WHERE c.status IN ('completed', 'abandoned')), 0)
-      AS abandonment_rate
+      AS abandonment_rate,
+  (count(*) FILTER (WHERE c.status IN ('not_pursued', 'abandoned')))::DOUBLE
+      / nullif(count(*) FILTER (WHERE c.status <> 'open'), 0) AS needs_unmet
 FROM read_parquet($cases, filename = true) AS c
 JOIN batch_runs AS r ON c.filename = r.cases_file
 {_sets("r.run_id")}

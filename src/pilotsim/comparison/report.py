@@ -21,7 +21,8 @@ HEADLINE_METRIC = "trips_per_case"
 """The metric of each arm's headline sentence."""
 
 WHO_GAINS_METRICS: tuple[str, ...] = (
-    "trips_per_case", "one_trip_share", "wait_mean_min", "satisfaction_mean", "abandonment_rate")
+    "trips_per_case", "one_trip_share", "wait_mean_min", "satisfaction_mean", "abandonment_rate",
+    "needs_unmet")
 """Metrics shown in the who-gains tables (every metric is in comparison.csv)."""
 
 MINUS = "\N{MINUS SIGN}"
