@@ -529,9 +529,8 @@ class Satisfaction:
               self.unexplained_wait_factor, "a number >= 1")
         check(0 <= self.abandon_score <= 100, "abandon_score", self.abandon_score,
               "a score in [0, 100]")
-        _non_negative(self.travel_weight_per_hour, "travel_weight_per_hour")
-        _non_negative(self.effort_weight_per_hour, "effort_weight_per_hour")
-        _non_negative(self.delay_weight_per_day, "delay_weight_per_day")
+        for k in ("travel_weight_per_hour", "effort_weight_per_hour", "delay_weight_per_day"):
+            _non_negative(getattr(self, k), k)
         _prob(self.expectation_learning, "expectation_learning")
         _prob(self.trust_learning, "trust_learning")
 
@@ -569,10 +568,9 @@ class TakeUp:
     document_min: float = 10.0
 
     def __post_init__(self) -> None:
-        _non_negative(self.value_min, "value_min")
         _positive(self.scale_min, "scale_min")
-        _non_negative(self.learning_min, "learning_min")
-        _non_negative(self.document_min, "document_min")
+        for k in ("value_min", "learning_min", "document_min"):
+            _non_negative(getattr(self, k), k)
 
 
 @dataclass(frozen=True)
