@@ -22,11 +22,15 @@ def test_every_need_is_a_case(result):
     assert opened.tolist() == needs
 
 
-def test_every_case_ends_completed_abandoned_or_open(result):
+def test_every_case_ends_completed_abandoned_open_or_not_pursued(result):
     c = result.cases
-    assert set(c["status"].astype(str)) <= {"completed", "abandoned", "open"}
+    assert set(c["status"].astype(str)) == {"completed", "abandoned", "open", "not_pursued"}
     assert c.loc[c["status"] == "open", "day_closed"].isna().all()
-    closed = c[c["status"] != "open"]
+    # a need not pursued never became a case: no trip, no close, no score, no channel
+    unmet = c[c["status"] == "not_pursued"]
+    assert unmet["day_closed"].isna().all() and unmet["satisfaction"].isna().all()
+    assert (unmet["trips"] == 0).all() and unmet["channel"].isna().all()
+    closed = c[c["status"].isin(["completed", "abandoned"])]
     assert closed["day_closed"].notna().all()
     assert (closed["day_closed"] >= closed["day_opened"]).all()
     assert closed["satisfaction"].between(0, 100).all()
@@ -47,7 +51,8 @@ def test_trips_equal_visits_recorded(result):
 def test_site_days_add_up_to_the_row_tables(result):
     s, c, v = result.site_days, result.cases, result.visits
     assert len(s) == 90 * len(result.model.community_names)
-    assert s["cases_opened"].sum() == len(c)
+    assert s["cases_opened"].sum() == (c["status"] != "not_pursued").sum()
+    assert s["needs_not_pursued"].sum() == (c["status"] == "not_pursued").sum()
     assert s["trips"].sum() == len(v)
     assert s["cases_abandoned"].sum() == (c["status"] == "abandoned").sum()
     done = c[(c["status"] == "completed") & (c["trips"] <= 1)]
@@ -63,5 +68,6 @@ def test_tiny_runs_with_days_without_closures_still_tabulate(seed):
     # a handful of cases over 5 days: most community-days have no visit and no closed case
     r = run("sim.days=5", "sim.sample_fraction=0.02", f"seed={seed}")
     assert len(r.site_days) == 5 * len(r.model.community_names)
-    assert r.site_days["cases_opened"].sum() == len(r.cases)
+    assert (r.site_days["cases_opened"] + r.site_days["needs_not_pursued"]).sum() == \
+        len(r.cases)
     assert r.site_days["trips"].sum() == len(r.visits)

@@ -14,7 +14,8 @@ CASE_COLUMNS = ["case_id", "resident_id", "profile", "community", "district", "s
                 "wait_min", "travel_min", "satisfaction", "digitally_excluded", "duration_days"]
 VISIT_COLUMNS = ["case_id", "resident_id", "community", "service", "step", "office", "day",
                  "arrival_min", "wait_min", "service_min", "travel_min", "outcome"]
-SITE_DAY_COLUMNS = ["day", "community", "district", "cases_opened", "cases_closed",
+SITE_DAY_COLUMNS = ["day", "community", "district", "cases_opened", "needs_not_pursued",
+                    "cases_closed",
                     "cases_completed", "cases_abandoned", "one_trip_cases", "trips",
                     "wasted_trips", "wait_min_mean", "satisfaction_mean", "abandonment_rate"]
 
@@ -36,7 +37,7 @@ def test_default_district_is_plausible(default_run):
     assert s.loc["elderly", "satisfaction"] < s.loc["working_adult", "satisfaction"]
     assert s.loc["elderly", "abandonment"] > s.loc["working_adult", "abandonment"]
     assert s.loc["disabled", "abandonment"] > s.loc["working_adult", "abandonment"]
-    closed = c[c["status"] != "open"]
+    closed = c[c["status"].isin(["completed", "abandoned"])]
     by_digital = closed.groupby("digitally_excluded")
     assert by_digital["satisfaction"].mean()[True] < by_digital["satisfaction"].mean()[False]
     assert (by_digital["status"].apply(lambda x: (x == "abandoned").mean())[True]

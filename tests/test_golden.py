@@ -39,7 +39,7 @@ def golden_summary(overrides: list[str] = OVERRIDES) -> dict:
     """Counts and rounded means of one run's three tables."""
     r = api.run(api.compose(overrides))
     c, v, s = r.cases, r.visits, r.site_days
-    closed = c[c["status"] != "open"]
+    closed = c[c["status"].isin(["completed", "abandoned"])]
 
     def counts(col: pd.Series) -> dict[str, int]:
         return {str(k): int(n) for k, n in col.value_counts().sort_index().items() if n}

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pilotsim.agents import Resident
 
-OPEN, COMPLETED, ABANDONED = "open", "completed", "abandoned"
+OPEN, COMPLETED, ABANDONED, NOT_PURSUED = "open", "completed", "abandoned", "not_pursued"
 IN_PERSON, ONLINE, PROXY = "in_person", "online", "proxy"
 
 # Slots in the case's counter streams. Case-level decisions use slots below VISIT_BASE; visit v
 # (0-based) uses VISIT_BASE + VISIT_SLOTS * v + purpose, so the n-th visit of a case draws the
 # same numbers in every scenario.
-S_INFO, S_CHANNEL, S_ONLINE_FAIL, S_FIRST_DELAY, S_VIA = 0, 1, 2, 3, 4
+S_INFO, S_CHANNEL, S_ONLINE_FAIL, S_FIRST_DELAY, S_VIA, S_PURSUE = 0, 1, 2, 3, 4, 5
 VISIT_BASE, VISIT_SLOTS = 16, 16
 V_WRONG, V_MISSING, V_ERROR, V_ARRIVAL, V_DELAY, V_ABANDON = range(6)
 MAX_VISIT_SLOTS = 63
@@ -33,7 +33,8 @@ class Case:
         service: Service name.
         step: Index of the next step to do.
         channel: The channel the case is handled through (in_person, online, proxy).
-        status: open, completed or abandoned.
+        status: open, completed, abandoned, or not_pursued (the resident did not apply: the
+            need went unmet without a case being started).
         day_opened: Day the need arose. need_min: minute it arose (since run start).
         day_closed: Day completed or abandoned (None while open).
         trips: Office visits made. wasted: of which wasted.
@@ -42,13 +43,14 @@ class Case:
         prechecked: Documents checked by the committee.
         informed: Asked the committee when the need arose.
         min_score, last_score: Worst and last experience (peak–end), 0–100.
+        late_days: Days a proxy submission was put off beyond the stated turnaround.
         via: An office the resident chose to do the case at instead of the usual ones (a
             one-door centre open to walk-ins from outside its scope), or None.
     """
 
     __slots__ = ("channel", "day_closed", "day_opened", "id", "informed", "knowledge",
-                 "last_score", "min_score", "need_min", "prechecked", "resident", "service",
-                 "status", "step", "travel", "trips", "via", "wait", "wasted")
+                 "last_score", "late_days", "min_score", "need_min", "prechecked", "resident",
+                 "service", "status", "step", "travel", "trips", "via", "wait", "wasted")
 
     def __init__(self, case_id: int, resident: Resident, service: str, day: int,
                  need_min: float, knowledge: float) -> None:
@@ -71,6 +73,7 @@ class Case:
         self.min_score = 101.0
         self.last_score: float | None = None
         self.via: int | None = None
+        self.late_days = 0
 
     def remember(self, score: float) -> None:
         """Add an experience (visit or remote step) to the case's memory."""

@@ -14,6 +14,7 @@ import numpy as np
 
 from pilotsim import cases as C  # noqa: N812  (C.OPEN, C.visit_slot read as constants)
 from pilotsim import satisfaction as sat
+from pilotsim import takeup
 from pilotsim.agents import Office, Organisation, Resident
 from pilotsim.cases import Case
 from pilotsim.distributions import ServiceTime, sum_of
@@ -86,9 +87,12 @@ class PilotModel(mesa.Model):
 
     1. **Start of day** — interventions whose start day has come apply themselves (dated office
        staffing changes are among them); organisations' staff time resets.
-    2. **Needs arrive** — the ``needs`` stream opens new cases (Poisson per community, profile
-       and service); a resident becomes an agent at their first need; they may ask their
-       committee (information, pre-check) and choose a channel (in person, online, proxy).
+    2. **Needs arrive** — the ``needs`` stream brings new needs (Poisson per community,
+       profile and service), each recorded as a case; a resident becomes an agent at their
+       first need; they may ask their committee (information, pre-check), decide whether to
+       apply at all given the burden they expect (:mod:`pilotsim.takeup`; a need not pursued
+       stays a case with status ``not_pursued``) and choose a channel (in person, online,
+       proxy).
     3. **Residents act** — every case with something due today acts, in agenda order: remote
        steps (online, proxy, relay) finish, back-office processing ends and the next step is
        planned, and residents due at an office pick the office they believe right (or a wrong
@@ -340,24 +344,60 @@ class PilotModel(mesa.Model):
                 case.informed = True
                 case.knowledge += beh.knowledge.information_effect * (1 - case.knowledge)
                 case.prechecked = org.use("precheck", ch.precheck_staff_min)
-        case.channel = self._choose_channel(case, org)
-        rt = self.service(int(pop.community[r]), service)
+        costs = self._channel_costs(case, org)
+        if not self._pursues(case, costs):
+            case.status = C.NOT_PURSUED
+            return
+        case.channel = self._choose_channel(case, costs)
+        c = int(pop.community[r])
+        rt = self.service(c, service)
         if case.channel == C.ONLINE:
             fail = beh.channels.online_failure * (1 - pop.literacy[r])
             if self.choices.uniform(case.id, C.S_ONLINE_FAIL) < fail:
                 case.channel = C.IN_PERSON  # tried online, gave up on it: goes in person
             else:
+                # the application is online; the steps it covers still take their
+                # statutory processing days
                 upto = len(rt.steps) if rt.online == "full" else len(rt.steps) - 1
-                self.agenda[d + beh.channels.online_processing_days].append(
-                    ("remote", case, float(upto)))
+                days = sum(st.processing_days for st in rt.steps[:upto]
+                           if not self.step_skippable(c, st))
+                self.agenda[d + beh.channels.online_processing_days + days].append(
+                    ("online", case, float(upto)))
                 return
         if case.channel == C.PROXY:
             self.agenda[d].append(("proxy", case, 0.0))
             return
         self._plan_step(case, d, first=True)
 
-    def _choose_channel(self, case: Case, org: Organisation | None) -> str:
-        """Multinomial logit over the channels open to this resident for this case."""
+    def _pursues(self, case: Case, costs: dict[str, float]) -> bool:
+        """The application decision: does the resident act on the need at all?
+
+        The burden they expect (:func:`pilotsim.takeup.burden_min`): the easiest open channel
+        (soft minimum of ``costs``), finding out how (falls with knowledge, which the
+        committee's information raises) and gathering the documents the remaining steps
+        require that offices do not fetch themselves (less the pre-check's share).
+        """
+        p = self.spec.behaviour.takeup
+        if not p.enabled:
+            return True
+        c = int(self.population.community[case.resident.index])
+        rt = self.service(c, case.service)
+        docs = {x for st in rt.steps if not self.step_skippable(c, st)
+                for x in st.held_documents if not self.is_shared(c, x)}
+        share = 1 - self.spec.behaviour.knowledge.precheck_effect if case.prechecked else 1.0
+        channel = takeup.channel_burden_min(list(costs.values()),
+                                            self.spec.behaviour.channels.choice_scale_min)
+        burden = takeup.burden_min(p, channel, case.knowledge, len(docs), share)
+        return self.choices.uniform(case.id, C.S_PURSUE) < \
+            float(takeup.pursue_probability(p, burden))
+
+    def _online_effort(self, r: int) -> float:
+        """Minutes an online application costs resident ``r`` (more at low literacy)."""
+        return self.spec.behaviour.channels.online_effort_min / \
+            max(float(self.population.literacy[r]), 0.05)
+
+    def _channel_costs(self, case: Case, org: Organisation | None) -> dict[str, float]:
+        """Expected minutes each channel open to this resident costs for this case."""
         beh, pop, r = self.spec.behaviour, self.population, case.resident.index
         ch, kn = beh.channels, beh.knowledge
         c = int(pop.community[r])
@@ -366,8 +406,8 @@ class PilotModel(mesa.Model):
         online_open = rt.online != "none" and lit >= ch.online_literacy_threshold
         proxy_open = rt.proxy and self.proxy_eligible[c, pop.profile[r]] and org is not None \
             and org.offers("proxy")
-        if not (online_open or proxy_open):  # in person is the only channel: no costs needed
-            return C.IN_PERSON
+        if not (online_open or proxy_open) and not beh.takeup.enabled:
+            return {C.IN_PERSON: 0.0}  # the only channel, and no decision needs its cost
         k = case.knowledge
         per_visit = 0.0
         i, visits = 0, 0
@@ -385,10 +425,18 @@ class PilotModel(mesa.Model):
         costs = {C.IN_PERSON: per_visit * expected_trips_factor}
         if online_open:
             collect = 0.0 if rt.online == "full" else per_visit / max(visits, 1)
-            costs[C.ONLINE] = ch.online_effort_min / max(lit, 0.05) + collect + \
+            costs[C.ONLINE] = self._online_effort(r) + collect + \
                 ch.online_failure * (1 - lit) * per_visit
         if proxy_open:
             costs[C.PROXY] = ch.proxy_effort_min
+        return costs
+
+    def _choose_channel(self, case: Case, costs: dict[str, float]) -> str:
+        """Multinomial logit over the channels open to this resident (``costs``' keys)."""
+        if len(costs) == 1:
+            return next(iter(costs))
+        pop, r = self.population, case.resident.index
+        ch = self.spec.behaviour.channels
         memory = case.resident.channel_memory
         prior = 100 * float(pop.trust[r])
         names = list(costs)
@@ -420,8 +468,10 @@ class PilotModel(mesa.Model):
                 self._go(case, d, arg)
             elif kind == "advance":
                 self._plan_step(case, d)
+            elif kind == "online":
+                self._remote_done(case, d, int(arg), self._online_effort(case.resident.index))
             elif kind == "remote":
-                self._remote_done(case, d, int(arg))
+                self._remote_done(case, d, int(arg), 0.0)
             elif kind == "proxy":
                 self._proxy_submit(case, d)
 
@@ -449,7 +499,8 @@ class PilotModel(mesa.Model):
         ch = self.spec.behaviour.channels
         if step.relayable and case.informed and org is not None and \
                 org.use("relay", ch.relay_staff_min):
-            self.agenda[d + max(1, ch.proxy_days)].append(("remote", case, case.step + 1.0))
+            self.agenda[d + max(1, ch.proxy_days) + step.processing_days].append(
+                ("remote", case, case.step + 1.0))
             return
         self._schedule_visit(case, d, first)
 
@@ -565,11 +616,15 @@ class PilotModel(mesa.Model):
         service = dist.sample(self.service_draws.uniform(case.id, C.visit_slot(v, 0))) * scale
         office.today.append((arrival, service, case, kind, dist))
 
-    def _remote_done(self, case: Case, d: int, upto: int) -> None:
-        """Steps up to ``upto`` were done without a trip (online, proxy or relay)."""
+    def _remote_done(self, case: Case, d: int, upto: int, effort_min: float) -> None:
+        """Steps up to ``upto`` were done without a trip (online or relay), on time.
+
+        Scored by the rule every experience follows: no queue (wait 0 against the expected
+        wait), the channel's effort, no delay (processing days were expected).
+        """
         p = self.spec.behaviour.satisfaction
-        days = d - case.day_opened if case.trips == 0 else self.spec.behaviour.channels.proxy_days
-        case.remember(sat.remote_score(p, float(days)))
+        expected = float(self.population.expectation[case.resident.index])
+        case.remember(sat.experience_score(p, expected, 0.0, effort_min=effort_min))
         case.step = upto
         self._plan_step(case, d)
 
@@ -582,14 +637,19 @@ class PilotModel(mesa.Model):
         org = self.organisation_of.get(c)
         ch = self.spec.behaviour.channels
         if org is None or not org.use("proxy", ch.proxy_staff_min):
+            case.late_days += 1  # a delay beyond the stated turnaround: it counts as a loss
             self.agenda[d + 1].append(("proxy", case, 0.0))  # no staff time left: tomorrow
             return
         step = rt.steps[case.step]
         case.step += 1
         self.agenda[d + ch.proxy_days + step.processing_days].append(("proxy", case, 0.0))
         if case.step >= len(rt.steps):
-            case.remember(sat.remote_score(self.spec.behaviour.satisfaction,
-                                           float(d + ch.proxy_days - case.day_opened)))
+            # the proxy case's one experience, by the rule every channel follows: no queue,
+            # the effort of arranging it, and the days it was put off for want of staff time
+            case.remember(sat.experience_score(
+                self.spec.behaviour.satisfaction,
+                float(self.population.expectation[case.resident.index]), 0.0,
+                effort_min=ch.proxy_effort_min, late_days=float(case.late_days)))
 
     # ------------------------------------------------------------------------ 4-5. serve
 
@@ -661,8 +721,8 @@ class PilotModel(mesa.Model):
         self.visits.add(case, office.index, d, arrival, wait, service, round_trip, kind)
         p = beh.satisfaction
         felt = sat.perceived_wait(p, wait, office.wait_info)
-        case.remember(sat.visit_score(p, float(pop.expectation[r]), felt, kind != SERVED,
-                                      round_trip))
+        case.remember(sat.experience_score(p, float(pop.expectation[r]), felt,
+                                           wasted=kind != SERVED, travel_min=round_trip))
         pop.expectation[r] += p.expectation_learning * (felt - pop.expectation[r])
         if kind == SERVED:
             c = int(pop.community[r])

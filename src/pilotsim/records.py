@@ -228,18 +228,19 @@ def cases_table(model: PilotModel) -> pd.DataFrame:
                          model.district_names),
         "service": _cat([model.service_names.index(x.service) for x in cs],
                         model.service_names),
-        "channel": pd.Categorical([x.channel for x in cs],
-                                  categories=["in_person", "online", "proxy"]),
+        "channel": pd.Categorical([x.channel if x.status != "not_pursued" else None
+                                   for x in cs], categories=["in_person", "online", "proxy"]),
         "day_opened": day_opened,
         "day_closed": day_closed,
         "status": pd.Categorical([x.status for x in cs],
-                                 categories=["completed", "abandoned", "open"]),
+                                 categories=["completed", "abandoned", "open",
+                                             "not_pursued"]),
         "trips": np.array([x.trips for x in cs], dtype=np.int32),
         "wasted_trips": np.array([x.wasted for x in cs], dtype=np.int32),
         "wait_min": np.array([x.wait for x in cs], dtype=np.float64),
         "travel_min": np.array([x.travel for x in cs], dtype=np.float64),
-        "satisfaction": np.array([x.satisfaction if x.status != "open" else np.nan
-                                  for x in cs], dtype=np.float64),
+        "satisfaction": np.array([x.satisfaction if x.status in ("completed", "abandoned")
+                                  else np.nan for x in cs], dtype=np.float64),
         "digitally_excluded": pop.literacy[res] < threshold if len(cs) else
         np.array([], dtype=bool),
         "duration_days": day_closed - pd.array(day_opened, dtype="Int32"),
@@ -253,9 +254,13 @@ def site_days_table(model: PilotModel, cases: pd.DataFrame, visits: pd.DataFrame
     idx = pd.MultiIndex.from_product([range(days), names], names=["day", "community"])
     out = pd.DataFrame(index=idx)
     c = cases.assign(community=cases["community"].astype(str))
-    out["cases_opened"] = c.groupby(["day_opened", "community"]).size() \
+    unmet = c["status"] == "not_pursued"
+    out["cases_opened"] = c[~unmet].groupby(["day_opened", "community"]).size() \
         .rename_axis(["day", "community"])
-    closed = c[c["status"] != "open"].assign(day=lambda x: x["day_closed"].astype(int))
+    out["needs_not_pursued"] = c[unmet].groupby(["day_opened", "community"]).size() \
+        .rename_axis(["day", "community"])
+    closed = c[c["status"].isin(["completed", "abandoned"])].assign(
+        day=lambda x: x["day_closed"].astype(int))
     g = closed.groupby(["day", "community"])
     out["cases_closed"] = g.size()
     # Boolean columns summed per group: one vectorised pass (a per-group lambda costs ~0.5 s
@@ -272,8 +277,8 @@ def site_days_table(model: PilotModel, cases: pd.DataFrame, visits: pd.DataFrame
     gv = v.groupby(["day", "community"])
     out["trips"] = gv.size()
     out["wasted_trips"] = gv["wasted"].sum()
-    counts = ["cases_opened", "cases_closed", "cases_completed", "cases_abandoned",
-              "one_trip_cases", "trips", "wasted_trips"]
+    counts = ["cases_opened", "needs_not_pursued", "cases_closed", "cases_completed",
+              "cases_abandoned", "one_trip_cases", "trips", "wasted_trips"]
     out[counts] = out[counts].fillna(0).astype(np.int32)
     out["wait_min_mean"] = gv["wait_min"].mean()
     out["satisfaction_mean"] = g["satisfaction"].mean()

@@ -1,8 +1,17 @@
 """Reference-dependent satisfaction: expectancy–disconfirmation with loss aversion.
 
+One rule scores every experience of a case, whatever its channel (an office visit, an online
+application, a committee's proxy submission or relay): the resident's expected wait is the
+reference; what counts is the wait beyond (or short of) it, a wasted trip, travel, the effort
+the channel asks and days of delay beyond the stated time. Statutory processing days and a
+channel's stated turnaround are expected, so they are not a delay. A remote step has no queue:
+its wait is zero, like an in-person visit served at once, so the two differ only by their
+burden terms (travel for the visit, effort and any delay for the remote step).
+
 Sources for the form and defaults: Van Ryzin (2004, 2006) expectancy–disconfirmation for public
 services; Kahneman & Tversky loss aversion (λ ≈ 2.25); Maister (1985) on unexplained waits
-feeling longer; Kahneman et al. peak–end rule for the case's memory.
+feeling longer; Kahneman et al. peak–end rule for the case's memory; Herd & Moynihan (2018) on
+compliance costs (effort) as part of administrative burden.
 """
 
 from __future__ import annotations
@@ -21,19 +30,27 @@ def perceived_wait(p: Satisfaction, wait_min: float, informed: bool) -> float:
     return wait_min if informed else wait_min * p.unexplained_wait_factor
 
 
-def visit_score(
-    p: Satisfaction, expected: float, perceived: float, wasted: bool, round_trip_min: float
+def experience_score(
+    p: Satisfaction, expected: float, perceived: float, *, wasted: bool = False,
+    travel_min: float = 0.0, effort_min: float = 0.0, late_days: float = 0.0,
 ) -> float:
-    """Score (0–100) of one visit against the resident's expected wait."""
+    """Score (0–100) of one experience of a case, by the same rule for every channel.
+
+    Args:
+        p: The satisfaction parameters.
+        expected: The resident's expected wait, in minutes (the reference point).
+        perceived: The wait as felt, in minutes (0 for a remote step: no queue).
+        wasted: The experience did not advance the case (a wasted trip).
+        travel_min: Round-trip travel, in minutes.
+        effort_min: Effort the channel asked of the resident (filling an online form,
+            arranging a proxy submission), in minutes.
+        late_days: Days beyond the stated time (processing days plus the channel's own
+            turnaround): a loss, weighted by ``loss_aversion``.
+    """
     gap = expected - perceived
     value = gap if gap >= 0 else p.loss_aversion * gap
     x = (p.intercept + value / p.minutes_scale - (p.wasted_trip_penalty if wasted else 0.0)
-         - p.travel_weight_per_hour * round_trip_min / 60.0)
+         - p.travel_weight_per_hour * travel_min / 60.0
+         - p.effort_weight_per_hour * effort_min / 60.0
+         - p.loss_aversion * p.delay_weight_per_day * late_days)
     return _logistic(x)
-
-
-def remote_score(p: Satisfaction, days: float) -> float:
-    """Score (0–100) of a step done without a trip (online, proxy, relay) taking ``days``."""
-    gap = p.expected_days - days
-    value = gap if gap >= 0 else p.loss_aversion * gap
-    return _logistic(p.intercept + value / p.expected_days)

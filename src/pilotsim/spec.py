@@ -492,11 +492,17 @@ class Abandonment:
 class Satisfaction:
     """Reference-dependent satisfaction (expectancy–disconfirmation, loss aversion, peak–end).
 
-    A visit scores 100 · logistic(intercept + v(gap)/minutes_scale − wasted_trip_penalty·wasted
-    − travel_weight_per_hour·round_trip_h), where gap = expected − perceived wait, v(gap) = gap
-    for gains and loss_aversion·gap for losses, and perceived = wait ×
-    unexplained_wait_factor where the office gives no queue information. A case scores the mean
-    of its worst and its last visit (peak–end).
+    Every experience of a case — an office visit, an online application, a proxy submission,
+    a relayed certificate — scores, by the same rule whatever the channel,
+    100 · logistic(intercept + v(gap)/minutes_scale − wasted_trip_penalty·wasted
+    − travel_weight_per_hour·round_trip_h − effort_weight_per_hour·effort_h
+    − loss_aversion·delay_weight_per_day·late_days), where gap = expected − perceived wait,
+    v(gap) = gap for gains and loss_aversion·gap for losses, and perceived = wait ×
+    unexplained_wait_factor where the office gives no queue information (a remote step has no
+    queue: perceived = 0). Statutory processing days and a channel's stated turnaround are
+    expected, not a delay; late_days counts days beyond them (a proxy submission put off for
+    want of committee staff time). A case scores the mean of its worst and its last
+    experience (peak–end).
 
     Attributes:
         intercept: Log-odds of satisfaction for a visit exactly as expected.
@@ -505,8 +511,12 @@ class Satisfaction:
         unexplained_wait_factor: How much longer an uninformed wait feels (Maister).
         wasted_trip_penalty: Log-odds lost by a wasted trip.
         travel_weight_per_hour: Log-odds lost per hour of round-trip travel.
+        effort_weight_per_hour: Log-odds lost per hour of effort a channel asks (an online
+            form: ``channels.online_effort_min`` / literacy; arranging a proxy submission:
+            ``channels.proxy_effort_min``).
         abandon_score: Score (0–100) of giving up, the last memory of an abandoned case.
-        expected_days: Days a resident expects a remote (online/proxy) case to take per step.
+        delay_weight_per_day: Log-odds lost per day of delay beyond the stated time (before
+            loss aversion, which multiplies it: a delay is a loss).
         expectation_learning: Share of the gap between experienced and expected wait adopted
             after each visit.
         trust_learning: Share of the gap between case satisfaction and trust adopted.
@@ -522,8 +532,9 @@ class Satisfaction:
     unexplained_wait_factor: float = 1.5
     wasted_trip_penalty: float = 2.0
     travel_weight_per_hour: float = 0.5
+    effort_weight_per_hour: float = 0.5
+    delay_weight_per_day: float = 0.1
     abandon_score: float = 5.0
-    expected_days: float = 5.0
     expectation_learning: Probability = 0.3
     trust_learning: Probability = 0.2
     satisfied_threshold: float = 60.0
@@ -537,9 +548,48 @@ class Satisfaction:
               self.unexplained_wait_factor, "a number >= 1")
         check(0 <= self.abandon_score <= 100, "abandon_score", self.abandon_score,
               "a score in [0, 100]")
-        _positive(self.expected_days, "expected_days")
+        for k in ("travel_weight_per_hour", "effort_weight_per_hour", "delay_weight_per_day"):
+            _non_negative(getattr(self, k), k)
         _prob(self.expectation_learning, "expectation_learning")
         _prob(self.trust_learning, "trust_learning")
+
+
+@dataclass(frozen=True)
+class TakeUp:
+    """Whether a need becomes a case: the application decision (administrative burden).
+
+    A resident with a need applies with probability logistic((value_min − burden) /
+    scale_min), where burden is what the resident expects applying to cost, in minutes:
+    the easiest channel open to them (the soft minimum of the channel choice's costs: trips
+    × (travel + expected wait + counter time) × the expected-trips factor of their knowledge,
+    or the online or proxy effort) + ``learning_min`` × (1 − knowledge) (finding out how) +
+    ``document_min`` per required document they must gather (less the pre-check's share when
+    the committee checks them). Knowledge and the expected wait are learned by experience
+    and word of mouth; the committee's information raises knowledge, its pre-check and proxy
+    lower the document and channel costs. See :mod:`pilotsim.takeup`.
+
+    The defaults are illustrative, sized so that committee information raises take-up by
+    about 5 points and information plus help (pre-check, proxy) by about 12, as in
+    Finkelstein & Notowidigdo (2019; 6% → 11% → 18%); calibrate before drawing conclusions.
+
+    Attributes:
+        enabled: False: every need becomes a case (theory checks).
+        value_min: What a case is worth to the resident, in minutes of burden.
+        scale_min: Logit scale of the decision, in minutes.
+        learning_min: Minutes of finding out how, at zero knowledge of the procedure.
+        document_min: Minutes to gather one required document.
+    """
+
+    enabled: bool = True
+    value_min: float = 480.0
+    scale_min: float = 120.0
+    learning_min: float = 120.0
+    document_min: float = 10.0
+
+    def __post_init__(self) -> None:
+        _positive(self.scale_min, "scale_min")
+        for k in ("value_min", "learning_min", "document_min"):
+            _non_negative(getattr(self, k), k)
 
 
 @dataclass(frozen=True)
@@ -571,6 +621,7 @@ class Behaviour:
     abandonment: Abandonment = Abandonment()
     satisfaction: Satisfaction = Satisfaction()
     word_of_mouth: WordOfMouth = WordOfMouth()
+    takeup: TakeUp = TakeUp()
 
     def __post_init__(self) -> None:
         check(len(self.profiles) > 0, "profiles", {}, "at least one resident profile")

@@ -27,7 +27,8 @@ VISITS_SCHEMA = pa.schema([
 ])
 SITE_DAYS_SCHEMA = pa.schema([
     ("day", pa.int32()), ("community", pa.string()), ("district", pa.string()),
-    ("cases_opened", pa.int32()), ("cases_closed", pa.int32()), ("cases_completed", pa.int32()),
+    ("cases_opened", pa.int32()), ("needs_not_pursued", pa.int32()),
+    ("cases_closed", pa.int32()), ("cases_completed", pa.int32()),
     ("cases_abandoned", pa.int32()), ("one_trip_cases", pa.int32()), ("trips", pa.int32()),
     ("wasted_trips", pa.int32()), ("wait_min_mean", pa.float64()),
     ("satisfaction_mean", pa.float64()), ("abandonment_rate", pa.float64()),
@@ -80,12 +81,13 @@ def _write_tables(folder: Path, cases: Sequence[Case], days: int) -> None:
     case_rows: list[dict[str, Any]] = []
     visit_rows: list[dict[str, Any]] = []
     for i, c in enumerate(cases):
-        closed = c.status != "open"
+        closed = c.status in ("completed", "abandoned")
         day_closed = c.day_opened + c.duration if closed else None
         case_rows.append({
             "case_id": i, "resident_id": 100 + i, "profile": c.profile,
             "community": c.community, "district": "d1", "service": "licence",
-            "channel": "in_person", "day_opened": c.day_opened, "day_closed": day_closed,
+            "channel": None if c.status == "not_pursued" else "in_person",
+            "day_opened": c.day_opened, "day_closed": day_closed,
             "status": c.status, "trips": c.trips, "wasted_trips": c.wasted,
             "wait_min": c.visit_wait * c.trips, "travel_min": 30.0 * c.trips,
             "satisfaction": c.satisfaction if closed else None,
@@ -103,12 +105,15 @@ def _write_tables(folder: Path, cases: Sequence[Case], days: int) -> None:
     site_rows = []
     for day in range(days):
         for com in communities:
-            closing = [c for c in cases if c.community == com and c.status != "open"
+            closing = [c for c in cases if c.community == com
+                       and c.status in ("completed", "abandoned")
                        and c.day_opened + c.duration == day]
+            opened = [c for c in cases if c.community == com and c.day_opened == day]
             done = [c for c in closing if c.status == "completed"]
             site_rows.append({
                 "day": day, "community": com, "district": "d1",
-                "cases_opened": sum(c.community == com and c.day_opened == day for c in cases),
+                "cases_opened": sum(c.status != "not_pursued" for c in opened),
+                "needs_not_pursued": sum(c.status == "not_pursued" for c in opened),
                 "cases_closed": len(closing), "cases_completed": len(done),
                 "cases_abandoned": len(closing) - len(done),
                 "one_trip_cases": sum(c.trips <= 1 for c in done), "trips": 0,

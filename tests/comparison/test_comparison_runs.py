@@ -51,6 +51,7 @@ def test_metric_definitions_on_one_run(run_writer: RunWriter, tmp_path: Path) ->
         Case(trips=3, wasted=2, visit_wait=20, satisfaction=50, duration=6),
         Case(trips=2, wasted=2, visit_wait=30, satisfaction=20, duration=4, status="abandoned"),
         Case(trips=1, visit_wait=40, status="open"),
+        Case(trips=0, status="not_pursued"),
     ])
     summary = summarise_runs(discover_runs(tmp_path / "sweep").usable, settings=NO_WARMUP)
     got = summary.metrics.query("group_type == 'overall'").set_index("metric")["value"]
@@ -61,6 +62,7 @@ def test_metric_definitions_on_one_run(run_writer: RunWriter, tmp_path: Path) ->
     assert got["days_to_completion"] == pytest.approx(4.0)  # completed only: (2 + 6) / 2
     assert got["satisfaction_mean"] == pytest.approx(50.0)  # closed only: (80 + 50 + 20) / 3
     assert got["abandonment_rate"] == pytest.approx(1 / 3)
+    assert got["needs_unmet"] == pytest.approx(2 / 4)  # (not pursued + abandoned) / settled
     assert got["wait_mean_min"] == pytest.approx(np.mean(visit_waits))
     assert got["wait_p90_min"] == pytest.approx(np.percentile(visit_waits, 90))  # 34.0
     assert (got["staff_hours"], got["budget"]) == (0.0, 0.0)

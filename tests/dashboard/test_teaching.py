@@ -58,7 +58,8 @@ def _district(world, district):
     cases = records.cases_table(world.model)
     visits = records.visits_table(world.model).merge(cases[["case_id", "district"]],
                                                      on="case_id")
-    closed = cases[(cases["status"] != "open") & (cases["district"] == district)]
+    closed = cases[cases["status"].isin(["completed", "abandoned"])
+                   & (cases["district"] == district)]
     return (visits[visits["district"] == district]["wait_min"].mean(),
             closed["satisfaction"].mean())
 

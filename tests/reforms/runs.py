@@ -23,7 +23,7 @@ def run(*overrides: str) -> api.RunResult:
 
 def closed(result: api.RunResult):
     c = result.cases
-    return c[c["status"] != "open"]
+    return c[c["status"].isin(["completed", "abandoned"])]
 
 
 def communities_of(result: api.RunResult, district: str) -> list[str]:

@@ -16,6 +16,8 @@ from .runs import (
     run,
 )
 
+CLOSED = ["completed", "abandoned"]
+
 
 def paired_trip_change(base, reform, services):
     """Mean change in trips of the same cases (same ids) closed in both runs, and its SE."""
@@ -23,7 +25,7 @@ def paired_trip_change(base, reform, services):
     r = reform.cases.set_index("case_id")
     both = b.index.intersection(r.index)
     b, r = b.loc[both], r.loc[both]
-    keep = b["service"].isin(services) & (b["status"] != "open") & (r["status"] != "open")
+    keep = b["service"].isin(services) & b["status"].isin(CLOSED) & r["status"].isin(CLOSED)
     d = (r["trips"][keep] - b["trips"][keep]).astype(float)
     return d.mean(), d.std() / np.sqrt(len(d)), len(d)
 
@@ -34,7 +36,7 @@ def in_person_trips(base, reform, service):
     r = reform.cases.set_index("case_id")
     both = b.index.intersection(r.index)
     b, r = b.loc[both], r.loc[both]
-    keep = (b["service"] == service) & (b["status"] != "open") & (r["status"] != "open") \
+    keep = (b["service"] == service) & b["status"].isin(CLOSED) & r["status"].isin(CLOSED) \
         & (b["channel"] == "in_person") & (r["channel"] == "in_person")
     assert keep.sum() > 50
     return b["trips"][keep].mean(), r["trips"][keep].mean()
@@ -235,7 +237,7 @@ def test_staffing_cuts_waits_and_counts_the_counter_hours_it_adds():
 # ------------------------------------------------------------- start day and common randomness
 
 REFORM_NAMES = ["one_door", "data_sharing", "simplify_procedures", "online_service",
-                "community_proxy", "outreach_checklists", "staffing"]
+                "community_proxy", "outreach_checklists", "staffing", "office_closure"]
 
 
 @pytest.mark.parametrize("name", REFORM_NAMES)

@@ -91,6 +91,10 @@ METRICS: tuple[Metric, ...] = (
            "behaviour.satisfaction.satisfied_threshold (default 60 of 100: the top two answers "
            "of a five-point survey scale), divided by closed cases with a score; comparable "
            "to a survey's share satisfied."),
+    Metric("needs_unmet", "needs unmet", "share", "lower",
+           "Needs not pursued (cases.status = not_pursued: the resident did not apply, deterred "
+           "by the burden they expected) plus abandoned cases, divided by every need not still "
+           "open (0–1, shown as %)."),
     Metric("visits_per_year", "office visits per year", "visits/year", "lower",
            "Office visits (visits.parquet rows) from the warm-up on, for the whole population "
            "(÷ sample fraction), per year of the measured window.", by_group=False),
@@ -153,7 +157,9 @@ SELECT r.run_id, {_GROUPING},
                     AND NOT isnan(c.satisfaction)  -- DuckDB orders NaN above any number
                     AND c.satisfaction >= r.satisfied_threshold))::DOUBLE
       / nullif(count(*) FILTER (WHERE c.status IN ('completed', 'abandoned')
-                                AND NOT isnan(c.satisfaction)), 0) AS share_satisfied
+                                AND NOT isnan(c.satisfaction)), 0) AS share_satisfied,
+  (count(*) FILTER (WHERE c.status IN ('not_pursued', 'abandoned')))::DOUBLE
+      / nullif(count(*) FILTER (WHERE c.status <> 'open'), 0) AS needs_unmet
 FROM read_parquet($cases, filename = true) AS c
 JOIN batch_runs AS r ON c.filename = r.cases_file
 WHERE c.day_opened >= r.warmup

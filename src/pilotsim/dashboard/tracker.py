@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from pilotsim.cases import COMPLETED, OPEN
+from pilotsim.cases import COMPLETED, NOT_PURSUED, OPEN
 from pilotsim.records import OUTCOMES
 
 if TYPE_CHECKING:
@@ -106,7 +106,8 @@ class DayTracker:
         self._seen_cases = len(m.cases)
         still_open, closed = [], []
         for case in self._open:
-            (still_open if case.status == OPEN else closed).append(case)
+            if case.status != NOT_PURSUED:  # a need not pursued never opened a case
+                (still_open if case.status == OPEN else closed).append(case)
         self._open = still_open
         completed = [c for c in closed if c.status == COMPLETED]
         scores = [c.satisfaction for c in closed if c.satisfaction is not None]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from pilotsim.reforms.base import Reform
 from pilotsim.reforms.community_proxy import CommunityProxy
 from pilotsim.reforms.data_sharing import DataSharing
+from pilotsim.reforms.office_closure import OfficeClosure
 from pilotsim.reforms.one_door import OneDoor
 from pilotsim.reforms.online_service import OnlineService
 from pilotsim.reforms.outreach_checklists import OutreachChecklists
@@ -27,6 +28,7 @@ REFORMS: dict[str, type[Reform]] = {
     "community_proxy": CommunityProxy,
     "outreach_checklists": OutreachChecklists,
     "staffing": Staffing,
+    "office_closure": OfficeClosure,
 }
 
 
