@@ -53,6 +53,7 @@ office is :meth:`~pilotsim.model.PilotModel.route_office`, which both population
 
 from __future__ import annotations
 
+import dis
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -65,13 +66,26 @@ if TYPE_CHECKING:
     from pilotsim.model import PilotModel
 
 PLAN, VISIT = 0, 1  # what a row does on its due day: plan its next step, or go to an office
-SERVED, WRONG, MISSING, ERROR = 0, 1, 2, 3
+SERVED, WRONG, MISSING, ERROR, CLOSED = range(5)
 _COLUMNS = {  # column → dtype
     "id": np.int64, "c": np.int32, "p": np.int32, "s": np.int32, "row": np.int64,
     "opened": np.int32, "need_min": np.float64, "step": np.int32, "k": np.float64,
     "informed": bool, "prechecked": bool, "via": np.int32, "trips": np.int32,
     "wasted": np.int32, "due": np.int64, "act": np.int8, "first": bool,
 }
+
+
+def _acts_daily(intervention) -> bool:
+    """Whether an intervention's daily hook has a body (may change the world each day).
+
+    A hook whose bytecode only returns None (``pass`` or a docstring) does nothing.
+    """
+    code = getattr(type(intervention).daily, "__code__", None)
+    if code is None:
+        return True
+    ops = [(i.opname, i.argval) for i in dis.get_instructions(code)
+           if i.opname not in ("RESUME", "NOP", "CACHE")]
+    return ops not in ([("RETURN_CONST", None)], [("LOAD_CONST", None), ("RETURN_VALUE", None)])
 
 
 class BackgroundDemand:
@@ -93,103 +107,96 @@ class BackgroundDemand:
                            for s in model.service_names] for p in model.profile_names])
         self.rates = unsimulated[:, :, None] * rates[None, :, :] / 365.0
         self.by_profile = [np.nonzero(pop.profile == i)[0] for i in range(len(model.profiles))]
+        self.delay_mean = np.array([p.delay_days_mean for p in model.profiles])
+        self.info_contact = np.array([p.info_contact for p in model.profiles])
         self.next_id = 0
-        self.cols = {k: np.empty(0, dtype=t) for k, t in _COLUMNS.items()}
+        # columns with spare capacity; rows [0, n) are in use, finished ones marked by due < 0
+        self.n = 0
+        self.cols = {k: np.full(1024, -9 if k == "due" else 0, dtype=t)
+                     for k, t in _COLUMNS.items()}
         self.choices = model.streams.counter("background")
         self.service_draws = model.streams.counter("background_service")
-        nc = len(model.community_names)
         self.staff_share = (1 - f) / f if f < 1 else 0.0
-        self.staff = np.zeros(nc)
-        self._pending: list[tuple[int, np.ndarray, np.ndarray]] = []
+        self.staff = np.zeros(len(model.community_names))
+        self._today: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._results: list[tuple[int, list[float], list[bool]]] = []
         self._memo: dict = {}
+        self._fingerprint: tuple = ()
+        self._dists: list = []
+        self._dist_ids: dict[int, int] = {}
         self.opened = self.completed = self.abandoned = 0
 
     # ----------------------------------------------------------------------------- the day
 
     def visits(self, d: int) -> dict[int, tuple[list[float], list[float]]]:
-        """Open today's needs, act on the cases due today; today's visits per office.
+        """Open today's needs and act on the cases due today; today's visits per office.
 
         Returns:
             ``{office index: (arrival minutes, service minutes)}`` of the background visits
-            to serve today; :meth:`served` must be called with their outcomes, office by
-            office, before the next day.
+            to serve today. Their outcomes come back through :meth:`served`, office by
+            office, and take effect at :meth:`end_of_day`.
         """
         if not self.active:
             return {}
         m = self.model
-        self._memo = {}  # group routing is valid for one day: reforms change the world
-        self.staff = np.array([
-            m.organisation_of[c].staff_min_per_day * self.staff_share
-            if c in m.organisation_of else 0.0 for c in range(len(m.community_names))])
+        if self._world_may_have_changed(d):
+            self._memo = {}
+        orgs = [m.organisation_of.get(c) for c in range(len(m.community_names))]
+        self.staff = np.array([0.0 if o is None else o.staff_min_per_day * self.staff_share
+                               for o in orgs])
+        self.offers = {fn: np.array([o is not None and o.offers(fn) for o in orgs], dtype=bool)
+                       for fn in ("information", "precheck", "proxy", "relay")}
         self._open(d)
         cols = self.cols
-        due = np.nonzero(cols["due"] == d)[0]
+        due = np.nonzero(cols["due"][:self.n] == d)[0]
         ab = m.spec.behaviour.abandonment
         if ab.enabled and len(due):
-            late = due[d - cols["opened"][due] > ab.max_case_days]
-            self._end(late, abandoned=True)
-            due = due[d - cols["opened"][due] <= ab.max_case_days]
+            late = d - cols["opened"][due] > ab.max_case_days
+            self._end(due[late], abandoned=True)
+            due = due[~late]
         self._plan(due[cols["act"][due] == PLAN], d)
-        go = np.nonzero((cols["due"] == d) & (cols["act"] == VISIT))[0]
-        return self._go(go, d)
+        n = self.n
+        return self._go(np.nonzero((cols["due"][:n] == d) & (cols["act"][:n] == VISIT))[0], d)
 
-    def served(self, d: int, office: int, waits: list[float], served: list[bool]) -> None:
-        """Outcomes of the background visits :meth:`visits` sent to ``office`` today."""
-        rows, kind = next((r, k) for o, r, k in self._pending if o == office)
-        m, cols = self.model, self.cols
-        beh = m.spec.behaviour
-        waits_a = np.asarray(waits)
-        ok = np.asarray(served, dtype=bool)
-        here = m.offices[office]
-        kind = kind.copy()
-        ids, trips = cols["id"][rows], cols["trips"][rows]
-        kind[~ok] = ERROR + 1  # closed: a wasted trip like the others
-        err = (kind == SERVED) & (self.choices.uniforms(
-            ids, C.visit_slot(0, C.V_ERROR) + C.VISIT_SLOTS * (trips % C.MAX_VISIT_SLOTS))
-            < here.error_rate)
-        kind[err] = ERROR
-        cols["trips"][rows] += 1
-        left = ((self._arrival[office] + waits_a + np.where(ok, self._service[office], 0.0))
-                // 1440).astype(np.int64)
-        good = kind == SERVED
-        if good.any():
-            g = rows[good]
-            ends, days = self._served_steps(g, office)
-            cols["step"][g] = ends
-            cols["act"][g] = PLAN
-            cols["first"][g] = False
-            cols["due"][g] = left[good] + days
-            now = g[days == 0]
-            self._plan(now, left[good][days == 0])
-        bad = rows[~good]
-        if len(bad):
-            cols["wasted"][bad] += 1
-            cols["k"][bad] = rules.learn(cols["k"][bad], beh.knowledge.learn_from_failure)
-            ab = beh.abandonment
-            if ab.enabled:
-                pop = m.population
-                trip = 2.0 * m.travel[cols["c"][bad], office] * pop.mobility[cols["row"][bad]]
-                u = self.choices.uniforms(cols["id"][bad], C.visit_slot(0, C.V_ABANDON) +
-                                          C.VISIT_SLOTS * ((cols["trips"][bad] - 1)
-                                                           % C.MAX_VISIT_SLOTS))
-                gone = u < rules.p_abandon(ab, cols["wasted"][bad], trip,
-                                           pop.patience[cols["row"][bad]])
-                self._end(bad[gone], abandoned=True)
-                bad = bad[~gone]
-            cols["first"][bad] = False
-            self._schedule(bad, left[~good][np.isin(rows[~good], bad)], first=False)
+    def _world_may_have_changed(self, d: int) -> bool:
+        """Whether group routing computed before today may be out of date.
+
+        The world changes only through interventions: at the start of their start day and
+        in their daily hooks (run at the end of each day from then on). Hooks that do nothing
+        (the default of most reforms and of staffing changes) are recognised by their empty
+        body, so the routing is recomputed on the days something may have moved; the
+        fingerprint catches changes made outside interventions (routes recomputed, offices
+        added, a community's service view created).
+        """
+        m = self.model
+        key = (id(m.routes._right), len(m.offices), len(m.walk_in_centres),
+               sum(v is not None for v in m._service_views))
+        changed = key != self._fingerprint or any(
+            iv.start_day == d or (iv.start_day < d and _acts_daily(iv))
+            for iv in m.interventions)
+        self._fingerprint = key
+        return changed
+
+    def served(self, office: int, waits: list[float], served: list[bool]) -> None:
+        """Queue outcomes of the background visits :meth:`visits` sent to ``office``."""
+        self._results.append((office, waits, served))
 
     def end_of_day(self) -> None:
-        """Drop finished cases from the columns (kept compact for tomorrow's scans)."""
-        keep = self.cols["due"] >= 0
-        if not keep.all():
-            self.cols = {k: v[keep] for k, v in self.cols.items()}
-        self._pending = []
+        """Resolve today's background visits (outcome, next step, giving up); compact."""
+        if self._today:
+            self._resolve()
+        keep = self.cols["due"][:self.n] >= 0
+        live = int(keep.sum())
+        if live < self.n // 2:  # compact when half the rows are finished
+            for col in self.cols.values():
+                col[:live] = col[:self.n][keep]
+            self.cols["due"][live:self.n] = -9
+            self.n = live
 
     @property
     def open_cases(self) -> int:
         """Background cases still open."""
-        return int((self.cols["due"] >= 0).sum())
+        return int((self.cols["due"][:self.n] >= 0).sum())
 
     # ----------------------------------------------------------------------------- needs
 
@@ -215,127 +222,158 @@ class BackgroundDemand:
         self.next_id += total
         keep = row >= 0
         c, p, s, row, ids, u = c[keep], p[keep], s[keep], row[keep], ids[keep], u[keep]
-        need_min = d * 1440.0 + u[:, 1] * 1440.0
         self.opened += len(ids)
         beh = m.spec.behaviour
         ch = beh.channels
-        k = pop.knowledge[row].copy()
+        k = pop.knowledge[row]  # a copy: fancy indexing
+        u_info, u_channel, u_fail = self.choices.uniforms(
+            ids[:, None], np.array([C.S_INFO, C.S_CHANNEL, C.S_ONLINE_FAIL])).T
         # the committee's information (and pre-check), from the background's staff time
-        info = np.array([m.profiles[x].info_contact for x in p]) > \
-            self.choices.uniforms(ids, C.S_INFO)
-        info &= np.array([c_ in m.organisation_of and m.organisation_of[c_].offers("information")
-                          for c_ in c.tolist()], dtype=bool)
-        informed = self._spend(c, info, ch.information_staff_min)
+        ask = (u_info < self.info_contact[p]) & self.offers["information"][c]
+        informed = self._spend(c, ask, ch.information_staff_min)
         k[informed] = rules.learn(k[informed], beh.knowledge.information_effect)
-        pre = informed & np.array([c_ in m.organisation_of and
-                                   m.organisation_of[c_].offers("precheck")
-                                   for c_ in c.tolist()], dtype=bool)
-        prechecked = self._spend(c, pre, ch.precheck_staff_min)
-        channel = self._channels(ids, c, p, s, row, k)
-        # take-up (a need that does not become a case) would thin the rows here, by group
-        in_person = channel == C.IN_PERSON
+        prechecked = self._spend(c, informed & self.offers["precheck"][c],
+                                 ch.precheck_staff_min)
+        channel = self._channels(u_channel, c, p, s, row, k)
+        # (take-up — a need that never becomes a case — would thin the rows here, by group)
         online = channel == C.ONLINE
         if online.any():
             fail = ch.online_failure * (1 - pop.literacy[row[online]])
-            back = self.choices.uniforms(ids[online], C.S_ONLINE_FAIL) < fail
-            in_person[np.nonzero(online)[0][back]] = True
-            online[np.nonzero(online)[0][back]] = False
-        step = np.zeros(len(ids), dtype=np.int32)
-        due = np.full(len(ids), d, dtype=np.int64)
-        first = in_person.copy()
-        for i in np.nonzero(online)[0]:  # online: the collection visit (if any) is in person
-            rt = m.service(int(c[i]), m.service_names[s[i]])
-            step[i] = len(rt.steps) if rt.online == "full" else len(rt.steps) - 1
-            due[i] = d + ch.online_processing_days
+            back = np.nonzero(online)[0][u_fail[online] < fail]
+            channel[back] = C.IN_PERSON
+            online[back] = False
+        in_person = channel == C.IN_PERSON
+        n_steps, full = self._service_table(c, s)
+        step = np.where(online, np.where(full, n_steps, n_steps - 1), 0).astype(np.int32)
+        due = np.where(online, d + ch.online_processing_days, d)
+        self.completed += int((channel == C.PROXY).sum())  # proxy cases make no visits
         take = in_person | online
-        self.completed += int((channel == C.PROXY).sum())  # proxies make no visits
         new = {
-            "id": ids, "c": c, "p": p, "s": s, "row": row, "opened": np.full(len(ids), d),
-            "need_min": need_min, "step": step, "k": k, "informed": informed,
-            "prechecked": prechecked, "via": np.full(len(ids), -1), "trips": 0, "wasted": 0,
-            "due": due, "act": PLAN, "first": first,
+            "id": ids, "c": c, "p": p, "s": s, "row": row, "opened": d,
+            "need_min": d * 1440.0 + u[:, 1] * 1440.0, "step": step, "k": k,
+            "informed": informed, "prechecked": prechecked, "via": -1, "trips": 0,
+            "wasted": 0, "due": due, "act": PLAN, "first": in_person,
         }
-        for key, t in _COLUMNS.items():
-            col = np.broadcast_to(np.asarray(new[key]), (len(ids),))[take].astype(t)
-            self.cols[key] = np.concatenate([self.cols[key], col])
+        a, b = self.n, self.n + int(take.sum())
+        if b > len(self.cols["id"]):
+            size = 2 * b
+            self.cols = {k: np.concatenate([v, np.full(size - len(v), -9 if k == "due" else 0,
+                                                       dtype=v.dtype)])
+                         for k, v in self.cols.items()}
+        for key, value in new.items():
+            self.cols[key][a:b] = value[take] if isinstance(value, np.ndarray) else value
+        self.n = b
 
-    def _channels(self, ids, c, p, s, row, k) -> np.ndarray:
-        """Each need's channel, by the simulated residents' logit, per (community, service)."""
+    def _service_table(self, c: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Steps of each row's service as its community sees it, and whether fully online."""
+        m = self.model
+
+        def one(ci: int, si: int) -> tuple:
+            rt = m.service(ci, m.service_names[si])
+            return len(rt.steps), rt.online == "full"
+
+        n, full = self._lookup("service", one, c, s)
+        return n.astype(np.int32), full.astype(bool)
+
+    def _channels(self, u, c, p, s, row, k) -> np.ndarray:
+        """Each need's channel, by the simulated residents' logit (one call for the day)."""
         m = self.model
         pop, beh = m.population, m.spec.behaviour
-        out = np.full(len(ids), C.IN_PERSON, dtype=object)
-        u = self.choices.uniforms(ids, C.S_CHANNEL)
-        key = c.astype(np.int64) * len(m.service_names) + s
-        for g in np.unique(key):
-            idx = np.nonzero(key == g)[0]
-            ci, si = divmod(int(g), len(m.service_names))
+        out = np.full(len(u), C.IN_PERSON, dtype=object)
+
+        def offered(ci: int, si: int) -> tuple:
             rt = m.service(ci, m.service_names[si])
-            r = row[idx]
-            lit = pop.literacy[r]
-            online_open, proxy_open = m.channels_open(ci, rt, lit, p[idx],
-                                                      m.organisation_of.get(ci))
-            online_open = np.broadcast_to(online_open, idx.shape)
-            proxy_open = np.broadcast_to(proxy_open, idx.shape)
-            choosing = online_open | proxy_open
-            if not choosing.any():
-                continue
-            travel, visits, service = m.in_person_route(ci, rt)
-            for oo in (False, True):
-                for po in (False, True):
-                    sel = choosing & (online_open == oo) & (proxy_open == po)
-                    if not sel.any():
-                        continue
-                    rs = r[sel]
-                    per_visit = 2 * travel * pop.mobility[rs] + visits * pop.expectation[rs] + \
-                        service
-                    costs = rules.channel_costs(beh.channels, beh.knowledge, rt.online, visits,
-                                                per_visit, k[idx][sel], lit[sel], oo, po)
-                    prior = 100 * pop.trust[rs]
-                    memory = {n: np.array([self._memory(x, n, q) for x, q in
-                                           zip(rs.tolist(), prior.tolist(), strict=True)])
-                              for n in costs}
-                    util = rules.channel_utilities(beh.channels, costs, memory, prior)
-                    out[idx[sel]] = rules.logit_draw(util, u[idx][sel])
+            return rt.online != "none", rt.proxy, rt.online == "full"
+
+        on, px, full = self._lookup("offered", offered, c, s)
+        lit = pop.literacy[row]
+        online_open, proxy_open = m.channels_open(c, p, lit, on.astype(bool), px.astype(bool),
+                                                  self.offers["proxy"][c])
+        choosing = np.nonzero(online_open | proxy_open)[0]
+        if len(choosing) == 0:
+            return out
+        i, r = choosing, row[choosing]
+        travel, visits, service = self._lookup(
+            "route", lambda ci, si: m.in_person_route(ci, m.service(ci, m.service_names[si])),
+            c[i], s[i])
+        per_visit = 2 * travel * pop.mobility[r] + visits * pop.expectation[r] + service
+        costs = rules.channel_costs(beh.channels, beh.knowledge, full[i].astype(bool), visits,
+                                    per_visit, k[i], lit[i], online_open[i], proxy_open[i])
+        prior = 100 * pop.trust[r]
+        residents = m.residents
+        memory = {}
+        for name in costs:  # the representative's memory of the channel, if they have one
+            mem = prior.copy()
+            for j, x in enumerate(r.tolist()):
+                res = residents.get(x)
+                if res is not None and name in res.channel_memory:
+                    mem[j] = res.channel_memory[name]
+            memory[name] = mem
+        util = rules.channel_utilities(beh.channels, costs, memory, prior)
+        out[i] = rules.logit_draw(util, u[i])
         return out
 
-    def _memory(self, row: int, channel: str, prior: float) -> float:
-        res = self.model.residents.get(row)
-        return prior if res is None else res.channel_memory.get(channel, prior)
-
     def _spend(self, c: np.ndarray, want: np.ndarray, minutes: float) -> np.ndarray:
-        """Grant ``minutes`` of the background's committee time to the wanting rows, in order.
+        """Grant ``minutes`` of the background's committee time to wanting rows, in order.
 
         Returns:
             Which rows got it (a row is refused once its community's time is spent).
         """
-        got = np.zeros(len(c), dtype=bool)
-        for ci in np.unique(c[want]):
-            idx = np.nonzero(want & (c == ci))[0]
-            n = min(len(idx), int(self.staff[ci] // minutes)) if minutes > 0 else len(idx)
-            got[idx[:n]] = True
-            self.staff[ci] -= n * minutes
+        got = want.copy()
+        if minutes <= 0 or not want.any():
+            return got
+        idx = np.nonzero(want)[0]
+        order = np.argsort(c[idx], kind="stable")
+        cs = c[idx][order]
+        rank = np.arange(len(cs)) - np.searchsorted(cs, cs)  # place in its community's line
+        ok = rank < self.staff[cs] // minutes
+        got[idx[order[~ok]]] = False
+        self.staff -= minutes * np.bincount(cs[ok], minlength=len(self.staff))
         return got
 
     # ----------------------------------------------------------------------------- steps
 
-    def _group(self, c: int, s: int, step: int) -> tuple:
-        """Routing of step ``step`` of service ``s`` for community ``c`` today (memoised).
+    def _lookup(self, name: str, fn, *cols: np.ndarray) -> list[np.ndarray]:
+        """``fn`` of each row's group (the integer columns ``cols``), computed once per group.
 
-        Returns:
-            ``(next, department, relayable)`` where ``next`` is the first step from ``step``
-            the resident must do (the service's length: nothing left).
+        Results are kept per ``name`` in a table sorted by group key until the world may have
+        changed (:meth:`_world_may_have_changed`); rows find their group by binary search, so
+        only groups never seen before cost a Python call. Each of ``fn``'s returned fields
+        comes back as an array over the rows.
         """
-        key = ("g", c, s, step)
-        hit = self._memo.get(key)
-        if hit is None:
-            m = self.model
-            rt = m.service(c, m.service_names[s])
-            i = step
-            while i < len(rt.steps) and m.step_skippable(c, rt.steps[i]):
-                i += 1
-            hit = self._memo[key] = (i, rt.steps[i].department if i < len(rt.steps) else "",
-                                     i < len(rt.steps) and rt.steps[i].relayable, len(rt.steps))
-        return hit
+        key = np.zeros(len(cols[0]), dtype=np.int64)
+        for col in cols:
+            key = key * 32768 + (np.asarray(col, dtype=np.int64) + 1)
+        table = self._memo.get(name)
+        if table is None:
+            table = self._memo[name] = (np.empty(0, dtype=np.int64), None)
+        known, fields = table
+        pos = np.minimum(np.searchsorted(known, key), max(len(known) - 1, 0))
+        found = known[pos] == key if len(known) else np.zeros(len(key), dtype=bool)
+        if not found.all():
+            new, first = np.unique(key[~found], return_index=True)
+            at = np.nonzero(~found)[0][first]
+            vals = [fn(*(int(col[i]) for col in cols)) for i in at.tolist()]
+            add = [np.array([v[j] for v in vals], dtype=object if not isinstance(
+                vals[0][j], (int, float, bool, str)) else None) for j in range(len(vals[0]))]
+            merged = np.concatenate([known, new])
+            order = np.argsort(merged, kind="stable")
+            fields = [np.concatenate([old, a])[order] for old, a in
+                      zip(fields, add, strict=True)] if fields is not None else \
+                [a[order] for a in add]
+            known = merged[order]
+            self._memo[name] = (known, fields)
+            pos = np.searchsorted(known, key)
+        return [f[pos] for f in fields]
+
+    def _next_step(self, c: int, s: int, step: int) -> tuple:
+        """The first step from ``step`` the resident must do, and whether it is relayable."""
+        m = self.model
+        rt = m.service(c, m.service_names[s])
+        i = step
+        while i < len(rt.steps) and m.step_skippable(c, rt.steps[i]):
+            i += 1
+        return i, i < len(rt.steps) and rt.steps[i].relayable, len(rt.steps)
 
     def _plan(self, rows: np.ndarray, day) -> None:
         """Plan the next step of ``rows`` on ``day`` (an int or one per row)."""
@@ -343,90 +381,86 @@ class BackgroundDemand:
             return
         m, cols = self.model, self.cols
         day = np.broadcast_to(np.asarray(day, dtype=np.int64), rows.shape)
-        info = [self._group(int(a), int(b), int(x)) for a, b, x in
-                zip(cols["c"][rows], cols["s"][rows], cols["step"][rows], strict=True)]
-        nxt = np.array([g[0] for g in info], dtype=np.int32)
-        done = nxt >= np.array([g[3] for g in info])
+        c = cols["c"][rows]
+        nxt, relayable, n_steps = self._lookup("next", self._next_step, c, cols["s"][rows],
+                                               cols["step"][rows])
         cols["step"][rows] = nxt
+        done = nxt >= n_steps
         self._end(rows[done], abandoned=False)
-        relayable = np.array([g[2] for g in info], dtype=bool) & ~done
         ch = m.spec.behaviour.channels
-        relay = np.zeros(len(rows), dtype=bool)
-        if relayable.any():
-            want = relayable & cols["informed"][rows] & np.array(
-                [int(x) in m.organisation_of and m.organisation_of[int(x)].offers("relay")
-                 for x in cols["c"][rows]], dtype=bool)
-            relay = self._spend(cols["c"][rows], want, ch.relay_staff_min)
+        relay = self._spend(c, relayable.astype(bool) & ~done & cols["informed"][rows] &
+                            self.offers["relay"][c], ch.relay_staff_min)
         r = rows[relay]
         cols["step"][r] += 1
         cols["due"][r] = day[relay] + max(1, ch.proxy_days)
         cols["act"][r] = PLAN
         cols["first"][r] = False
         go = ~done & ~relay
-        self._schedule(rows[go], day[go], first=None)
+        self._schedule(rows[go], day[go])
 
-    def _schedule(self, rows: np.ndarray, day, first) -> None:
+    def _schedule(self, rows: np.ndarray, day) -> None:
         """Plan a visit of ``rows`` for a later day (or, if visits are immediate, now)."""
         if len(rows) == 0:
             return
         m, cols = self.model, self.cols
         day = np.broadcast_to(np.asarray(day, dtype=np.int64), rows.shape)
-        first = cols["first"][rows] if first is None else np.full(len(rows), first)
+        first = cols["first"][rows]
         if m.walk_in_centres:
             self._choose_via(rows[cols["via"][rows] < 0])
+        later = np.ones(len(rows), dtype=bool)
         if m.spec.behaviour.visits.timing == "immediate" and first.any():
-            for i in np.nonzero(first)[0]:
+            for i in np.nonzero(first)[0]:  # at the moment the need arose
                 r = rows[i]
-                c, s, step, via = (int(cols[x][r]) for x in ("c", "s", "step", "via"))
-                office = m.offices[m.route_office(c, self._group(c, s, step)[1],
-                                                  via if via >= 0 else None)]
-                t = office.queue.next_open(float(cols["need_min"][r]))
+                right = self._lookup("visit", self._visit_group, *(
+                    cols[x][[r]] for x in ("c", "s", "step", "via")))[0][0]
+                t = m.offices[int(right)].queue.next_open(float(cols["need_min"][r]))
                 cols["due"][r] = -1 if t is None else int(t // 1440)
                 cols["need_min"][r] = np.nan if t is None else t
             later = ~first
-        else:
-            later = np.ones(len(rows), dtype=bool)
         r = rows[later]
-        slot = np.where(first[later], C.S_FIRST_DELAY,
-                        C.visit_slot(0, C.V_DELAY) + C.VISIT_SLOTS *
-                        (cols["trips"][r] % C.MAX_VISIT_SLOTS))
-        mean = np.array([p.delay_days_mean for p in m.profiles])[cols["p"][r]]
-        cols["due"][r] = day[later] + rules.delay_days(self.choices.uniforms(cols["id"][r], slot),
-                                                       mean)
+        slot = np.where(first[later], C.S_FIRST_DELAY, C.VISIT_BASE + C.V_DELAY +
+                        C.VISIT_SLOTS * (cols["trips"][r] % C.MAX_VISIT_SLOTS))
+        cols["due"][r] = day[later] + rules.delay_days(
+            self.choices.uniforms(cols["id"][r], slot), self.delay_mean[cols["p"][r]])
         cols["need_min"][r] = np.nan  # a planned visit: its minute is drawn on the day
         cols["act"][rows] = VISIT
-        gone = rows[cols["due"][rows] < 0]
-        self._end(gone, abandoned=False)
+        cols["first"][rows] = False
+        self._end(rows[cols["due"][rows] < 0], abandoned=False)  # no open day left
 
     def _choose_via(self, rows: np.ndarray) -> None:
-        m, cols = self.model, self.cols
+        """A walk-in centre for rows that know of it (as ``PilotModel._choose_via``)."""
         if len(rows) == 0:
             return
+        m, cols = self.model, self.cols
+
+        def centre(ci: int, si: int, step: int) -> tuple:
+            best = m.walk_in_centre(ci, m.service(ci, m.service_names[si]), step)
+            return (-1 if best is None else best,)
+
+        (best,) = self._lookup("via", centre, cols["c"][rows], cols["s"][rows],
+                               cols["step"][rows])
         u = self.choices.uniforms(cols["id"][rows], C.S_VIA)
-        for i, r in enumerate(rows.tolist()):
-            c, s = int(cols["c"][r]), int(cols["s"][r])
-            key = ("via", c, s, int(cols["step"][r]))
-            if key not in self._memo:
-                self._memo[key] = m.walk_in_centre(c, m.service(c, m.service_names[s]),
-                                                   int(cols["step"][r]))
-            best = self._memo[key]
-            if best is not None and u[i] < cols["k"][r]:
-                cols["via"][r] = best
+        go = (best >= 0) & (u < cols["k"][rows])
+        cols["via"][rows[go]] = best[go]
 
     def _visit_group(self, c: int, s: int, step: int, via: int) -> tuple:
         """What a visit for ``step`` is today: right and wrong office, span, documents."""
-        key = ("v", c, s, step, via)
-        hit = self._memo.get(key)
-        if hit is None:
-            m = self.model
-            rt = m.service(c, m.service_names[s])
-            dept = rt.steps[step].department
-            right = m.route_office(c, dept, via if via >= 0 else None)
-            end = m.visit_span(c, rt, step, right)
-            dist, docs = m.span_service(c, rt, step, end)
-            hit = self._memo[key] = (right, m.routes.wrong(c, dept), end, dist, len(docs),
-                                     m.span_processing_days(c, rt, step, end))
-        return hit
+        m = self.model
+        rt = m.service(c, m.service_names[s])
+        dept = rt.steps[step].department
+        right = m.route_office(c, dept, via if via >= 0 else None)
+        end = m.visit_span(c, rt, step, right)
+        dist, docs = m.span_service(c, rt, step, end)
+        return (right, m.routes.wrong(c, dept), end, self._dist_index(dist), len(docs),
+                m.span_processing_days(c, rt, step, end))
+
+    def _dist_index(self, dist) -> int:
+        """A number for a service-time distribution (the list keeps it alive: ids stay unique)."""
+        i = self._dist_ids.get(id(dist))
+        if i is None:
+            i = self._dist_ids[id(dist)] = len(self._dists)
+            self._dists.append(dist)
+        return i
 
     def _go(self, rows: np.ndarray, d: int) -> dict[int, tuple[list[float], list[float]]]:
         """Today's visits of ``rows``: which office, what outcome so far, when, how long."""
@@ -437,77 +471,112 @@ class BackgroundDemand:
         beh = m.spec.behaviour
         kn = beh.knowledge
         # steps removed or shared since the visit was planned: plan again
-        skip = np.array([self._group(int(a), int(b), int(x))[0] != int(x) for a, b, x in
-                         zip(cols["c"][rows], cols["s"][rows], cols["step"][rows], strict=True)],
-                        dtype=bool)
+        nxt, *_ = self._lookup("next", self._next_step, cols["c"][rows], cols["s"][rows],
+                               cols["step"][rows])
+        skip = nxt != cols["step"][rows]
         if skip.any():
             self._plan(rows[skip], d)
             rows = rows[~skip]
-        groups = [self._visit_group(int(a), int(b), int(x), int(v)) for a, b, x, v in
-                  zip(cols["c"][rows], cols["s"][rows], cols["step"][rows], cols["via"][rows],
-                      strict=True)]
-        right = np.array([g[0] for g in groups], dtype=np.int64)
-        open_today = np.array([m.offices[o].is_open(d) for o in range(len(m.offices))])
+        right, wrong_office, _, dist, n_docs, _ = self._lookup(
+            "visit", self._visit_group, *(cols[x][rows] for x in ("c", "s", "step", "via")))
+        right = right.astype(np.int64)
+        open_today = np.array([o.is_open(d) for o in m.offices])
         closed = ~open_today[right] & np.isnan(cols["need_min"][rows])
         if closed.any():  # the office changed since the visit was planned: its next open day
             cols["due"][rows[closed]] = d + 1
-            rows, right = rows[~closed], right[~closed]
-            groups = [g for g, x in zip(groups, closed, strict=True) if not x]
+            keep = ~closed
+            rows, right, wrong_office = rows[keep], right[keep], wrong_office[keep]
+            dist, n_docs = dist[keep], n_docs[keep]
         if len(rows) == 0:
             return out
         c, k, ids = cols["c"][rows], cols["k"][rows], cols["id"][rows]
-        base = C.VISIT_SLOTS * (cols["trips"][rows] % C.MAX_VISIT_SLOTS) + C.VISIT_BASE
-        uni = self.choices.uniforms
-        wrong = uni(ids, base + C.V_WRONG) < rules.p_wrong_office(kn, k,
-                                                                   m.wrong_office_factor[c])
-        n_docs = np.array([g[4] for g in groups])
-        missing = ~wrong & (n_docs > 0) & (uni(ids, base + C.V_MISSING) < rules.p_missing_documents(
+        base = C.VISIT_BASE + C.VISIT_SLOTS * (cols["trips"][rows] % C.MAX_VISIT_SLOTS)
+        u_wrong, u_missing, u_arrival = self.choices.uniforms(
+            ids[:, None], base[:, None] + np.array([C.V_WRONG, C.V_MISSING, C.V_ARRIVAL])).T
+        wrong = u_wrong < rules.p_wrong_office(kn, k, m.wrong_office_factor[c])
+        n_docs = n_docs.astype(np.int64)
+        missing = ~wrong & (n_docs > 0) & (u_missing < rules.p_missing_documents(
             kn, k, m.missing_document_factor[c], cols["prechecked"][rows], n_docs))
         kind = np.where(wrong, WRONG, np.where(missing, MISSING, SERVED))
-        office = np.where(wrong, np.array([g[1] for g in groups]), right)
+        office = np.where(wrong, wrong_office.astype(np.int64), right)
         # arrival: a minute within the intended office's hours (or the immediate moment)
-        a = np.array([m.offices[o].day_open[d][0][0] if open_today[o] else 0.0 for o in right])
-        b = np.array([m.offices[o].day_open[d][-1][1] if open_today[o] else 0.0 for o in right])
-        arrival = a + (b - a) * uni(ids, base + C.V_ARRIVAL) ** beh.visits.arrival_skew
+        hours = np.array([(o.day_open[d][0][0], o.day_open[d][-1][1]) if open_today[i]
+                          else (0.0, 0.0) for i, o in enumerate(m.offices)])
+        a, b = hours[right, 0], hours[right, 1]
+        arrival = a + (b - a) * u_arrival ** beh.visits.arrival_skew
         fixed = ~np.isnan(cols["need_min"][rows])
         arrival[fixed] = cols["need_min"][rows][fixed]
         cols["need_min"][rows] = np.nan
         us = self.service_draws.uniforms(ids, base)
         service = np.empty(len(rows))
-        dists = [m.redirect if kd != SERVED else g[3] for kd, g in
-                 zip(kind.tolist(), groups, strict=True)]
-        by_dist: dict[int, list[int]] = {}
-        for i, dist in enumerate(dists):
-            by_dist.setdefault(id(dist), []).append(i)
-        for idx in by_dist.values():
-            service[idx] = dists[idx[0]].sample_many(us[idx].tolist())
+        dist = np.where(kind == SERVED, dist.astype(np.int64), self._dist_index(m.redirect))
+        for one in np.unique(dist).tolist():
+            idx = np.nonzero(dist == one)[0]
+            service[idx] = self._dists[one].sample_array(us[idx])
         scale = np.array([o.service_scale for o in m.offices])[office]
         service = np.where(kind == SERVED, service * scale, service)
-        self._arrival, self._service = {}, {}
-        cols["due"][rows] = -2  # in an office today; set again by served()
-        for o in np.unique(office):
+        cols["due"][rows] = -2  # at an office today; the outcome sets what comes next
+        for o in np.unique(office).tolist():
             sel = office == o
-            self._pending.append((int(o), rows[sel], kind[sel]))
-            self._arrival[int(o)], self._service[int(o)] = arrival[sel], service[sel]
-            out[int(o)] = (arrival[sel].tolist(), service[sel].tolist())
+            self._today.append((o, rows[sel], kind[sel], arrival[sel], service[sel]))
+            out[o] = (arrival[sel].tolist(), service[sel].tolist())
         return out
 
-    def _served_steps(self, rows: np.ndarray, office: int) -> tuple[np.ndarray, np.ndarray]:
-        """Step reached and back-office days after a served visit of ``rows``."""
-        cols = self.cols
-        groups = [self._visit_group(int(a), int(b), int(x), int(v)) for a, b, x, v in
-                  zip(cols["c"][rows], cols["s"][rows], cols["step"][rows], cols["via"][rows],
-                      strict=True)]
-        return (np.array([g[2] for g in groups], dtype=np.int32),
-                np.array([g[5] for g in groups], dtype=np.int64))
+    def _resolve(self) -> None:
+        """Today's visits' outcomes: served steps advance; wasted trips teach, or lose, them."""
+        m, cols = self.model, self.cols
+        beh = m.spec.behaviour
+        results = {o: (w, s) for o, w, s in self._results}
+        rows = np.concatenate([t[1] for t in self._today])
+        kind = np.concatenate([t[2] for t in self._today])
+        office = np.concatenate([np.full(len(t[1]), t[0]) for t in self._today])
+        waits = np.concatenate([np.asarray(results[t[0]][0], dtype=float) for t in self._today])
+        ok = np.concatenate([np.asarray(results[t[0]][1], dtype=bool) for t in self._today])
+        service = np.concatenate([t[4] for t in self._today])
+        arrival = np.concatenate([t[3] for t in self._today])
+        self._today, self._results = [], []
+        ids, trips = cols["id"][rows], cols["trips"][rows]
+        base = C.VISIT_BASE + C.VISIT_SLOTS * (trips % C.MAX_VISIT_SLOTS)
+        error_rate = np.array([o.error_rate for o in m.offices])[office]
+        u_error, u_abandon = self.choices.uniforms(
+            ids[:, None], base[:, None] + np.array([C.V_ERROR, C.V_ABANDON])).T
+        kind = np.where(~ok, CLOSED, kind)  # still waiting at closing: a wasted trip
+        kind = np.where((kind == SERVED) & (u_error < error_rate), ERROR, kind)
+        cols["trips"][rows] += 1
+        # what comes next is planned from the day the resident left the office
+        left = ((arrival + waits + np.where(ok, service, 0.0)) // 1440).astype(np.int64)
+        good = kind == SERVED
+        if good.any():
+            g = rows[good]
+            _, _, end, _, _, days = self._lookup(
+                "visit", self._visit_group, *(cols[x][g] for x in ("c", "s", "step", "via")))
+            days = days.astype(np.int64)
+            cols["step"][g] = end.astype(np.int32)
+            cols["act"][g] = PLAN
+            cols["due"][g] = left[good] + days
+            self._plan(g[days == 0], left[good][days == 0])
+        bad = ~good
+        if not bad.any():
+            return
+        r, left = rows[bad], left[bad]
+        cols["wasted"][r] += 1
+        cols["k"][r] = rules.learn(cols["k"][r], beh.knowledge.learn_from_failure)
+        ab = beh.abandonment
+        if ab.enabled:
+            pop = m.population
+            trip = 2.0 * m.travel[cols["c"][r], office[bad]] * pop.mobility[cols["row"][r]]
+            gone = u_abandon[bad] < rules.p_abandon(
+                ab, cols["wasted"][r], trip, pop.patience[cols["row"][r]])
+            self._end(r[gone], abandoned=True)
+            r, left = r[~gone], left[~gone]
+        self._schedule(r, left)
 
     def _end(self, rows: np.ndarray, abandoned: bool) -> None:
         """Close ``rows`` (completed or abandoned): they leave the columns at the day's end."""
         if len(rows) == 0:
             return
-        live = rows[self.cols["due"][rows] >= -2]
-        self.cols["due"][live] = -9
+        self.cols["due"][rows] = -9
         if abandoned:
-            self.abandoned += len(live)
+            self.abandoned += len(rows)
         else:
-            self.completed += len(live)
+            self.completed += len(rows)

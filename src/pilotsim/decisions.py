@@ -49,7 +49,7 @@ def delay_days(u, mean):
     ``mean − 1``, so the delay's mean is the configured ``delay_days_mean`` exactly (it is at
     least 1: a planned visit is on a later day). Drawn by inversion of the uniform ``u``.
     """
-    if np.ndim(u) == 0 and np.ndim(mean) == 0:  # one case: math on floats is ~10× NumPy's
+    if type(u) is float:  # one case: math on floats is ~10× NumPy's
         return 1 if mean <= 1 else 1 + int(math.log1p(-u) / math.log((mean - 1) / mean))
     mean = np.broadcast_to(np.asarray(mean, dtype=float), np.shape(u))
     out = np.ones(np.shape(u), dtype=np.int64)
@@ -68,7 +68,7 @@ def p_abandon(ab: Abandonment, wasted, round_trip, patience):
         patience: The resident's patience.
     """
     hazard = wasted * (1 + round_trip / ab.travel_burden_min) / patience
-    return 1 - (math.exp(-hazard) if np.ndim(hazard) == 0 else np.exp(-hazard))
+    return 1 - (np.exp(-hazard) if isinstance(hazard, np.ndarray) else math.exp(-hazard))
 
 
 def learn(knowledge, rate):
@@ -76,14 +76,15 @@ def learn(knowledge, rate):
     return knowledge + rate * (1 - knowledge)
 
 
-def channel_costs(ch: Channels, kn: Knowledge, online: str, visits, per_visit, knowledge,
-                  literacy, online_open: bool, proxy_open: bool) -> dict:
+def channel_costs(ch: Channels, kn: Knowledge, online_full, visits, per_visit, knowledge,
+                  literacy, online_open, proxy_open) -> dict:
     """Expected cost in minutes of each channel open to a resident, for the logit.
 
     Args:
         ch: The behaviour's channel parameters.
         kn: The behaviour's knowledge parameters.
-        online: The service's online mode (``full``: no visit; ``collection``: one visit).
+        online_full: The service is fully online (else online still takes one visit, to
+            collect the result).
         visits: Visits the procedure takes in person (see ``PilotModel.in_person_route``).
         per_visit: Minutes all those visits take (travel, expected wait, service).
         knowledge: The resident's knowledge of the procedure (float or array).
@@ -92,20 +93,28 @@ def channel_costs(ch: Channels, kn: Knowledge, online: str, visits, per_visit, k
         proxy_open: Whether a proxy submission is open to them.
 
     Returns:
-        ``{channel: cost}`` for in person and each open channel.
+        ``{channel: cost}`` for in person and each open channel. With arrays, a channel open
+        to some rows only costs infinity for the others (the logit never picks it).
     """
     from pilotsim.cases import IN_PERSON, ONLINE, PROXY
 
     expected_trips_factor = 1 + kn.wrong_office * (1 - knowledge) + \
         kn.missing_document * (1 - knowledge)
     costs = {IN_PERSON: per_visit * expected_trips_factor}
-    if online_open:
-        collect = 0.0 if online == "full" else per_visit / np.maximum(visits, 1)
-        costs[ONLINE] = ch.online_effort_min / np.maximum(literacy, 0.05) + collect + \
-            ch.online_failure * (1 - literacy) * per_visit
-    if proxy_open:
-        costs[PROXY] = ch.proxy_effort_min
+    many = isinstance(per_visit, np.ndarray)
+    biggest = np.maximum if many else max  # one case: Python's max on floats is cheaper
+    if online_open.any() if many else online_open:
+        collect = (1 - online_full) * per_visit / biggest(visits, 1)
+        costs[ONLINE] = _only(online_open, ch.online_effort_min / biggest(literacy, 0.05) +
+                              collect + ch.online_failure * (1 - literacy) * per_visit)
+    if proxy_open.any() if many else proxy_open:
+        costs[PROXY] = _only(proxy_open, ch.proxy_effort_min + 0 * per_visit)
     return costs
+
+
+def _only(open_, cost):
+    """``cost`` where the channel is open, infinite where not (arrays; one case: as is)."""
+    return cost if np.ndim(open_) == 0 else np.where(open_, cost, np.inf)
 
 
 def channel_utilities(ch: Channels, costs: dict, memory: dict, prior) -> dict:
@@ -132,7 +141,7 @@ def logit_draw(util: dict, u):
         The channel's name, or an array of names.
     """
     names = list(util)
-    if np.ndim(u) == 0:  # one case: two or three floats beat NumPy's per-call overhead
+    if not isinstance(u, np.ndarray):  # one case: two or three floats beat NumPy's overhead
         vals = [float(util[n]) for n in names]
         top = max(vals)
         p = [math.exp(x - top) for x in vals]

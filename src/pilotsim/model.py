@@ -380,21 +380,31 @@ class PilotModel(mesa.Model):
             return
         self._plan_step(case, d, first=True)
 
-    def channels_open(self, community: int, rt: ServiceRuntime, literacy, profile,
-                      org: Organisation | None):
-        """Whether online and proxy service are open to residents (one or an array of them).
+    def channels_open(self, community, profile, literacy, online_offered, proxy_offered,
+                      committee_proxy):
+        """Whether online and proxy service are open to residents (one, or arrays of them).
 
         Online needs the service to offer it and literacy at the threshold; proxy needs the
-        service to allow it, the profile to be eligible in the community and the committee
-        to offer it. ``literacy`` and ``profile`` may be arrays (the background's needs).
+        service to allow it, the committee to offer it and the profile to be eligible in the
+        community. Every argument may be an array (the background's needs, one per row).
+
+        Args:
+            community: Community index.
+            profile: Profile index.
+            literacy: The resident's digital literacy.
+            online_offered: The service is online (its ``online`` is not ``none``).
+            proxy_offered: The service allows proxy submission.
+            committee_proxy: The community's committee offers proxy submission.
 
         Returns:
             ``(online_open, proxy_open)``, booleans or boolean arrays.
         """
-        ch = self.spec.behaviour.channels
-        online_open = (rt.online != "none") & (literacy >= ch.online_literacy_threshold)
-        proxy_open = self.proxy_eligible[community, profile] & \
-            (rt.proxy and org is not None and org.offers("proxy"))
+        threshold = self.spec.behaviour.channels.online_literacy_threshold
+        if not isinstance(literacy, np.ndarray):  # one case: Python's short-circuit is cheaper
+            return online_offered and literacy >= threshold, \
+                proxy_offered and committee_proxy and bool(self.proxy_eligible[community, profile])
+        online_open = online_offered & (literacy >= threshold)
+        proxy_open = proxy_offered & committee_proxy & self.proxy_eligible[community, profile]
         return online_open, proxy_open
 
     def in_person_route(self, community: int, rt: ServiceRuntime) -> tuple[float, int, float]:
@@ -428,12 +438,15 @@ class PilotModel(mesa.Model):
         c = int(pop.community[r])
         rt = self.service(c, case.service)
         lit = float(pop.literacy[r])
-        online_open, proxy_open = self.channels_open(c, rt, lit, pop.profile[r], org)
+        online_open, proxy_open = self.channels_open(
+            c, pop.profile[r], lit, rt.online != "none", rt.proxy,
+            org is not None and org.offers("proxy"))
         if not (online_open or proxy_open):  # in person is the only channel: no costs needed
             return C.IN_PERSON
         travel, visits, service = self.in_person_route(c, rt)
         per_visit = 2 * travel * pop.mobility[r] + visits * pop.expectation[r] + service
-        costs = rules.channel_costs(beh.channels, beh.knowledge, rt.online, visits, per_visit,
+        costs = rules.channel_costs(beh.channels, beh.knowledge, rt.online == "full", visits,
+                                    per_visit,
                                     case.knowledge, lit, online_open, proxy_open)
         util = rules.channel_utilities(beh.channels, costs, case.resident.channel_memory,
                                        100 * float(pop.trust[r]))
@@ -667,7 +680,7 @@ class PilotModel(mesa.Model):
                 elif i < n_real + n_bg:
                     bg_waits[i - n_real], bg_served[i - n_real] = waits[j], served[j]
             if n_bg:
-                self.background.served(d, office.index, bg_waits, bg_served)
+                self.background.served(office.index, bg_waits, bg_served)
         self.background.end_of_day()
 
     def _other_business(self, office: Office, d: int, times: list[float],
