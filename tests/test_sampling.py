@@ -6,10 +6,10 @@ run for 120 days at fraction 1 and at fraction 0.25, over seeds 0–3. For each 
 4-seed means must agree within 4 standard errors of their difference, the standard error
 estimated from the seed-to-seed spread of both arms (Welch). Why 4: with 4 seeds per arm the
 Welch statistic has 3–6 degrees of freedom, where |t| > 4 has a probability of 0.5–3 % under
-no bias, across five metrics. The model's clone design (exactly 1/f − 1 clones of each
-simulated visit) fails it: mean wait +4.6 min (|t| ≈ 8), satisfaction −1.8 (|t| ≈ 11),
-abandonment +0.8 points. Those three are marked strict xfail: the test fails as soon as a
-better sampling design removes the bias, so the markers must go with it.
+no bias, across five metrics. The clone design this replaced (exactly 1/f − 1 clones of each
+simulated visit) failed it: mean wait +4.6 min (|t| ≈ 8), satisfaction −1.8 (|t| ≈ 11),
+abandonment +0.8 points; the unsimulated residents' demand drawn as its own process
+(:mod:`pilotsim.background`) passes.
 The seed-to-seed spread covers everything that differs between seeds (demand, queues,
 behaviour), which the case-level standard errors of one run would understate, since cases of
 one run share their offices' queues.
@@ -61,17 +61,7 @@ def runs() -> dict[float, dict[str, np.ndarray]]:
     return out
 
 
-CLONE_BIAS = pytest.mark.xfail(
-    strict=True, reason="known bias of the clone design (benchmarks/README.md, Sampling): "
-    "1/f - 1 clones per simulated visit multiply an office's load variance by 1/f")
-
-
-@pytest.mark.parametrize("metric", [
-    "trips_per_case", "one_trip_share",
-    pytest.param("wait_mean_min", marks=CLONE_BIAS),
-    pytest.param("satisfaction", marks=CLONE_BIAS),
-    pytest.param("abandonment", marks=CLONE_BIAS),
-])
+@pytest.mark.parametrize("metric", METRICS)
 def test_quarter_sample_agrees_with_full_run(runs, metric) -> None:
     full, part = runs[1.0][metric], runs[0.25][metric]
     n = len(SEEDS)

@@ -22,6 +22,8 @@ CASES = [  # (overrides, key named in the error, words of the expectation)
      "city.offices.east_civil_affairs.error_rate", "probability in [0, 1]"),
     (["behaviour.profiles.elderly.info_contact=-0.2"], "behaviour.profiles.elderly.info_contact",
      "probability"),
+    (["behaviour.profiles.elderly.delay_days_mean=0.5"],
+     "behaviour.profiles.elderly.delay_days_mean", "at least 1 day"),
     (["services.catalogue.elderly_allowance.steps.0.department=tax_bureau"],
      "services.catalogue.elderly_allowance.steps[0].department", "a department some office"),
     (["services.catalogue.elderly_allowance.steps.0.requires=[id_card,premises_certificate]"],

@@ -340,7 +340,8 @@ class Profile:
         expected_wait_min: Initial expectation of a visit's wait, in minutes.
         info_contact: Probability of asking the community organisation when a need arises.
         proxy_eligible: May have cases submitted by a community proxy.
-        delay_days_mean: Mean days between deciding to go and going.
+        delay_days_mean: Mean days between planning a visit and making it (at least 1: a
+            planned visit is on a later day); the delay is 1 + a geometric number of days.
     """
 
     label: str
@@ -358,7 +359,8 @@ class Profile:
         _positive(self.mobility, "mobility")
         _non_negative(self.expected_wait_min, "expected_wait_min")
         _prob(self.info_contact, "info_contact")
-        _non_negative(self.delay_days_mean, "delay_days_mean")
+        check(self.delay_days_mean >= 1, "delay_days_mean", self.delay_days_mean,
+              "a mean of at least 1 day (a planned visit is on a later day)")
 
 
 @dataclass(frozen=True)
