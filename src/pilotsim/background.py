@@ -118,6 +118,7 @@ class BackgroundDemand:
         self.service_draws = model.streams.counter("background_service")
         self.staff_share = (1 - f) / f if f < 1 else 0.0
         self.staff = np.zeros(len(model.community_names))
+        self.proxy_backlog = np.zeros(len(model.community_names))  # staff minutes owed
         self._today: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self._results: list[tuple[int, list[float], list[bool]]] = []
         self._memo: dict = {}
@@ -142,8 +143,10 @@ class BackgroundDemand:
         if self._world_may_have_changed(d):
             self._memo = {}
         orgs = [m.organisation_of.get(c) for c in range(len(m.community_names))]
-        self.staff = np.array([0.0 if o is None else o.staff_min_per_day * self.staff_share
-                               for o in orgs])
+        # the committees' time left to the unsimulated residents: a share 1 − f a day, unused
+        # time carried over up to the simulated residents' share (as Organisation.start_day)
+        simulated = np.array([0.0 if o is None else o.staff_min_per_day for o in orgs])
+        self.staff = simulated * self.staff_share + np.minimum(self.staff, simulated)
         self.offers = {fn: np.array([o is not None and o.offers(fn) for o in orgs], dtype=bool)
                        for fn in ("information", "precheck", "proxy", "relay")}
         self._open(d)
@@ -243,10 +246,17 @@ class BackgroundDemand:
             channel[back] = C.IN_PERSON
             online[back] = False
         in_person = channel == C.IN_PERSON
-        n_steps, full = self._service_table(c, s)
+        n_steps, full, steps = self._service_table(c, s)
         step = np.where(online, np.where(full, n_steps, n_steps - 1), 0).astype(np.int32)
         due = np.where(online, d + ch.online_processing_days, d)
-        self.completed += int((channel == C.PROXY).sum())  # proxy cases make no visits
+        proxy = channel == C.PROXY
+        if proxy.any():  # no visits, but committee time: each step the resident need not do
+            self.completed += int(proxy.sum())
+            self.proxy_backlog += np.bincount(c[proxy], weights=steps[proxy] * ch.proxy_staff_min,
+                                              minlength=len(self.staff))
+        pay = np.minimum(self.staff, self.proxy_backlog)  # submitted as staff time allows
+        self.staff -= pay
+        self.proxy_backlog -= pay
         take = in_person | online
         new = {
             "id": ids, "c": c, "p": p, "s": s, "row": row, "opened": d,
@@ -264,16 +274,20 @@ class BackgroundDemand:
             self.cols[key][a:b] = value[take] if isinstance(value, np.ndarray) else value
         self.n = b
 
-    def _service_table(self, c: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Steps of each row's service as its community sees it, and whether fully online."""
+    def _service_table(self, c: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Per row: its service's steps, whether fully online, and the steps to do.
+
+        The steps as the row's community sees them; the steps to do are those not skippable.
+        """
         m = self.model
 
         def one(ci: int, si: int) -> tuple:
             rt = m.service(ci, m.service_names[si])
-            return len(rt.steps), rt.online == "full"
+            return (len(rt.steps), rt.online == "full",
+                    sum(not m.step_skippable(ci, st) for st in rt.steps))
 
-        n, full = self._lookup("service", one, c, s)
-        return n.astype(np.int32), full.astype(bool)
+        n, full, steps = self._lookup("service", one, c, s)
+        return n.astype(np.int32), full.astype(bool), steps.astype(float)
 
     def _channels(self, u, c, p, s, row, k) -> np.ndarray:
         """Each need's channel, by the simulated residents' logit (one call for the day)."""

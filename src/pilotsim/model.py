@@ -95,8 +95,11 @@ class PilotModel(mesa.Model):
        steps (online, proxy, relay) finish, back-office processing ends and the next step is
        planned, and residents due at an office pick the office they believe right (or a wrong
        one), an arrival minute, and bring or forget documents.
-    4. **Offices serve** — each office serves the day's arrivals (plus unrecorded background
-       visits) FCFS in continuous time; those still waiting at closing go home.
+    4. **Offices serve** — each office serves the day's arrivals FCFS in continuous time,
+       with unrecorded visits: business outside the catalogue and, when sampling, the
+       unsimulated residents' background cases (:mod:`pilotsim.background`; their needs
+       open and their due visits are planned here, and they advance after the queue);
+       those still waiting at closing go home.
     5. **Cases advance or finish** — served steps move on (after processing days); wasted trips
        teach the resident and may make them give up; finished cases are scored (peak–end) and
        update the resident's knowledge, trust and channel memory.

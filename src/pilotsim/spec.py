@@ -568,9 +568,10 @@ class Sim:
 
     Attributes:
         days: Simulated days (one Mesa step each).
-        sample_fraction: Share of residents simulated; offices keep their counters and see the
-            unsimulated residents' visits as unrecorded background load, and organisations'
-            staff time is scaled by the fraction.
+        sample_fraction: Share of residents simulated; offices keep their counters and the
+            unsimulated residents' needs run as their own demand process (background cases,
+            :mod:`pilotsim.background`) whose visits queue unrecorded; organisations' staff
+            time is split between the two by the fraction.
         start_weekday: Weekday of day 0 (0 = Monday).
     """
 
