@@ -142,13 +142,16 @@ class BackgroundDemand:
         m = self.model
         if self._world_may_have_changed(d):
             self._memo = {}
-        orgs = [m.organisation_of.get(c) for c in range(len(m.community_names))]
+            orgs = [m.organisation_of.get(c) for c in range(len(m.community_names))]
+            self._simulated_staff = np.array([0.0 if o is None else o.staff_min_per_day
+                                              for o in orgs])
+            self.offers = {fn: np.array([o is not None and o.offers(fn) for o in orgs],
+                                        dtype=bool)
+                           for fn in ("information", "precheck", "proxy", "relay")}
         # the committees' time left to the unsimulated residents: a share 1 − f a day, unused
         # time carried over up to the simulated residents' share (as Organisation.start_day)
-        simulated = np.array([0.0 if o is None else o.staff_min_per_day for o in orgs])
+        simulated = self._simulated_staff
         self.staff = simulated * self.staff_share + np.minimum(self.staff, simulated)
-        self.offers = {fn: np.array([o is not None and o.offers(fn) for o in orgs], dtype=bool)
-                       for fn in ("information", "precheck", "proxy", "relay")}
         self._open(d)
         cols = self.cols
         due = np.nonzero(cols["due"][:self.n] == d)[0]
@@ -224,7 +227,8 @@ class BackgroundDemand:
         ids = np.arange(self.next_id, self.next_id + total, dtype=np.int64)
         self.next_id += total
         keep = row >= 0
-        c, p, s, row, ids, u = c[keep], p[keep], s[keep], row[keep], ids[keep], u[keep]
+        if not keep.all():
+            c, p, s, row, ids, u = c[keep], p[keep], s[keep], row[keep], ids[keep], u[keep]
         self.opened += len(ids)
         beh = m.spec.behaviour
         ch = beh.channels
