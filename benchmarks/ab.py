@@ -36,8 +36,12 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("before", type=Path, help="src folder of the code to compare against")
     p.add_argument("--reps", type=int, default=5)
-    p.add_argument("workloads", nargs="*", default=list(WORKLOADS), choices=list(WORKLOADS))
-    a = p.parse_args()
+    p.add_argument("workloads", nargs="*", help=f"some of {', '.join(WORKLOADS)} (all)")
+    a = p.parse_intermixed_args()
+    a.workloads = a.workloads or list(WORKLOADS)
+    unknown = set(a.workloads) - set(WORKLOADS)
+    if unknown:
+        p.error(f"unknown workloads {sorted(unknown)}; expected some of {list(WORKLOADS)}")
     sides = {"before": str(a.before.resolve()), "after": None}
     runs: dict = {w: {s: [] for s in sides} for w in a.workloads}
     load = [os.getloadavg()[0]]

@@ -388,9 +388,7 @@ class BackgroundDemand:
         """The first step from ``step`` the resident must do, and whether it is relayable."""
         m = self.model
         rt = m.service(c, m.service_names[s])
-        i = step
-        while i < len(rt.steps) and m.step_skippable(c, rt.steps[i]):
-            i += 1
+        i = m.next_step_to_do(c, rt, step)
         return i, i < len(rt.steps) and rt.steps[i].relayable, len(rt.steps)
 
     def _plan(self, rows: np.ndarray, day) -> None:

@@ -244,6 +244,12 @@ class PilotModel(mesa.Model):
         return step.skip or (step.relayable and bool(step.issues) and
                              all(self.is_shared(community, d) for d in step.issues))
 
+    def next_step_to_do(self, community: int, rt: ServiceRuntime, step: int) -> int:
+        """The first step from ``step`` residents of ``community`` must do (len: none left)."""
+        while step < len(rt.steps) and self.step_skippable(community, rt.steps[step]):
+            step += 1
+        return step
+
     def visit_span(self, community: int, rt: ServiceRuntime, first: int, office: int) -> int:
         """One past the last step a visit to ``office`` for step ``first`` handles.
 
@@ -410,8 +416,9 @@ class PilotModel(mesa.Model):
         proxy_open = proxy_offered & committee_proxy & self.proxy_eligible[community, profile]
         return online_open, proxy_open
 
-    def in_person_route(self, community: int, rt: ServiceRuntime) -> tuple[float, int, float]:
-        """The visits a procedure takes in person from ``community``, as residents expect it.
+    def in_person_route(self, community: int, rt: ServiceRuntime,
+                        first: int = 0) -> tuple[float, int, float]:
+        """The visits a procedure (from step ``first`` on) takes in person from ``community``.
 
         Returns:
             ``(travel, visits, service)``: one-way travel minutes summed over the visits
@@ -422,7 +429,7 @@ class PilotModel(mesa.Model):
         """
         c = community
         travel, visits, service = 0.0, 0, 0.0
-        i = 0
+        i = first
         while i < len(rt.steps):
             if self.step_skippable(c, rt.steps[i]):
                 i += 1
@@ -478,8 +485,7 @@ class PilotModel(mesa.Model):
 
     def _finished(self, case: Case, c: int, rt: ServiceRuntime, d: int) -> bool:
         """Pass over steps the resident need not do; complete the case if none is left."""
-        while case.step < len(rt.steps) and self.step_skippable(c, rt.steps[case.step]):
-            case.step += 1
+        case.step = self.next_step_to_do(c, rt, case.step)
         if case.step >= len(rt.steps):
             self._complete(case, d)
             return True
@@ -533,16 +539,9 @@ class PilotModel(mesa.Model):
                    and c not in (o.restricted_to or ())]
         if not centres:
             return None
-        usual, i = 0.0, step
-        while i < len(rt.steps):
-            if self.step_skippable(c, rt.steps[i]):
-                i += 1
-                continue
-            o = self.routes.right(c, rt.steps[i].department)
-            usual += 2 * self.travel[c, o]
-            i = self.visit_span(c, rt, i, o)
+        usual, _, _ = self.in_person_route(c, rt, step)
         best = min(centres, key=lambda o: self.travel[c, o.index])
-        return best.index if 2 * self.travel[c, best.index] < usual else None
+        return best.index if self.travel[c, best.index] < usual else None
 
     def _choose_via(self, case: Case, c: int) -> None:
         """Whether the resident takes the case to a one-door centre outside their scope.
