@@ -119,8 +119,11 @@ class BackgroundDemand:
         self.staff_share = (1 - f) / f if f < 1 else 0.0
         self.staff = np.zeros(len(model.community_names))
         self.proxy_backlog = np.zeros(len(model.community_names))  # staff minutes owed
-        self._today: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-        self._results: list[tuple[int, list[float], list[bool]]] = []
+        # today's visits (rows, kind, office, arrival, service; sorted by office), each
+        # office's slice of them, and the queue's outcomes written into those slices
+        self._today: list[tuple[np.ndarray, ...]] = []
+        self._slices: dict[int, tuple[int, int]] = {}
+        self._waits, self._ok = np.zeros(0), np.zeros(0, dtype=bool)
         self._memo: dict = {}
         self._fingerprint: tuple = ()
         self._dists: list = []
@@ -184,8 +187,13 @@ class BackgroundDemand:
         return changed
 
     def served(self, office: int, waits: list[float], served: list[bool]) -> None:
-        """Queue outcomes of the background visits :meth:`visits` sent to ``office``."""
-        self._results.append((office, waits, served))
+        """Queue outcomes of the background visits :meth:`visits` sent to ``office``.
+
+        They take effect at :meth:`end_of_day`, once every office has served its day.
+        """
+        a, b = self._slices[office]
+        self._waits[a:b] = waits
+        self._ok[a:b] = served
 
     def end_of_day(self) -> None:
         """Resolve today's background visits (outcome, next step, giving up); compact."""
@@ -532,25 +540,28 @@ class BackgroundDemand:
         scale = np.array([o.service_scale for o in m.offices])[office]
         service = np.where(kind == SERVED, service * scale, service)
         cols["due"][rows] = -2  # at an office today; the outcome sets what comes next
-        for o in np.unique(office).tolist():
-            sel = office == o
-            self._today.append((o, rows[sel], kind[sel], arrival[sel], service[sel]))
-            out[o] = (arrival[sel].tolist(), service[sel].tolist())
+        # sorted by office, one slice per office (the queue hands outcomes back by office)
+        order = np.argsort(office, kind="stable")
+        rows, kind, office = rows[order], kind[order], office[order]
+        arrival, service = arrival[order], service[order]
+        offices, starts = np.unique(office, return_index=True)
+        ends = np.append(starts[1:], len(office))
+        times, minutes = arrival.tolist(), service.tolist()
+        self._slices = {}
+        for o, a, b in zip(offices.tolist(), starts.tolist(), ends.tolist(), strict=True):
+            self._slices[o] = (a, b)
+            out[o] = (times[a:b], minutes[a:b])
+        self._today = [(rows, kind, office, arrival, service)]
+        self._waits, self._ok = np.zeros(len(rows)), np.zeros(len(rows), dtype=bool)
         return out
 
     def _resolve(self) -> None:
         """Today's visits' outcomes: served steps advance; wasted trips teach, or lose, them."""
         m, cols = self.model, self.cols
         beh = m.spec.behaviour
-        results = {o: (w, s) for o, w, s in self._results}
-        rows = np.concatenate([t[1] for t in self._today])
-        kind = np.concatenate([t[2] for t in self._today])
-        office = np.concatenate([np.full(len(t[1]), t[0]) for t in self._today])
-        waits = np.concatenate([np.asarray(results[t[0]][0], dtype=float) for t in self._today])
-        ok = np.concatenate([np.asarray(results[t[0]][1], dtype=bool) for t in self._today])
-        service = np.concatenate([t[4] for t in self._today])
-        arrival = np.concatenate([t[3] for t in self._today])
-        self._today, self._results = [], []
+        (rows, kind, office, arrival, service), = self._today
+        waits, ok = self._waits, self._ok
+        self._today = []
         ids, trips = cols["id"][rows], cols["trips"][rows]
         base = C.VISIT_BASE + C.VISIT_SLOTS * (trips % C.MAX_VISIT_SLOTS)
         error_rate = np.array([o.error_rate for o in m.offices])[office]
