@@ -249,7 +249,8 @@ class BackgroundDemand:
         k[informed] = rules.learn(k[informed], beh.knowledge.information_effect)
         prechecked = self._spend(c, informed & self.offers["precheck"][c],
                                  ch.precheck_staff_min)
-        channel = self._channels(u_channel, c, p, s, row, k)
+        n_steps, full, steps, online_offered, proxy_offered = self._service_table(c, s)
+        channel = self._channels(u_channel, c, p, s, row, k, full, online_offered, proxy_offered)
         # (take-up — a need that never becomes a case — would thin the rows here, by group)
         online = channel == C.ONLINE
         if online.any():
@@ -258,7 +259,6 @@ class BackgroundDemand:
             channel[back] = C.IN_PERSON
             online[back] = False
         in_person = channel == C.IN_PERSON
-        n_steps, full, steps = self._service_table(c, s)
         step = np.where(online, np.where(full, n_steps, n_steps - 1), 0).astype(np.int32)
         due = np.where(online, d + ch.online_processing_days, d)
         proxy = channel == C.PROXY
@@ -287,34 +287,31 @@ class BackgroundDemand:
         self.n = b
 
     def _service_table(self, c: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Per row: its service's steps, whether fully online, and the steps to do.
+        """Per row, its service as its community sees it: a table of five columns.
 
-        The steps as the row's community sees them; the steps to do are those not skippable.
+        Steps in all, fully online or not, steps to do (not skippable), online offered,
+        proxy offered.
         """
         m = self.model
 
         def one(ci: int, si: int) -> tuple:
             rt = m.service(ci, m.service_names[si])
             return (len(rt.steps), rt.online == "full",
-                    sum(not m.step_skippable(ci, st) for st in rt.steps))
+                    sum(not m.step_skippable(ci, st) for st in rt.steps),
+                    rt.online != "none", rt.proxy)
 
-        n, full, steps = self._lookup("service", one, c, s)
-        return n.astype(np.int32), full.astype(bool), steps.astype(float)
+        n, full, steps, online, proxy = self._lookup("service", one, c, s)
+        return (n.astype(np.int32), full.astype(bool), steps.astype(float), online.astype(bool),
+                proxy.astype(bool))
 
-    def _channels(self, u, c, p, s, row, k) -> np.ndarray:
+    def _channels(self, u, c, p, s, row, k, full, on, px) -> np.ndarray:
         """Each need's channel, by the simulated residents' logit (one call for the day)."""
         m = self.model
         pop, beh = m.population, m.spec.behaviour
         out = np.full(len(u), C.IN_PERSON, dtype=object)
 
-        def offered(ci: int, si: int) -> tuple:
-            rt = m.service(ci, m.service_names[si])
-            return rt.online != "none", rt.proxy, rt.online == "full"
-
-        on, px, full = self._lookup("offered", offered, c, s)
         lit = pop.literacy[row]
-        online_open, proxy_open = m.channels_open(c, p, lit, on.astype(bool), px.astype(bool),
-                                                  self.offers["proxy"][c])
+        online_open, proxy_open = m.channels_open(c, p, lit, on, px, self.offers["proxy"][c])
         choosing = np.nonzero(online_open | proxy_open)[0]
         if len(choosing) == 0:
             return out
@@ -323,7 +320,7 @@ class BackgroundDemand:
             "route", lambda ci, si: m.in_person_route(ci, m.service(ci, m.service_names[si])),
             c[i], s[i])
         per_visit = 2 * travel * pop.mobility[r] + visits * pop.expectation[r] + service
-        costs = rules.channel_costs(beh.channels, beh.knowledge, full[i].astype(bool), visits,
+        costs = rules.channel_costs(beh.channels, beh.knowledge, full[i], visits,
                                     per_visit, k[i], lit[i], online_open[i], proxy_open[i])
         prior = 100 * pop.trust[r]
         residents = m.residents
@@ -501,7 +498,7 @@ class BackgroundDemand:
         if skip.any():
             self._plan(rows[skip], d)
             rows = rows[~skip]
-        right, wrong_office, _, dist, n_docs, _ = self._lookup(
+        right, wrong_office, end, dist, n_docs, days = self._lookup(
             "visit", self._visit_group, *(cols[x][rows] for x in ("c", "s", "step", "via")))
         right = right.astype(np.int64)
         open_today = np.array([o.is_open(d) for o in m.offices])
@@ -510,7 +507,7 @@ class BackgroundDemand:
             cols["due"][rows[closed]] = d + 1
             keep = ~closed
             rows, right, wrong_office = rows[keep], right[keep], wrong_office[keep]
-            dist, n_docs = dist[keep], n_docs[keep]
+            dist, n_docs, end, days = dist[keep], n_docs[keep], end[keep], days[keep]
         if len(rows) == 0:
             return out
         c, k, ids = cols["c"][rows], cols["k"][rows], cols["id"][rows]
@@ -544,6 +541,7 @@ class BackgroundDemand:
         order = np.argsort(office, kind="stable")
         rows, kind, office = rows[order], kind[order], office[order]
         arrival, service = arrival[order], service[order]
+        end, days = end[order].astype(np.int32), days[order].astype(np.int64)
         offices, starts = np.unique(office, return_index=True)
         ends = np.append(starts[1:], len(office))
         times, minutes = arrival.tolist(), service.tolist()
@@ -551,7 +549,7 @@ class BackgroundDemand:
         for o, a, b in zip(offices.tolist(), starts.tolist(), ends.tolist(), strict=True):
             self._slices[o] = (a, b)
             out[o] = (times[a:b], minutes[a:b])
-        self._today = [(rows, kind, office, arrival, service)]
+        self._today = [(rows, kind, office, arrival, service, end, days)]
         self._waits, self._ok = np.zeros(len(rows)), np.zeros(len(rows), dtype=bool)
         return out
 
@@ -559,7 +557,7 @@ class BackgroundDemand:
         """Today's visits' outcomes: served steps advance; wasted trips teach, or lose, them."""
         m, cols = self.model, self.cols
         beh = m.spec.behaviour
-        (rows, kind, office, arrival, service), = self._today
+        (rows, kind, office, arrival, service, end, days), = self._today
         waits, ok = self._waits, self._ok
         self._today = []
         ids, trips = cols["id"][rows], cols["trips"][rows]
@@ -574,11 +572,8 @@ class BackgroundDemand:
         left = ((arrival + waits + np.where(ok, service, 0.0)) // 1440).astype(np.int64)
         good = kind == SERVED
         if good.any():
-            g = rows[good]
-            _, _, end, _, _, days = self._lookup(
-                "visit", self._visit_group, *(cols[x][g] for x in ("c", "s", "step", "via")))
-            days = days.astype(np.int64)
-            cols["step"][g] = end.astype(np.int32)
+            g, days = rows[good], days[good]  # the step reached and back-office days
+            cols["step"][g] = end[good]
             cols["act"][g] = PLAN
             cols["due"][g] = left[good] + days
             self._plan(g[days == 0], left[good][days == 0])
