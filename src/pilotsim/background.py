@@ -54,6 +54,7 @@ office is :meth:`~pilotsim.model.PilotModel.route_office`, which both population
 from __future__ import annotations
 
 import dis
+import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -80,7 +81,12 @@ def _acts_daily(intervention) -> bool:
 
     A hook whose bytecode only returns None (``pass`` or a docstring) does nothing.
     """
-    code = getattr(type(intervention).daily, "__code__", None)
+    return _has_body(type(intervention).daily)
+
+
+@functools.cache
+def _has_body(hook) -> bool:
+    code = getattr(hook, "__code__", None)
     if code is None:
         return True
     ops = [(i.opname, i.argval) for i in dis.get_instructions(code)
