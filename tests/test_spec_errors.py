@@ -26,6 +26,8 @@ CASES = [  # (overrides, key named in the error, words of the expectation)
     (["behaviour.takeup.document_min=-1"], "behaviour.takeup.document_min", ">= 0"),
     (["behaviour.satisfaction.delay_weight_per_day=-1"],
      "behaviour.satisfaction.delay_weight_per_day", ">= 0"),
+    (["behaviour.profiles.elderly.delay_days_mean=0.5"],
+     "behaviour.profiles.elderly.delay_days_mean", "at least 1 day"),
     (["services.catalogue.elderly_allowance.steps.0.department=tax_bureau"],
      "services.catalogue.elderly_allowance.steps[0].department", "a department some office"),
     (["services.catalogue.elderly_allowance.steps.0.requires=[id_card,premises_certificate]"],

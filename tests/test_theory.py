@@ -63,6 +63,18 @@ def test_littles_law_holds_on_the_outputs(mmc):
     assert in_service == pytest.approx(lam / mu, rel=0.05)
 
 
+def test_littles_law_check_detects_a_queue_that_is_not_in_steady_state():
+    # A deliberately wrong input for the law: one counter for λ = 6/h at 15 min (ρ = 1.5) over
+    # 4 days, so the queue grows all run and the last arrivals are still waiting at the
+    # horizon (the records hold their waits up to the office's closing a day later). L, the
+    # time average within the window, then falls well short of λW (ratio 1.35 here), which
+    # the check must report; keeping only visits finished in the window made the two equal.
+    result = run("+scenario=erlang_c", "city.offices.office.counters=1", "sim.days=4")
+    law = theory.littles_law(result.visits, 4 * 1440.0)
+    assert law["lambda_W_system"] > 1.2 * law["L_system"]
+    assert law["lambda_W_queue"] > 1.2 * law["L_queue"]
+
+
 def test_erlang_c_formula_known_values():
     # M/M/1: P(wait) = ρ, W = ρ / (μ - λ)
     p, w = theory.erlang_c(0.5, 1.0, 1)

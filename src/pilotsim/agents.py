@@ -108,14 +108,23 @@ class Organisation(mesa.Agent):
         self.name = name
         self.community = community
         self.functions: set[str] = set(spec.functions)
+        self.scale = scale
         self.staff_min_per_day = spec.staff_min_per_day * scale
         self.remaining = self.staff_min_per_day
         self.used_today = 0.0
         self.used_total = 0.0
 
     def start_day(self) -> None:
-        """Reset the day's staff time."""
-        self.remaining = self.staff_min_per_day
+        """Reset the day's staff time.
+
+        When sampling (scale f < 1), time left unused carries over, up to the share the
+        unsimulated residents would have used: the sampled residents then meet at most the
+        committee's full daily capacity and use a share f of it on average, instead of a
+        budget too small for whole tasks (f = 0.1 of 120 minutes is 12: one 10-minute contact
+        a day and never the pre-check after it). At f = 1 nothing carries over.
+        """
+        carry = min(self.remaining, self.staff_min_per_day * (1 / self.scale - 1))
+        self.remaining = self.staff_min_per_day + carry
         self.used_today = 0.0
 
     def offers(self, function: str) -> bool:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from statistics import NormalDist
 
+import numpy as np
+
 from pilotsim.spec import Distribution
 
 _STD_NORMAL = NormalDist()
@@ -52,6 +54,21 @@ class ServiceTime:
             mu, sigma, inv, exp = self.mu, self.sigma, _STD_NORMAL.inv_cdf, math.exp
             return [exp(mu + sigma * inv(min(max(u, 1e-12), 1 - 1e-12))) for u in us]
         return [self.mean] * len(us)
+
+    def sample_array(self, us: np.ndarray) -> np.ndarray:
+        """:meth:`sample` of an array of uniforms, vectorised.
+
+        NumPy's ``log1p``/``exp`` (and SciPy's normal quantile) may differ from ``math``'s in
+        the last bit, so this serves the unrecorded background visits (whose exact values are
+        no result); recorded visits use :meth:`sample`.
+        """
+        if self.kind == "exponential":
+            return -self.mean * np.log1p(-us)
+        if self.kind == "lognormal":
+            from scipy.special import ndtri  # only sampled runs with lognormal steps need it
+
+            return np.exp(self.mu + self.sigma * ndtri(np.clip(us, 1e-12, 1 - 1e-12)))
+        return np.full(len(us), self.mean)
 
     @property
     def variance(self) -> float:

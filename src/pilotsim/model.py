@@ -13,9 +13,11 @@ import mesa
 import numpy as np
 
 from pilotsim import cases as C  # noqa: N812  (C.OPEN, C.visit_slot read as constants)
+from pilotsim import decisions as rules
 from pilotsim import satisfaction as sat
 from pilotsim import takeup
 from pilotsim.agents import Office, Organisation, Resident
+from pilotsim.background import BackgroundDemand
 from pilotsim.cases import Case
 from pilotsim.distributions import ServiceTime, sum_of
 from pilotsim.pilots.boost import boost_interventions
@@ -97,8 +99,11 @@ class PilotModel(mesa.Model):
        steps (online, proxy, relay) finish, back-office processing ends and the next step is
        planned, and residents due at an office pick the office they believe right (or a wrong
        one), an arrival minute, and bring or forget documents.
-    4. **Offices serve** — each office serves the day's arrivals (plus unrecorded background
-       visits) FCFS in continuous time; those still waiting at closing go home.
+    4. **Offices serve** — each office serves the day's arrivals FCFS in continuous time,
+       with unrecorded visits: business outside the catalogue and, when sampling, the
+       unsimulated residents' background cases (:mod:`pilotsim.background`; their needs
+       open and their due visits are planned here, and they advance after the queue);
+       those still waiting at closing go home.
     5. **Cases advance or finish** — served steps move on (after processing days); wasted trips
        teach the resident and may make them give up; finished cases are scored (peak–end) and
        update the resident's knowledge, trust and channel memory.
@@ -172,6 +177,7 @@ class PilotModel(mesa.Model):
         self.visits = VisitLog()
         self.closed_today: list[Case] = []
         self._need_rates = self._needs_per_day()
+        self.background = BackgroundDemand(self)
         self.pilot_sites: dict[str, int | None] = {}
         if schedule is None and spec.pilot.design != "as_configured":
             self.pilot_sites, schedule = pilot_schedule(spec)
@@ -242,6 +248,12 @@ class PilotModel(mesa.Model):
         return step.skip or (step.relayable and bool(step.issues) and
                              all(self.is_shared(community, d) for d in step.issues))
 
+    def next_step_to_do(self, community: int, rt: ServiceRuntime, step: int) -> int:
+        """The first step from ``step`` residents of ``community`` must do (len: none left)."""
+        while step < len(rt.steps) and self.step_skippable(community, rt.steps[step]):
+            step += 1
+        return step
+
     def visit_span(self, community: int, rt: ServiceRuntime, first: int, office: int) -> int:
         """One past the last step a visit to ``office`` for step ``first`` handles.
 
@@ -264,6 +276,27 @@ class PilotModel(mesa.Model):
                     end: int) -> list[StepRuntime]:
         return [rt.steps[first]] + [s for s in rt.steps[first + 1:end]
                                     if not self.step_skippable(community, s)]
+
+    def span_processing_days(self, community: int, rt: ServiceRuntime, first: int,
+                             end: int) -> int:
+        """Back-office days after a visit that did steps ``first`` to ``end`` (exclusive)."""
+        return sum(s.processing_days for s in self._span_steps(community, rt, first, end))
+
+    def span_service(self, community: int, rt: ServiceRuntime, first: int,
+                     end: int) -> tuple[ServiceTime, tuple[str, ...]]:
+        """Counter time and documents to carry for a visit doing steps ``first`` to ``end``.
+
+        One step: its own distribution and held documents. Several (an integrated window):
+        the sum of their service times as one distribution and the union of their documents.
+        Documents the offices fetch themselves for ``community`` (shared) are left out.
+        """
+        step = rt.steps[first]
+        dist, held = step.service_time, step.held_documents
+        if end > first + 1:
+            span = self._span_steps(community, rt, first, end)
+            dist = sum_of([s.service_time for s in span])
+            held = tuple(dict.fromkeys(x for s in span for x in s.held_documents))
+        return dist, tuple(x for x in held if not self.is_shared(community, x))
 
     def add_office(self, name: str, spec: OfficeSpec) -> Office:
         """Open a new office during the run (e.g. a pilot's one-door centre).
@@ -342,7 +375,7 @@ class PilotModel(mesa.Model):
             ch = beh.channels
             if org.use("information", ch.information_staff_min):
                 case.informed = True
-                case.knowledge += beh.knowledge.information_effect * (1 - case.knowledge)
+                case.knowledge = rules.learn(case.knowledge, beh.knowledge.information_effect)
                 case.prechecked = org.use("precheck", ch.precheck_staff_min)
         costs = self._channel_costs(case, org)
         if not self._pursues(case, costs):
@@ -382,79 +415,106 @@ class PilotModel(mesa.Model):
             return True
         c = int(self.population.community[case.resident.index])
         rt = self.service(c, case.service)
-        docs = {x for st in rt.steps if not self.step_skippable(c, st)
-                for x in st.held_documents if not self.is_shared(c, x)}
         share = 1 - self.spec.behaviour.knowledge.precheck_effect if case.prechecked else 1.0
         channel = takeup.channel_burden_min(list(costs.values()),
                                             self.spec.behaviour.channels.choice_scale_min)
-        burden = takeup.burden_min(p, channel, case.knowledge, len(docs), share)
+        burden = takeup.burden_min(p, channel, case.knowledge, self.documents_to_gather(c, rt),
+                                   share)
         return self.choices.uniform(case.id, C.S_PURSUE) < \
             float(takeup.pursue_probability(p, burden))
+
+    def documents_to_gather(self, community: int, rt: ServiceRuntime) -> int:
+        """Documents a resident of ``community`` must bring for the procedure's steps to do.
+
+        Those the remaining steps require that residents hold, less those offices fetch
+        themselves (shared data); the take-up decision counts them as burden.
+        """
+        c = community
+        return len({x for st in rt.steps if not self.step_skippable(c, st)
+                    for x in st.held_documents if not self.is_shared(c, x)})
 
     def _online_effort(self, r: int) -> float:
         """Minutes an online application costs resident ``r`` (more at low literacy)."""
         return self.spec.behaviour.channels.online_effort_min / \
             max(float(self.population.literacy[r]), 0.05)
 
-    def _channel_costs(self, case: Case, org: Organisation | None) -> dict[str, float]:
-        """Expected minutes each channel open to this resident costs for this case."""
-        beh, pop, r = self.spec.behaviour, self.population, case.resident.index
-        ch, kn = beh.channels, beh.knowledge
-        c = int(pop.community[r])
-        rt = self.service(c, case.service)
-        lit = float(pop.literacy[r])
-        online_open = rt.online != "none" and lit >= ch.online_literacy_threshold
-        proxy_open = rt.proxy and self.proxy_eligible[c, pop.profile[r]] and org is not None \
-            and org.offers("proxy")
-        if not (online_open or proxy_open) and not beh.takeup.enabled:
-            return {C.IN_PERSON: 0.0}  # the only channel, and no decision needs its cost
-        k = case.knowledge
-        per_visit = 0.0
-        i, visits = 0, 0
+    def channels_open(self, community, profile, literacy, online_offered, proxy_offered,
+                      committee_proxy):
+        """Whether online and proxy service are open to residents (one, or arrays of them).
+
+        Online needs the service to offer it and literacy at the threshold; proxy needs the
+        service to allow it, the committee to offer it and the profile to be eligible in the
+        community. Every argument may be an array (the background's needs, one per row).
+
+        Args:
+            community: Community index.
+            profile: Profile index.
+            literacy: The resident's digital literacy.
+            online_offered: The service is online (its ``online`` is not ``none``).
+            proxy_offered: The service allows proxy submission.
+            committee_proxy: The community's committee offers proxy submission.
+
+        Returns:
+            ``(online_open, proxy_open)``, booleans or boolean arrays.
+        """
+        threshold = self.spec.behaviour.channels.online_literacy_threshold
+        if not isinstance(literacy, np.ndarray):  # one case: Python's short-circuit is cheaper
+            return online_offered and literacy >= threshold, \
+                proxy_offered and committee_proxy and bool(self.proxy_eligible[community, profile])
+        online_open = online_offered & (literacy >= threshold)
+        proxy_open = proxy_offered & committee_proxy & self.proxy_eligible[community, profile]
+        return online_open, proxy_open
+
+    def in_person_route(self, community: int, rt: ServiceRuntime,
+                        first: int = 0) -> tuple[float, int, float]:
+        """The visits a procedure (from step ``first`` on) takes in person from ``community``.
+
+        Returns:
+            ``(travel, visits, service)``: one-way travel minutes summed over the visits
+            (before the resident's mobility), the number of visits, and their mean service
+            minutes summed. A resident's cost of going in person is
+            ``2 × travel × mobility + visits × expected wait + service`` (see
+            :func:`pilotsim.decisions.channel_costs`).
+        """
+        c = community
+        travel, visits, service = 0.0, 0, 0.0
+        i = first
         while i < len(rt.steps):
             if self.step_skippable(c, rt.steps[i]):
                 i += 1
                 continue
             o = self.routes.right(c, rt.steps[i].department)
             end = self.visit_span(c, rt, i, o)
-            per_visit += 2 * self.travel[c, o] * pop.mobility[r] + pop.expectation[r] + \
-                sum(s.service_time.mean for s in self._span_steps(c, rt, i, end))
+            travel += self.travel[c, o]
+            service += sum(s.service_time.mean for s in self._span_steps(c, rt, i, end))
             visits += 1
             i = end
-        expected_trips_factor = 1 + kn.wrong_office * (1 - k) + kn.missing_document * (1 - k)
-        costs = {C.IN_PERSON: per_visit * expected_trips_factor}
-        if online_open:
-            collect = 0.0 if rt.online == "full" else per_visit / max(visits, 1)
-            costs[C.ONLINE] = self._online_effort(r) + collect + \
-                ch.online_failure * (1 - lit) * per_visit
-        if proxy_open:
-            costs[C.PROXY] = ch.proxy_effort_min
-        return costs
+        return travel, visits, service
+
+    def _channel_costs(self, case: Case, org: Organisation | None) -> dict[str, float]:
+        """Expected minutes each channel open to this resident costs for this case."""
+        beh, pop, r = self.spec.behaviour, self.population, case.resident.index
+        c = int(pop.community[r])
+        rt = self.service(c, case.service)
+        lit = float(pop.literacy[r])
+        online_open, proxy_open = self.channels_open(
+            c, pop.profile[r], lit, rt.online != "none", rt.proxy,
+            org is not None and org.offers("proxy"))
+        if not (online_open or proxy_open) and not beh.takeup.enabled:
+            return {C.IN_PERSON: 0.0}  # the only channel, and no decision needs its cost
+        travel, visits, service = self.in_person_route(c, rt)
+        per_visit = 2 * travel * pop.mobility[r] + visits * pop.expectation[r] + service
+        return rules.channel_costs(beh.channels, beh.knowledge, rt.online == "full", visits,
+                                   per_visit, case.knowledge, lit, online_open, proxy_open)
 
     def _choose_channel(self, case: Case, costs: dict[str, float]) -> str:
         """Multinomial logit over the channels open to this resident (``costs``' keys)."""
         if len(costs) == 1:
             return next(iter(costs))
-        pop, r = self.population, case.resident.index
-        ch = self.spec.behaviour.channels
-        memory = case.resident.channel_memory
-        prior = 100 * float(pop.trust[r])
-        names = list(costs)
-        # Two or three options: plain floats beat NumPy's per-call overhead several times over.
-        util = [(-costs[n] + ch.experience_weight_min * (memory.get(n, prior) - 50))
-                / ch.choice_scale_min for n in names]
-        top = max(util)
-        p = [math.exp(x - top) for x in util]
-        total = 0.0
-        for x in p:
-            total += x
-        u = self.choices.uniform(case.id, C.S_CHANNEL)
-        cum = 0.0
-        for i, x in enumerate(p):
-            cum += x / total
-            if u < cum:
-                return names[i]
-        return names[-1]
+        util = rules.channel_utilities(self.spec.behaviour.channels, costs,
+                                       case.resident.channel_memory,
+                                       100 * float(self.population.trust[case.resident.index]))
+        return rules.logit_draw(util, self.choices.uniform(case.id, C.S_CHANNEL))
 
     # ------------------------------------------------------------------------ 3. act
 
@@ -481,8 +541,7 @@ class PilotModel(mesa.Model):
 
     def _finished(self, case: Case, c: int, rt: ServiceRuntime, d: int) -> bool:
         """Pass over steps the resident need not do; complete the case if none is left."""
-        while case.step < len(rt.steps) and self.step_skippable(c, rt.steps[case.step]):
-            case.step += 1
+        case.step = self.next_step_to_do(c, rt, case.step)
         if case.step >= len(rt.steps):
             self._complete(case, d)
             return True
@@ -508,38 +567,52 @@ class PilotModel(mesa.Model):
         """The office a case's resident goes to for ``department``.
 
         The office they chose for the case (a walk-in centre) if it serves the department,
-        else their community's route.
+        else their community's route (:meth:`route_office`).
         """
-        v = case.via
-        if v is not None and department in self.offices[v].departments:
-            return v
+        return self.route_office(community, department, case.via)
+
+    def route_office(self, community: int, department: str, via: int | None) -> int:
+        """The office residents of ``community`` go to for ``department``: the group rule.
+
+        ``via`` is a walk-in centre chosen for the case (or None). The simulated residents
+        (:meth:`office_for`) and the unsimulated residents' demand
+        (:class:`~pilotsim.background.BackgroundDemand`) both route through here, so a change
+        of how residents pick an office belongs here and reaches both.
+        """
+        if via is not None and department in self.offices[via].departments:
+            return via
         return self.routes.right(community, department)
+
+    def walk_in_centre(self, community: int, rt: ServiceRuntime, step: int) -> int | None:
+        """The one-door centre outside their scope residents of ``community`` would use.
+
+        The nearest walk-in centre open to them, if one trip there is shorter than the trips
+        their usual offices need for the rest of the case (steps from ``step``); else None.
+        A group-level rule: whether a given resident goes also depends on their knowing of
+        it (see :meth:`_choose_via`).
+        """
+        c = community
+        centres = [o for o in self.walk_in_centres if o.counters > 0
+                   and c not in (o.restricted_to or ())]
+        if not centres:
+            return None
+        usual, _, _ = self.in_person_route(c, rt, step)
+        best = min(centres, key=lambda o: self.travel[c, o.index])
+        return best.index if self.travel[c, best.index] < usual else None
 
     def _choose_via(self, case: Case, c: int) -> None:
         """Whether the resident takes the case to a one-door centre outside their scope.
 
         Residents who know of it (probability: their knowledge of the procedure) go when one
         trip there costs less travel than the trips the usual offices need for the rest of the
-        case. This is the spillover of a pilot centre onto control communities.
+        case (:meth:`walk_in_centre`). This is the spillover of a pilot centre onto control
+        communities.
         """
-        centres = [o for o in self.walk_in_centres if o.counters > 0
-                   and c not in (o.restricted_to or ())]
-        if not centres:
+        if not self.walk_in_centres:
             return
-        rt = self.service(c, case.service)
-        mobility = float(self.population.mobility[case.resident.index])
-        usual, i = 0.0, case.step
-        while i < len(rt.steps):
-            if self.step_skippable(c, rt.steps[i]):
-                i += 1
-                continue
-            o = self.routes.right(c, rt.steps[i].department)
-            usual += 2 * self.travel[c, o] * mobility
-            i = self.visit_span(c, rt, i, o)
-        best = min(centres, key=lambda o: self.travel[c, o.index])
-        if 2 * self.travel[c, best.index] * mobility < usual and \
-                self.choices.uniform(case.id, C.S_VIA) < case.knowledge:
-            case.via = best.index
+        best = self.walk_in_centre(c, self.service(c, case.service), case.step)
+        if best is not None and self.choices.uniform(case.id, C.S_VIA) < case.knowledge:
+            case.via = best
 
     def _schedule_visit(self, case: Case, d: int, first: bool) -> None:
         beh = self.spec.behaviour
@@ -557,8 +630,7 @@ class PilotModel(mesa.Model):
         mean = self.profiles[self.population.profile[r]].delay_days_mean
         u = self.choices.uniform(case.id, C.S_FIRST_DELAY if first else
                                  C.visit_slot(case.trips, C.V_DELAY))
-        delay = 1 + (0 if mean <= 0 else int(math.log1p(-u) / math.log(mean / (mean + 1))))
-        day = d + delay
+        day = d + rules.delay_days(u, mean)
         last = self.spec.sim.days
         while day < last and not office.is_open(day):
             day += 1
@@ -590,23 +662,17 @@ class PilotModel(mesa.Model):
         k = case.knowledge
         kn = beh.knowledge
         if u(case.id, C.visit_slot(v, C.V_WRONG)) < \
-                kn.wrong_office * (1 - k) * self.wrong_office_factor[c]:
+                rules.p_wrong_office(kn, k, self.wrong_office_factor[c]):
             office, kind, dist = self.offices[self.routes.wrong(c, step.department)], WRONG, \
                 self.redirect
         else:
-            office, kind, dist = right, SERVED, step.service_time
-            held = step.held_documents
+            office, kind = right, SERVED
+            # an integrated window may take several steps in this visit
             end = self.visit_span(c, rt, case.step, right.index)
-            if end > case.step + 1:  # an integrated window takes several steps in this visit
-                span = self._span_steps(c, rt, case.step, end)
-                dist = sum_of([s.service_time for s in span])
-                held = tuple(dict.fromkeys(x for s in span for x in s.held_documents))
-            docs = [x for x in held if not self.is_shared(c, x)]
-            if docs:
-                p_one = kn.missing_document * (1 - k) * self.missing_document_factor[c] * \
-                    (1 - kn.precheck_effect if case.prechecked else 1.0)
-                if u(case.id, C.visit_slot(v, C.V_MISSING)) < 1 - (1 - p_one) ** len(docs):
-                    kind, dist = MISSING, self.redirect
+            dist, docs = self.span_service(c, rt, case.step, end)
+            if docs and u(case.id, C.visit_slot(v, C.V_MISSING)) < rules.p_missing_documents(
+                    kn, k, self.missing_document_factor[c], case.prechecked, len(docs)):
+                kind, dist = MISSING, self.redirect
         if arrival < 0:  # planned: a minute within the intended office's hours that day
             windows = right.day_open[d]
             a, b = windows[0][0], windows[-1][1]
@@ -654,36 +720,43 @@ class PilotModel(mesa.Model):
     # ------------------------------------------------------------------------ 4-5. serve
 
     def _offices_serve(self, d: int) -> None:
-        f = self.spec.sim.sample_fraction
+        background = self.background.visits(d)
         for office in self.offices:
             real = office.today
-            if not real and (office.other_visits_per_day == 0 or not office.is_open(d)):
+            bg_times, bg_services = background.get(office.index, ((), ()))
+            other = office.other_visits_per_day > 0 and office.is_open(d)
+            if not real and not bg_times and not other:
                 continue
             office.today = []
             times = [x[0] for x in real]
             services = [x[1] for x in real]
-            n_real = len(real)
-            if office.is_open(d) and (office.other_visits_per_day > 0 or f < 1):
-                self._background(office, d, real, f, times, services)
+            n_real, n_bg = len(real), len(bg_times)
+            times.extend(bg_times)
+            services.extend(bg_services)
+            if other:
+                self._other_business(office, d, times, services)
             # stable argsort, as sorted(range(n), key=times.__getitem__) but in C for big days
             order = sorted(range(len(times)), key=times.__getitem__) if len(times) < 64 else \
                 np.argsort(np.asarray(times), kind="stable").tolist()
             waits, _starts, served = office.queue.serve(
                 d, [times[i] for i in order], [services[i] for i in order])
             office.last_queue_peak = len(times)
+            bg_waits, bg_served = [0.0] * n_bg, [False] * n_bg
             for j, i in enumerate(order):
                 if i < n_real:
                     self._visited(real[i], d, office, waits[j], served[j])
+                elif i < n_real + n_bg:
+                    bg_waits[i - n_real], bg_served[i - n_real] = waits[j], served[j]
+            if n_bg:
+                self.background.served(office.index, bg_waits, bg_served)
+        self.background.end_of_day()
 
-    def _background(self, office: Office, d: int, real: list, f: float, times: list[float],
-                    services: list[float]) -> None:
-        """Add unrecorded visits to an office's day.
+    def _other_business(self, office: Office, d: int, times: list[float],
+                        services: list[float]) -> None:
+        """Add the office's business outside the catalogue (unrecorded visits) to its day.
 
-        Business outside the catalogue arrives as a Poisson number of visits; when sampling,
-        each simulated visit brings 1/f − 1 clones (the unsimulated residents' visits) of the
-        same kind at independent arrival times, so the office sees its full load. (Known
-        bias: exactly 1/f − 1 clones per visit multiply the day-to-day variance of an office's
-        load by 1/f, which lengthens waits at small f: see benchmarks/README.md, Sampling.)
+        A Poisson number of visits at times skewed to the morning like residents' visits.
+        (The unsimulated residents' visits come from :class:`BackgroundDemand`.)
         """
         gen = self.streams.generator("background", office.index, d)
         windows = office.day_open[d]
@@ -693,15 +766,6 @@ class PilotModel(mesa.Model):
         u = gen.random((n, 2))
         times.extend((a + (b - a) * u[:, 0] ** skew).tolist())
         services.extend(office.other_service.sample_many(u[:, 1].tolist()))
-        if f < 1 and real:
-            gen = self.streams.generator("clones", office.index, d)
-            extra = 1.0 / f - 1.0
-            counts = int(extra) + (gen.random(len(real)) < extra - int(extra))
-            for (_, _, _, _, dist), k in zip(real, counts.tolist(), strict=True):
-                if k:
-                    uu = gen.random((k, 2))
-                    times.extend((a + (b - a) * uu[:, 0] ** skew).tolist())
-                    services.extend(dist.sample_many(uu[:, 1].tolist()))
 
     def _visited(self, item: tuple, d: int, office: Office, wait: float, served: bool) -> None:
         """Resolve one visit: outcome, record, experience, and what the case does next."""
@@ -724,27 +788,28 @@ class PilotModel(mesa.Model):
         case.remember(sat.experience_score(p, float(pop.expectation[r]), felt,
                                            wasted=kind != SERVED, travel_min=round_trip))
         pop.expectation[r] += p.expectation_learning * (felt - pop.expectation[r])
+        # what comes next is planned from the day the resident left the office (past midnight
+        # at an office open around the clock), so no visit starts before the last one ended
+        left = int((arrival + wait + service) // 1440)
         if kind == SERVED:
             c = int(pop.community[r])
             rt = self.service(c, case.service)
             end = self.visit_span(c, rt, case.step, office.index)
-            days = sum(s.processing_days for s in self._span_steps(c, rt, case.step, end))
+            days = self.span_processing_days(c, rt, case.step, end)
             case.step = end
             if days:
-                self.agenda[d + days].append(("advance", case, 0.0))
+                self.agenda[left + days].append(("advance", case, 0.0))
             else:
-                self._plan_step(case, d)
+                self._plan_step(case, left)
             return
         case.wasted += 1
-        case.knowledge += beh.knowledge.learn_from_failure * (1 - case.knowledge)
+        case.knowledge = rules.learn(case.knowledge, beh.knowledge.learn_from_failure)
         ab = beh.abandonment
-        if ab.enabled:
-            hazard = case.wasted * (1 + round_trip / ab.travel_burden_min) / pop.patience[r]
-            if self.choices.uniform(case.id, C.visit_slot(v, C.V_ABANDON)) < \
-                    1 - math.exp(-hazard):
-                self._abandon(case, d)
-                return
-        self._schedule_visit(case, d, first=False)
+        if ab.enabled and self.choices.uniform(case.id, C.visit_slot(v, C.V_ABANDON)) < \
+                rules.p_abandon(ab, case.wasted, round_trip, pop.patience[r]):
+            self._abandon(case, d)
+            return
+        self._schedule_visit(case, left, first=False)
 
     # ------------------------------------------------------------------------ endings
 

@@ -30,6 +30,21 @@ def _beta(gen: np.random.Generator, b: Beta, n: int) -> np.ndarray:
     return gen.beta(b.mean * b.concentration, (1 - b.mean) * b.concentration, n)
 
 
+def group_sizes(spec: RunSpec, fraction: float) -> np.ndarray:
+    """Residents per (community, profile) in a sample of ``fraction`` of the city.
+
+    Each community holds round(population × fraction) residents split across profiles by
+    largest remainder, so small samples keep the profile mix.
+    """
+    profiles = list(spec.behaviour.profiles)
+    comms = list(spec.city.communities.values())
+    sizes = np.zeros((len(comms), len(profiles)), dtype=np.int64)
+    for ci, c in enumerate(comms):
+        shares = [c.profile_mix.get(p, 0.0) for p in profiles]
+        sizes[ci] = _largest_remainder(c.population * fraction, shares)
+    return sizes
+
+
 @dataclass
 class Population:
     """Resident attributes as arrays; ``community`` and ``profile`` index the spec's names.
@@ -69,16 +84,11 @@ class Population:
     def build(cls, spec: RunSpec, gen: np.random.Generator) -> Population:
         """Draw the population from the ``population`` stream.
 
-        Each community holds round(population × sample_fraction) residents split across
-        profiles by largest remainder, so small samples keep the profile mix.
+        The sample is :func:`group_sizes` at ``sim.sample_fraction``.
         """
         profiles = list(spec.behaviour.profiles)
-        comms = list(spec.city.communities.values())
-        nc, npf = len(comms), len(profiles)
-        sizes = np.zeros((nc, npf), dtype=np.int64)
-        for ci, c in enumerate(comms):
-            shares = [c.profile_mix.get(p, 0.0) for p in profiles]
-            sizes[ci] = _largest_remainder(c.population * spec.sim.sample_fraction, shares)
+        nc, npf = len(spec.city.communities), len(profiles)
+        sizes = group_sizes(spec, spec.sim.sample_fraction)
         flat = sizes.ravel()
         starts = np.concatenate([[0], np.cumsum(flat)[:-1]])
         n = int(flat.sum())

@@ -352,7 +352,8 @@ class Profile:
         expected_wait_min: Initial expectation of a visit's wait, in minutes.
         info_contact: Probability of asking the community organisation when a need arises.
         proxy_eligible: May have cases submitted by a community proxy.
-        delay_days_mean: Mean days between deciding to go and going.
+        delay_days_mean: Mean days between planning a visit and making it (at least 1: a
+            planned visit is on a later day); the delay is 1 + a geometric number of days.
     """
 
     label: str
@@ -370,7 +371,8 @@ class Profile:
         _positive(self.mobility, "mobility")
         _non_negative(self.expected_wait_min, "expected_wait_min")
         _prob(self.info_contact, "info_contact")
-        _non_negative(self.delay_days_mean, "delay_days_mean")
+        check(self.delay_days_mean >= 1, "delay_days_mean", self.delay_days_mean,
+              "a mean of at least 1 day (a planned visit is on a later day)")
 
 
 @dataclass(frozen=True)
@@ -636,9 +638,10 @@ class Sim:
 
     Attributes:
         days: Simulated days (one Mesa step each).
-        sample_fraction: Share of residents simulated; offices keep their counters and see the
-            unsimulated residents' visits as unrecorded background load, and organisations'
-            staff time is scaled by the fraction.
+        sample_fraction: Share of residents simulated; offices keep their counters and the
+            unsimulated residents' needs run as their own demand process (background cases,
+            :mod:`pilotsim.background`) whose visits queue unrecorded; organisations' staff
+            time is split between the two by the fraction.
         start_weekday: Weekday of day 0 (0 = Monday).
     """
 

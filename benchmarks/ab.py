@@ -1,0 +1,79 @@
+"""Before/after: the same `pilotsim` workloads run from two source trees, interleaved.
+
+    python benchmarks/ab.py BEFORE_SRC [--reps N] [WORKLOAD ...]
+
+``BEFORE_SRC`` is the ``src`` folder of the code to compare against (e.g. ``git archive`` of
+the base commit unpacked in /tmp); "after" is this worktree's installed package. Each
+repetition runs every workload once from each tree, alternating, in fresh processes measured
+by ``run.py``'s probe (wall, CPU seconds of the process tree, peak RSS; the simulate time
+from the run's metadata), so both sides see the same machine load. Medians go to stdout and to
+``benchmarks/results/<UTC time>_ab.json``. Both trees read the same config tree (this
+worktree's ``conf/``, installed as ``pilotsim.conf``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import run as bench  # noqa: E402  (run.py beside this file: its probe and CLI runner)
+
+WORKLOADS = {
+    "district_f0.2": ["sim.sample_fraction=0.2"],
+    "district_f1": [],
+    "city_f0.1": ["city=city_million", "sim.sample_fraction=0.1"],
+}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("before", type=Path, help="src folder of the code to compare against")
+    p.add_argument("--reps", type=int, default=5)
+    p.add_argument("workloads", nargs="*", help=f"some of {', '.join(WORKLOADS)} (all)")
+    a = p.parse_intermixed_args()
+    a.workloads = a.workloads or list(WORKLOADS)
+    unknown = set(a.workloads) - set(WORKLOADS)
+    if unknown:
+        p.error(f"unknown workloads {sorted(unknown)}; expected some of {list(WORKLOADS)}")
+    sides = {"before": str(a.before.resolve()), "after": None}
+    runs: dict = {w: {s: [] for s in sides} for w in a.workloads}
+    load = [os.getloadavg()[0]]
+    for _ in range(a.reps):
+        for w in a.workloads:
+            for side, path in sides.items():
+                env = os.environ.pop("PYTHONPATH", None)
+                if path:
+                    os.environ["PYTHONPATH"] = path
+                try:
+                    runs[w][side] += bench._cli_run(WORKLOADS[w], 1)
+                finally:
+                    os.environ.pop("PYTHONPATH", None)
+                    if env is not None:
+                        os.environ["PYTHONPATH"] = env
+    load.append(os.getloadavg()[0])
+    out = {"when": datetime.now(UTC).isoformat(), "reps": a.reps, "load_1min": load,
+           "before_src": sides["before"], "results": {}}
+    print(f"| workload | side | wall s | CPU s | simulate s | peak RSS MB |  ({a.reps} reps)")
+    for w, by_side in runs.items():
+        out["results"][w] = {}
+        for side, rs in by_side.items():
+            med = {k: statistics.median(f(r) for r in rs) for k, f in (
+                ("wall_s", lambda r: r["wall"]), ("cpu_s", lambda r: r["cpu"]),
+                ("simulate_s", lambda r: r["out"]["timings"]["simulate"]),
+                ("rss_mb", lambda r: r["rss_mb"]))}
+            out["results"][w][side] = {**med, "walls": [round(r["wall"], 3) for r in rs]}
+            print(f"| {w} | {side} | {med['wall_s']:.2f} | {med['cpu_s']:.2f} | "
+                  f"{med['simulate_s']:.2f} | {med['rss_mb']:.0f} |")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H%M%S")
+    (HERE / "results" / f"{stamp}_ab.json").write_text(json.dumps(out, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""The shared decision rules: what their names promise, for one case and for many alike."""
+
+import numpy as np
+import pytest
+
+from pilotsim import decisions as rules
+
+
+@pytest.mark.parametrize("mean", [1.0, 1.5, 2.0, 3.0, 4.0])
+def test_delay_has_the_configured_mean(mean):
+    # 200,000 inversions of uniform draws; the delay's SD is at most sqrt(m(m-1)) ≤ 3.5 days,
+    # so the sample mean's SE is under 0.008 and 5 SE is a tolerance of 0.04 days. The old
+    # draw (1 + a geometric of mean m) had mean m + 1 and fails by 25 SE or more.
+    u = np.random.default_rng(1).random(200_000)
+    delays = rules.delay_days(u, mean)
+    se = delays.std() / np.sqrt(len(u))
+    assert delays.min() >= 1
+    assert abs(delays.mean() - mean) <= max(5 * se, 1e-12)
+
+
+def test_delay_one_case_equals_many():
+    u = np.random.default_rng(2).random(2_000)
+    for mean in (1.0, 2.0, 3.7):
+        many = rules.delay_days(u, mean)
+        assert [rules.delay_days(float(x), mean) for x in u] == many.tolist()
+
+
+def test_abandonment_and_logit_one_case_equal_many():
+    gen = np.random.default_rng(3)
+
+    class Ab:
+        travel_burden_min = 60.0
+
+    wasted, trip, patience = gen.integers(1, 4, 500), gen.random(500) * 120, gen.random(500) + .5
+    many = rules.p_abandon(Ab, wasted, trip, patience)
+    one = [rules.p_abandon(Ab, int(w), float(t), float(p))
+           for w, t, p in zip(wasted, trip, patience, strict=True)]
+    assert np.allclose(many, one, rtol=0, atol=1e-15)
+    util = {"a": gen.normal(size=500), "b": gen.normal(size=500), "c": np.full(500, -np.inf)}
+    u = gen.random(500)
+    picked = rules.logit_draw(util, u)
+    assert "c" not in set(picked)  # a closed channel (infinite cost) is never chosen
+    assert picked.tolist() == [rules.logit_draw({"a": util["a"][i], "b": util["b"][i]}, float(u[i]))
+                               for i in range(500)]
