@@ -34,7 +34,8 @@ def test_daily_totals_match_the_tables(tracked):
         "completed": done.groupby("day").size(),
         "abandoned": closed[closed["status"] == "abandoned"].groupby("day").size(),
         "trips": by_day["trips"].sum(),
-        "one_trip": done[done["trips"] <= 1].groupby("day").size(),
+        "one_trip": done[done["trips"] == 1].groupby("day").size(),
+        "in_person": done[done["trips"] >= 1].groupby("day").size(),
         "visits": visits.groupby("day").size(),
         "wasted": visits[visits["outcome"] != "served"].groupby("day").size(),
     }).reindex(range(DAYS)).fillna(0)
