@@ -203,7 +203,8 @@ def Banner(snap: Snapshot, notice: str | None, busy: bool) -> None:
 @solara.component
 def MapView(snap: Snapshot, present: bool) -> None:
     """Both worlds' maps, side by side; the trainer picks what colours the communities."""
-    colour_by, set_colour_by = solara.use_state("satisfaction")
+    choice, set_choice = solara.use_state(next(iter(figures.MAP_CHOICES)))
+    colour_by = figures.MAP_CHOICES[choice]
     font, height = FONTS[present], MAP_HEIGHT[present]
     with solara.Column(classes=["pilotsim-map"], style={"width": "100%"}):
         with solara.Row(style={"width": "100%", "gap": "12px", "flex-wrap": "nowrap"}):
@@ -211,8 +212,8 @@ def MapView(snap: Snapshot, present: bool) -> None:
                 with solara.Div(classes=["pilotsim-world", f"pilotsim-world-{w.name}"],
                                 style={"flex": "1 1 0", "min-width": "0"}):
                     Vega(figures.map_spec(snap, w, colour_by, font, height, legend=i == 1))
-        solara.ToggleButtonsSingle(value=colour_by, on_value=set_colour_by,
-                                   values=list(figures.MAP_COLOURS))
+        solara.ToggleButtonsSingle(value=choice, on_value=set_choice,
+                                   values=list(figures.MAP_CHOICES))
 
 
 @solara.component
@@ -467,8 +468,8 @@ def Dashboard(model: solara.Reactive[TwinWorlds], params: dict,
     solara.Style(CSS)
     with solara.AppBar():
         solara.AppBarTitle(TITLE)
-        solara.Checkbox(label="Present", value=present, classes=["pilotsim-present-toggle"],
-                        style={"margin-top": "18px"})
+        solara.Switch(label="Present", value=present, classes=["pilotsim-present-toggle"],
+                      style={"margin-top": "18px"})
     with solara.Sidebar(), solara.Column():
         with solara.Card("Run"):
             RunControls(model, model_parameters, frame, notice, busy, present.value)

@@ -129,7 +129,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     os.environ["PILOTSIM_DASHBOARD"] = json.dumps(
         {"overrides": args.overrides, "sample_fraction": args.sample_fraction,
          "present": args.present})
+    # The "This website runs on Solara" banner covers the headline table on a 720p screen.
+    os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "false")
     from solara.__main__ import cli
+    from solara.server import settings
+
+    settings.theme.show_banner = False
 
     # Solara warns on every page load that its session cookie falls back to SameSite=Lax over
     # plain http: expected on 127.0.0.1, and noise in a trainer's terminal.

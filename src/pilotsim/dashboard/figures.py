@@ -33,10 +33,12 @@ FONT = 14  # CSS px; the issue's floor for a projector at 1920×1080
 
 MapColour = Literal["satisfaction", "trips_per_case"]
 MAP_COLOURS: dict[str, tuple[str, str, float, float]] = {
-    # what → (label, Vega colour scheme, low end, high end)
+    # what → (label, Vega colour scheme, red end, green end)
     "satisfaction": ("Satisfaction so far (0–100)", "redyellowgreen", 30.0, 90.0),
     "trips_per_case": ("Trips per closed case so far", "redyellowgreen", 2.0, 1.0),
 }
+MAP_CHOICES = {"Colour by satisfaction": "satisfaction",
+               "Colour by trips per case": "trips_per_case"}
 # Fixed axes where the measure has natural bounds, so an early spike cannot stretch them.
 MEASURE_DOMAINS: dict[str, list[float] | None] = {
     "trips_per_case": None, "one_trip_share": [0, 1], "wait_mean_min": None,
@@ -47,6 +49,9 @@ PERCENT = ("one_trip_share", "abandonment")
 def _num(x: float) -> float | None:
     """A JSON number, or None (Vega's null) for NaN."""
     return None if x is None or not math.isfinite(x) else round(float(x), 4)
+
+
+EMBED = {"embedOptions": {"actions": False}}  # no "…" menu over the charts
 
 
 def config(font: int = FONT) -> dict:
@@ -112,7 +117,7 @@ def map_spec(snap: Snapshot, world: WorldView, colour_by: MapColour = "satisfact
                                       "scale": {"range": [1.2, 6], "domain": [1, 8],
                                                 "clamp": True}, "legend": None}}},
         {"data": {"values": comms}, "mark": {"type": "circle", "opacity": 0.95,
-                                             "stroke": "black"},
+                                             "stroke": "black", "invalid": None},
          "encoding": {"x": {"field": "x", **x}, "y": {"field": "y", **y},
                       "size": {"field": "pop", "type": "quantitative",
                                "scale": {"range": [250, 900], "zero": False}, "legend": None},
@@ -148,7 +153,7 @@ def map_spec(snap: Snapshot, world: WorldView, colour_by: MapColour = "satisfact
     return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
             "width": "container", "height": height, "autosize": {"type": "fit-x"},
             "title": {"text": f"{world.label} — {when}", "color": COLOURS[world.name]},
-            "layer": layers, "config": config(font)}
+            "layer": layers, "config": config(font), "usermeta": EMBED}
 
 
 def _series_rows(snap: Snapshot) -> list[dict]:
@@ -201,7 +206,7 @@ def measures_spec(snap: Snapshot, font: int = FONT, width: int = 380,
                       *_start_rule(snap)]})
     return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
             "data": {"values": rows}, "concat": charts, "columns": 3,
-            "resolve": {"scale": {"y": "independent"}}, "config": config(font)}
+            "resolve": {"scale": {"y": "independent"}}, "config": config(font), "usermeta": EMBED}
 
 
 def queues_spec(snap: Snapshot, font: int = FONT, width: int = 380,
@@ -236,7 +241,7 @@ def queues_spec(snap: Snapshot, font: int = FONT, width: int = 380,
                                                        "legend": {"title": None,
                                                                   "orient": "top"}}}},
                                *_start_rule(snap)]},
-            "config": config(font)}
+            "config": config(font), "usermeta": EMBED}
 
 
 def districts_spec(snap: Snapshot, font: int = FONT, width: int = 300,
@@ -270,4 +275,4 @@ def districts_spec(snap: Snapshot, font: int = FONT, width: int = 300,
             "data": {"values": rows},
             "title": f"By district of residence, since day {snap.compare_from}",
             "hconcat": charts, "resolve": {"scale": {"y": "independent"}},
-            "config": config(font)}
+            "config": config(font), "usermeta": EMBED}
