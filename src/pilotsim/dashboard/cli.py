@@ -88,7 +88,9 @@ def unknown_key(overrides: Sequence[str]) -> str | None:
     for o in overrides:
         key = key_of(o)
         parts = key.split(".")
-        if len(parts) < 2 or key.startswith("hydra."):
+        # reform.* and pilot.* are sorted out by the dashboard itself (an override inside a
+        # reform that is not chosen is left out: settings.Changes.reform_overrides)
+        if len(parts) < 2 or parts[0] in ("hydra", "reform", "pilot"):
             continue
         node: object = cfg
         for i, part in enumerate(parts):
@@ -96,7 +98,7 @@ def unknown_key(overrides: Sequence[str]) -> str | None:
                 break
             if part not in node:
                 last = i == len(parts) - 1
-                if last and o.startswith("+"):
+                if (last and o.startswith("+")) or not len(node):
                     break
                 where = ".".join(parts[:i]) or "the config"
                 names = ", ".join(str(k) for k in node.keys() if not str(k).startswith("_"))
