@@ -1,10 +1,10 @@
 """The Solara components, rendered without a browser (solara.render)."""
 
-import ipyvuetify as v
-import ipywidgets as w
 import threading
 import time
 
+import ipyvuetify as v
+import ipywidgets as w
 import numpy as np
 import pytest
 import solara
@@ -250,7 +250,7 @@ def test_stepping_in_one_thread_while_the_page_reads_in_another():
         try:
             for _ in range(60):
                 tw.step()
-        except Exception as e:  # noqa: BLE001 - recorded for the assertion
+        except Exception as e:
             errors.append(e)
 
     t = threading.Thread(target=play)

@@ -83,7 +83,7 @@ def unknown_key(overrides: Sequence[str]) -> str | None:
 
     try:
         cfg = api.compose([o for o in overrides if "." not in key_of(o)])
-    except Exception:  # noqa: BLE001 - the groups themselves are wrong: the usual message
+    except Exception:
         return None
     for o in overrides:
         key = key_of(o)
@@ -101,7 +101,7 @@ def unknown_key(overrides: Sequence[str]) -> str | None:
                 if (last and o.startswith("+")) or not len(node):
                     break
                 where = ".".join(parts[:i]) or "the config"
-                names = ", ".join(str(k) for k in node.keys() if not str(k).startswith("_"))
+                names = ", ".join(str(k) for k in node if not str(k).startswith("_"))
                 return (f"invalid override {o!r}: {where} has no {part!r}; "
                         f"the {'keys' if last else 'names'} there are: {names}")
             node = node[part]
