@@ -51,7 +51,8 @@ def _num(x: float) -> float | None:
     return None if x is None or not math.isfinite(x) else round(float(x), 4)
 
 
-EMBED = {"embedOptions": {"actions": False}}  # no "…" menu over the charts
+# no "…" menu over the charts; SVG: crisp on a projector, and its text can be measured
+EMBED = {"embedOptions": {"actions": False, "renderer": "svg"}}
 
 
 def config(font: int = FONT) -> dict:
@@ -152,6 +153,7 @@ def map_spec(snap: Snapshot, world: WorldView, colour_by: MapColour = "satisfact
     when = f"day {snap.day - 1} ({snap.weekday})" if snap.day else "before day 0"
     return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
             "width": "container", "height": height, "autosize": {"type": "fit-x"},
+            "resolve": {"scale": {"size": "independent", "color": "independent"}},
             "title": {"text": f"{world.label} — {when}", "color": COLOURS[world.name]},
             "layer": layers, "config": config(font), "usermeta": EMBED}
 
