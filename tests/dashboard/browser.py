@@ -130,7 +130,7 @@ def map_shows_day(page, day: int) -> None:
     """Wait until the reform world's map is drawn for ``day`` days simulated."""
     page.wait_for_function(
         "d => [...document.querySelectorAll('.pilotsim-world-reform svg text')]"
-        ".some(t => t.textContent.includes('— day ' + (d - 1) + ' ('))", arg=day)
+        ".some(t => t.textContent.startsWith('day ' + (d - 1) + ' ('))", arg=day)
 
 
 def set_slider(page, index: int, presses: int, key: str, label: str) -> None:

@@ -8,11 +8,11 @@ import ipywidgets as w
 import numpy as np
 import pytest
 import solara
-import solara.widgets
 
 from pilotsim.dashboard import app, figures
 from pilotsim.dashboard.snapshot import take
 from pilotsim.dashboard.tracker import MEASURES
+from pilotsim.dashboard.vega import VegaChart
 from pilotsim.dashboard.worlds import TwinWorlds
 
 OVERRIDES = ["sim.days=20", "seed=1"]
@@ -39,8 +39,8 @@ def charts(root):
     found, todo = [], [root]
     while todo:
         x = todo.pop(0)
-        if isinstance(x, solara.widgets.VegaLite):
-            found.append(x.spec)
+        if isinstance(x, VegaChart):
+            found.append({**x.spec, "datasets": x.data})
         todo.extend(c for c in getattr(x, "children", []) or [] if isinstance(c, w.Widget))
     return found
 
@@ -115,8 +115,12 @@ def test_step_advances_both_worlds_and_the_day_counter(twins):
     step(rc, state, 3)
     assert twins.day == 3 and twins.baseline.model.day == twins.reform.model.day == 3
     wait_until(lambda: day_text(state) == ["Day 3"])
-    maps = charts(with_class(state["box"], "pilotsim-map")[0])
-    assert [m["title"]["text"].split(" — ")[0] for m in maps] == [w.label for w in twins.worlds]
+    def stamps():
+        return [m["datasets"]["stamp"] for m in charts(with_class(state["box"], "pilotsim-map")[0])]
+
+    wait_until(lambda: stamps() == [[{"t": "day 2 (wed)"}]] * 2)  # the page draws after
+    shown = " ".join(texts(with_class(state["box"], "pilotsim-map")[0]))
+    assert all(w.label in shown for w in twins.worlds)
 
 
 def test_a_failing_step_is_a_one_line_notice_and_the_worlds_stay_usable(twins, monkeypatch):
@@ -146,7 +150,7 @@ def test_controls_show_values_and_reset_rebuilds_with_them(twins):
     slider = rc.find(v.Slider, label="Counters: east civil affairs: 2")
     slider.widget.v_model = 5
     assert state["parameters"].value["counters__east_civil_affairs"] == 5
-    rc.find(v.Slider, label="Counters: east civil affairs: 5").assert_single()
+    wait_until(lambda: rc.find(v.Slider, label="Counters: east civil affairs: 5").widgets)
     rc.find(v.Btn, children=["Reset"]).widget.click()
     wait_until(lambda: state["model"].value is not twins and not state["busy"].value)
     new = state["model"].value
@@ -220,7 +224,7 @@ def test_map_draws_todays_trips_in_both_worlds():
     snap = take(tw)
     for world in snap.worlds:
         spec = figures.map_spec(snap, world)
-        trips = spec["layer"][0]["data"]["values"]
+        trips = spec["datasets"]["trips"]
         assert len(trips) == len(world.trips) > 0
         wasted = [t for t in trips if t["trip"] == "wasted trip today"]
         assert len(wasted) == int(np.sum(world.trips[:, 2]))
@@ -236,7 +240,7 @@ def test_measures_have_fixed_share_axes_and_skip_days_with_few_cases():
     by_title = {c["title"]: c for c in spec["concat"]}
     share = by_title[MEASURES["one_trip_share"][2]]["layer"][0]["encoding"]["y"]
     assert share["scale"]["domain"] == [0, 1]
-    rows = spec["data"]["values"]
+    rows = spec["datasets"]["rows"]
     first = min(r["day"] for r in rows if r["measure"] == "abandonment")
     closed = np.cumsum(tw.baseline.tracker.totals["closed"])
     assert closed[first] >= 10 and first > 0  # the first days' one or two cases are not drawn
@@ -283,7 +287,7 @@ def test_a_community_level_one_door_centre_is_tracked_and_drawn():
     assert reform.queues.shape == (10, len(reform.office_names))
     assert (reform.queues[:3, -1] == 0).all() and reform.queues[3:, -1].max() > 0
     spec = figures.queues_spec(snap)
-    assert {r["office"] for r in spec["data"]["values"]} >= {"one-door centre east"}
+    assert {r["office"] for r in spec["datasets"]["rows"]} >= {"one-door centre east"}
 
 
 def test_ticking_a_reform_and_resetting_builds_a_reform_world(twins):

@@ -60,7 +60,7 @@ def test_step_and_play_show_both_worlds_side_by_side_above_the_fold(tmp_path):
     rx, ry, rw, rh = seen.boxes["reform map"]
     assert abs(by - ry) < 2 and rx >= bx + bw - 1 and bw > 600 and rw > 600
     assert by + bh <= 1080 and ry + rh <= 1080 and bh > 300
-    tx, ty, tw, th = seen.boxes["headline"]
+    _, ty, _, th = seen.boxes["headline"]
     assert ty + th <= by and ty + th <= 1080
     assert seen.min_map_font >= 14
     assert seen.charts >= 2  # lines of both worlds (a measure with < 10 cases is not drawn)

@@ -3,7 +3,8 @@
 The page is laid out for a projector: at 1920×1080 the day, the headline table and the two
 worlds' maps, side by side, are on the first screen; *Present* hides the controls and
 enlarges the type. The charts are Vega-Lite specifications drawn by the browser
-(:mod:`~pilotsim.dashboard.figures`), so a day on screen costs the server a few small dicts.
+(:mod:`~pilotsim.dashboard.figures`, :mod:`~pilotsim.dashboard.vega`): embedded once, then fed
+each day's rows, so a day on screen costs the server a few small dicts.
 
 Stepping and drawing never overlap: :class:`~pilotsim.dashboard.worlds.TwinWorlds` steps under
 its lock, and the views draw from a :class:`~pilotsim.dashboard.snapshot.Snapshot` copied
@@ -30,10 +31,9 @@ from typing import Any
 
 import solara
 import solara.lab
-import solara.widgets
 from mesa.visualization.solara_viz import split_model_params
 
-from pilotsim.dashboard import figures, history
+from pilotsim.dashboard import figures, history, vega
 from pilotsim.dashboard.settings import DEFAULT_SAMPLE_FRACTION, available_reforms
 from pilotsim.dashboard.snapshot import Snapshot, take
 from pilotsim.dashboard.teaching import preset_names, read_preset
@@ -170,9 +170,8 @@ def headline_html(snap: Snapshot, by_district: bool = False) -> str:
 
 
 def Vega(spec: dict) -> solara.Element:
-    """A Vega-Lite chart drawn by the browser (the widget behind ``solara.FigureAltair``)."""
-    return solara.widgets.VegaLite.element(spec=spec, listen_to_click=False,
-                                           listen_to_hover=False)
+    """A Vega-Lite chart drawn by the browser, fed only new rows from day to day."""
+    return vega.Chart(spec)
 
 
 @solara.component
@@ -211,6 +210,9 @@ def MapView(snap: Snapshot, present: bool) -> None:
             for i, w in enumerate(snap.worlds):
                 with solara.Div(classes=["pilotsim-world", f"pilotsim-world-{w.name}"],
                                 style={"flex": "1 1 0", "min-width": "0"}):
+                    solara.Text(w.label, style={"color": figures.COLOURS[w.name],
+                                                "font-weight": "bold",
+                                                "font-size": f"{font + 2}px"})
                     Vega(figures.map_spec(snap, w, colour_by, font, height, legend=i == 1))
         solara.ToggleButtonsSingle(value=choice, on_value=set_choice,
                                    values=list(figures.MAP_CHOICES))

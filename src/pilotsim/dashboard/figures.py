@@ -1,10 +1,11 @@
 """The dashboard's pictures as Vega-Lite specifications, drawn by the browser.
 
 Each function turns a :class:`~pilotsim.dashboard.snapshot.Snapshot` into a plain Vega-Lite
-dict (no Altair objects: building and validating those costs more than the day it shows).
-The browser draws them with Vega (``solara.widgets.VegaLite``, the widget behind
-``solara.FigureAltair`` and Mesa's Altair views), so a day on screen costs the server only
-these small dicts.
+dict (no Altair objects: building and validating those costs more than the day it shows) whose
+rows are in top-level named ``datasets``. The browser draws them with Vega
+(:class:`~pilotsim.dashboard.vega.VegaChart`): the chart is embedded once and each new day
+only replaces its rows, so a day on screen costs the server these small dicts and the browser
+one dataflow run.
 
 * :func:`map_spec` — one world's communities, offices and today's trips;
 * :func:`measures_spec` — the headline measures over time, both worlds on one axis each;
@@ -105,7 +106,7 @@ def map_spec(snap: Snapshot, world: WorldView, colour_by: MapColour = "satisfact
                                          world.office_queue_today, strict=True)]
     trip_scale = {"domain": ["trip today", "wasted trip today"], "range": list(TRIP_COLOURS)}
     layers = [
-        {"data": {"values": trips}, "mark": {"type": "rule", "opacity": 0.75},
+        {"data": {"name": "trips"}, "mark": {"type": "rule", "opacity": 0.75},
          "encoding": {"x": {"field": "x", **x}, "y": {"field": "y", **y},
                       "x2": {"field": "x2"}, "y2": {"field": "y2"},
                       "color": {"field": "trip", "type": "nominal", "scale": trip_scale,
@@ -117,7 +118,7 @@ def map_spec(snap: Snapshot, world: WorldView, colour_by: MapColour = "satisfact
                       "strokeWidth": {"field": "n", "type": "quantitative",
                                       "scale": {"range": [1.2, 6], "domain": [1, 8],
                                                 "clamp": True}, "legend": None}}},
-        {"data": {"values": comms}, "mark": {"type": "circle", "opacity": 0.95,
+        {"data": {"name": "communities"}, "mark": {"type": "circle", "opacity": 0.95,
                                              "stroke": "black", "invalid": None},
          "encoding": {"x": {"field": "x", **x}, "y": {"field": "y", **y},
                       "size": {"field": "pop", "type": "quantitative",
@@ -132,10 +133,11 @@ def map_spec(snap: Snapshot, world: WorldView, colour_by: MapColour = "satisfact
                       "strokeWidth": {"condition": {"test": "datum.reached", "value": 4},
                                       "value": 0.6},
                       "tooltip": [{"field": "name"}, {"field": "value", "title": label}]}},
-        {"data": {"values": comms}, "mark": {"type": "text", "dy": 26, "color": "#333"},
+        {"data": {"name": "communities"},
+         "mark": {"type": "text", "dy": 26, "color": "#333"},
          "encoding": {"x": {"field": "x", **x}, "y": {"field": "y", **y},
                       "text": {"field": "name"}}},
-        {"data": {"values": offices},
+        {"data": {"name": "offices"},
          "mark": {"type": "square", "stroke": "black", "strokeWidth": 0.8},
          "encoding": {"x": {"field": "x", **x}, "y": {"field": "y", **y},
                       "size": {"field": "waiting", "type": "quantitative",
@@ -145,17 +147,22 @@ def map_spec(snap: Snapshot, world: WorldView, colour_by: MapColour = "satisfact
                                 "value": "white"},
                       "tooltip": [{"field": "office"},
                                   {"field": "waiting", "title": "people waiting (mean)"}]}},
-        {"data": {"values": offices}, "mark": {"type": "text", "color": "white",
+        {"data": {"name": "offices"}, "mark": {"type": "text", "color": "white",
                                                "fontWeight": "bold"},
          "encoding": {"x": {"field": "x", **x}, "y": {"field": "y", **y},
                       "text": {"field": "n"}}},
+        {"data": {"name": "stamp"},  # the day, in the corner of each map
+         "mark": {"type": "text", "align": "left", "baseline": "top", "x": 4, "y": 4,
+                  "fontWeight": "bold", "color": COLOURS[world.name]},
+         "encoding": {"text": {"field": "t"}}},
     ]
     when = f"day {snap.day - 1} ({snap.weekday})" if snap.day else "before day 0"
     return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
             "width": "container", "height": height, "autosize": {"type": "fit-x"},
             "resolve": {"scale": {"size": "independent", "color": "independent"}},
-            "title": {"text": f"{world.label} — {when}", "color": COLOURS[world.name]},
-            "layer": layers, "config": config(font), "usermeta": EMBED}
+            "layer": layers, "config": config(font), "usermeta": EMBED,
+            "datasets": {"trips": trips, "communities": comms, "offices": offices,
+                         "stamp": [{"t": when}]}}
 
 
 def _series_rows(snap: Snapshot) -> list[dict]:
@@ -174,13 +181,14 @@ def _world_scale(snap: Snapshot) -> dict:
             "range": [COLOURS[w.name] for w in snap.worlds]}
 
 
-def _start_rule(snap: Snapshot) -> list[dict]:
-    """A dotted line where the comparison starts (the reforms' start day)."""
-    if not snap.compare_from:
-        return []
-    return [{"data": {"values": [{"day": snap.compare_from}]},
-             "mark": {"type": "rule", "strokeDash": [4, 4], "color": "#777"},
-             "encoding": {"x": {"field": "day", "type": "quantitative"}}}]
+def _start(snap: Snapshot) -> list[dict]:
+    """Where the comparison starts (the reforms' start day), once the worlds are there."""
+    return [{"day": snap.compare_from}] if 0 < snap.compare_from <= snap.day else []
+
+
+START_RULE = {"data": {"name": "start"},  # a dotted line where the comparison starts
+              "mark": {"type": "rule", "strokeDash": [4, 4], "color": "#777"},
+              "encoding": {"x": {"field": "day", "type": "quantitative"}}}
 
 
 def measures_spec(snap: Snapshot, font: int = FONT, width: int = 380,
@@ -197,18 +205,19 @@ def measures_spec(snap: Snapshot, font: int = FONT, width: int = 380,
             y["axis"] = {"format": ".0%"}
         charts.append({
             "width": width, "height": height, "title": label,
-            "layer": [{"transform": [{"filter": {"field": "measure", "equal": name}}],
+            "layer": [{"data": {"name": "rows"},
+                       "transform": [{"filter": {"field": "measure", "equal": name}}],
                        "mark": {"type": "line", "strokeWidth": 2.5},
-                       "encoding": {"x": {"field": "day", "type": "quantitative",
-                                          "scale": {"domain": [0, max(snap.day, 7)]}},
+                       "encoding": {"x": {"field": "day", "type": "quantitative"},
                                     "y": y,
                                     "color": {"field": "world", "type": "nominal",
                                               "scale": _world_scale(snap),
                                               "legend": {"title": None, "orient": "top"}}}},
-                      *_start_rule(snap)]})
+                      START_RULE]})
     return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-            "data": {"values": rows}, "concat": charts, "columns": 3,
-            "resolve": {"scale": {"y": "independent"}}, "config": config(font), "usermeta": EMBED}
+            "concat": charts, "columns": 3,
+            "resolve": {"scale": {"y": "independent"}}, "config": config(font), "usermeta": EMBED,
+            "datasets": {"rows": rows, "start": _start(snap)}}
 
 
 def queues_spec(snap: Snapshot, font: int = FONT, width: int = 380,
@@ -228,7 +237,7 @@ def queues_spec(snap: Snapshot, font: int = FONT, width: int = 380,
             for day, v in enumerate(q[:, i].tolist()):
                 rows.append({"day": day, "world": w.label, "office": office, "v": round(v, 2)})
     return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-            "data": {"values": rows},
+            "data": {"name": "rows"}, "datasets": {"rows": rows},
             "title": "People waiting while the office is open (trailing 7 days)",
             "facet": {"field": "office", "type": "nominal", "title": None,
                       "sort": names, "header": {"labelFontSize": font}},
@@ -241,8 +250,7 @@ def queues_spec(snap: Snapshot, font: int = FONT, width: int = 380,
                                              "color": {"field": "world", "type": "nominal",
                                                        "scale": _world_scale(snap),
                                                        "legend": {"title": None,
-                                                                  "orient": "top"}}}},
-                               *_start_rule(snap)]},
+                                                                  "orient": "top"}}}}]},
             "config": config(font), "usermeta": EMBED}
 
 
@@ -274,7 +282,7 @@ def districts_spec(snap: Snapshot, font: int = FONT, width: int = 300,
                                       "legend": {"title": None, "orient": "top"}}}}
               for m, t in titles.items()]
     return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-            "data": {"values": rows},
+            "data": {"name": "rows"}, "datasets": {"rows": rows},
             "title": f"By district of residence, since day {snap.compare_from}",
             "hconcat": charts, "resolve": {"scale": {"y": "independent"}},
             "config": config(font), "usermeta": EMBED}
