@@ -40,7 +40,7 @@ def charts(root):
     while todo:
         x = todo.pop(0)
         if isinstance(x, VegaChart):
-            found.append({**x.spec, "datasets": x.data})
+            found.append({**x.spec, "datasets": x.rows})
         todo.extend(c for c in getattr(x, "children", []) or [] if isinstance(c, w.Widget))
     return found
 

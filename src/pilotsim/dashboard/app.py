@@ -187,7 +187,7 @@ def Banner(snap: Snapshot, notice: str | None, busy: bool) -> None:
         for w in snap.worlds:
             solara.Text("◼ " + w.label, style={"color": figures.COLOURS[w.name],
                                               "font-weight": "bold"})
-        if snap.cost:
+        if snap.cost and any(snap.cost.values()):
             solara.Text(f"reform cost so far: {snap.cost['budget']:,.0f} budget, "
                         f"{snap.cost['staff_hours']:,.0f} staff-hours",
                         style={"color": figures.COLOURS["reform"]})

@@ -16,11 +16,11 @@ import traitlets
 
 
 class VegaChart(v.VuetifyTemplate):
-    """A Vega-Lite chart: ``spec`` without rows (``{"data": {"name": ...}}``), ``data`` rows."""
+    """A Vega-Lite chart: ``spec`` without rows (``{"data": {"name": ...}}``), ``rows`` by name."""
 
     template_file = str(Path(__file__).with_name("vega.vue"))
     spec = traitlets.Dict().tag(sync=True)
-    data = traitlets.Dict().tag(sync=True)
+    rows = traitlets.Dict().tag(sync=True)  # not "data": a reserved name in Vue
 
 
 def split(spec: dict) -> tuple[dict, dict]:
@@ -32,4 +32,4 @@ def split(spec: dict) -> tuple[dict, dict]:
 def Chart(spec: dict) -> solara.Element:  # noqa: N802 - an element, named like a component
     """The element for a spec whose rows are in top-level ``datasets``."""
     structure, rows = split(spec)
-    return VegaChart.element(spec=structure, data=rows)
+    return VegaChart.element(spec=structure, rows=rows)
