@@ -73,7 +73,7 @@ def test_step_and_play_show_both_worlds_side_by_side_above_the_fold(tmp_path):
 
 
 def test_play_at_zero_ms_for_ten_seconds_never_shows_a_traceback(tmp_path):
-    with dashboard_server(["+teaching=pooling"], tmp_path / "server.log") as url, \
+    with dashboard_server(["+teaching=pooling", "sim.days=3000"], tmp_path / "server.log") as url, \
             browser_page(url) as page:
         set_slider(page, 0, 2, "ArrowLeft", "Pause between days: 0 ms")
         page.get_by_role("tab", name="Measures").click()  # the reader of the day counts
