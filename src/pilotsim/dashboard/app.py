@@ -62,6 +62,10 @@ CSS = """
 .pilotsim-lesson { font-size: 15px; max-height: 250px; overflow-y: auto; }
 .pilotsim-present .pilotsim-lesson { font-size: 20px; max-height: 300px; }
 .pilotsim-notice { color: #b71c1c; font-weight: bold; }
+/* a long reform description stays on one line (the sidebar's controls say it all) */
+.pilotsim-label { white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
+                  max-width: 100%; display: inline-block; }
+.pilotsim-banner .pilotsim-label { max-width: 40vw; }
 /* Solara's "runs on Solara" badge sits over the table on small screens */
 .solara-badge, #solara-badge, a[href^="https://solara.dev"] { display: none !important; }
 """
@@ -185,8 +189,8 @@ def Banner(snap: Snapshot, notice: str | None, busy: bool) -> None:
                     style={"font-size": "1.6em", "font-weight": "bold"})
         solara.Text(f"of {snap.days} — {last}")
         for w in snap.worlds:
-            solara.Text("◼ " + w.label, style={"color": figures.COLOURS[w.name],
-                                              "font-weight": "bold"})
+            solara.Text("◼ " + w.label, classes=["pilotsim-label"],
+                        style={"color": figures.COLOURS[w.name], "font-weight": "bold"})
         if snap.cost and any(snap.cost.values()):
             solara.Text(f"reform cost so far: {snap.cost['budget']:,.0f} budget, "
                         f"{snap.cost['staff_hours']:,.0f} staff-hours",
@@ -210,7 +214,8 @@ def MapView(snap: Snapshot, present: bool) -> None:
             for i, w in enumerate(snap.worlds):
                 with solara.Div(classes=["pilotsim-world", f"pilotsim-world-{w.name}"],
                                 style={"flex": "1 1 0", "min-width": "0"}):
-                    solara.Text(w.label, style={"color": figures.COLOURS[w.name],
+                    solara.Text(w.label, classes=["pilotsim-label"],
+                                style={"color": figures.COLOURS[w.name],
                                                 "font-weight": "bold",
                                                 "font-size": f"{font + 2}px"})
                     Vega(figures.map_spec(snap, w, colour_by, font, height, legend=i == 1))
@@ -254,7 +259,8 @@ def ResidentView(twins: TwinWorlds, snap: Snapshot) -> None:
         with solara.Row(style={"gap": "16px", "align-items": "flex-start"}):
             for w, df in tables:
                 with solara.Column(style={"flex": "1 1 0", "min-width": "0"}):
-                    solara.Text(w.label, style={"color": figures.COLOURS[w.name],
+                    solara.Text(w.label, classes=["pilotsim-label"],
+                                style={"color": figures.COLOURS[w.name],
                                                 "font-weight": "bold"})
                     if df.empty:
                         solara.Text("No case so far.")
