@@ -120,7 +120,7 @@ def test_step_advances_both_worlds_and_the_day_counter(twins):
 
     wait_until(lambda: stamps() == [[{"t": "day 2 (wed)"}]] * 2)  # the page draws after
     shown = " ".join(texts(with_class(state["box"], "pilotsim-map")[0]))
-    assert all(w.label in shown for w in twins.worlds)
+    assert all(app.SHORT_LABELS[w.name] in shown for w in twins.worlds)
 
 
 def test_a_failing_step_is_a_one_line_notice_and_the_worlds_stay_usable(twins, monkeypatch):

@@ -48,6 +48,7 @@ FRAME_S = 0.25  # while playing, redraw at most this often
 DEFAULT_PAUSE_MS = 100
 FONTS = {False: figures.FONT, True: 20}  # chart text in px: normal, present
 MAP_HEIGHT = {False: 360, True: 420}
+SHORT_LABELS = {"baseline": "Without the reform", "reform": "With the reform"}
 TABS = ("Map", "Measures", "By district", "Queues", "A resident", "Teaching scenarios")
 
 CSS = """
@@ -214,7 +215,8 @@ def MapView(snap: Snapshot, present: bool) -> None:
             for i, w in enumerate(snap.worlds):
                 with solara.Div(classes=["pilotsim-world", f"pilotsim-world-{w.name}"],
                                 style={"flex": "1 1 0", "min-width": "0"}):
-                    solara.Text(w.label, classes=["pilotsim-label"],
+                    # short: the banner above says what the reform world is
+                    solara.Text(SHORT_LABELS[w.name],
                                 style={"color": figures.COLOURS[w.name],
                                                 "font-weight": "bold",
                                                 "font-size": f"{font + 2}px"})
@@ -259,7 +261,8 @@ def ResidentView(twins: TwinWorlds, snap: Snapshot) -> None:
         with solara.Row(style={"gap": "16px", "align-items": "flex-start"}):
             for w, df in tables:
                 with solara.Column(style={"flex": "1 1 0", "min-width": "0"}):
-                    solara.Text(w.label, classes=["pilotsim-label"],
+                    # short: the banner above says what the reform world is
+                    solara.Text(SHORT_LABELS[w.name],
                                 style={"color": figures.COLOURS[w.name],
                                                 "font-weight": "bold"})
                     if df.empty:
