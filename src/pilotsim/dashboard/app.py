@@ -27,6 +27,7 @@ import math
 import os
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import solara
@@ -261,9 +262,7 @@ def ResidentView(twins: TwinWorlds, snap: Snapshot) -> None:
         with solara.Row(style={"gap": "16px", "align-items": "flex-start"}):
             for w, df in tables:
                 with solara.Column(style={"flex": "1 1 0", "min-width": "0"}):
-                    # short: the banner above says what the reform world is
-                    solara.Text(SHORT_LABELS[w.name],
-                                style={"color": figures.COLOURS[w.name],
+                    solara.Text(w.label, style={"color": figures.COLOURS[w.name],
                                                 "font-weight": "bold"})
                     if df.empty:
                         solara.Text("No case so far.")
@@ -362,33 +361,27 @@ def RunControls(model: solara.Reactive[TwinWorlds], model_parameters: solara.Rea
                 break
             tw.step()
 
-    def do_step() -> None:
+    def guarded(what: str, work: Callable[[], None]) -> None:
+        """Run ``work`` with the busy bar on; a failure becomes the one-line notice."""
         busy.set(True)
         try:
-            advance(days_per_step.value)
+            work()
             notice.set(None)
-        except Exception as e:
-            fail("Step", e)
+        except Exception as e:  # any failure: the notice, and the worlds as they were
+            fail(what, e)
         finally:
             frame.set(frame.value + 1)
             busy.set(False)
 
-    def do_reset() -> None:
-        busy.set(True)
+    def reset() -> None:
         playing.set(False)
-        try:
-            with model.value.lock:  # let a running play loop finish its day first
-                new = TwinWorlds(**model_parameters.value)
-            model.set(new)
-            notice.set(None)
-        except Exception as e:
-            fail("Reset", e)
-        finally:
-            frame.set(frame.value + 1)
-            busy.set(False)
+        with model.value.lock:  # let a running play loop finish its day first
+            new = TwinWorlds(**model_parameters.value)
+        model.set(new)
 
-    step_task = solara.lab.use_task(do_step, dependencies=None)
-    reset_task = solara.lab.use_task(do_reset, dependencies=None)
+    step_task = solara.lab.use_task(
+        lambda: guarded("Step", lambda: advance(days_per_step.value)), dependencies=None)
+    reset_task = solara.lab.use_task(lambda: guarded("Reset", reset), dependencies=None)
 
     def play_loop(cancel: threading.Event) -> None:
         last = time.monotonic()
