@@ -117,3 +117,19 @@ def test_tracker_refuses_to_skip_days():
     model.step()
     with pytest.raises(RuntimeError, match="stepped 2 days"):
         tr.after_step()
+
+
+def test_district_figures_match_the_tables(tracked):
+    model, tr, cases, visits = tracked
+    got = tr.district_measures(7)
+    district = dict(zip(model.community_names,
+                        (model.district_names[i] for i in model.community_district), strict=True))
+    v = visits[visits["day"] >= 7].assign(d=lambda x: x["community"].astype(str).map(district))
+    closed = cases[(cases["status"] != "open") & (cases["day_closed"] >= 7)]
+    closed = closed.assign(d=closed["community"].astype(str).map(district))
+    for d in model.district_names:
+        assert got.loc[d, "wait_mean_min"] == pytest.approx(v[v["d"] == d]["wait_min"].mean())
+        assert got.loc[d, "visits"] == (v["d"] == d).sum() > 0
+        mine = closed[closed["d"] == d]
+        assert got.loc[d, "trips_per_case"] == pytest.approx(mine["trips"].mean())
+        assert got.loc[d, "satisfaction"] == pytest.approx(mine["satisfaction"].mean())
