@@ -9,7 +9,9 @@ a time and shown side by side in a Mesa SolaraViz app:
 * :mod:`~pilotsim.dashboard.worlds` — the two worlds as one Mesa model;
 * :mod:`~pilotsim.dashboard.history` — "what happened to this resident?";
 * :mod:`~pilotsim.dashboard.teaching` — the ready-made teaching scenarios (``conf/teaching``);
-* :mod:`~pilotsim.dashboard.figures` — the map and the charts (Matplotlib);
+* :mod:`~pilotsim.dashboard.snapshot` — what the page shows, copied under the worlds' lock;
+* :mod:`~pilotsim.dashboard.figures` — the maps and the charts (Vega-Lite specs), drawn in the
+  browser by :mod:`~pilotsim.dashboard.vega`;
 * :mod:`~pilotsim.dashboard.app` — the Solara page; :mod:`~pilotsim.dashboard.cli` — the
   ``pilotsim-dashboard`` command.
 """
