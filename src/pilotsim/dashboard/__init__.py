@@ -1,7 +1,7 @@
 """The trainer's dashboard: the same residents, the same days, with and without a reform.
 
 Two worlds are built from one Hydra config (the user's overrides), stepped together one day at
-a time and shown side by side in a Mesa SolaraViz app:
+a time and shown side by side in a Solara app (Mesa model_params for the controls):
 
 * :mod:`~pilotsim.dashboard.settings` — what the trainer changes (reforms, counters, committee
   staff, residents' knowledge) and how that becomes the two worlds' Hydra overrides;
