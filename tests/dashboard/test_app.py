@@ -90,7 +90,7 @@ def render(twins, present=False):
         with solara.Column():
             app.RunControls(model, mp, frame, notice, busy, present)
             app.Controls(params, mp)
-            app.MainView(model.value, frame, notice, busy, present)
+            app.MainView(model.value, frame.value, notice.value, busy.value, present)
 
     box, rc = solara.render(Harness(), handle_error=False)
     state["box"] = box

@@ -421,20 +421,15 @@ def RunControls(model: solara.Reactive[TwinWorlds], model_parameters: solara.Rea
 
 
 @solara.component
-def MainView(twins: TwinWorlds, frame: solara.Reactive[int],
-             notice: solara.Reactive[str | None], busy: solara.Reactive[bool],
+def MainView(twins: TwinWorlds, frame: int, notice: str | None, busy: bool,
              present: bool) -> None:
-    """The day, the headline numbers beside the lesson, and the tabs (maps first).
-
-    It reads ``frame``, ``notice`` and ``busy`` itself, so a new day redraws this view only,
-    not the sidebar's controls.
-    """
+    """The day, the headline numbers beside the lesson, and the tabs (maps first)."""
     tab, set_tab = solara.use_state(0)
-    snap = solara.use_memo(lambda: take(twins), [twins, frame.value])
+    snap = solara.use_memo(lambda: take(twins), [twins, frame])
     font = FONTS[present]
     with solara.Column(style={"width": "100%", "gap": "6px"},
                        classes=["pilotsim-present"] if present else []):
-        Banner(snap, notice.value, busy.value)
+        Banner(snap, notice, busy)
         with solara.Row(style={"gap": "24px", "align-items": "flex-start",
                                "flex-wrap": "nowrap"}):
             solara.HTML(tag="div", unsafe_innerHTML=headline_html(
@@ -485,7 +480,7 @@ def Dashboard(model: solara.Reactive[TwinWorlds], params: dict,
         if not present.value:
             with solara.Card("Controls (press Reset to apply)"):
                 Controls(params, model_parameters)
-    MainView(model.value, frame, notice, busy, present.value)
+    MainView(model.value, frame.value, notice.value, busy.value, present.value)
 
 
 @solara.component
