@@ -1,55 +1,107 @@
-"""How long the dashboard takes per simulated day: both worlds stepped, and each view drawn.
+"""How long a day of the dashboard takes: on the server, and in the browser as a trainer sees it.
 
     ./dev.sh python benchmarks/dashboard_day.py [DAYS]
 
-Recorded on the development machine (2 cores, other jobs running), 2026-11-26, the pooling
-lesson (+teaching=pooling: one_door in the reform world), 120 days, medians:
-
-    sample 0.2 (the dashboard's default): build 0.75 s (Reset afterwards 0.07 s: compositions
-        are cached), step both worlds 4 ms/day, draw map 351 ms, measures 365 ms, queues 629 ms
-    sample 1.0: build 1.18 s, Reset 0.08 s, step both worlds 22 ms/day, map 631 ms,
-        measures 606 ms, queues 1027 ms
-
-Simulating a day is cheap; drawing dominates. Step redraws only the open tab, so a day on
-screen takes about 0.4 s at the default sample (under 1 s even on the Queues tab).
+Server side (the pooling lesson, ``+teaching=pooling``, sample fraction 0.2 and 1.0): build,
+Reset, stepping both worlds, copying the page's snapshot and building every chart's Vega-Lite
+spec, per day (medians). Browser side (headless Chromium at 1920×1080, the pooling lesson at
+the dashboard's defaults; skipped without /usr/bin/chromium): a Step press until the counter
+and the reform map show the new day (median of 15 presses on the Map tab), a tab switch until
+its chart is drawn, and days per second while playing for 10 s at the default pause (100 ms)
+and at 0 ms. The machine's load average is printed with the figures: the machine is shared.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
 import sys
+import tempfile
 import time
+from pathlib import Path
 
-from pilotsim.dashboard import figures
-from pilotsim.dashboard.worlds import TwinWorlds
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.dashboard.browser
+
+from pilotsim.dashboard import figures  # noqa: E402
+from pilotsim.dashboard.snapshot import take  # noqa: E402
+from pilotsim.dashboard.worlds import TwinWorlds  # noqa: E402
+
+LESSON = "+teaching=pooling"
 
 
 def median_ms(times: list[float]) -> float:
     return 1000 * statistics.median(times)
 
 
-def main(days: int = 120) -> None:
+def server(days: int) -> None:
     for fraction in (0.2, 1.0):
         t = time.perf_counter()
-        tw = TwinWorlds(["+teaching=pooling", f"sim.days={days}"], sample_fraction=fraction)
+        tw = TwinWorlds([LESSON, f"sim.days={days}"], sample_fraction=fraction)
         build = time.perf_counter() - t
-        steps, draws = [], {"map": [], "measures": [], "queues": []}
-        for d in range(days):
+        steps, views = [], []
+        for _ in range(days):
             t = time.perf_counter()
             tw.step()
             steps.append(time.perf_counter() - t)
-            if d % 20 == 19:
-                for name, f in (("map", figures.map_figure), ("measures", figures.measures_figure),
-                                ("queues", figures.queues_figure)):
-                    t = time.perf_counter()
-                    f(tw).savefig("/dev/null", format="png", dpi=80)
-                    draws[name].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            snap = take(tw)
+            for spec in (figures.map_spec(snap, snap.worlds[0]),
+                         figures.map_spec(snap, snap.worlds[1]),
+                         figures.measures_spec(snap), figures.queues_spec(snap)):
+                json.dumps(spec)
+            views.append(time.perf_counter() - t)
         t = time.perf_counter()
-        TwinWorlds(["+teaching=pooling", f"sim.days={days}"], sample_fraction=fraction)
+        TwinWorlds([LESSON, f"sim.days={days}"], sample_fraction=fraction)
         reset = time.perf_counter() - t
-        print(f"sample {fraction}: build {build:.2f} s, reset {reset:.2f} s, step both worlds "
-              f"{median_ms(steps):.0f} ms/day, " + ", ".join(
-                  f"{k} {median_ms(v):.0f} ms" for k, v in draws.items()))
+        print(f"server, sample {fraction}: build {build:.2f} s, reset {reset:.2f} s, step both "
+              f"worlds {median_ms(steps):.0f} ms/day, snapshot + all chart specs "
+              f"{median_ms(views):.0f} ms/day")
+
+
+def browser() -> None:
+    from tests.dashboard.browser import (
+        _day,
+        browser_page,
+        chromium_available,
+        dashboard_server,
+        play_for,
+        press_step,
+        set_slider,
+    )
+
+    if (why := chromium_available()) is not None:
+        print(f"browser: skipped ({why})")
+        return
+    from pilotsim.dashboard import assets
+
+    assets.ensure()
+    with tempfile.TemporaryDirectory() as tmp, \
+            dashboard_server([LESSON], Path(tmp) / "server.log") as url, \
+            browser_page(url) as page:
+        press_step(page)  # the first draw loads Vega
+        steps = [press_step(page) for _ in range(15)]
+        switches = []
+        for tab, sel in (("Measures", ".pilotsim-measures svg"),
+                         ("Queues", ".pilotsim-queues svg"), ("Map", ".pilotsim-map svg")):
+            t = time.perf_counter()
+            page.get_by_role("tab", name=tab).click()
+            page.locator(sel).first.wait_for()
+            switches.append(time.perf_counter() - t)
+        days, secs = play_for(page, 10)
+        set_slider(page, 0, 2, "ArrowLeft", "Pause between days: 0 ms")
+        days0, secs0 = play_for(page, 10)
+        print(f"browser (1920x1080, {LESSON}): Step {median_ms(steps):.0f} ms median "
+              f"(min {1000 * min(steps):.0f}, max {1000 * max(steps):.0f}, 15 presses); tab "
+              f"switch {median_ms(switches):.0f} ms median; play {days / secs:.1f} days/s at "
+              f"100 ms pause, {days0 / secs0:.1f} days/s at 0 ms (day {_day(page)})")
+
+
+def main(days: int = 120) -> None:
+    print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores)")
+    server(days)
+    browser()
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ def free_port() -> int:
 
 @contextmanager
 def dashboard_server(overrides: Sequence[str], log: Path,
-                     timeout: float = 30.0) -> Iterator[str]:
+                     timeout: float = 120.0) -> Iterator[str]:
     """Run ``pilotsim-dashboard --port N OVERRIDES`` until the block ends; yield its URL."""
     port = free_port()
     exe = Path(sys.executable).with_name("pilotsim-dashboard")
@@ -77,15 +77,26 @@ class Observed:
         days_seen: The day counter after loading and after each Step press.
         played_to: The day counter after playing (▶) for a while and pausing (❚❚), if asked.
         headline: The headline table's rows (cell texts), header first.
-        images: Number of chart images on the Measures tab.
+        charts: Number of charts drawn on the Measures tab.
         screenshot: Where the screenshot was saved.
+        boxes: Element → (x, y, width, height) in CSS px: the two maps, the headline table.
+        min_map_font: The smallest text size on the maps, in CSS px.
+        page_text: The page's text at the end (to look for tracebacks).
     """
 
     days_seen: list[int]
     played_to: int | None
     headline: list[list[str]]
-    images: int
+    charts: int
     screenshot: Path
+    boxes: dict[str, tuple[float, float, float, float]]
+    min_map_font: float
+    page_text: str
+
+
+VIEWPORT = {"width": 1920, "height": 1080}
+BOXES = {"baseline map": ".pilotsim-world-baseline", "reform map": ".pilotsim-world-reform",
+         "headline": ".pilotsim-headline table"}
 
 
 def _day(page) -> int:
@@ -93,64 +104,127 @@ def _day(page) -> int:
     return int(re.search(r"\d+", text).group())
 
 
-def drive(url: str, screenshot: Path, steps: int = 3, timeout_ms: int = 20000,
-          days_per_step: int = 1, height: int = 1300, play_days: int = 0) -> Observed:
-    """Load the page, press Step ``steps`` times, open the Measures tab, take a screenshot.
-
-    With ``days_per_step`` > 1 the "Days per step" slider is moved first (keyboard), so each
-    press simulates that many days. With ``play_days`` > 0 it then presses ▶, waits until at
-    least that many more days have passed, and pauses.
-    """
+@contextmanager
+def browser_page(url: str, viewport: dict | None = None,
+                 timeout_ms: int = 60000) -> Iterator:
+    """The dashboard loaded in headless Chromium, its day counter and maps shown."""
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="pilotsim-chromium-") as profile, \
             sync_playwright() as p:
         ctx = p.chromium.launch_persistent_context(
             profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1500, "height": height})
+            viewport=viewport or VIEWPORT)
         try:
             page = ctx.new_page()
             page.set_default_timeout(timeout_ms)
             page.goto(url)
             page.locator(".pilotsim-day").first.wait_for()
-            days = [_day(page)]
-            if days_per_step > 1:
-                slider = page.get_by_role("slider").nth(1)  # "Days per step"
-                slider.focus()
-                for _ in range(days_per_step - 1):
-                    page.keyboard.press("ArrowRight")
-                page.get_by_text(f"Days per step: {days_per_step}").wait_for()
-            step = page.get_by_role("button", name="Step", exact=True)
-            for i in range(steps):
-                step.click()
-                want = days[0] + (i + 1) * days_per_step
-                page.locator(".pilotsim-day", has_text=re.compile(rf"^Day {want}$")).wait_for()
-                days.append(_day(page))
-            played_to = None
-            if play_days:
-                page.get_by_role("button", name="▶", exact=True).click()
-                target = days[-1] + play_days
-                page.wait_for_function(
-                    "t => parseInt(document.querySelector('.pilotsim-day').innerText"
-                    ".replace(/\\D/g, '')) >= t", arg=target)
-                page.get_by_role("button", name="❚❚", exact=True).click()
-                page.get_by_role("button", name="▶", exact=True).wait_for()
-                played_to = _day(page)
-            rows = page.locator(".pilotsim-headline table tr")
-            headline = [[c.strip() for c in rows.nth(i).locator("th, td").all_inner_texts()]
-                        for i in range(rows.count())]
-            page.get_by_role("tab", name="Measures").click()
-            charts = page.locator(".pilotsim-measures img")
-            charts.first.wait_for()
-            images = charts.count()
-            page.get_by_role("tab", name="Map").click()
-            page.locator(".pilotsim-map img").first.wait_for()
-            page.wait_for_timeout(300)
-            screenshot.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(screenshot), full_page=True)
+            page.locator(".pilotsim-world-reform svg").first.wait_for()
+            yield page
         finally:
             ctx.close()
-    return Observed(days, played_to, headline, images, screenshot)
+
+
+def map_shows_day(page, day: int) -> None:
+    """Wait until the reform world's map is drawn for ``day`` days simulated."""
+    page.wait_for_function(
+        "d => [...document.querySelectorAll('.pilotsim-world-reform svg text')]"
+        ".some(t => t.textContent.startsWith('day ' + (d - 1) + ' ('))", arg=day)
+
+
+def set_slider(page, index: int, presses: int, key: str, label: str) -> None:
+    """Move the ``index``-th slider of the run card with the keyboard; wait for ``label``."""
+    slider = page.get_by_role("slider").nth(index)
+    slider.focus()
+    for _ in range(presses):
+        page.keyboard.press(key)
+    page.get_by_text(label).first.wait_for()
+
+
+def press_step(page, days: int = 1) -> float:
+    """Press Step; seconds until the counter (and the reform map, if open) show the new day."""
+    want = _day(page) + days
+    on_map = page.locator(".pilotsim-world-reform").count() > 0
+    t = time.perf_counter()
+    page.get_by_role("button", name="Step", exact=True).click()
+    page.locator(".pilotsim-day", has_text=re.compile(rf"^Day {want}$")).wait_for()
+    if on_map:
+        map_shows_day(page, want)
+    return time.perf_counter() - t
+
+
+def play_for(page, seconds: float) -> tuple[int, float]:
+    """Press ▶, wait ``seconds``, press ❚❚; (days advanced, seconds played)."""
+    first = _day(page)
+    t = time.perf_counter()
+    page.get_by_role("button", name="▶", exact=True).click()
+    page.wait_for_timeout(seconds * 1000)
+    page.get_by_role("button", name="❚❚", exact=True).click()
+    page.get_by_role("button", name="▶", exact=True).wait_for()
+    played = time.perf_counter() - t
+    page.wait_for_timeout(300)
+    return _day(page) - first, played
+
+
+def layout(page) -> tuple[dict[str, tuple[float, float, float, float]], float]:
+    """The boxes of :data:`BOXES` and the smallest text size on the maps (CSS px)."""
+    boxes = {}
+    for name, sel in BOXES.items():
+        b = page.locator(sel).first.bounding_box()
+        boxes[name] = (b["x"], b["y"], b["width"], b["height"])
+    font = page.evaluate(
+        "() => Math.min(...[...document.querySelectorAll('.pilotsim-map svg text')]"
+        ".filter(t => t.textContent.trim())"
+        ".map(t => t.getBoundingClientRect().height > 0 ? "
+        "parseFloat(getComputedStyle(t).fontSize) : 99))")
+    return boxes, float(font)
+
+
+def headline(page) -> list[list[str]]:
+    """The headline table's rows (cell texts), header first."""
+    rows = page.locator(".pilotsim-headline table tr")
+    return [[c.strip() for c in rows.nth(i).locator("th, td").all_inner_texts()]
+            for i in range(rows.count())]
+
+
+def drive(url: str, screenshot: Path, steps: int = 3, timeout_ms: int = 60000,
+          days_per_step: int = 1, play_days: int = 0) -> Observed:
+    """Load the page at 1920×1080, press Step ``steps`` times, play, look at the tabs.
+
+    With ``days_per_step`` > 1 the "Days per step" slider is moved first (keyboard), so each
+    press simulates that many days. With ``play_days`` > 0 it then presses ▶, waits until at
+    least that many more days have passed, and pauses. The screenshot is of the first screen
+    (the map tab), as a projector shows it.
+    """
+    with browser_page(url, timeout_ms=timeout_ms) as page:
+        days = [_day(page)]
+        if days_per_step > 1:
+            set_slider(page, 1, days_per_step - 1, "ArrowRight",
+                       f"Days per step: {days_per_step}")
+        for _ in range(steps):
+            press_step(page, days_per_step)
+            days.append(_day(page))
+        played_to = None
+        if play_days:
+            page.get_by_role("button", name="▶", exact=True).click()
+            page.wait_for_function(
+                "t => parseInt(document.querySelector('.pilotsim-day').innerText"
+                ".replace(/\\D/g, '')) >= t", arg=days[-1] + play_days)
+            page.get_by_role("button", name="❚❚", exact=True).click()
+            page.get_by_role("button", name="▶", exact=True).wait_for()
+            played_to = _day(page)
+        map_shows_day(page, _day(page))
+        page.wait_for_timeout(300)
+        boxes, font = layout(page)
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(screenshot))
+        table = headline(page)
+        page.get_by_role("tab", name="Measures").click()
+        page.locator(".pilotsim-measures svg").first.wait_for()
+        charts = page.locator(".pilotsim-measures svg g.mark-line").count()
+        text = page.inner_text("body")
+    return Observed(days, played_to, table, charts, screenshot, boxes, font, text)
 
 
 def chromium_available() -> str | None:
@@ -178,7 +252,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp, \
             dashboard_server(overrides, Path(tmp) / "server.log") as url:
         seen = drive(url, target, steps=max(1, days // 10), days_per_step=10,
-                     timeout_ms=60000, height=1750)
+                     timeout_ms=60000)
     print(f"{target}: day {seen.days_seen[-1]}")
 
 

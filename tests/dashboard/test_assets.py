@@ -10,7 +10,10 @@ def test_required_packages_come_from_the_template():
     pkgs = dict(assets.required_packages())
     assert "requirejs" in pkgs and "font-awesome" in pkgs and "mermaid" in pkgs
     assert any(p.startswith("@widgetti/") for p in pkgs)
-    assert all(v.count(".") >= 2 for v in pkgs.values())  # exact versions only
+    vega = {p: v for p, v in pkgs.items() if p.startswith("vega")}
+    assert set(vega) == {"vega", "vega-lite", "vega-embed"}  # the charts' widget
+    assert all(v.isdigit() for v in vega.values())  # it asks for a major version
+    assert all(v.count(".") >= 2 for p, v in pkgs.items() if p not in vega)  # else exact
 
 
 def test_ensure_fetches_only_what_is_missing(tmp_path, monkeypatch):

@@ -38,4 +38,39 @@ def test_good_config_serves_the_page_with_the_overrides(monkeypatch):
     assert args[args.index("--port") + 1] == "8999"
     from pilotsim.dashboard.app import launch_settings
 
-    assert launch_settings() == {"overrides": ["sim.days=5"], "sample_fraction": 0.2}
+    assert launch_settings() == {"overrides": ["sim.days=5"], "sample_fraction": 0.2,
+                                 "present": False}
+
+
+def test_an_unknown_office_is_named_with_the_valid_ones(capsys, monkeypatch):
+    served = []
+    monkeypatch.setattr("solara.__main__.cli.main", lambda *a, **k: served.append(a))
+    for bad in ("city.offices.nope.counters=3", "+city.offices.nope.counters=3"):
+        with pytest.raises(SystemExit) as e:
+            cli.main(["sim.days=5", bad])
+        assert e.value.code == 2
+        err = capsys.readouterr().err
+        assert f"invalid override '{bad}': city.offices has no 'nope'" in err
+        assert "east_civil_affairs, east_police_registry" in err
+    with pytest.raises(SystemExit):
+        cli.main(["city.offices.east_civil_affairs.countrs=3"])
+    assert "has no 'countrs'; the keys there are: departments" in capsys.readouterr().err
+    assert cli.unknown_key(["+teaching=pooling", "reform.one_door.counters=3"]) is None
+    assert served == []
+
+
+def test_a_taken_port_stops_before_serving(capsys, monkeypatch):
+    import socket
+
+    served = []
+    monkeypatch.setattr("solara.__main__.cli.main", lambda *a, **k: served.append(a))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        with pytest.raises(SystemExit) as e:
+            cli.main(["--port", str(port), "sim.days=5"])
+    assert e.value.code == 2
+    out = capsys.readouterr()
+    assert f"cannot listen on 127.0.0.1:{port}" in out.err and "serving on" not in out.out
+    assert served == []

@@ -50,3 +50,17 @@ def test_summary_and_unknown_ids(model):
     assert s["community"] in model.community_names and s["cases"] >= 1
     with pytest.raises(KeyError):
         history.resident_summary(model, model.population.size)
+
+
+def test_readable_history_has_plain_headers_and_no_none(model):
+    import pandas as pd
+
+    raw = pd.DataFrame([{"case_id": 3, "service": "housing_repair_permit", "channel": "online",
+                         "status": "open", "day_opened": 1, "day_closed": None,
+                         "satisfaction": None, "visit_day": None, "office": None,
+                         "step": None, "wait_min": float("nan"), "outcome": None}])
+    out = history.readable(raw)
+    assert list(out.columns)[:2] == ["case", "service"] and "wait (min)" in out.columns
+    row = out.iloc[0].to_dict()
+    assert row["service"] == "housing repair permit" and row["closed (day)"] == "–"
+    assert row["wait (min)"] == "–" and row["case"] == 3

@@ -35,7 +35,8 @@ def test_daily_totals_match_the_tables(tracked):
         "completed": done.groupby("day").size(),
         "abandoned": closed[closed["status"] == "abandoned"].groupby("day").size(),
         "trips": by_day["trips"].sum(),
-        "one_trip": done[done["trips"] <= 1].groupby("day").size(),
+        "one_trip": done[done["trips"] == 1].groupby("day").size(),
+        "in_person": done[done["trips"] >= 1].groupby("day").size(),
         "visits": visits.groupby("day").size(),
         "wasted": visits[visits["outcome"] != "served"].groupby("day").size(),
     }).reindex(range(DAYS)).fillna(0)
@@ -118,3 +119,19 @@ def test_tracker_refuses_to_skip_days():
     model.step()
     with pytest.raises(RuntimeError, match="stepped 2 days"):
         tr.after_step()
+
+
+def test_district_figures_match_the_tables(tracked):
+    model, tr, cases, visits = tracked
+    got = tr.district_measures(7)
+    district = dict(zip(model.community_names,
+                        (model.district_names[i] for i in model.community_district), strict=True))
+    v = visits[visits["day"] >= 7].assign(d=lambda x: x["community"].astype(str).map(district))
+    closed = cases[(cases["status"] != "open") & (cases["day_closed"] >= 7)]
+    closed = closed.assign(d=closed["community"].astype(str).map(district))
+    for d in model.district_names:
+        assert got.loc[d, "wait_mean_min"] == pytest.approx(v[v["d"] == d]["wait_min"].mean())
+        assert got.loc[d, "visits"] == (v["d"] == d).sum() > 0
+        mine = closed[closed["d"] == d]
+        assert got.loc[d, "trips_per_case"] == pytest.approx(mine["trips"].mean())
+        assert got.loc[d, "satisfaction"] == pytest.approx(mine["satisfaction"].mean())

@@ -110,7 +110,7 @@ def test_a_reform_world_differs_and_its_label_says_how():
 
 @pytest.mark.skipif(not has_reform_group(), reason="the reform config group is not on main yet")
 def test_a_pilot_design_picks_the_sites_from_the_runs_stream():
-    from pilotsim.dashboard import figures
+    from pilotsim.dashboard import snapshot
     from pilotsim.pilots.schedule import pilot_schedule
 
     tw = TwinWorlds(["sim.days=200", "reform=data_sharing", "seed=4"], pilot="random",
@@ -123,9 +123,9 @@ def test_a_pilot_design_picks_the_sites_from_the_runs_stream():
     assert sorted(n for n, d in tw.reform.model.pilot_sites.items() if d is not None) == sites
     assert tw.reform.label == "With: data sharing (random pilot, 3 sites) from day 2"
     run(tw, 3)
-    ring = figures.reached(tw.reform)
+    ring = snapshot.reached(tw.reform)
     assert sorted(np.array(tw.reform.model.community_names)[ring]) == sites
-    assert not figures.reached(tw.baseline).any()
+    assert not snapshot.reached(tw.baseline).any()
     # the user's own pilot overrides start the controls
     tw = TwinWorlds(["sim.days=200", "reform=data_sharing", "pilot=readiness",
                      "pilot.sites=2"])

@@ -1,7 +1,7 @@
 """The trainer's dashboard: the same residents, the same days, with and without a reform.
 
 Two worlds are built from one Hydra config (the user's overrides), stepped together one day at
-a time and shown side by side in a Mesa SolaraViz app:
+a time and shown side by side in a Solara app (Mesa model_params for the controls):
 
 * :mod:`~pilotsim.dashboard.settings` — what the trainer changes (reforms, counters, committee
   staff, residents' knowledge) and how that becomes the two worlds' Hydra overrides;
@@ -9,7 +9,9 @@ a time and shown side by side in a Mesa SolaraViz app:
 * :mod:`~pilotsim.dashboard.worlds` — the two worlds as one Mesa model;
 * :mod:`~pilotsim.dashboard.history` — "what happened to this resident?";
 * :mod:`~pilotsim.dashboard.teaching` — the ready-made teaching scenarios (``conf/teaching``);
-* :mod:`~pilotsim.dashboard.figures` — the map and the charts (Matplotlib);
+* :mod:`~pilotsim.dashboard.snapshot` — what the page shows, copied under the worlds' lock;
+* :mod:`~pilotsim.dashboard.figures` — the maps and the charts (Vega-Lite specs), drawn in the
+  browser by :mod:`~pilotsim.dashboard.vega`;
 * :mod:`~pilotsim.dashboard.app` — the Solara page; :mod:`~pilotsim.dashboard.cli` — the
   ``pilotsim-dashboard`` command.
 """

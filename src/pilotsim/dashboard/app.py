@@ -1,30 +1,42 @@
-"""The Solara page: two worlds side by side, Mesa's play/pause/step/reset, the trainer's controls.
+"""The Solara page: two worlds side by side, play/pause/step/reset, the trainer's controls.
 
-Built from Mesa's visualization pieces (``mesa.visualization``): its ``ModelController`` plays,
-pauses, steps and resets the :class:`~pilotsim.dashboard.worlds.TwinWorlds` model (Reset
-rebuilds it from the controls, which are Mesa ``model_params``), and its ``update_counter``
-re-renders the views after each day. Two things differ from ``SolaraViz``: the views are
-full-width tabs (a map of two worlds needs the width, and only the open tab is drawn), and the
-controls are grouped and show their values (:func:`Controls`).
+The page is laid out for a projector: at 1920×1080 the day, the headline table and the two
+worlds' maps, side by side, are on the first screen; *Present* hides the controls and
+enlarges the type. The charts are Vega-Lite specifications drawn by the browser
+(:mod:`~pilotsim.dashboard.figures`, :mod:`~pilotsim.dashboard.vega`): embedded once, then fed
+each day's rows, so a day on screen costs the server a few small dicts.
 
-The ``pilotsim-dashboard`` command passes the user's overrides in the environment variable
-:data:`ENV` (JSON: ``{"overrides": [...], "sample_fraction": 0.2}``).
+Stepping and drawing never overlap: :class:`~pilotsim.dashboard.worlds.TwinWorlds` steps under
+its lock, and the views draw from a :class:`~pilotsim.dashboard.snapshot.Snapshot` copied
+under the same lock. Step, Reset and Play run off the page's thread (a busy bar shows after
+0.2 s); an error in any of them is shown as a one-line notice and the worlds stay usable.
+While playing, the page is redrawn at most every :data:`FRAME_S` seconds; the days in between
+are simulated and counted all the same.
+
+The controls are Mesa ``model_params`` (Reset passes them to the model, as Mesa's
+``ModelController`` does). The ``pilotsim-dashboard`` command passes the user's overrides in
+the environment variable :data:`ENV` (JSON: ``{"overrides": [...], "sample_fraction": 0.2,
+"present": false}``).
 """
 
 from __future__ import annotations
 
+import html
 import json
+import math
 import os
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
-import pandas as pd
 import solara
 import solara.lab
-from mesa.visualization.solara_viz import ModelController, split_model_params
-from mesa.visualization.utils import update_counter
+from mesa.visualization.solara_viz import split_model_params
 
-from pilotsim.dashboard import figures, history
+from pilotsim.dashboard import figures, history, vega
 from pilotsim.dashboard.settings import DEFAULT_SAMPLE_FRACTION, available_reforms
+from pilotsim.dashboard.snapshot import Snapshot, take
 from pilotsim.dashboard.teaching import preset_names, read_preset
 from pilotsim.dashboard.worlds import APPLY_TO, TwinWorlds
 from pilotsim.spec import ORGANISATION_FUNCTIONS
@@ -33,13 +45,40 @@ ENV = "PILOTSIM_DASHBOARD"
 PILOT_DESIGNS = ("as_configured", "everywhere", "random", "readiness", "matched_pairs",
                  "stepped_wedge")
 TITLE = "pilotsim — the same residents, with and without the reform"
+FRAME_S = 0.25  # while playing, redraw at most this often
+DEFAULT_PAUSE_MS = 100
+FONTS = {False: figures.FONT, True: 20}  # chart text in px: normal, present
+MAP_HEIGHT = {False: 360, True: 420}
+SHORT_LABELS = {"baseline": "Without the reform", "reform": "With the reform"}
+TABS = ("Map", "Measures", "By district", "Queues", "A resident", "Teaching scenarios")
+
+CSS = """
+.pilotsim-busy { opacity: 0; animation: pilotsim-show 0s linear 0.2s forwards; }
+@keyframes pilotsim-show { to { opacity: 1; } }
+.pilotsim-table { border-collapse: collapse; font-size: 15px; }
+.pilotsim-table th, .pilotsim-table td { padding: 2px 10px; border-bottom: 1px solid #e4e4e4; }
+.pilotsim-table td { text-align: right; font-variant-numeric: tabular-nums; }
+.pilotsim-table td:first-child { text-align: left; }
+.pilotsim-present .pilotsim-table { font-size: 22px; }
+.pilotsim-present .pilotsim-banner { font-size: 22px; }
+.pilotsim-lesson { font-size: 15px; max-height: 250px; overflow-y: auto; }
+.pilotsim-present .pilotsim-lesson { font-size: 20px; max-height: 300px; }
+.pilotsim-notice { color: #b71c1c; font-weight: bold; }
+/* a long reform description stays on one line (the sidebar's controls say it all) */
+.pilotsim-label { white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
+                  max-width: 100%; display: inline-block; }
+.pilotsim-banner .pilotsim-label { max-width: 40vw; }
+/* Solara's "runs on Solara" badge sits over the table on small screens */
+.solara-badge, #solara-badge, a[href^="https://solara.dev"] { display: none !important; }
+"""
 
 
 def launch_settings() -> dict[str, Any]:
-    """The overrides and sample fraction the command started the app with."""
+    """The overrides, sample fraction and layout the command started the app with."""
     raw = json.loads(os.environ.get(ENV, "{}") or "{}")
     return {"overrides": list(raw.get("overrides", [])),
-            "sample_fraction": float(raw.get("sample_fraction", DEFAULT_SAMPLE_FRACTION))}
+            "sample_fraction": float(raw.get("sample_fraction", DEFAULT_SAMPLE_FRACTION)),
+            "present": bool(raw.get("present", False))}
 
 
 def model_params(twins: TwinWorlds, overrides: list[str], sample_fraction: float) -> dict:
@@ -91,149 +130,144 @@ def model_params(twins: TwinWorlds, overrides: list[str], sample_fraction: float
     return params
 
 
-def reform_cost(twins: TwinWorlds) -> dict[str, float] | None:
-    """The reform world's cost so far (as a run folder reports it), or None without reforms."""
-    from pilotsim.api import reform_metadata
-
-    model = twins.reform.model
-    if not getattr(model, "reforms", None):
-        return None
-    return reform_metadata(model)["cost"]
-
 
 def _fmt(value: float, row: str) -> str:
-    if pd.isna(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    if "Share" in row:
+    if "Share" in row or "done in one trip" in row:
         return f"{value:.0%}"
     if "Cases" in row:
         return f"{value:,.0f}"
     return f"{value:.1f}" if value >= 10 else f"{value:.2f}"
 
 
-def headline_markdown(twins: TwinWorlds) -> str:
-    """The headline table as Markdown (both worlds, last week and since day 0)."""
-    table = figures.headline_table(twins)
-    head = "| | " + " | ".join(table.columns) + " |\n|---|" + "---:|" * len(table.columns)
-    rows = ["| " + row + " | " + " | ".join(_fmt(v, row) for v in table.loc[row]) + " |"
-            for row in table.index]
-    return "\n".join([head, *rows])
+def _head(column: str) -> str:
+    world, _, span = column.partition(": ")
+    colour = figures.COLOURS[world]
+    name = "without" if world == "baseline" else "with reform"
+    return f'<th style="color:{colour}">{name}<br><small>{html.escape(span)}</small></th>'
+
+
+def headline_html(snap: Snapshot, by_district: bool = False) -> str:
+    """The headline table as HTML: columns in the worlds' colours, each world's numbers.
+
+    With ``by_district``, rows for each district's residents follow (since the comparison
+    started): mean wait, satisfaction and trips per case.
+    """
+    table = snap.headline
+    cols = list(table.columns)
+    rows = ["<tr><th></th>" + "".join(_head(c) for c in cols) + "</tr>"]
+    for label in table.index:
+        cells = "".join(f"<td>{_fmt(table.loc[label, c], label)}</td>" for c in cols)
+        rows.append(f"<tr><td>{html.escape(label)}</td>{cells}</tr>")
+    if by_district:
+        since = [c for c in cols if "since" in c]
+        for d in snap.worlds[0].districts.index:
+            for key, label in (("wait_mean_min", "Mean wait (min)"),
+                               ("satisfaction", "Satisfaction"),
+                               ("trips_per_case", "Trips per case")):
+                vals = {f"{w.name}: {since[0].partition(': ')[2]}": w.districts.loc[d, key]
+                        for w in snap.worlds}
+                cells = "".join(f"<td>{_fmt(vals[c], label)}</td>" if c in vals else "<td></td>"
+                                for c in cols)
+                rows.append(f"<tr><td><b>{html.escape(d)}</b> residents: {label}</td>"
+                            f"{cells}</tr>")
+    return '<table class="pilotsim-table">' + "".join(rows) + "</table>"
+
+
+def Vega(spec: dict) -> solara.Element:
+    """A Vega-Lite chart drawn by the browser, fed only new rows from day to day."""
+    return vega.Chart(spec)
 
 
 @solara.component
-def DayBanner(twins: TwinWorlds) -> None:
-    """Which day it is, and what the two worlds are."""
-    update_counter.get()
-    day = twins.day
-    last = f"day {day - 1} ({figures.weekday_name(twins, day - 1)}) done" if day else \
+def Banner(snap: Snapshot, notice: str | None, busy: bool) -> None:
+    """Which day it is, which world is which, the reform's cost, any notice."""
+    last = f"day {snap.day - 1} ({snap.weekday}) done" if snap.day else \
         "nothing simulated yet: press Step or ▶"
-    with solara.Row(style={"align-items": "baseline", "flex-wrap": "wrap"}):
-        solara.Text(f"Day {day}", classes=["pilotsim-day"],
+    with solara.Row(classes=["pilotsim-banner"],
+                    style={"align-items": "baseline", "flex-wrap": "wrap", "gap": "1.2em"}):
+        solara.Text(f"Day {snap.day}", classes=["pilotsim-day"],
                     style={"font-size": "1.6em", "font-weight": "bold"})
-        solara.Text(f"of {twins.baseline.model.spec.sim.days} — {last}")
-    with solara.Row(style={"flex-wrap": "wrap"}):
-        for w in twins.worlds:
-            solara.Text(("◼ " + w.label), style={"color": figures.COLOURS[w.name],
-                                                 "margin-right": "2em"})
-    cost = reform_cost(twins)
-    if cost:
-        solara.Text(f"Reform cost so far: {cost['budget']:,.0f} budget, "
-                    f"{cost['staff_hours']:,.0f} staff-hours (full scale)",
-                    style={"color": figures.COLOURS["reform"]})
+        solara.Text(f"of {snap.days} — {last}")
+        for w in snap.worlds:
+            solara.Text("◼ " + w.label, classes=["pilotsim-label"],
+                        style={"color": figures.COLOURS[w.name], "font-weight": "bold"})
+        if snap.cost and any(snap.cost.values()):
+            solara.Text(f"reform cost so far: {snap.cost['budget']:,.0f} budget, "
+                        f"{snap.cost['staff_hours']:,.0f} staff-hours",
+                        style={"color": figures.COLOURS["reform"]})
+    if notice:
+        solara.Text(notice, classes=["pilotsim-notice"])
+    if busy:
+        solara.ProgressLinear(True, classes=["pilotsim-busy"])
+    else:
+        solara.Div(style={"height": "4px"})
 
 
 @solara.component
-def Headline(twins: TwinWorlds) -> None:
-    """The headline numbers of both worlds."""
-    update_counter.get()
-    with solara.Column(classes=["pilotsim-headline"]):
-        solara.Markdown(headline_markdown(twins), style={"font-size": "0.9em"})
+def MapView(snap: Snapshot, present: bool) -> None:
+    """Both worlds' maps, side by side; the trainer picks what colours the communities."""
+    choice, set_choice = solara.use_state(next(iter(figures.MAP_CHOICES)))
+    colour_by = figures.MAP_CHOICES[choice]
+    font, height = FONTS[present], MAP_HEIGHT[present]
+    with solara.Column(classes=["pilotsim-map"], style={"width": "100%"}):
+        with solara.Row(style={"width": "100%", "gap": "12px", "flex-wrap": "nowrap"}):
+            for i, w in enumerate(snap.worlds):
+                with solara.Div(classes=["pilotsim-world", f"pilotsim-world-{w.name}"],
+                                style={"flex": "1 1 0", "min-width": "0"}):
+                    # short: the banner above says what the reform world is
+                    solara.Text(SHORT_LABELS[w.name],
+                                style={"color": figures.COLOURS[w.name],
+                                                "font-weight": "bold",
+                                                "font-size": f"{font + 2}px"})
+                    Vega(figures.map_spec(snap, w, colour_by, font, height, legend=i == 1))
+        solara.ToggleButtonsSingle(value=choice, on_value=set_choice,
+                                   values=list(figures.MAP_CHOICES))
 
 
 @solara.component
-def ScenarioCard(twins: TwinWorlds) -> None:
-    """The teaching scenario's title and explanation."""
-    with solara.Card(twins.teaching.title):
-        solara.Markdown(twins.teaching.explanation)
-
-
-@solara.component
-def MapView(twins: TwinWorlds) -> None:
-    """Both worlds' maps; the trainer picks what colours the communities."""
-    update_counter.get()
-    colour_by, set_colour_by = solara.use_state("satisfaction")
-    with solara.Column(classes=["pilotsim-map"]):
-        solara.Select("Colour communities by", value=colour_by, on_value=set_colour_by,
-                      values=list(figures.MAP_COLOURS))
-        fig = figures.map_figure(twins, colour_by)  # type: ignore[arg-type]
-        solara.FigureMatplotlib(fig, format="png", dpi=90, bbox_inches="tight")
-
-
-@solara.component
-def MeasuresView(twins: TwinWorlds) -> None:
-    """The headline numbers and the measures over time."""
-    update_counter.get()
-    if not twins.day:
-        solara.Info("Step the worlds to see the measures over time.")
-        return
-    with solara.Column(classes=["pilotsim-measures"]):
-        solara.FigureMatplotlib(figures.measures_figure(twins), format="png", dpi=80,
-                                bbox_inches="tight")
-
-
-@solara.component
-def QueuesView(twins: TwinWorlds) -> None:
-    """People waiting at each office over time."""
-    update_counter.get()
-    if not twins.day:
-        solara.Info("Step the worlds to see the queues.")
-        return
-    solara.FigureMatplotlib(figures.queues_figure(twins), format="png", dpi=80,
-                            bbox_inches="tight")
-
-
-@solara.component
-def ResidentView(twins: TwinWorlds) -> None:
+def ResidentView(twins: TwinWorlds, snap: Snapshot) -> None:
     """What happened to one resident, in each world."""
-    update_counter.get()
     resident, set_resident = solara.use_state(None)
     draws, set_draws = solara.use_state(0)
+    size = twins.baseline.model.population.size
 
     def pick() -> None:
-        rid = history.random_resident(twins.baseline.model, draws)
+        with twins.lock:
+            rid = history.random_resident(twins.baseline.model, draws)
         set_draws(draws + 1)
         if rid is not None:
             set_resident(rid)
 
-    size = twins.baseline.model.population.size
     with solara.Column(classes=["pilotsim-resident"]):
-        _resident_body(twins, resident, set_resident, pick, size)
-
-
-def _resident_body(twins: TwinWorlds, resident: int | None, set_resident, pick,
-                   size: int) -> None:
-    with solara.Row(style={"align-items": "center"}):
-        solara.InputInt("Resident id", value=resident if resident is not None else 0,
-                        on_value=set_resident)
-        solara.Button("A random resident with a case", on_click=pick, color="primary",
-                      classes=["pilotsim-random-resident"])
-    if resident is None:
-        solara.Info(f"Pick a resident: an id from 0 to {size - 1}, or a random one who has "
-                    "had a case. The same id is the same person in both worlds.")
-        return
-    if not 0 <= resident < size:
-        solara.Error(f"No resident {resident}: ids run from 0 to {size - 1}.")
-        return
-    who = history.resident_summary(twins.baseline.model, resident)
-    solara.Markdown(f"**Resident {resident}**: {who['profile'].replace('_', ' ')} in "
-                    f"{who['community']}, digital literacy {who['digital_literacy']}")
-    for w in twins.worlds:
-        df = history.resident_history(w.model, resident)
-        solara.Markdown(f"#### {w.label}", style={"color": figures.COLOURS[w.name]})
-        if df.empty:
-            solara.Text("No case so far.")
-        else:
-            solara.DataFrame(df, items_per_page=15)
+        with solara.Row(style={"align-items": "center"}):
+            solara.InputInt("Resident id", value=resident if resident is not None else 0,
+                            on_value=set_resident)
+            solara.Button("A random resident with a case", on_click=pick, color="primary",
+                          classes=["pilotsim-random-resident"])
+        if resident is None:
+            solara.Info(f"Pick a resident: an id from 0 to {size - 1}, or a random one who "
+                        "has had a case. The same id is the same person in both worlds.")
+            return
+        if not 0 <= resident < size:
+            solara.Error(f"No resident {resident}: ids run from 0 to {size - 1}.")
+            return
+        with twins.lock:
+            who = history.resident_summary(twins.baseline.model, resident)
+            tables = [(w, history.readable(history.resident_history(w.model, resident)))
+                      for w in twins.worlds]
+        solara.Markdown(f"**Resident {resident}**: {who['profile'].replace('_', ' ')} in "
+                        f"{who['community']}, digital literacy {who['digital_literacy']}")
+        with solara.Row(style={"gap": "16px", "align-items": "flex-start"}):
+            for w, df in tables:
+                with solara.Column(style={"flex": "1 1 0", "min-width": "0"}):
+                    solara.Text(w.label, style={"color": figures.COLOURS[w.name],
+                                                "font-weight": "bold"})
+                    if df.empty:
+                        solara.Text("No case so far.")
+                    else:
+                        solara.DataFrame(df, items_per_page=15)
 
 
 @solara.component
@@ -246,7 +280,6 @@ def TeachingList() -> None:
                 solara.Markdown(f"`pilotsim-dashboard +teaching={name}`\n\n{t.explanation}")
 
 
-TABS = ("Map", "Measures", "Queues", "A resident", "Teaching scenarios")
 GROUPS = (
     ("Reforms", ("reform__", "scope", "start_day", "pilot", "apply_to")),
     ("Offices", ("counters__",)),
@@ -302,61 +335,152 @@ def Controls(params: dict, model_parameters: solara.Reactive[dict]) -> None:
                                    max=spec["max"], step=spec["step"], on_value=setter(name))
 
 
+
 @solara.component
 def RunControls(model: solara.Reactive[TwinWorlds], model_parameters: solara.Reactive[dict],
-                play_interval: solara.Reactive[int],
-                render_interval: solara.Reactive[int]) -> None:
-    """Mesa's play/pause/step/reset for both worlds, and the speed."""
-    use_threads = solara.use_reactive(False)
+                frame: solara.Reactive[int], notice: solara.Reactive[str | None],
+                busy: solara.Reactive[bool], present: bool) -> None:
+    """Reset, play/pause and step for both worlds, and the speed.
+
+    Step and Reset run as tasks (off the page's thread); Play runs a loop in a thread that
+    steps, and redraws the page at most every :data:`FRAME_S` seconds. Every failure becomes
+    the one-line notice; the worlds are left as they were before the failing day.
+    """
+    playing = solara.use_reactive(False)
+    pause_ms = solara.use_reactive(DEFAULT_PAUSE_MS)
+    days_per_step = solara.use_reactive(1)
+    running = model.value.running
+
+    def fail(what: str, e: Exception) -> None:
+        notice.set(f"{what} failed: {type(e).__name__}: {e}".splitlines()[0][:300])
+
+    def advance(days: int) -> None:
+        tw = model.value
+        for _ in range(days):
+            if not tw.running:
+                break
+            tw.step()
+
+    def guarded(what: str, work: Callable[[], None]) -> None:
+        """Run ``work`` with the busy bar on; a failure becomes the one-line notice."""
+        busy.set(True)
+        try:
+            work()
+            notice.set(None)
+        except Exception as e:  # any failure: the notice, and the worlds as they were
+            fail(what, e)
+        finally:
+            frame.set(frame.value + 1)
+            busy.set(False)
+
+    def reset() -> None:
+        playing.set(False)
+        with model.value.lock:  # let a running play loop finish its day first
+            new = TwinWorlds(**model_parameters.value)
+        model.set(new)
+
+    step_task = solara.lab.use_task(
+        lambda: guarded("Step", lambda: advance(days_per_step.value)), dependencies=None)
+    reset_task = solara.lab.use_task(lambda: guarded("Reset", reset), dependencies=None)
+
+    def play_loop(cancel: threading.Event) -> None:
+        last = time.monotonic()
+        try:
+            while playing.value and not cancel.is_set() and model.value.running:
+                advance(days_per_step.value)
+                now = time.monotonic()
+                if now - last >= FRAME_S or pause_ms.value / 1000 >= FRAME_S:
+                    frame.set(frame.value + 1)
+                    last = now
+                if pause_ms.value:
+                    time.sleep(pause_ms.value / 1000)
+        except Exception as e:
+            fail("Play", e)
+        finally:
+            playing.set(False)
+            frame.set(frame.value + 1)
+
+    # Always called (a hook); the loop returns at once when not playing. Not intrusive: a
+    # cancel must never land between the two worlds' steps.
+    solara.use_thread(play_loop, dependencies=[playing.value], intrusive_cancel=False)
+    idle = not (playing.value or step_task.pending or reset_task.pending)
     with solara.Column(classes=["pilotsim-run"]):
-        ModelController(model, model_parameters=model_parameters,
-                        play_interval=play_interval, render_interval=render_interval,
-                        use_threads=use_threads)
-        solara.SliderInt(f"Pause between days: {play_interval.value} ms", value=play_interval,
-                         min=0, max=2000, step=50)
-        solara.SliderInt(f"Days per step: {render_interval.value}", value=render_interval,
-                         min=1, max=30)
+        with solara.Row(justify="space-between"):
+            solara.Button("Reset", color="primary", on_click=reset_task,
+                          disabled=not idle)
+            solara.Button("❚❚" if playing.value else "▶", color="primary",
+                          on_click=lambda: playing.set(not playing.value),
+                          disabled=not running or not (playing.value or idle))
+            solara.Button("Step", color="primary", on_click=step_task,
+                          disabled=not idle or not running)
+        if not present:
+            solara.SliderInt(f"Pause between days: {pause_ms.value} ms", value=pause_ms,
+                             min=0, max=2000, step=50)
+            solara.SliderInt(f"Days per step: {days_per_step.value}", value=days_per_step,
+                             min=1, max=30)
 
 
 @solara.component
-def MainView(twins: TwinWorlds) -> None:
-    """The day, the scenario, the headline numbers and the tabs."""
+def MainView(twins: TwinWorlds, frame: int, notice: str | None, busy: bool,
+             present: bool) -> None:
+    """The day, the headline numbers beside the lesson, and the tabs (maps first)."""
     tab, set_tab = solara.use_state(0)
-    with solara.Column(style={"width": "100%"}):
-        DayBanner(twins)
-        ScenarioCard(twins)
-        Headline(twins)
-        # Tab headers only; the open tab's view is drawn below them (and only that one).
+    snap = solara.use_memo(lambda: take(twins), [twins, frame])
+    font = FONTS[present]
+    with solara.Column(style={"width": "100%", "gap": "6px"},
+                       classes=["pilotsim-present"] if present else []):
+        Banner(snap, notice, busy)
+        with solara.Row(style={"gap": "24px", "align-items": "flex-start",
+                               "flex-wrap": "nowrap"}):
+            solara.HTML(tag="div", unsafe_innerHTML=headline_html(
+                snap, twins.teaching.by_district), classes=["pilotsim-headline"])
+            with solara.Div(classes=["pilotsim-lesson"], style={"flex": "1 1 0"}):
+                solara.Markdown(f"**{twins.teaching.title}.** {twins.teaching.explanation}")
         with solara.lab.Tabs(value=tab, on_value=set_tab):
             for title in TABS:
                 solara.lab.Tab(title)
-        if TABS[tab] == "Map":
-            MapView(twins)
-        elif TABS[tab] == "Measures":
-            MeasuresView(twins)
-        elif TABS[tab] == "Queues":
-            QueuesView(twins)
-        elif TABS[tab] == "A resident":
-            ResidentView(twins)
+        name = TABS[tab]
+        if name == "Map":
+            MapView(snap, present)
+        elif not snap.day and name in ("Measures", "By district", "Queues"):
+            solara.Info("Step the worlds to see the measures over time.")
+        elif name == "Measures":
+            with solara.Div(classes=["pilotsim-measures"]):
+                Vega(figures.measures_spec(snap, font))
+        elif name == "By district":
+            with solara.Div(classes=["pilotsim-districts"]):
+                Vega(figures.districts_spec(snap, font))
+        elif name == "Queues":
+            with solara.Div(classes=["pilotsim-queues"]):
+                Vega(figures.queues_spec(snap, font))
+        elif name == "A resident":
+            ResidentView(twins, snap)
         else:
             TeachingList()
 
 
 @solara.component
-def Dashboard(model: solara.Reactive[TwinWorlds], params: dict) -> None:
+def Dashboard(model: solara.Reactive[TwinWorlds], params: dict,
+              present_at_start: bool = False) -> None:
     """The whole page for a reactive :class:`TwinWorlds` and its controls."""
-    play_interval = solara.use_reactive(400)
-    render_interval = solara.use_reactive(1)
     model_parameters = solara.use_reactive({})
+    frame = solara.use_reactive(0)
+    notice = solara.use_reactive(None)
+    busy = solara.use_reactive(False)
+    present = solara.use_reactive(present_at_start)
     solara.Title("pilotsim dashboard")
+    solara.Style(CSS)
     with solara.AppBar():
         solara.AppBarTitle(TITLE)
+        solara.Switch(label="Present", value=present, classes=["pilotsim-present-toggle"],
+                      style={"margin-top": "18px"})
     with solara.Sidebar(), solara.Column():
         with solara.Card("Run"):
-            RunControls(model, model_parameters, play_interval, render_interval)
-        with solara.Card("Controls (press Reset to apply)"):
-            Controls(params, model_parameters)
-    MainView(model.value)
+            RunControls(model, model_parameters, frame, notice, busy, present.value)
+        if not present.value:
+            with solara.Card("Controls (press Reset to apply)"):
+                Controls(params, model_parameters)
+    MainView(model.value, frame.value, notice.value, busy.value, present.value)
 
 
 @solara.component
@@ -368,4 +492,4 @@ def Page() -> None:
     params = solara.use_memo(lambda: model_params(first, settings["overrides"],
                                                   settings["sample_fraction"]), [])
     model = solara.use_reactive(first)
-    Dashboard(model, params)
+    Dashboard(model, params, settings["present"])

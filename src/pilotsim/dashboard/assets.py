@@ -1,6 +1,7 @@
 """Put the browser files Solara loads from a CDN into its local cache, from the npm registry.
 
-Solara's page loads a few npm packages (its Vuetify app, RequireJS, Font Awesome) through its
+Solara's page loads a few npm packages (its Vuetify app, RequireJS, Font Awesome, and Vega for
+the dashboard's charts) through its
 own server, which fetches them from a CDN once and caches them in
 ``solara.server.settings.assets.proxy_cache_dir``. A training room without internet (or a CI
 machine that reaches only package registries) never gets them, and the page stays blank.
@@ -31,10 +32,17 @@ _PATH_REF = re.compile(r"^/?((?:@[\w.-]+/)?[\w.-]+)@(\d+\.\d+\.\d+[\w.+-]*)/")
 # ${this.getCdn()}/mermaid@10.8.0/... in the front-end code of components the page uses
 _COMPONENT_REF = re.compile(r"getCdn\(\)\}/((?:@[\w.-]+/)?[\w.-]+)@(\d+\.\d+\.\d+[\w.+-]*)/")
 COMPONENTS = ("markdown.py",)  # solara.Markdown loads KaTeX and Mermaid
+# ${this.getCdn()}/vega@5/build/... in the Vega-Lite widget that draws the charts: a major
+# version only, which npm resolves to its newest release (cached under the same name)
+_MAJOR_REF = re.compile(r"getCdn\(\)\}/((?:@[\w.-]+/)?[\w.-]+)@(\d+)/")
+WIDGETS = ("vue/vegalite.vue",)
 
 
 def required_packages() -> list[tuple[str, str]]:
-    """(npm package, exact version) pairs the installed Solara's page loads from its CDN."""
+    """(npm package, version) pairs the installed Solara's page loads from its CDN.
+
+    Versions are exact, except the Vega-Lite widget's, which asks for a major version.
+    """
     import solara.server.settings as settings
 
     template = (resources.files("solara.server") / "templates" / "solara.html.j2").read_text()
@@ -42,6 +50,9 @@ def required_packages() -> list[tuple[str, str]]:
     for name in COMPONENTS:
         code = (resources.files("solara.components") / name).read_text()
         found |= {(m.group(1), m.group(2)) for m in _COMPONENT_REF.finditer(code)}
+    for name in WIDGETS:
+        code = (resources.files("solara.widgets") / name).read_text()
+        found |= {(m.group(1), m.group(2)) for m in _MAJOR_REF.finditer(code)}
     fa = settings.assets.fontawesome_path
     m = _PATH_REF.match(fa or "")
     if settings.assets.fontawesome_enabled and m:

@@ -1,180 +1,288 @@
-"""The dashboard's pictures (Matplotlib ``Figure`` objects, no pyplot state, thread-safe).
+"""The dashboard's pictures as Vega-Lite specifications, drawn by the browser.
 
-* :func:`map_figure` — communities and offices of both worlds; today's trips as lines;
-* :func:`measures_figure` — the five headline measures over time, both worlds on one axis;
-* :func:`queues_figure` — people waiting at each office over time, both worlds on one axis;
-* :func:`headline_table` — the same measures as numbers (the app shows it as a table).
+Each function turns a :class:`~pilotsim.dashboard.snapshot.Snapshot` into a plain Vega-Lite
+dict (no Altair objects: building and validating those costs more than the day it shows) whose
+rows are in top-level named ``datasets``. The browser draws them with Vega
+(:class:`~pilotsim.dashboard.vega.VegaChart`): the chart is embedded once and each new day
+only replaces its rows, so a day on screen costs the server these small dicts and the browser
+one dataflow run.
+
+* :func:`map_spec` — one world's communities, offices and today's trips;
+* :func:`measures_spec` — the headline measures over time, both worlds on one axis each;
+* :func:`queues_spec` — people waiting at each office, both worlds, one shared scale;
+* :func:`districts_spec` — the measures of each district of residence, both worlds.
+
+``font`` sets every text's size in CSS pixels (the page passes a larger one to present).
 """
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import pandas as pd
-from matplotlib import colormaps
-from matplotlib.colors import Normalize
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
 from pilotsim.dashboard.tracker import MEASURES
-from pilotsim.hours import WEEKDAYS
 
 if TYPE_CHECKING:
-    from pilotsim.dashboard.worlds import TwinWorlds, World
+    from pilotsim.dashboard.snapshot import Snapshot, WorldView
 
 COLOURS = {"baseline": "#4c72b0", "reform": "#dd8452"}
-TRIP_COLOURS = {False: "#2b8cbe", True: "#d7301f"}  # useful trip, wasted trip
-WINDOW = 7  # days in the trailing window of the charts and the table
+TRIP_COLOURS = ("#2b8cbe", "#d7301f")  # useful trip, wasted trip
+OFFICE_COLOUR = "#6a51a3"
+FONT = 14  # CSS px; the issue's floor for a projector at 1920×1080
 
 MapColour = Literal["satisfaction", "trips_per_case"]
 MAP_COLOURS: dict[str, tuple[str, str, float, float]] = {
-    # what → (label, colormap, vmin, vmax)
-    "satisfaction": ("Satisfaction so far (0–100)", "RdYlGn", 30.0, 90.0),
-    "trips_per_case": ("Trips per closed case so far", "RdYlGn_r", 1.0, 2.0),
+    # what → (label, Vega colour scheme, red end, green end)
+    "satisfaction": ("Satisfaction so far (0–100)", "redyellowgreen", 30.0, 90.0),
+    "trips_per_case": ("Trips per closed case so far", "redyellowgreen", 2.0, 1.0),
 }
+MAP_CHOICES = {"Colour by satisfaction": "satisfaction",
+               "Colour by trips per case": "trips_per_case"}
+# Fixed axes where the measure has natural bounds, so an early spike cannot stretch them.
+MEASURE_DOMAINS: dict[str, list[float] | None] = {
+    "trips_per_case": None, "one_trip_share": [0, 1], "wait_mean_min": None,
+    "satisfaction": [0, 100], "abandonment": [0, 1]}
+PERCENT = ("one_trip_share", "abandonment")
 
 
-def weekday_name(twins: TwinWorlds, day: int) -> str:
-    """The weekday of simulated ``day`` (``mon`` … ``sun``)."""
-    spec = twins.baseline.model.spec
-    return WEEKDAYS[(spec.sim.start_weekday + day) % 7]
+def _num(x: float) -> float | None:
+    """A JSON number, or None (Vega's null) for NaN."""
+    return None if x is None or not math.isfinite(x) else round(float(x), 4)
 
 
-def reached(world: World) -> np.ndarray:
-    """Whether a reform has reached each community by now (started and in its scope)."""
-    m = world.model
-    out = np.zeros(len(m.community_names), dtype=bool)
-    for r in getattr(m, "reforms", ()):
-        if r.started:
-            out[list(r.reached())] = True
-    return out
+# no "…" menu over the charts; SVG: crisp on a projector, and its text can be measured
+EMBED = {"embedOptions": {"actions": False, "renderer": "svg"}}
 
 
-def _draw_world(ax, world: World, colour_by: str, norm: Normalize, cmap: str) -> None:
-    m, tr = world.model, world.tracker
-    city = m.spec.city
-    comm_xy = np.array([c.location for c in city.communities.values()], dtype=float)
-    office_xy = np.array([o.location for o in m.offices], dtype=float)
-    trips = tr.today_trips()
-    for c, o, wasted, n in zip(trips.community, trips.office, trips.wasted, trips.count,
-                               strict=True):
-        (x0, y0), (x1, y1) = comm_xy[c], office_xy[o]
-        ax.plot([x0, x1], [y0, y1], color=TRIP_COLOURS[bool(wasted)], lw=0.8 + 1.2 * n,
-                alpha=0.75, ls="--" if wasted else "-", zorder=1)
-    values = tr.community_satisfaction() if colour_by == "satisfaction" else \
-        tr.community_trips_per_case()
-    pop = np.array([c.population for c in city.communities.values()], dtype=float)
-    ax.scatter(comm_xy[:, 0], comm_xy[:, 1], s=60 + 240 * pop / pop.max(), c=values,
-               cmap=colormaps[cmap].with_extremes(bad="#d9d9d9"), norm=norm,
-               plotnonfinite=True, edgecolors="k",
-               linewidths=np.where(reached(world), 2.6, 0.6), zorder=2)
-    for (x, y), name in zip(comm_xy, city.communities, strict=True):
-        ax.annotate(name, (x, y), xytext=(0, -13), textcoords="offset points", ha="center",
-                    fontsize=6, color="#444")
-    q = tr.office_queue[-1] if tr.office_queue else np.zeros(len(m.offices))
-    open_ = np.array([o.counters > 0 for o in m.offices])  # a reform may close a desk
-    ax.scatter(office_xy[:, 0], office_xy[:, 1], marker="s", s=40 + 30 * q,
-               c=np.where(open_[:, None], np.array([[0.416, 0.318, 0.639, 0.85]]),
-                          np.array([[1.0, 1.0, 1.0, 0.9]])),
-               edgecolors="k", linewidths=0.6, zorder=3)
-    for (x, y), n in zip(office_xy, q, strict=True):
-        if n >= 0.5:
-            ax.annotate(f"{n:.0f}", (x, y), ha="center", va="center", fontsize=7,
-                        color="white", zorder=4)
-    ax.set_aspect("equal")
-    ax.set_xlabel("km")
-    ax.grid(alpha=0.2)
+def config(font: int = FONT) -> dict:
+    """Shared look: text sizes in px, no chart border."""
+    return {"font": "Roboto, Helvetica, Arial, sans-serif",
+            "axis": {"labelFontSize": font, "titleFontSize": font, "titleFontWeight": "normal"},
+            "legend": {"labelFontSize": font, "titleFontSize": font, "symbolSize": 120,
+                       "titleFontWeight": "normal", "labelLimit": 400},
+            "header": {"labelFontSize": font, "titleFontSize": font},
+            "title": {"fontSize": font + 2, "anchor": "start"},
+            "text": {"fontSize": font},
+            "view": {"stroke": None}}
 
 
-def map_figure(twins: TwinWorlds, colour_by: MapColour = "satisfaction") -> Figure:
-    """Both worlds' maps (baseline above, reform below), on the last simulated day.
+def _bounds(snap: Snapshot) -> tuple[list[float], list[float]]:
+    xy = np.vstack([snap.community_xy, *(w.office_xy for w in snap.worlds)])
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    pad = 0.06 * (hi - lo).max() + 0.3
+    return [float(lo[0] - pad), float(hi[0] + pad)], [float(lo[1] - pad), float(hi[1] + pad)]
 
-    Communities are circles (area: residents; colour: ``colour_by`` so far); offices are purple
-    squares (white: closed, e.g. a desk absorbed by a one-door centre) whose size and number
-    give the people waiting on average that day; lines are that
-    day's trips from community to office (solid blue: useful; dashed red: wasted). A thick
-    ring marks the communities a reform has reached by that day.
+
+def map_spec(snap: Snapshot, world: WorldView, colour_by: MapColour = "satisfaction",
+             font: int = FONT, height: int = 360, legend: bool = True) -> dict:
+    """One world's map on the snapshot's day.
+
+    Communities are circles (area: residents; colour: ``colour_by`` so far; grey: no closed
+    case yet; a thick ring once a reform reaches them); offices are purple squares (white:
+    closed, e.g. a desk absorbed by a one-door centre) sized and numbered by the people waiting
+    on average that day; lines are the day's trips (solid blue: useful; dashed red: wasted).
     """
-    label, cmap, vmin, vmax = MAP_COLOURS[colour_by]
-    norm = Normalize(vmin, vmax)
-    fig = Figure(figsize=(10, 8), layout="constrained")
-    axes = fig.subplots(2, 1, sharex=True, sharey=True)
-    day = twins.day - 1
-    when = f"day {day} ({weekday_name(twins, day)})" if day >= 0 else "before day 0"
-    for ax, world in zip(axes, twins.worlds, strict=True):
-        _draw_world(ax, world, colour_by, norm, cmap)
-        ax.set_title(f"{world.label}\n{when}", fontsize=9, color=COLOURS[world.name])
-    fig.colorbar(axes[1].collections[-2], ax=axes, label=label, shrink=0.8)
-    handles = [Line2D([], [], color=TRIP_COLOURS[False], label="trip today"),
-               Line2D([], [], color=TRIP_COLOURS[True], ls="--", label="wasted trip today"),
-               Line2D([], [], marker="s", ls="", color="#6a51a3",
-                      label="office (number: people waiting)"),
-               Line2D([], [], marker="o", ls="", mfc="white", mec="k", mew=2.6,
-                      label="community the reform has reached")]
-    axes[0].legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.8)
-    return fig
+    label, scheme, lo, hi = MAP_COLOURS[colour_by]
+    values = world.community_satisfaction if colour_by == "satisfaction" else \
+        world.community_trips
+    xdom, ydom = _bounds(snap)
+    x = {"type": "quantitative", "scale": {"domain": xdom, "nice": False, "zero": False},
+         "axis": None}
+    y = {"type": "quantitative", "scale": {"domain": ydom, "nice": False, "zero": False},
+         "axis": None}
+    cxy, oxy = snap.community_xy, world.office_xy
+    trips = [{"x": cxy[c, 0], "y": cxy[c, 1], "x2": oxy[o, 0], "y2": oxy[o, 1],
+              "trip": "wasted trip today" if wasted else "trip today", "n": int(n)}
+             for c, o, wasted, n in world.trips.tolist()]
+    comms = [{"x": float(p[0]), "y": float(p[1]), "name": name, "pop": float(pop),
+              "value": _num(v), "reached": bool(r)}
+             for p, name, pop, v, r in zip(cxy, snap.community_names, snap.community_population,
+                                           values, world.reached, strict=True)]
+    offices = [{"x": float(p[0]), "y": float(p[1]), "office": name, "open": bool(op),
+                "waiting": round(float(q), 1), "n": f"{q:.0f}" if q >= 0.5 else ""}
+               for p, name, op, q in zip(oxy, world.office_names, world.office_open,
+                                         world.office_queue_today, strict=True)]
+    trip_scale = {"domain": ["trip today", "wasted trip today"], "range": list(TRIP_COLOURS)}
+    layers = [
+        {"data": {"name": "trips"}, "mark": {"type": "rule", "opacity": 0.75},
+         "encoding": {"x": {"field": "x", **x}, "y": {"field": "y", **y},
+                      "x2": {"field": "x2"}, "y2": {"field": "y2"},
+                      "color": {"field": "trip", "type": "nominal", "scale": trip_scale,
+                                "legend": {"title": None, "orient": "top-left"}
+                                if legend else None},
+                      "strokeDash": {"field": "trip", "type": "nominal",
+                                     "scale": {"domain": trip_scale["domain"],
+                                               "range": [[1, 0], [5, 3]]}, "legend": None},
+                      "strokeWidth": {"field": "n", "type": "quantitative",
+                                      "scale": {"range": [1.2, 6], "domain": [1, 8],
+                                                "clamp": True}, "legend": None}}},
+        {"data": {"name": "communities"}, "mark": {"type": "circle", "opacity": 0.95,
+                                             "stroke": "black", "invalid": None},
+         "encoding": {"x": {"field": "x", **x}, "y": {"field": "y", **y},
+                      "size": {"field": "pop", "type": "quantitative",
+                               "scale": {"range": [250, 900], "zero": False}, "legend": None},
+                      "color": {"condition": {"test": "datum.value === null",
+                                              "value": "#d9d9d9"},
+                                "field": "value", "type": "quantitative",
+                                "scale": {"scheme": scheme, "domain": [lo, hi], "clamp": True},
+                                "legend": {"title": label, "orient": "bottom",
+                                           "direction": "horizontal", "gradientLength": 220}
+                                if legend else None},
+                      "strokeWidth": {"condition": {"test": "datum.reached", "value": 4},
+                                      "value": 0.6},
+                      "tooltip": [{"field": "name"}, {"field": "value", "title": label}]}},
+        {"data": {"name": "communities"},
+         "mark": {"type": "text", "dy": 26, "color": "#333"},
+         "encoding": {"x": {"field": "x", **x}, "y": {"field": "y", **y},
+                      "text": {"field": "name"}}},
+        {"data": {"name": "offices"},
+         "mark": {"type": "square", "stroke": "black", "strokeWidth": 0.8},
+         "encoding": {"x": {"field": "x", **x}, "y": {"field": "y", **y},
+                      "size": {"field": "waiting", "type": "quantitative",
+                               "scale": {"range": [200, 1600], "domain": [0, 30],
+                                         "clamp": True}, "legend": None},
+                      "color": {"condition": {"test": "datum.open", "value": OFFICE_COLOUR},
+                                "value": "white"},
+                      "tooltip": [{"field": "office"},
+                                  {"field": "waiting", "title": "people waiting (mean)"}]}},
+        {"data": {"name": "offices"}, "mark": {"type": "text", "color": "white",
+                                               "fontWeight": "bold"},
+         "encoding": {"x": {"field": "x", **x}, "y": {"field": "y", **y},
+                      "text": {"field": "n"}}},
+        {"data": {"name": "stamp"},  # the day, in the corner of each map
+         "mark": {"type": "text", "align": "left", "baseline": "top", "x": 4, "y": 4,
+                  "fontWeight": "bold", "color": COLOURS[world.name]},
+         "encoding": {"text": {"field": "t"}}},
+    ]
+    when = f"day {snap.day - 1} ({snap.weekday})" if snap.day else "before day 0"
+    return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+            "width": "container", "height": height, "autosize": {"type": "fit-x"},
+            "resolve": {"scale": {"size": "independent", "color": "independent"}},
+            "layer": layers, "config": config(font), "usermeta": EMBED,
+            "datasets": {"trips": trips, "communities": comms, "offices": offices,
+                         "stamp": [{"t": when}]}}
 
 
-def measures_figure(twins: TwinWorlds, window: int = WINDOW) -> Figure:
-    """The five headline measures per day (trailing ``window`` days), both worlds per axis."""
-    fig = Figure(figsize=(11, 5), layout="constrained")
-    axes = fig.subplots(2, 3).ravel()
-    series = {w.name: w.tracker.series(window) for w in twins.worlds}
-    for ax, (name, (_, _, label)) in zip(axes, MEASURES.items(), strict=False):
-        for w in twins.worlds:
-            s = series[w.name][name]
-            ax.plot(s.index, s.to_numpy(), color=COLOURS[w.name], lw=1.6, label=w.label)
-        ax.set_title(label, fontsize=9)
-        ax.grid(alpha=0.25)
-        ax.set_xlabel("day")
-        if name in ("one_trip_share", "abandonment"):
-            ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
-    legend_ax = axes[-1]
-    legend_ax.axis("off")
-    legend_ax.legend(*axes[0].get_legend_handles_labels(), loc="center", fontsize=8,
-                     title=f"trailing {window}-day values")
-    return fig
+def _series_rows(snap: Snapshot) -> list[dict]:
+    rows = []
+    for w in snap.worlds:
+        s = w.series
+        for name in MEASURES:
+            for day, v in zip(s.index.tolist(), s[name].tolist(), strict=True):
+                if math.isfinite(v):
+                    rows.append({"day": day, "world": w.label, "measure": name, "v": v})
+    return rows
 
 
-def queues_figure(twins: TwinWorlds, window: int = WINDOW) -> Figure:
-    """People waiting at each office (daily mean while open, trailing ``window`` days)."""
-    offices = twins.baseline.model.offices
-    cols = 3
-    rows = -(-len(offices) // cols)
-    fig = Figure(figsize=(11, 1.9 * rows + 0.6), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(rows, cols, sharex=True)).ravel()
-    for w in twins.worlds:
-        q = w.tracker.queue_series(window)
-        for i, ax in enumerate(axes[:len(offices)]):
-            ax.plot(np.arange(len(q)), q[:, i] if len(q) else [], color=COLOURS[w.name],
-                    lw=1.4, label=w.label)
-    for ax, office in zip(axes, offices, strict=False):
-        ax.set_title(office.name.replace("_", " "), fontsize=8)
-        ax.grid(alpha=0.25)
-        ax.set_ylim(bottom=0)
-    for ax in axes[len(offices):]:
-        ax.axis("off")
-    fig.suptitle(f"People waiting while the office is open (trailing {window} days)",
-                 fontsize=9)
-    return fig
+def _world_scale(snap: Snapshot) -> dict:
+    return {"domain": [w.label for w in snap.worlds],
+            "range": [COLOURS[w.name] for w in snap.worlds]}
 
 
-def headline_table(twins: TwinWorlds, window: int = WINDOW) -> pd.DataFrame:
-    """The measures as numbers: each world's trailing-window and since-day-0 values."""
-    rows = {}
-    for name, (num, den, label) in MEASURES.items():
-        row = {}
-        for w in twins.worlds:
-            t = w.tracker
-            last = t.series(window)[name].iloc[-1] if t.days else np.nan
-            total_den = float(np.sum(t.totals[den]))
-            total = float(np.sum(t.totals[num])) / total_den if total_den else np.nan
-            row[f"{w.name}: last {window} days"] = last
-            row[f"{w.name}: since day 0"] = total
-        rows[label] = row
-    rows["Cases closed"] = {
-        f"{w.name}: {k}": v for w in twins.worlds for k, v in (
-            (f"last {window} days", float(np.sum(w.tracker.totals["closed"][-window:]))),
-            ("since day 0", float(np.sum(w.tracker.totals["closed"]))))}
-    return pd.DataFrame.from_dict(rows, orient="index")
+def _start(snap: Snapshot) -> list[dict]:
+    """Where the comparison starts (the reforms' start day), once the worlds are there."""
+    return [{"day": snap.compare_from}] if 0 < snap.compare_from <= snap.day else []
+
+
+START_RULE = {"data": {"name": "start"},  # a dotted line where the comparison starts
+              "mark": {"type": "rule", "strokeDash": [4, 4], "color": "#777"},
+              "encoding": {"x": {"field": "day", "type": "quantitative"}}}
+
+
+def measures_spec(snap: Snapshot, font: int = FONT, width: int = 380,
+                  height: int = 190) -> dict:
+    """The headline measures per day (trailing window), both worlds per chart."""
+    rows = _series_rows(snap)
+    charts = []
+    for name, (_, _, label) in MEASURES.items():
+        y: dict = {"field": "v", "type": "quantitative", "title": None,
+                   "scale": {"zero": False}}
+        if MEASURE_DOMAINS[name]:
+            y["scale"] = {"domain": MEASURE_DOMAINS[name]}
+        if name in PERCENT:
+            y["axis"] = {"format": ".0%"}
+        charts.append({
+            "width": width, "height": height, "title": label,
+            "layer": [{"data": {"name": "rows"},
+                       "transform": [{"filter": {"field": "measure", "equal": name}}],
+                       "mark": {"type": "line", "strokeWidth": 2.5},
+                       "encoding": {"x": {"field": "day", "type": "quantitative"},
+                                    "y": y,
+                                    "color": {"field": "world", "type": "nominal",
+                                              "scale": _world_scale(snap),
+                                              "legend": {"title": None, "orient": "top"}}}},
+                      START_RULE]})
+    return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+            "concat": charts, "columns": 3,
+            "resolve": {"scale": {"y": "independent"}}, "config": config(font), "usermeta": EMBED,
+            "datasets": {"rows": rows, "start": _start(snap)}}
+
+
+def queues_spec(snap: Snapshot, font: int = FONT, width: int = 380,
+                height: int = 150) -> dict:
+    """People waiting at each office (daily mean while open, trailing window).
+
+    One y scale for every office (a long queue looks long next to a short one) and one legend
+    for the two worlds. Offices are named as the reform world knows them (a one-door centre
+    says so); an office that exists in one world only is drawn for that world.
+    """
+    names = snap.worlds[1].office_names
+    rows = []
+    for w in snap.worlds:
+        q = w.queues
+        for i in range(q.shape[1]):
+            office = names[i] if i < len(names) else w.office_names[i]
+            for day, v in enumerate(q[:, i].tolist()):
+                rows.append({"day": day, "world": w.label, "office": office, "v": round(v, 2)})
+    return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+            "data": {"name": "rows"}, "datasets": {"rows": rows},
+            "title": "People waiting while the office is open (trailing 7 days)",
+            "facet": {"field": "office", "type": "nominal", "title": None,
+                      "sort": names, "header": {"labelFontSize": font}},
+            "columns": 3,
+            "spec": {"width": width, "height": height,
+                     "layer": [{"mark": {"type": "line", "strokeWidth": 2.5},
+                                "encoding": {"x": {"field": "day", "type": "quantitative"},
+                                             "y": {"field": "v", "type": "quantitative",
+                                                   "title": "people waiting"},
+                                             "color": {"field": "world", "type": "nominal",
+                                                       "scale": _world_scale(snap),
+                                                       "legend": {"title": None,
+                                                                  "orient": "top"}}}}]},
+            "config": config(font), "usermeta": EMBED}
+
+
+def districts_spec(snap: Snapshot, font: int = FONT, width: int = 300,
+                   height: int = 170) -> dict:
+    """Mean wait, satisfaction and trips per case of each district's residents, both worlds.
+
+    Over the days since the comparison started (:attr:`Snapshot.compare_from`).
+    """
+    rows = []
+    for w in snap.worlds:
+        for district, r in w.districts.iterrows():
+            for name in ("wait_mean_min", "satisfaction", "trips_per_case"):
+                if math.isfinite(r[name]):
+                    rows.append({"district": district, "world": w.label, "measure": name,
+                                 "v": round(float(r[name]), 2)})
+    titles = {"wait_mean_min": "Mean wait per visit (min)",
+              "satisfaction": "Satisfaction (0–100)", "trips_per_case": "Trips per case"}
+    charts = [{"width": width, "height": height, "title": t,
+               "transform": [{"filter": {"field": "measure", "equal": m}}],
+               "mark": "bar",
+               "encoding": {"x": {"field": "district", "type": "nominal", "title": None,
+                                  "axis": {"labelAngle": 0}},
+                            "xOffset": {"field": "world", "type": "nominal",
+                                        "sort": [w.label for w in snap.worlds]},
+                            "y": {"field": "v", "type": "quantitative", "title": None},
+                            "color": {"field": "world", "type": "nominal",
+                                      "scale": _world_scale(snap),
+                                      "legend": {"title": None, "orient": "top"}}}}
+              for m, t in titles.items()]
+    return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+            "data": {"name": "rows"}, "datasets": {"rows": rows},
+            "title": f"By district of residence, since day {snap.compare_from}",
+            "hconcat": charts, "resolve": {"scale": {"y": "independent"}},
+            "config": config(font), "usermeta": EMBED}

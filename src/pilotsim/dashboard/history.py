@@ -95,3 +95,22 @@ def resident_history(model: PilotModel, resident_id: int) -> pd.DataFrame:
                         "step": cols["step"][r], "wait_min": round(cols["wait_min"][r], 1),
                         "outcome": OUTCOMES[cols["outcome"][r]]})
     return pd.DataFrame(out, columns=list(VISIT_COLUMNS))
+
+
+READABLE = {"case_id": "case", "service": "service", "channel": "channel", "status": "status",
+            "day_opened": "opened (day)", "day_closed": "closed (day)",
+            "satisfaction": "satisfaction", "visit_day": "visit (day)", "office": "office",
+            "step": "step", "wait_min": "wait (min)", "outcome": "outcome"}
+
+
+def readable(df: pd.DataFrame) -> pd.DataFrame:
+    """A history as the trainer reads it: plain headers and words, "–" for nothing.
+
+    Names such as ``housing_repair_permit`` lose their underscores; an empty cell (a case
+    still open, a case done without a visit) reads "–" instead of ``None``.
+    """
+    out = df.rename(columns=READABLE).astype(object)
+    for col in out.columns:
+        out[col] = [("–" if v is None or (isinstance(v, float) and np.isnan(v)) else
+                     v.replace("_", " ") if isinstance(v, str) else v) for v in out[col]]
+    return out

@@ -7,8 +7,12 @@ dashboard reads and removes before validating the run spec::
     teaching:
       title: Pooling counters (one door)
       explanation: One paragraph the app shows next to the worlds.
+      warm_up: 14         # days both worlds run before the comparison counts
+      suggested_day: 60   # the day to stop at and read the numbers (the lesson's point)
+      by_district: false  # the headline also shows each district (a lesson about a place)
       changes:            # the reform world's starting controls (see settings.Changes)
         reforms: [one_door]
+        start_day: 14
         counters: {east_civil_affairs: 3}
 """
 
@@ -22,7 +26,7 @@ from typing import Any
 import yaml
 
 from pilotsim.dashboard.settings import Changes
-from pilotsim.schema import build
+from pilotsim.schema import build, check
 
 GROUP = "teaching"
 
@@ -35,14 +39,27 @@ class Teaching:
         title: A short title.
         explanation: One paragraph: what the two worlds show and what to point at.
         changes: The reform world's starting changes (the controls start there).
+        warm_up: Days before the comparison counts (the headline's "since" column and the
+            district figures start there): the worlds fill with cases first.
+        suggested_day: The day the lesson's text is written for (the tests check its claims
+            there).
+        by_district: Whether the headline shows each district too (a lesson about a place).
     """
 
     title: str = "Your own comparison"
     explanation: str = (
-        "The left world is the city as configured; the right world is the same city, the same "
+        "The left map is the city as configured; the right map is the same city, the same "
         "residents and the same days of need, with the reforms and changes chosen in the "
         "sidebar. Press Reset after changing a control.")
     changes: Changes = field(default_factory=Changes)
+    warm_up: int = 0
+    suggested_day: int = 60
+    by_district: bool = False
+
+    def __post_init__(self) -> None:
+        check(self.warm_up >= 0, "warm_up", self.warm_up, "an integer >= 0 (days)")
+        check(self.suggested_day >= 1, "suggested_day", self.suggested_day,
+              "an integer >= 1 (a day to stop at)")
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any]) -> Teaching:

@@ -25,13 +25,17 @@ if TYPE_CHECKING:
 SERVED = OUTCOMES.index("served")
 
 # Per-day totals, one column each (all sums or counts).
-TOTALS = ("closed", "completed", "abandoned", "trips", "one_trip", "sat_sum", "sat_n",
-          "visits", "wasted", "wait_sum")
+TOTALS = ("closed", "completed", "abandoned", "trips", "one_trip", "in_person", "sat_sum",
+          "sat_n", "visits", "wasted", "wait_sum")
+# Per-day totals kept per district as well (days × districts).
+DISTRICT_TOTALS = ("closed", "trips", "sat_sum", "sat_n", "visits", "wait_sum")
 
-# The charted measures: name → (numerator, denominator, label).
+# The charted measures: name → (numerator, denominator, label). A case done without any trip
+# (online, through the committee) is neither a one-trip case nor a failure of one: the share
+# counts only completed cases that needed at least one trip.
 MEASURES: dict[str, tuple[str, str, str]] = {
     "trips_per_case": ("trips", "closed", "Trips per closed case"),
-    "one_trip_share": ("one_trip", "completed", "Share done in one trip"),
+    "one_trip_share": ("one_trip", "in_person", "In-person cases done in one trip"),
     "wait_mean_min": ("wait_sum", "visits", "Mean wait per visit (min)"),
     "satisfaction": ("sat_sum", "sat_n", "Satisfaction of closed cases (0–100)"),
     "abandonment": ("abandoned", "closed", "Share of closed cases abandoned"),
@@ -70,7 +74,9 @@ class DayTracker:
         self._seen_cases = 0
         self._open: list[Case] = []
         self.totals: dict[str, list[float]] = {k: [] for k in TOTALS}
-        n_off, n_com = len(model.offices), len(model.community_names)
+        n_com = len(model.community_names)
+        self.n_districts = len(model.district_names)
+        self.district: dict[str, list[np.ndarray]] = {k: [] for k in DISTRICT_TOTALS}
         self.office_visits: list[np.ndarray] = []  # per day: recorded visits per office
         self.office_wait: list[np.ndarray] = []  # per day: summed wait per office
         self.office_queue: list[np.ndarray] = []  # per day: mean people waiting (estimate)
@@ -78,7 +84,11 @@ class DayTracker:
         self.community_trips = np.zeros(n_com)
         self.community_sat_sum = np.zeros(n_com)
         self.community_sat_n = np.zeros(n_com)
-        self._n_off = n_off
+
+    @property
+    def n_offices(self) -> int:
+        """Offices the model has now (a reform may have opened one since day 0)."""
+        return len(self.model.offices)
 
     @property
     def days(self) -> int:
@@ -115,17 +125,26 @@ class DayTracker:
         t["completed"].append(len(completed))
         t["abandoned"].append(len(closed) - len(completed))
         t["trips"].append(sum(c.trips for c in closed))
-        t["one_trip"].append(sum(1 for c in completed if c.trips <= 1))
+        t["one_trip"].append(sum(1 for c in completed if c.trips == 1))
+        t["in_person"].append(sum(1 for c in completed if c.trips >= 1))
         t["sat_sum"].append(float(sum(scores)))
         t["sat_n"].append(len(scores))
         pop = m.population
+        per = {k: np.zeros(self.n_districts) for k in ("closed", "trips", "sat_sum", "sat_n")}
         for c in closed:
             ci = int(pop.community[c.resident.index])
+            di = int(m.community_district[ci])
             self.community_closed[ci] += 1
             self.community_trips[ci] += c.trips
+            per["closed"][di] += 1
+            per["trips"][di] += c.trips
             if c.satisfaction is not None:
                 self.community_sat_sum[ci] += c.satisfaction
                 self.community_sat_n[ci] += 1
+                per["sat_sum"][di] += c.satisfaction
+                per["sat_n"][di] += 1
+        for k, v in per.items():
+            self.district[k].append(v)
 
     def _read_visits(self, d: int) -> None:
         m, t = self.model, self.totals
@@ -138,8 +157,15 @@ class DayTracker:
         t["visits"].append(end - start)
         t["wasted"].append(int((outcome != SERVED).sum()))
         t["wait_sum"].append(float(wait.sum()))
-        n = np.bincount(office, minlength=self._n_off).astype(np.float64)
-        w = np.bincount(office, weights=wait, minlength=self._n_off)
+        res = np.asarray(cols["resident_id"][start:end], dtype=np.int64)
+        district = m.community_district[m.population.community[res]].astype(np.int64)
+        self.district["visits"].append(
+            np.bincount(district, minlength=self.n_districts).astype(np.float64))
+        self.district["wait_sum"].append(
+            np.bincount(district, weights=wait, minlength=self.n_districts))
+        n_off = self.n_offices
+        n = np.bincount(office, minlength=n_off).astype(np.float64)
+        w = np.bincount(office, weights=wait, minlength=n_off)
         self.office_visits.append(n)
         self.office_wait.append(w)
         self.office_queue.append(self._queue(d, n, w))
@@ -152,7 +178,7 @@ class DayTracker:
         so unrecorded visitors wait alike on average).
         """
         f = self.model.spec.sim.sample_fraction
-        out = np.zeros(self._n_off)
+        out = np.zeros(len(n))
         for i, office in enumerate(self.model.offices):
             windows = office.day_open[d] if d < len(office.day_open) else []
             minutes = sum(b - a for a, b in windows)
@@ -181,11 +207,12 @@ class DayTracker:
         uniq, count = np.unique(key, axis=0, return_counts=True)
         return DayTrips(uniq[:, 0], uniq[:, 1], uniq[:, 2].astype(bool), count)
 
-    def series(self, window: int = 7) -> pd.DataFrame:
+    def series(self, window: int = 7, min_count: float = 1) -> pd.DataFrame:
         """Each measure of :data:`MEASURES` per day, over the trailing ``window`` days.
 
         A measure is the ratio of its summed numerator to its summed denominator over the
-        window (NaN where the denominator is 0).
+        window, NaN where the denominator is below ``min_count`` (the charts ask for a few
+        cases, so that the first days' one or two cases do not draw 100% spikes).
         """
         idx = pd.RangeIndex(self.days, name="day")
         out = pd.DataFrame(index=idx)
@@ -197,21 +224,46 @@ class DayTracker:
             sums[k] = c[1:] - c[lo]
         for name, (num, den, _) in MEASURES.items():
             with np.errstate(invalid="ignore", divide="ignore"):
-                out[name] = np.where(sums[den] > 0, sums[num] / np.where(sums[den] > 0,
-                                                                         sums[den], 1), np.nan)
+                ok = (sums[den] >= min_count) & (sums[den] > 0)
+                out[name] = np.where(ok, sums[num] / np.where(ok, sums[den], 1), np.nan)
         return out
 
     def queue_series(self, window: int = 1) -> np.ndarray:
-        """Days × offices: mean people waiting, averaged over the trailing ``window`` days."""
+        """Days × offices: mean people waiting, averaged over the trailing ``window`` days.
+
+        Offices are the model's offices now; one opened during the run reads 0 before.
+        """
+        n_off = self.n_offices
         if not self.office_queue:
-            return np.zeros((0, self._n_off))
-        q = np.vstack(self.office_queue)
+            return np.zeros((0, n_off))
+        q = np.zeros((len(self.office_queue), n_off))
+        for d, row in enumerate(self.office_queue):
+            q[d, :len(row)] = row
         if window <= 1:
             return q
-        c = np.vstack([np.zeros(self._n_off), np.cumsum(q, axis=0)])
+        c = np.vstack([np.zeros(n_off), np.cumsum(q, axis=0)])
         hi = np.arange(1, len(q) + 1)
         lo = np.maximum(hi - window, 0)
         return (c[hi] - c[lo]) / (hi - lo)[:, None]
+
+    def district_measures(self, first: int = 0, last: int | None = None) -> pd.DataFrame:
+        """Per district of residence, over days ``first`` … ``last - 1`` (default: to today).
+
+        Columns: ``wait_mean_min`` (mean wait per visit), ``satisfaction`` (closed cases),
+        ``trips_per_case``, ``visits``, ``closed``; NaN where there is nothing to average.
+        """
+        last = self.days if last is None else last
+        sums = {k: (np.sum(v[first:last], axis=0) if v[first:last] else
+                    np.zeros(self.n_districts)) for k, v in self.district.items()}
+
+        def ratio(num: str, den: str) -> np.ndarray:
+            return np.where(sums[den] > 0, sums[num] / np.maximum(sums[den], 1), np.nan)
+
+        return pd.DataFrame({"wait_mean_min": ratio("wait_sum", "visits"),
+                             "satisfaction": ratio("sat_sum", "sat_n"),
+                             "trips_per_case": ratio("trips", "closed"),
+                             "visits": sums["visits"], "closed": sums["closed"]},
+                            index=pd.Index(self.model.district_names, name="district"))
 
     def community_satisfaction(self) -> np.ndarray:
         """Mean satisfaction of each community's closed cases so far (NaN if none)."""

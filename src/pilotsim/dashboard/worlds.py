@@ -19,6 +19,7 @@ Controls not given keep the teaching preset's starting value (or no change).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -190,6 +191,9 @@ class TwinWorlds(mesa.Model):
                  scenario: Any = None, **controls: Any) -> None:
         super().__init__(rng=0)
         del scenario
+        # Held while stepping and while the page copies what it shows (snapshot.take): the
+        # play loop and the page's reads run in different threads.
+        self.lock = threading.RLock()
         compose = compose or cached_compose
         shared, chosen, pilot, inside = split_overrides(overrides)
         if seed is not None:
@@ -227,9 +231,20 @@ class TwinWorlds(mesa.Model):
         """Days simulated so far (both worlds are always on the same day)."""
         return self.baseline.model.day
 
+    @property
+    def compare_from(self) -> int:
+        """The first day the comparison counts: the reforms' start, or the lesson's warm-up.
+
+        Before it both worlds run alike (the reforms have not started) or are still filling
+        with cases, so the headline's "since" column and the district figures begin there.
+        """
+        start = self.changes.start_day if self.changes.reforms else 0
+        return max(start, self.teaching.warm_up)
+
     def step(self) -> None:
-        """Simulate one more day in both worlds."""
-        for w in self.worlds:
-            w.model.step()
-            w.tracker.after_step()
-        self.running = all(w.model.running for w in self.worlds)
+        """Simulate one more day in both worlds (both or neither: under the lock)."""
+        with self.lock:
+            for w in self.worlds:
+                w.model.step()
+                w.tracker.after_step()
+            self.running = all(w.model.running for w in self.worlds)
