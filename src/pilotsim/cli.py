@@ -15,15 +15,21 @@ the sweep's callback reports progress, the comparison and the exit code.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
+import os
+import shutil
 import sys
+from pathlib import Path
+from typing import Any, NoReturn
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from pilotsim import studies
+from pilotsim import config_errors, studies
 
 log = logging.getLogger("pilotsim")
 
@@ -55,9 +61,9 @@ def _app(cfg: DictConfig) -> dict | None:
     try:
         spec = RunSpec.from_config(plain)
     except SpecError as e:
-        print(f"pilotsim: invalid config: {e}", file=sys.stderr)
-        sys.exit(2)
-    out = HydraConfig.get().runtime.output_dir if cfg.output.write else None
+        _discard_run_dir(Path(hc.runtime.output_dir))
+        _exit_invalid(str(e))
+    out = hc.runtime.output_dir if cfg.output.write else None
     result = api.run(plain, out_dir=out, spec=spec)
     if cfg.output.summary:
         meta = result.metadata
@@ -67,6 +73,60 @@ def _app(cfg: DictConfig) -> dict | None:
         print(format_summary(summary_table(result.cases, result.visits)))
         if out:
             print(f"run folder: {out}")
+
+
+def _exit_invalid(message: str) -> NoReturn:
+    print(f"pilotsim: invalid config: {message}", file=sys.stderr)
+    sys.exit(config_errors.EXIT_INVALID)
+
+
+def _discard_run_dir(folder: Path) -> None:
+    """Remove what Hydra wrote into a rejected run's folder before the config was checked.
+
+    Hydra creates the run folder, its ``.hydra/`` record and an empty log before the task
+    starts; a rejected config must leave nothing that looks like a run. A folder that already
+    held something else (another run's files) keeps them.
+    """
+    logging.shutdown()  # close the log file Hydra opened in the folder
+    shutil.rmtree(folder / ".hydra", ignore_errors=True)
+    for log_file in folder.glob("*.log"):
+        if log_file.stat().st_size == 0:
+            log_file.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        folder.rmdir()  # only if empty now
+
+
+def _one_line_config_errors() -> None:
+    """Report a config that Hydra cannot compose in one line, with exit code 2.
+
+    Hydra prints its composition errors (an unknown option, a key not in the config, an
+    override that does not parse, a YAML file that does not load) as a block or a traceback
+    and exits 1; pilotsim's own checks say ``key = value: expected ...`` and exit 2. Hydra
+    reports every error of its entry point through ``hydra._internal.utils.run_and_report``;
+    wrapping it is the one place where both meet. Errors that are not about the config go on
+    to Hydra's reporting unchanged, as does everything with ``HYDRA_FULL_ERROR=1``.
+    """
+    from hydra._internal import utils as hydra_utils
+
+    original = hydra_utils.run_and_report
+    if getattr(original, "pilotsim", False):
+        return
+
+    def run_and_report(func: Any) -> Any:
+        try:
+            return func()
+        except Exception as e:
+            message = None if os.environ.get("HYDRA_FULL_ERROR") else config_errors.describe(e)
+            if message is None:
+                return original(functools.partial(_raise, e))
+            _exit_invalid(message)
+
+    run_and_report.pilotsim = True  # type: ignore[attr-defined]
+    hydra_utils.run_and_report = run_and_report
+
+
+def _raise(error: BaseException) -> NoReturn:
+    raise error
 
 
 def _register_sweeper() -> None:
@@ -87,4 +147,5 @@ def main() -> None:
     _quiet_mesa()
     studies.register()
     _register_sweeper()
+    _one_line_config_errors()
     _app()

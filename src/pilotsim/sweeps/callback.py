@@ -37,7 +37,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from pilotsim import runfolder
+from pilotsim import config_errors, runfolder
 from pilotsim.schema import SpecError
 from pilotsim.sweeps import progress, provenance
 from pilotsim.sweeps.plan import SweepPlan, plan_sweep, uses_basic_sweeper
@@ -87,7 +87,8 @@ class SweepCallback(Callback):
                 self.plan = plan_sweep(config, GlobalHydra.instance().config_loader())
             except (SpecError, HydraException, OmegaConfBaseException) as e:
                 # a bad value, or a point that does not compose (unknown option, bad override)
-                print(f"pilotsim: invalid sweep, no run started: {e}", file=sys.stderr)
+                print(f"pilotsim: invalid config: {config_errors.describe(e) or e} "
+                      "(no run started)", file=sys.stderr)
                 sys.exit(EXIT_INVALID)
             total, done = len(self.plan.points), len(self.plan.done)
             self.to_run = total - done
