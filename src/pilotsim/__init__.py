@@ -11,6 +11,20 @@ def _arm(*, _root_: object) -> str:
     return arm_label(get("reform"), get("pilot"))
 
 
+def _folder_name(label: object) -> str:
+    """``${pilotsim.folder:${arm}}``: the label, refused unless it is one safe folder name.
+
+    Hydra creates the run folder from ``hydra.run.dir`` before pilotsim sees the config; an
+    arm like ``../../x`` must stop there, not after Hydra has written outside ``results/``.
+    """
+    from pilotsim.schema import SpecError
+    from pilotsim.spec import SAFE_LABEL, is_safe_label
+
+    if not is_safe_label(str(label)):
+        raise SpecError("arm", label, SAFE_LABEL)
+    return str(label)
+
+
 def _register_resolvers() -> None:
     # The config tree's default ``arm`` label uses this resolver; register it whenever
     # pilotsim is imported, so any way of composing the config (CLI, API, Hydra directly
@@ -19,6 +33,8 @@ def _register_resolvers() -> None:
 
     if not OmegaConf.has_resolver("pilotsim.arm"):
         OmegaConf.register_new_resolver("pilotsim.arm", _arm)
+    if not OmegaConf.has_resolver("pilotsim.folder"):
+        OmegaConf.register_new_resolver("pilotsim.folder", _folder_name)
 
 
 _register_resolvers()

@@ -15,11 +15,11 @@ the sweep's callback reports progress, the comparison and the exit code.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -64,6 +64,7 @@ def _app(cfg: DictConfig) -> dict | None:
         _discard_run_dir(Path(hc.runtime.output_dir))
         _exit_invalid(str(e))
     out = hc.runtime.output_dir if cfg.output.write else None
+    _single_run["folder"] = out
     result = api.run(plain, out_dir=out, spec=spec)
     if cfg.output.summary:
         meta = result.metadata
@@ -92,8 +93,16 @@ def _discard_run_dir(folder: Path) -> None:
     for log_file in folder.glob("*.log"):
         if log_file.stat().st_size == 0:
             log_file.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):
-        folder.rmdir()  # only if empty now
+    cwd = Path.cwd().resolve()
+    folder = folder.resolve()
+    while True:
+        try:
+            folder.rmdir()  # only if empty now
+        except OSError:
+            return
+        folder = folder.parent  # and results/runs/ if Hydra made them for this run
+        if folder == cwd or cwd not in folder.parents:
+            return
 
 
 def _one_line_config_errors() -> None:
@@ -142,10 +151,56 @@ def _register_sweeper() -> None:
     plugins.register(PlannedSweeper)
 
 
+_single_run: dict[str, str | None] = {}
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM, carrying the signal's name (``signal_name``)."""
+
+    def __init__(self, signal_name: str) -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+
+
+def _raise_interrupted(signum: int, frame: Any) -> None:
+    raise Interrupted(signal.Signals(signum).name)
+
+
+def _stop_cleanly() -> None:
+    """Make SIGTERM stop the program the way Ctrl-C does.
+
+    The run in hand is marked interrupted, a sweep's workers are stopped, and the user is told
+    what finished and how to resume (SIGTERM's default is to die silently, leaving runs marked
+    running).
+    """
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(sig) in (signal.default_int_handler, signal.SIG_DFL):
+            signal.signal(sig, _raise_interrupted)
+
+
+def _interrupted(how: str) -> list[str]:
+    from pilotsim.sweeps.callback import active
+
+    sweep = active()
+    if sweep is not None:
+        return sweep.interrupted(how)
+    folder = _single_run.get("folder")
+    where = f"; its folder {folder} is marked interrupted" if folder else ""
+    return [f"pilotsim: run interrupted ({how}){where}",
+            "nothing of a single run is kept: run the same command again to start it anew"]
+
+
 def main() -> None:
     """Console entry point."""
     _quiet_mesa()
     studies.register()
     _register_sweeper()
     _one_line_config_errors()
-    _app()
+    _stop_cleanly()
+    try:
+        _app()
+    except KeyboardInterrupt as e:
+        how = getattr(e, "signal_name", "SIGINT")
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut this short
+        print("\n".join(_interrupted(how)), file=sys.stderr, flush=True)
+        sys.exit(128 + signal.Signals[how].value)

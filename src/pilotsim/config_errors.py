@@ -40,8 +40,8 @@ def describe(error: BaseException) -> str | None:
         yaml_error = _yaml(e)
         if yaml_error:
             return yaml_error
-    if isinstance(error, SpecError):
-        return str(error)
+        if isinstance(e, SpecError):  # also raised by a pilotsim resolver inside Hydra's
+            return str(e)
     if isinstance(error, MissingConfigException):
         return _missing(error)
     if isinstance(error, OverrideParseException):
@@ -90,7 +90,11 @@ def _missing(error: Any) -> str:
 
 
 def _omegaconf(cause: Any, error: BaseException) -> str:
-    from omegaconf.errors import ConfigAttributeError, ConfigKeyError
+    from omegaconf.errors import (
+        ConfigAttributeError,
+        ConfigKeyError,
+        InterpolationResolutionError,
+    )
 
     key = getattr(cause, "full_key", None) or ""
     parent = getattr(cause, "parent_node", None)
@@ -98,7 +102,10 @@ def _omegaconf(cause: Any, error: BaseException) -> str:
         known = ", ".join(str(k) for k in parent if not str(k).startswith("_"))
         return f"{key} = {_override_value(error, key)}: expected no such key here; " \
                f"known keys: {known}"
-    return f"{key or '<root>'}: expected {_first_line(str(getattr(cause, 'msg', cause)))}"
+    reason = _first_line(str(getattr(cause, "msg", cause)))
+    if isinstance(cause, InterpolationResolutionError):
+        return f"{key or '<root>'}: expected a resolvable value ({reason})"
+    return f"{key or '<root>'}: expected {reason}"
 
 
 def _override_value(error: BaseException, key: str) -> str:
