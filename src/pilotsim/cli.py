@@ -197,6 +197,9 @@ def main() -> None:
     _register_sweeper()
     _one_line_config_errors()
     _stop_cleanly()
+    # Ray folds log lines that differ only in their numbers into "[repeated 5x across
+    # cluster]": that is every progress line of a sweep. Read by Ray when it starts.
+    os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     try:
         _app()
     except KeyboardInterrupt as e:

@@ -53,10 +53,10 @@ def test_plan_hash_is_the_hash_the_run_records(loader, tmp_path: Path) -> None:
     result = api.run(api.compose(list(point.overrides)), out_dir=point.folder)
     assert result.metadata["config_hash"] == point.config_hash
     assert point.is_done() and not plan.points[0].is_done()
-    # another config in the same folder is not "done"
-    other = plan_sweep(master(loader, ["arm=b", "seed=1", "sim.days=21", *TINY[1:]], tmp_path),
-                       loader)
-    assert other.points[0].folder == point.folder and not other.points[0].is_done()
+    # another config of the same arm into the same folder would mix two configs: refused
+    with pytest.raises(SweepPlanError, match=r"first at sim\.days"):
+        plan_sweep(master(loader, ["arm=b", "seed=1", "sim.days=21", *TINY[1:]], tmp_path),
+                   loader)
 
 
 def test_plan_names_the_invalid_point_and_the_clashing_points(loader, tmp_path: Path) -> None:

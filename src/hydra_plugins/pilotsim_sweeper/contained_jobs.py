@@ -93,3 +93,23 @@ def contain(launcher: object) -> None:
             continue
         _originals[where] = original
         setattr(sys.modules[where[0]], where[1], wrapper)
+
+
+_outcomes: list[dict[str, Any]] = []
+
+
+def keep(returns: Any) -> None:
+    """Keep the outcomes of a launched batch (in the launching process) for the sweep's end.
+
+    A run's folder may not be able to say how the run ended (a full disk cannot take its
+    "failed" status); the job's return value, back in this process, still can.
+    """
+    for r in returns or ():
+        value = getattr(r, "_return_value", None)
+        if isinstance(value, dict):
+            _outcomes.append({**value, "overrides": list(r.overrides or ())})
+
+
+def outcomes() -> list[dict[str, Any]]:
+    """The outcomes kept so far in this process (each with the job's ``overrides``)."""
+    return list(_outcomes)

@@ -37,6 +37,14 @@ class PlannedSweeper(BasicSweeper):
         """Set up as the basic sweeper does, and contain the launcher's jobs."""
         super().setup(*args, **kwargs)
         contained_jobs.contain(self.launcher)
+        launch = self.launcher.launch
+
+        def launch_and_keep(job_overrides: Any, initial_job_idx: int) -> Any:
+            returns = launch(job_overrides, initial_job_idx)
+            contained_jobs.keep(returns)
+            return returns
+
+        self.launcher.launch = launch_and_keep  # type: ignore[method-assign]
 
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
         """Skip Hydra's check when the pilotsim callback planned the sweep; else do it."""

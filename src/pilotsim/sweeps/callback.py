@@ -76,6 +76,7 @@ class SweepCallback(Callback):
         self.started: float | None = None
         self.plan: SweepPlan | None = None
         self.launcher_pid: int | None = None
+        self.echoed = False  # progress echoed by the launching process (submitit)
 
     # ------------------------------------------------------------------------------- start
 
@@ -120,6 +121,11 @@ class SweepCallback(Callback):
         log.info("pilotsim sweep: %s%s%s, launcher %s, into %s", runs, arms, reused,
                  launcher, self.sweep_dir)
         log.info("resume an interrupted sweep with: hydra.sweep.dir=%s", self.sweep_dir)
+        self.echoed = "submitit" in str(OmegaConf.select(config, "hydra.launcher._target_"))
+        if self.echoed:
+            # each job's output stays in .submitit/ on its node: echo progress from here
+            _echo_progress(progress.Echo(self.sweep_dir, self.attempt, self.to_run or 0,
+                                         self.progress_lines, self.started, log).start())
 
     # --------------------------------------------------------------------------------- job
 
@@ -129,7 +135,7 @@ class SweepCallback(Callback):
             worker.set_up(self.launcher_pid)
 
     def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
-        """Record the job's outcome; log a progress line at milestones."""
+        """Record the job's outcome; log a progress line at milestones (unless echoed)."""
         if not _is_multirun() or self.attempt is None:
             return
         outcome = job_return.return_value
@@ -141,7 +147,7 @@ class SweepCallback(Callback):
         except OSError as e:  # a full disk: the run's own outcome is already reported
             log.warning("progress not recorded (%s: %s)", type(e).__name__, e)
             return
-        if outcome.get("status") == "skipped" or self.to_run is None:
+        if outcome.get("status") == "skipped" or self.to_run is None or self.echoed:
             return
         if progress.should_print(tick, self.to_run, self.progress_lines):
             elapsed = time.time() - (self.started or time.time())
@@ -152,6 +158,7 @@ class SweepCallback(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Count outcomes, compare the arms, record the attempt; exit 1 if a run failed."""
         global _active
+        _echo_progress(None)
         sweep_dir = Path(str(config.hydra.sweep.dir))
         counts, failed = self._count(sweep_dir)
         comparison = self._compare(sweep_dir)
@@ -177,16 +184,17 @@ class SweepCallback(Callback):
         else:
             folders = sorted(p.parent for p in sweep_dir.rglob("metadata.json"))
         hashes = {p.folder: p.config_hash for p in self.plan.points} if self.plan else {}
+        reported = _failures_reported(self.plan)
         counts = {"complete": 0, "failed": 0, "incomplete": 0}
         failed = []
         for folder in folders:
             meta = runfolder.read_metadata(folder)
             status = runfolder.status(meta)
-            if meta is None and self.plan is not None:
-                # Hydra could not even start the job (its folder cannot be written, the disk
-                # is full): the job's error was logged when it happened.
+            if status != "complete" and Path(folder).resolve() in reported:
+                # the folder could not take the outcome (unwritable, a full disk): the job's
+                # own report, returned to this process, says what happened
                 counts["failed"] += 1
-                failed.append((str(folder), "could not start: nothing written (see above)"))
+                failed.append((str(folder), reported[Path(folder).resolve()]))
             elif status == "complete" and folder in hashes \
                     and meta.get("config_hash") != hashes[folder]:
                 counts["incomplete"] += 1  # a run of another config; this sweep's is not there
@@ -256,6 +264,7 @@ class SweepCallback(Callback):
         """
         global _active
         _active = None
+        _echo_progress(None)
         points = self.plan.points if self.plan else ()
         for p in points:
             meta = runfolder.read_metadata(p.folder)
@@ -287,6 +296,35 @@ def active() -> SweepCallback | None:
 
 _active: SweepCallback | None = None
 _lock: SweepLock | None = None
+
+
+_echo: progress.Echo | None = None
+
+
+def _echo_progress(echo: progress.Echo | None) -> None:
+    """Start echoing progress in this process (``echo``), or stop (None)."""
+    global _echo
+    if _echo is not None:
+        _echo.stop()
+    _echo = echo
+
+
+def _failures_reported(plan: SweepPlan | None) -> dict[Path, str]:
+    """Run folder → error, for the jobs of this process's sweep that returned a failure."""
+    try:
+        from hydra_plugins.pilotsim_sweeper import contained_jobs
+    except ImportError:  # pragma: no cover - installed with pilotsim
+        return {}
+    by_overrides = {tuple(p.overrides): p.folder for p in plan.points} if plan else {}
+    out = {}
+    for o in contained_jobs.outcomes():
+        if o.get("status") != "failed":
+            continue
+        folder = Path(o["folder"]) if o.get("folder") else \
+            by_overrides.get(tuple(o.get("overrides") or ()))
+        if folder is not None:
+            out[Path(folder).resolve()] = str(o.get("error", "?"))
+    return out
 
 
 def _lock_folder(sweep_dir: Path) -> None:

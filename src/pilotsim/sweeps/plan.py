@@ -255,7 +255,8 @@ def _refuse_mix(scenarios: dict[str, dict[str, dict]], sweep_dir: Path) -> None:
         if not isinstance(config, dict) or runfolder.config_hash(config, without=("seed",)) \
                 in mine:
             continue
-        key = first_difference(next(iter(mine.values())), config) or "?"
+        key = first_difference(*({k: v for k, v in c.items() if k != "seed"}
+                                 for c in (next(iter(mine.values())), config))) or "?"
         raise SweepPlanError(
             "hydra.sweep.dir", str(sweep_dir),
             f"a folder without runs of another config for the same arm, but "
