@@ -108,3 +108,5 @@ def test_sweep_runs_through_submitit_as_on_slurm(work: Path) -> None:
     info = json.loads((sweep / "sweep.json").read_text())
     assert info["launcher"].endswith("LocalLauncher")
     assert info["attempts"][0]["counts"]["complete"] == 2
+    # the jobs' own output stays in .submitit/; the launching process echoes the progress
+    assert "runs 2/2 done" in proc.stdout + proc.stderr
