@@ -88,7 +88,13 @@ def _discard_run_dir(folder: Path) -> None:
     starts; a rejected config must leave nothing that looks like a run. A folder that already
     held something else (another run's files) keeps them.
     """
-    logging.shutdown()  # close the log file Hydra opened in the folder
+    for logger in (logging.getLogger(), *logging.Logger.manager.loggerDict.values()):
+        for handler in list(getattr(logger, "handlers", ())):
+            # the log file Hydra opened in the folder
+            if isinstance(handler, logging.FileHandler) and \
+                    Path(handler.baseFilename).resolve().parent == folder.resolve():
+                handler.close()
+                logger.removeHandler(handler)
     shutil.rmtree(folder / ".hydra", ignore_errors=True)
     for log_file in folder.glob("*.log"):
         if log_file.stat().st_size == 0:
