@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -30,6 +32,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _ray_env() -> dict:
+    # Ray turns token authentication on when a token file already exists in ~/.ray (left by
+    # any earlier `ray start` of the same user): this instance is private, and its own.
+    return dict(os.environ, RAY_USAGE_STATS_ENABLED="0", RAY_AUTH_MODE="disabled")
+
+
 @pytest.fixture
 def ray_head(tmp_path: Path):
     """A Ray instance started the way a user starts a cluster (``ray start --head``), on
@@ -38,14 +46,16 @@ def ray_head(tmp_path: Path):
     pytest.importorskip("hydra_plugins.hydra_ray_launcher",
                         reason="hydra-ray-launcher is not installed (the 'ray' extra)")
     ray = Path(sys.executable).with_name("ray")
-    port, temp = _free_port(), tmp_path / "ray"
+    # Ray's socket paths live under its temp dir and must fit in 107 bytes (AF_UNIX): pytest's
+    # tmp_path is too deep for them.
+    port, temp = _free_port(), Path(tempfile.mkdtemp(prefix="pilotsim-ray-"))
     log = (tmp_path / "ray_head.log").open("w")
     head = subprocess.Popen(
         [str(ray), "start", "--head", "--block", f"--port={port}",
          "--node-ip-address=127.0.0.1", "--num-cpus=2", "--include-dashboard=false",
          "--disable-usage-stats", f"--temp-dir={temp}"],
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        env=dict(os.environ, RAY_USAGE_STATS_ENABLED="0"))
+        env=_ray_env())
     try:
         deadline = time.monotonic() + 120
         while "block forever" not in (tmp_path / "ray_head.log").read_text():
@@ -61,13 +71,14 @@ def ray_head(tmp_path: Path):
             os.killpg(head.pid, signal.SIGKILL)
             head.wait(timeout=30)
         log.close()
+        shutil.rmtree(temp, ignore_errors=True)
 
 
 @pytest.mark.ray
 def test_sweep_joins_a_running_ray_cluster(work: Path, ray_head: str) -> None:
     """The shipped ray_cluster config joins a cluster started by `ray start --head` (it used
     to pass object_store_memory, which Ray refuses then) and compares as the local launcher."""
-    env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0")
+    env = _ray_env()
     args = ("-m", "reform=baseline,one_door", "seed=range(3)", *TINY)
     on_ray = work / "ray"
     proc = pilotsim(*args, f"hydra.sweep.dir={on_ray}", "hydra/launcher=ray_cluster",
