@@ -25,6 +25,20 @@ def _service_files(path: str, part: str, *, _root_: object) -> object:
     return services_part(path, part, _root_=_root_)
 
 
+def _folder_name(label: object) -> str:
+    """``${pilotsim.folder:${arm}}``: the label, refused unless it is one safe folder name.
+
+    Hydra creates the run folder from ``hydra.run.dir`` before pilotsim sees the config; an
+    arm like ``../../x`` must stop there, not after Hydra has written outside ``results/``.
+    """
+    from pilotsim.schema import SpecError
+    from pilotsim.spec import SAFE_LABEL, is_safe_label
+
+    if not is_safe_label(str(label)):
+        raise SpecError("arm", label, SAFE_LABEL)
+    return str(label)
+
+
 def _register_resolvers() -> None:
     # The config tree's default ``arm`` label uses this resolver; register it whenever
     # pilotsim is imported, so any way of composing the config (CLI, API, Hydra directly
@@ -37,6 +51,8 @@ def _register_resolvers() -> None:
         OmegaConf.register_new_resolver("pilotsim.district_files", _district_files)
     if not OmegaConf.has_resolver("pilotsim.service_files"):
         OmegaConf.register_new_resolver("pilotsim.service_files", _service_files)
+    if not OmegaConf.has_resolver("pilotsim.folder"):
+        OmegaConf.register_new_resolver("pilotsim.folder", _folder_name)
 
 
 _register_resolvers()

@@ -120,7 +120,9 @@ def run(cfg: Any, out_dir: str | Path | None = None, spec: RunSpec | None = None
     Raises:
         SpecError: if the config is invalid; nothing is written then.
         Exception: whatever the simulation raised; the run folder's ``metadata.json`` then says
-            ``"status": "failed"`` with the ``error`` and a ``traceback`` summary.
+            ``"status": "failed"`` with the ``error`` and a ``traceback`` summary (if the
+            folder can still be written). KeyboardInterrupt (Ctrl-C, or SIGTERM in the CLI)
+            leaves ``"status": "interrupted"``.
     """
     try:
         return _run(cfg, out_dir, spec)
@@ -128,7 +130,13 @@ def run(cfg: Any, out_dir: str | Path | None = None, spec: RunSpec | None = None
         raise
     except Exception as e:
         if out_dir is not None:
+            runfolder.remove_temp_files(Path(out_dir))
             runfolder.mark_failed(Path(out_dir), e)
+        raise
+    except BaseException as e:  # Ctrl-C, SIGTERM (see pilotsim.cli), sys.exit from a handler
+        if out_dir is not None:
+            runfolder.remove_temp_files(Path(out_dir))
+            runfolder.mark_interrupted(Path(out_dir), getattr(e, "signal_name", type(e).__name__))
         raise
 
 
@@ -149,6 +157,7 @@ def _run(cfg: Any, out_dir: str | Path | None, spec: RunSpec | None) -> RunResul
         "dependencies": runfolder.dependency_versions(),
         "config": plain,
         "config_hash": runfolder.config_hash(plain),
+        **runfolder.process_fields(),
     }
     folder = Path(out_dir) if out_dir is not None else None
     if folder is not None:
@@ -158,7 +167,8 @@ def _run(cfg: Any, out_dir: str | Path | None, spec: RunSpec | None) -> RunResul
     model = PilotModel(spec)
     stream = None
     if folder is not None:  # visits go to Parquet row groups as the run goes
-        stream = records.VisitParquetStream(folder / ".visits.parquet.tmp", model)
+        stream = records.VisitParquetStream(runfolder.temp_path(folder / "visits.parquet"),
+                                            model)
         model.visits.sink = stream.write
     t2 = time.perf_counter()
     with _cyclic_gc_paused():

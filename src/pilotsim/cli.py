@@ -15,15 +15,21 @@ the sweep's callback reports progress, the comparison and the exit code.
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
+import shutil
+import signal
 import sys
+from pathlib import Path
+from typing import Any, NoReturn
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from pilotsim import studies
+from pilotsim import config_errors, studies
 
 log = logging.getLogger("pilotsim")
 
@@ -55,9 +61,10 @@ def _app(cfg: DictConfig) -> dict | None:
     try:
         spec = RunSpec.from_config(plain)
     except SpecError as e:
-        print(f"pilotsim: invalid config: {e}", file=sys.stderr)
-        sys.exit(2)
-    out = HydraConfig.get().runtime.output_dir if cfg.output.write else None
+        _discard_run_dir(Path(hc.runtime.output_dir))
+        _exit_invalid(str(e))
+    out = hc.runtime.output_dir if cfg.output.write else None
+    _single_run["folder"] = out
     result = api.run(plain, out_dir=out, spec=spec)
     if cfg.output.summary:
         meta = result.metadata
@@ -68,6 +75,74 @@ def _app(cfg: DictConfig) -> dict | None:
             result.cases, result.visits, spec.behaviour.satisfaction.satisfied_threshold)))
         if out:
             print(f"run folder: {out}")
+
+
+def _exit_invalid(message: str) -> NoReturn:
+    print(f"pilotsim: invalid config: {message}", file=sys.stderr)
+    sys.exit(config_errors.EXIT_INVALID)
+
+
+def _discard_run_dir(folder: Path) -> None:
+    """Remove what Hydra wrote into a rejected run's folder before the config was checked.
+
+    Hydra creates the run folder, its ``.hydra/`` record and an empty log before the task
+    starts; a rejected config must leave nothing that looks like a run. A folder that already
+    held something else (another run's files) keeps them.
+    """
+    for logger in (logging.getLogger(), *logging.Logger.manager.loggerDict.values()):
+        for handler in list(getattr(logger, "handlers", ())):
+            # the log file Hydra opened in the folder
+            if isinstance(handler, logging.FileHandler) and \
+                    Path(handler.baseFilename).resolve().parent == folder.resolve():
+                handler.close()
+                logger.removeHandler(handler)
+    shutil.rmtree(folder / ".hydra", ignore_errors=True)
+    for log_file in folder.glob("*.log"):
+        if log_file.stat().st_size == 0:
+            log_file.unlink(missing_ok=True)
+    cwd = Path.cwd().resolve()
+    folder = folder.resolve()
+    while True:
+        try:
+            folder.rmdir()  # only if empty now
+        except OSError:
+            return
+        folder = folder.parent  # and results/runs/ if Hydra made them for this run
+        if folder == cwd or cwd not in folder.parents:
+            return
+
+
+def _one_line_config_errors() -> None:
+    """Report a config that Hydra cannot compose in one line, with exit code 2.
+
+    Hydra prints its composition errors (an unknown option, a key not in the config, an
+    override that does not parse, a YAML file that does not load) as a block or a traceback
+    and exits 1; pilotsim's own checks say ``key = value: expected ...`` and exit 2. Hydra
+    reports every error of its entry point through ``hydra._internal.utils.run_and_report``;
+    wrapping it is the one place where both meet. Errors that are not about the config go on
+    to Hydra's reporting unchanged, as does everything with ``HYDRA_FULL_ERROR=1``.
+    """
+    from hydra._internal import utils as hydra_utils
+
+    original = hydra_utils.run_and_report
+    if getattr(original, "pilotsim", False):
+        return
+
+    def run_and_report(func: Any) -> Any:
+        try:
+            return func()
+        except Exception as e:
+            message = None if os.environ.get("HYDRA_FULL_ERROR") else config_errors.describe(e)
+            if message is None:
+                return original(functools.partial(_raise, e))
+            _exit_invalid(message)
+
+    run_and_report.pilotsim = True  # type: ignore[attr-defined]
+    hydra_utils.run_and_report = run_and_report
+
+
+def _raise(error: BaseException) -> NoReturn:
+    raise error
 
 
 def _register_sweeper() -> None:
@@ -83,9 +158,59 @@ def _register_sweeper() -> None:
     plugins.register(PlannedSweeper)
 
 
+_single_run: dict[str, str | None] = {}
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM, carrying the signal's name (``signal_name``)."""
+
+    def __init__(self, signal_name: str) -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+
+
+def _raise_interrupted(signum: int, frame: Any) -> None:
+    raise Interrupted(signal.Signals(signum).name)
+
+
+def _stop_cleanly() -> None:
+    """Make SIGTERM stop the program the way Ctrl-C does.
+
+    The run in hand is marked interrupted, a sweep's workers are stopped, and the user is told
+    what finished and how to resume (SIGTERM's default is to die silently, leaving runs marked
+    running).
+    """
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(sig) in (signal.default_int_handler, signal.SIG_DFL):
+            signal.signal(sig, _raise_interrupted)
+
+
+def _interrupted(how: str) -> list[str]:
+    from pilotsim.sweeps.callback import active
+
+    sweep = active()
+    if sweep is not None:
+        return sweep.interrupted(how)
+    folder = _single_run.get("folder")
+    where = f"; its folder {folder} is marked interrupted" if folder else ""
+    return [f"pilotsim: run interrupted ({how}){where}",
+            "nothing of a single run is kept: run the same command again to start it anew"]
+
+
 def main() -> None:
     """Console entry point."""
     _quiet_mesa()
     studies.register()
     _register_sweeper()
-    _app()
+    _one_line_config_errors()
+    _stop_cleanly()
+    # Ray folds log lines that differ only in their numbers into "[repeated 5x across
+    # cluster]": that is every progress line of a sweep. Read by Ray when it starts.
+    os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+    try:
+        _app()
+    except KeyboardInterrupt as e:
+        how = getattr(e, "signal_name", "SIGINT")
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut this short
+        print("\n".join(_interrupted(how)), file=sys.stderr, flush=True)
+        sys.exit(128 + signal.Signals[how].value)

@@ -7,11 +7,14 @@ renamed), so a run killed midway never leaves a folder that looks complete.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import socket
 import subprocess
 import traceback
+import uuid
 from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -67,7 +70,7 @@ def dependency_versions() -> dict[str, str]:
 PROGRAM_KEYS = ("hydra", "output", "compare")
 
 
-def config_hash(config: Any) -> str:
+def config_hash(config: Any, without: tuple[str, ...] = ()) -> str:
     """A stable fingerprint of a run's resolved config (seed and arm included).
 
     Two configs that would produce the same run have the same hash: keys are sorted, and the
@@ -76,6 +79,7 @@ def config_hash(config: Any) -> str:
 
     Args:
         config: A resolved config as plain data (dict), or an OmegaConf DictConfig.
+        without: Further top-level keys to leave out (``("seed",)``: the same scenario).
 
     Returns:
         The SHA-256 hex digest of the canonical JSON of the config.
@@ -87,7 +91,7 @@ def config_hash(config: Any) -> str:
             config = OmegaConf.to_container(config, resolve=True)
     except ImportError:  # pragma: no cover - hydra is a dependency
         pass
-    plain = {k: v for k, v in dict(config).items() if k not in PROGRAM_KEYS}
+    plain = {k: v for k, v in dict(config).items() if k not in PROGRAM_KEYS + without}
     text = json.dumps(plain, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -114,10 +118,30 @@ def failure_fields(error: BaseException, last: int = 3) -> dict[str, Any]:
             "traceback": text, "finished_at": now_iso()}
 
 
+def temp_path(path: Path) -> Path:
+    """A hidden temporary name beside ``path``, unique to this process and call.
+
+    Two writers of the same file (two sweeps by mistake, a retried job) must never share a
+    temporary file: one would rename it away under the other.
+    """
+    return path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+
+
+def remove_temp_files(folder: Path) -> None:
+    """Remove the temporary files this process left in ``folder`` (a run that stopped midway)."""
+    with contextlib.suppress(OSError):
+        for tmp in Path(folder).glob(f".*.{os.getpid()}.*.tmp"):
+            tmp.unlink(missing_ok=True)
+
+
 def _atomic_write(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
+    tmp = temp_path(path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk must not also leave a stray half file
+        raise
 
 
 def write_metadata(folder: Path, meta: dict[str, Any]) -> None:
@@ -131,25 +155,106 @@ def write_table(folder: Path, name: str, df: pd.DataFrame) -> None:
     _atomic_write(folder / f"{name}.parquet", lambda p: df.to_parquet(p, index=False))
 
 
-def mark_failed(folder: Path, error: BaseException) -> None:
+def mark_failed(folder: Path, error: BaseException) -> bool:
     """Record in a run folder that its run raised ``error`` (``metadata.json`` status "failed").
 
     Only a folder whose run had started writing (status "running") is marked: a complete run
-    from an earlier attempt is never overwritten by a later failure to start.
+    from an earlier attempt is never overwritten by a later failure to start. Best effort: the
+    error may be the disk itself (full, read-only), and the caller reports it either way.
+
+    Returns:
+        Whether the folder now says "failed".
     """
-    meta = read_metadata(folder)
-    if meta is None or meta.get("status") != "running":
-        return
-    meta.update(failure_fields(error))
-    write_metadata(Path(folder), meta)
+    return _mark(folder, failure_fields(error))
+
+
+def mark_interrupted(folder: Path, how: str) -> bool:
+    """Record that a run was stopped from outside (a signal, its sweep's end) before the end.
+
+    Args:
+        folder: The run folder.
+        how: What stopped it (``SIGINT``, ``SIGTERM``, ``parent process gone``).
+
+    Returns:
+        Whether the folder now says "interrupted" (only a "running" folder is marked).
+    """
+    return _mark(folder, {"status": INTERRUPTED, "error": f"interrupted ({how})",
+                          "finished_at": now_iso()})
+
+
+def _mark(folder: Path, fields: dict[str, Any]) -> bool:
+    try:
+        meta = read_metadata(folder)
+        if meta is None or meta.get("status") != RUNNING:
+            return False
+        meta.update(fields)
+        write_metadata(Path(folder), meta)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def read_metadata(folder: Path) -> dict[str, Any] | None:
-    """The metadata of a run folder, or None if it has none."""
+    """The metadata of a run folder, or None if it has none (or it is not readable JSON)."""
     path = Path(folder) / "metadata.json"
-    if not path.exists():
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
         return None
-    return json.loads(path.read_text())
+    except (OSError, ValueError):  # cut short, not UTF-8: it holds no usable run either
+        return None
+    return meta if isinstance(meta, dict) else None
+
+
+RUNNING, INTERRUPTED = "running", "interrupted"
+
+
+def process_fields() -> dict[str, Any]:
+    """``host`` and ``pid`` of the process writing a run.
+
+    A reader can then tell a run still being written from one whose process is gone
+    (:func:`status`).
+    """
+    return {"host": socket.gethostname(), "pid": os.getpid()}
+
+
+def process_alive(host: str | None, pid: Any) -> bool | None:
+    """Whether process ``pid`` on ``host`` still runs.
+
+    None if that cannot be told from here (another host, or no pid recorded).
+    """
+    if host != socket.gethostname() or not isinstance(pid, int):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, owned by someone else
+        return True
+    return _not_zombie(pid)
+
+
+def _not_zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc (macOS): kill(0) said it exists
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+def status(meta: dict[str, Any] | None) -> str:
+    """A run folder's status as a reader should see it.
+
+    ``metadata.json``'s ``status``, except that a run still marked "running" whose process is
+    known to be gone (same host, pid no longer alive) is ``"interrupted"``; ``"not started"``
+    without metadata.
+    """
+    if meta is None:
+        return "not started"
+    s = str(meta.get("status", "unknown"))
+    if s == RUNNING and process_alive(meta.get("host"), meta.get("pid")) is False:
+        return INTERRUPTED
+    return s
 
 
 def is_complete(folder: Path) -> bool:

@@ -8,6 +8,7 @@ the offending value and what was expected, before anything is built.
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from collections.abc import Mapping
@@ -37,6 +38,10 @@ def _join(path: str, key: object) -> str:
 
 def convert(tp: Any, value: Any, path: str) -> Any:
     """Convert ``value`` to type ``tp``; raise SpecError naming ``path`` if it does not fit.
+
+    The conversion is strict: a ``bool`` field takes only true or false (not ``"maybe"``, not
+    1), a ``float`` only a finite number (``inf`` and ``nan`` are refused everywhere), a
+    dataclass only its own keys.
 
     Args:
         tp: A type hint: a dataclass, ``int``, ``float``, ``bool``, ``str``, ``Literal``,
@@ -86,6 +91,10 @@ def convert(tp: Any, value: Any, path: str) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise SpecError(path, value, "a number")
+        # inf and nan pass every range check written as a comparison (nan fails none of
+        # `x < 0`, `x > 1`) and then poison the tables; no field is meant to take them.
+        if not math.isfinite(value):
+            raise SpecError(path, value, "a finite number")
         return float(value)
     if tp is str:
         if not isinstance(value, str):

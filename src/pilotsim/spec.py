@@ -631,6 +631,34 @@ class Behaviour:
 
 # ------------------------------------------------------------------------------------------ run
 
+SAFE_LABEL = ("a label usable as one folder name: letters, digits and _ - + @ . = , "
+              "(not starting with '.'), e.g. one_door+data_sharing")
+_LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+@.=,")
+
+
+def is_safe_label(label: str) -> bool:
+    """Whether ``label`` can name a run's folder without leaving its parent.
+
+    The arm label becomes a path component of every sweep's run folders
+    (``<sweep>/<arm>/seed<N>``): a ``/``, ``..`` or a hidden name would write runs outside
+    the sweep, or where the comparison does not look.
+    """
+    return bool(label) and not label.startswith(".") and set(label) <= _LABEL_CHARS
+
+
+@dataclass(frozen=True)
+class Output:
+    """What a run writes and prints (the program's keys: they never change the results).
+
+    Attributes:
+        write: Write the run folder.
+        summary: Print the summary table at the end of a single run.
+    """
+
+    write: bool = True
+    summary: bool = True
+
+
 
 @dataclass(frozen=True)
 class Sim:
@@ -687,6 +715,7 @@ class RunSpec:
 
     def __post_init__(self) -> None:
         check(self.seed >= 0, "seed", self.seed, "an integer >= 0")
+        check(is_safe_label(self.arm), "arm", self.arm, SAFE_LABEL)
         profiles = self.behaviour.profiles
         for cname, c in self.city.communities.items():
             for p in c.profile_mix:
@@ -730,15 +759,16 @@ class RunSpec:
     def from_config(cls, cfg: Any) -> RunSpec:
         """Validate a Hydra/OmegaConf config (or a plain dict) into a RunSpec.
 
-        Keys that belong to the program rather than the run (``output``, ``hydra``,
-        ``compare``) are ignored; any other unknown key is an error.
+        Keys that belong to the program rather than the run are checked (``output``, see
+        :class:`Output`) or ignored (``hydra``, ``compare``); any other unknown key is an error.
 
         Raises:
             SpecError: naming the key, the value and what was expected.
         """
         data = plain_config(cfg)
-        for k in ("output", "hydra", "compare"):
+        for k in ("hydra", "compare"):
             data.pop(k, None)
+        build(Output, data.pop("output", None) or {}, "output")  # checked, not part of the spec
         if "arm" not in data:
             data["arm"] = arm_label(data.get("reform"), data.get("pilot"))
         return build(cls, data)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import RunWriter, build_known_sweep
 
@@ -80,3 +82,48 @@ def test_bad_compare_setting_stops_a_sweep_before_any_run(tmp_path: Path) -> Non
     assert done.returncode == 2
     assert "compare.horizon_years = 0: expected a number > 0" in done.stderr
     assert not sweep.exists()
+
+
+def test_damaged_run_folders_are_left_out_named_and_the_rest_compared(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = build_known_sweep(tmp_path / "sweep")
+    folders = sorted(p.parent for p in root.rglob("metadata.json"))
+    garbled, not_utf8, cost_number, extra = (root / "baseline" / "seed1", root / "one_door" /
+                                             "seed1", root / "one_door" / "seed9",
+                                             root / "one_door" / "seed4")
+    table = garbled / "cases.parquet"
+    table.write_bytes(table.read_bytes()[:100])  # cut short: no Parquet footer
+    (not_utf8 / "metadata.json").write_bytes(b"\xff\xfe{\"status\": \"complete\"}")
+    meta = json.loads((cost_number / "metadata.json").read_text())
+    (cost_number / "metadata.json").write_text(json.dumps({**meta, "cost": 5}))
+    (extra / "metadata.json").write_text("[1, 2]")
+
+    assert main([str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "Traceback" not in out
+    for folder, why in ((garbled, "cases.parquet is not a readable Parquet file"),
+                        (not_utf8, "metadata.json cannot be read"),
+                        (cost_number, "'cost' is 5"),
+                        (extra, "not a JSON object")):
+        assert f"  {folder.relative_to(root).as_posix()}: " in out
+        assert why in out
+    runs = pd.read_csv(root / "comparison" / "runs.csv")
+    assert runs["usable"].sum() == len(folders) - 4
+
+
+def test_run_metrics_are_byte_stable(tmp_path: Path) -> None:
+    root = build_known_sweep(tmp_path / "sweep")
+    assert main([str(root), "--out", str(tmp_path / "a")]) == 0
+    assert main([str(root), "--out", str(tmp_path / "b")]) == 0
+    for name in ("run_metrics.parquet", "comparison.csv", "report.md"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_report_md_shows_labels_and_errors_as_text(run_writer: RunWriter, tmp_path: Path) -> None:
+    root = build_known_sweep(tmp_path / "sweep")
+    run_writer("odd", arm="baseline", seed=99, status="failed",
+               error="<script>alert(1)</script> [click](http://x)")
+    assert main([str(root)]) == 0
+    md = (root / "comparison" / "report.md").read_text()
+    assert "<script>" not in md and "&lt;script&gt;" in md
+    assert "[click](http://x)" not in md

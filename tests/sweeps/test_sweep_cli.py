@@ -126,7 +126,7 @@ def test_invalid_point_stops_the_sweep_before_any_run_starts(work: Path) -> None
     proc = pilotsim("-m", "reform=baseline,teleporter", "seed=range(2)", *TINY,
                     f"hydra.sweep.dir={sweep}", cwd=work)
     assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert "reform/teleporter" in proc.stderr and "no run started" in proc.stderr
+    assert "reform = 'teleporter'" in proc.stderr and "no run started" in proc.stderr
     assert not sweep.exists() or not list(sweep.rglob("metadata.json"))
 
 
@@ -174,7 +174,7 @@ def test_killed_run_never_looks_complete_and_the_sweep_redoes_it(work: Path,
     out = rerun.stdout + rerun.stderr
     assert rerun.returncode == 0, out
     assert "already complete" not in out
-    assert "1 run is marked running" in out
+    assert "1 run was interrupted earlier" in out
     redone = metadata(victim)
     assert redone["status"] == "complete" and "finished_at" in redone
     assert (victim / "cases.parquet").exists()

@@ -14,6 +14,7 @@ from omegaconf import OmegaConf
 from pilotsim import api, runfolder, studies
 from pilotsim.sweeps import SweepCallback, plan_sweep, progress, provenance
 from pilotsim.sweeps.__main__ import main as status_main
+from pilotsim.sweeps.lock import SweepLock
 from pilotsim.sweeps.plan import SweepPlanError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -53,10 +54,10 @@ def test_plan_hash_is_the_hash_the_run_records(loader, tmp_path: Path) -> None:
     result = api.run(api.compose(list(point.overrides)), out_dir=point.folder)
     assert result.metadata["config_hash"] == point.config_hash
     assert point.is_done() and not plan.points[0].is_done()
-    # another config in the same folder is not "done"
-    other = plan_sweep(master(loader, ["arm=b", "seed=1", "sim.days=21", *TINY[1:]], tmp_path),
-                       loader)
-    assert other.points[0].folder == point.folder and not other.points[0].is_done()
+    # another config of the same arm into the same folder would mix two configs: refused
+    with pytest.raises(SweepPlanError, match=r"first at sim\.days"):
+        plan_sweep(master(loader, ["arm=b", "seed=1", "sim.days=21", *TINY[1:]], tmp_path),
+                   loader)
 
 
 def test_plan_names_the_invalid_point_and_the_clashing_points(loader, tmp_path: Path) -> None:
@@ -188,9 +189,19 @@ def test_status_command_reads_the_sweep_folder(tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     sweep = fake_sweep(tmp_path / "sweep")
     progress.record(sweep, "2030-01-01T00:00:00+00:00", {"status": "complete"})
-    assert status_main([str(sweep)]) == 0
+    held = SweepLock(sweep)
+    held.acquire()  # the sweep's process is alive
+    try:
+        assert status_main([str(sweep)]) == 0
+    finally:
+        held.release()
     out = capsys.readouterr().out
     assert "2 runs; 1 complete, 1 failed" in out and "runs 1/2 done" in out
+    # nobody holds the folder: the attempt's process is gone, so it is not "running"
+    assert status_main([str(sweep)]) == 0
+    out = capsys.readouterr().out
+    assert "was interrupted: 1 of 2 runs ended" in out and "ETA" not in out
+    assert f"hydra.sweep.dir={sweep.resolve()}" in out
 
 
 # --------------------------------------------------------------------------------- studies

@@ -16,15 +16,35 @@ stays cheap.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from omegaconf import OmegaConf
+
+from hydra_plugins.pilotsim_sweeper import contained_jobs
 
 CALLBACK_KEY = "hydra.callbacks.pilotsim_sweep"
 
 
 class PlannedSweeper(BasicSweeper):
-    """The basic sweeper, trusting the sweep plan's up-front validation."""
+    """The basic sweeper, trusting the sweep plan's up-front validation.
+
+    It also contains jobs that fail before their task starts (an unwritable run folder, a
+    full disk): see :mod:`hydra_plugins.pilotsim_sweeper.contained_jobs`.
+    """
+
+    def setup(self, *args: Any, **kwargs: Any) -> None:
+        """Set up as the basic sweeper does, and contain the launcher's jobs."""
+        super().setup(*args, **kwargs)
+        contained_jobs.contain(self.launcher)
+        launch = self.launcher.launch
+
+        def launch_and_keep(job_overrides: Any, initial_job_idx: int) -> Any:
+            returns = launch(job_overrides, initial_job_idx)
+            contained_jobs.keep(returns)
+            return returns
+
+        self.launcher.launch = launch_and_keep  # type: ignore[method-assign]
 
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
         """Skip Hydra's check when the pilotsim callback planned the sweep; else do it."""

@@ -12,6 +12,7 @@ from pilotsim.comparison.runs import ComparisonError
 from pilotsim.comparison.settings import HORIZON_YEARS, WARMUP_DAYS, CompareSettings
 
 PROG = "pilotsim-compare"
+LIST_LEFT_OUT = 10  # left-out run folders named on screen (all are in runs.csv and the report)
 
 
 def parse_target(text: str) -> float | dict[str, float]:
@@ -84,6 +85,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not result.unpaired.empty or not result.runs["usable"].all():
         print(f"Left out: {int((~result.runs['usable']).sum())} run folder(s) not usable, "
               f"{len(result.unpaired)} run(s) without a partner seed (see the report).")
+        left_out = result.runs[~result.runs["usable"]]
+        for r in left_out.head(LIST_LEFT_OUT).itertuples():
+            print(f"  {r.run_id}: {r.error}")
+        if len(left_out) > LIST_LEFT_OUT:
+            print(f"  ... and {len(left_out) - LIST_LEFT_OUT} more (runs.csv)")
     print(f"Report: {result.paths['report_html']}")
     print(f"Table:  {result.paths['comparison_csv']}")
     return 0

@@ -357,8 +357,12 @@ def summarise_runs(runs: Sequence[Run], batch_size: int = 64,
     })
     metrics = pd.concat([*parts, costs], ignore_index=True)
     metrics["value"] = metrics["value"].astype(float)
-    metrics = info.merge(metrics, on="run_id")[
-        ["run_id", "arm", "seed", "group_type", "group", "metric", "value"]]
+    # DuckDB returns GROUP BY rows in whatever order its threads finish: sort, so that the
+    # same runs give byte-identical files.
+    metrics = (info.merge(metrics, on="run_id")
+               [["run_id", "arm", "seed", "group_type", "group", "metric", "value"]]
+               .sort_values(["run_id", "group_type", "group", "metric"], kind="stable")
+               .reset_index(drop=True))
 
     def per_arm(chunks: list[pd.DataFrame]) -> pd.DataFrame:
         table = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(
@@ -367,8 +371,9 @@ def summarise_runs(runs: Sequence[Run], batch_size: int = 64,
         return (table.groupby(["arm", "value"], as_index=False)["n"].sum()
                 .astype({"n": "int64", "value": float}))
 
-    weekly_table = info.merge(pd.concat(weekly, ignore_index=True), on="run_id") if weekly \
-        else pd.DataFrame(columns=["run_id", "arm", "seed", "week", "satisfaction_mean",
-                                   "cases_closed"])
+    weekly_table = (info.merge(pd.concat(weekly, ignore_index=True), on="run_id")
+                    .sort_values(["run_id", "week"], kind="stable").reset_index(drop=True)) \
+        if weekly else pd.DataFrame(columns=["run_id", "arm", "seed", "week",
+                                             "satisfaction_mean", "cases_closed"])
     return RunSummaries(metrics=metrics, weekly=weekly_table, trips_hist=per_arm(trips),
                         wait_hist=per_arm(waits))

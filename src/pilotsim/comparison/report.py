@@ -525,8 +525,15 @@ def render_html(blocks: Sequence[Block], title: str) -> str:
     return "\n".join(parts) + "\n"
 
 
+def _md_text(text: str) -> str:
+    # Markdown passes raw HTML through and turns [..](..) into links: labels and errors from
+    # run folders are data, shown as written.
+    text = html.escape(str(text), quote=False)
+    return text.replace("[", "\\[").replace("]", "\\]")
+
+
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return _md_text(text).replace("|", "\\|").replace("\n", " ")
 
 
 def render_markdown(blocks: Sequence[Block]) -> str:
@@ -535,11 +542,11 @@ def render_markdown(blocks: Sequence[Block]) -> str:
     for b in blocks:
         match b:
             case Heading(level, text):
-                parts.append(f"{'#' * level} {text}")
+                parts.append(f"{'#' * level} {_md_text(text)}")
             case Paragraph(text):
-                parts.append(text)
+                parts.append(_md_text(text))
             case Bullets(items):
-                parts.append("\n".join(f"- {i}" for i in items))
+                parts.append("\n".join(f"- {_md_text(i)}" for i in items))
             case Table(header, rows):
                 lines = ["| " + " | ".join(_md_cell(h) for h in header) + " |",
                          "|" + "|".join("---" for _ in header) + "|"]

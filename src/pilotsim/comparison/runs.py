@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from pilotsim.spec import Satisfaction
 
@@ -123,25 +124,30 @@ def _read_run(path: Path, sweep_dir: Path) -> Run:
     run_id = path.relative_to(sweep_dir).as_posix() or "."
     try:
         meta: dict[str, Any] = json.loads((path / "metadata.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: not JSON, or not UTF-8
         return Run(run_id, path, "unreadable", error=f"metadata.json cannot be read: {exc}")
     if not isinstance(meta, dict):
         return Run(run_id, path, "unreadable", error="metadata.json is not a JSON object")
     status = str(meta.get("status", "unknown"))
     arm, seed = meta.get("arm"), meta.get("seed")
     cost = meta.get("cost") or {}
-    common: dict[str, Any] = {
-        "arm": str(arm) if arm is not None else None,
-        "seed": int(seed) if isinstance(seed, int | float) and not isinstance(seed, bool)
-        else None,
-        "staff_hours": float(cost.get("staff_hours") or 0.0),
-        "budget": float(cost.get("budget") or 0.0),
-        "setup_budget": float(cost.get("setup_budget") or 0.0),
-        "days": meta.get("days"),
-        "sample_fraction": float(meta.get("sample_fraction") or 1.0),
-        "finished_at": meta.get("finished_at"),
-        "satisfied_threshold": _satisfied_threshold(meta),
-    }
+    try:
+        if not isinstance(cost, dict):
+            raise TypeError(f"'cost' is {cost!r}, not a mapping of staff_hours and budget")
+        common: dict[str, Any] = {
+            "arm": str(arm) if arm is not None else None,
+            "seed": int(seed) if isinstance(seed, int | float) and not isinstance(seed, bool)
+            else None,
+            "staff_hours": float(cost.get("staff_hours") or 0.0),
+            "budget": float(cost.get("budget") or 0.0),
+            "setup_budget": float(cost.get("setup_budget") or 0.0),
+            "days": meta.get("days"),
+            "sample_fraction": float(meta.get("sample_fraction") or 1.0),
+            "finished_at": meta.get("finished_at"),
+            "satisfied_threshold": _satisfied_threshold(meta),
+        }
+    except (TypeError, ValueError, OverflowError) as exc:
+        return Run(run_id, path, "unreadable", error=f"metadata.json has a malformed value: {exc}")
     if status == "failed":
         return Run(run_id, path, status, error=str(meta.get("error") or "failed (no error given)"),
                    **common)
@@ -154,6 +160,12 @@ def _read_run(path: Path, sweep_dir: Path) -> Run:
     if missing:
         return Run(run_id, path, status, error=f"complete but missing {', '.join(missing)}",
                    **common)
+    for t in TABLES:  # the footer names the schema and row groups: a cut or garbled file fails
+        try:
+            pq.read_metadata(path / f"{t}.parquet")
+        except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+            return Run(run_id, path, "unreadable",
+                       error=f"{t}.parquet is not a readable Parquet file: {exc}", **common)
     return Run(run_id, path, status, **common)
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pilotsim import runfolder
-from pilotsim.sweeps import progress, provenance
+from pilotsim.sweeps import lock, progress, provenance
 
 
 def status_lines(sweep_dir: Path) -> list[str]:
@@ -25,8 +25,10 @@ def status_lines(sweep_dir: Path) -> list[str]:
     points = data.get("points") or []
     counts: dict[str, int] = {}
     for p in points:
-        meta = runfolder.read_metadata(sweep_dir / p["folder"]) or {}
-        status = meta.get("status", "not started")
+        meta = runfolder.read_metadata(sweep_dir / p["folder"])
+        status = runfolder.status(meta)
+        if status == "complete" and meta.get("config_hash") != p.get("config_hash"):
+            status = "complete for another config"
         counts[status] = counts.get(status, 0) + 1
     total = data.get("total")
     lines = [f"{sweep_dir}: {total} runs; " + ", ".join(f"{n} {s}" for s, n in counts.items())]
@@ -35,8 +37,20 @@ def status_lines(sweep_dir: Path) -> list[str]:
         last = attempts[-1]
         tick = progress.count(progress.read(sweep_dir), last["started_at"])
         to_run = (total or 0) - last.get("already_complete", 0)
-        if "finished_at" in last:
+        reason = str((last.get("comparison") or {}).get("reason", ""))
+        if "finished_at" in last and reason.startswith("interrupted"):
+            lines.append(f"attempt {len(attempts)} {reason} at {last['finished_at']}; resume "
+                         f"it by running the same sweep with hydra.sweep.dir="
+                         f"{sweep_dir.resolve()}")
+        elif "finished_at" in last:
             lines.append(f"attempt {len(attempts)} finished at {last['finished_at']}")
+        elif not lock.in_use(sweep_dir):
+            # Nobody holds the folder's lock: the launching process is gone without closing
+            # its attempt (killed, or its machine went down).
+            lines.append(f"attempt {len(attempts)} (started {last['started_at']} on "
+                         f"{last.get('host', '?')}, pid {last.get('pid', '?')}) was interrupted: "
+                         f"{tick.ran} of {to_run} runs ended; resume it by running the same "
+                         f"sweep with hydra.sweep.dir={sweep_dir.resolve()}")
         else:
             started = datetime.fromisoformat(last["started_at"]).timestamp()
             lines.append(f"attempt {len(attempts)}: "

@@ -24,6 +24,8 @@ launcher pickles it after ``on_multirun_start``), which is how ``on_job_end`` kn
 from __future__ import annotations
 
 import logging
+import os
+import shlex
 import sys
 import time
 from datetime import UTC, datetime
@@ -37,9 +39,10 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from pilotsim import runfolder
+from pilotsim import config_errors, runfolder
 from pilotsim.schema import SpecError
-from pilotsim.sweeps import progress, provenance
+from pilotsim.sweeps import progress, provenance, worker
+from pilotsim.sweeps.lock import SweepLock, SweepLockedError
 from pilotsim.sweeps.plan import SweepPlan, plan_sweep, uses_basic_sweeper
 
 log = logging.getLogger("pilotsim.sweep")
@@ -73,11 +76,14 @@ class SweepCallback(Callback):
         self.to_run: int | None = None
         self.started: float | None = None
         self.plan: SweepPlan | None = None
+        self.launcher_pid: int | None = None
+        self.echoed = False  # progress echoed by the launching process (submitit)
 
     # ------------------------------------------------------------------------------- start
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        """Validate every point, write ``sweep.json``, announce the sweep."""
+        """Validate every point, lock the folder, write ``sweep.json``, announce the sweep."""
+        global _active
         self.sweep_dir = Path(str(config.hydra.sweep.dir))
         if self.compare and "compare" in config:  # bad compare.* settings: stop before any run
             from pilotsim.comparison import ComparisonError
@@ -90,6 +96,7 @@ class SweepCallback(Callback):
                 sys.exit(EXIT_INVALID)
         self.attempt = datetime.now(UTC).isoformat()
         self.started = time.time()
+        self.launcher_pid = os.getpid()
         if uses_basic_sweeper(config):
             from hydra.core.global_hydra import GlobalHydra
 
@@ -97,21 +104,24 @@ class SweepCallback(Callback):
                 self.plan = plan_sweep(config, GlobalHydra.instance().config_loader())
             except (SpecError, HydraException, OmegaConfBaseException) as e:
                 # a bad value, or a point that does not compose (unknown option, bad override)
-                print(f"pilotsim: invalid sweep, no run started: {e}", file=sys.stderr)
+                print(f"pilotsim: invalid config: {config_errors.describe(e) or e} "
+                      "(no run started)", file=sys.stderr)
                 sys.exit(EXIT_INVALID)
             total, done = len(self.plan.points), len(self.plan.done)
             self.to_run = total - done
-            running = [p for p in self.plan.points
-                       if (runfolder.read_metadata(p.folder) or {}).get("status") == "running"]
-            if running:
-                log.warning("%d %s marked running (%s%s): killed earlier, or still being "
-                            "written by another sweep; run again now", len(running),
-                            "run is" if len(running) == 1 else "runs are", running[0].folder,
-                            ", ..." if len(running) > 1 else "")
         else:
             log.info("sweeper %s: points not validated up front",
                      OmegaConf.select(config, "hydra.sweeper._target_"))
             total, done = None, 0
+        _lock_folder(self.sweep_dir)  # after planning: a refused sweep writes nothing
+        _active = self
+        # With the lock held, a run still marked running cannot belong to a live sweep.
+        stopped = [p for p in (self.plan.points if self.plan else ()) if runfolder.status(
+            runfolder.read_metadata(p.folder)) in (runfolder.RUNNING, runfolder.INTERRUPTED)]
+        if stopped:
+            log.info("%d %s interrupted earlier (%s%s); run again now", len(stopped),
+                     "run was" if len(stopped) == 1 else "runs were", stopped[0].folder,
+                     ", ..." if len(stopped) > 1 else "")
         provenance.start(config, self.plan, self.attempt, done)
         launcher = str(OmegaConf.select(config, "hydra.launcher._target_")).rsplit(".", 1)[-1]
         n_arms = len(self.plan.arms()) if self.plan else 0
@@ -121,19 +131,33 @@ class SweepCallback(Callback):
         log.info("pilotsim sweep: %s%s%s, launcher %s, into %s", runs, arms, reused,
                  launcher, self.sweep_dir)
         log.info("resume an interrupted sweep with: hydra.sweep.dir=%s", self.sweep_dir)
+        self.echoed = "submitit" in str(OmegaConf.select(config, "hydra.launcher._target_"))
+        if self.echoed:
+            # each job's output stays in .submitit/ on its node: echo progress from here
+            _echo_progress(progress.Echo(self.sweep_dir, self.attempt, self.to_run or 0,
+                                         self.progress_lines, self.started, log).start())
 
     # --------------------------------------------------------------------------------- job
 
+    def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """In a worker process: ignore Ctrl-C, stop when the sweep's process is gone."""
+        if _is_multirun():
+            worker.set_up(self.launcher_pid)
+
     def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
-        """Record the job's outcome; log a progress line at milestones."""
+        """Record the job's outcome; log a progress line at milestones (unless echoed)."""
         if not _is_multirun() or self.attempt is None:
             return
         outcome = job_return.return_value
         if not isinstance(outcome, dict):  # the task raised (not through run_point)
             outcome = {"status": "failed", "error": repr(outcome)}
         sweep_dir = Path(str(config.hydra.sweep.dir))
-        tick = progress.record(sweep_dir, self.attempt, outcome)
-        if outcome.get("status") == "skipped" or self.to_run is None:
+        try:
+            tick = progress.record(sweep_dir, self.attempt, outcome)
+        except OSError as e:  # a full disk: the run's own outcome is already reported
+            log.warning("progress not recorded (%s: %s)", type(e).__name__, e)
+            return
+        if outcome.get("status") == "skipped" or self.to_run is None or self.echoed:
             return
         if progress.should_print(tick, self.to_run, self.progress_lines):
             elapsed = time.time() - (self.started or time.time())
@@ -143,11 +167,15 @@ class SweepCallback(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Count outcomes, compare the arms, record the attempt; exit 1 if a run failed."""
+        global _active
+        _echo_progress(None)
         sweep_dir = Path(str(config.hydra.sweep.dir))
         counts, failed = self._count(sweep_dir)
         comparison = self._compare(sweep_dir, config)
         if self.attempt is not None:
-            provenance.finish(sweep_dir, self.attempt, counts, comparison)
+            _best_effort(provenance.finish, sweep_dir, self.attempt, counts, comparison)
+        _active = None
+        _unlock_folder()
         elapsed = progress.format_duration(time.time() - (self.started or time.time()))
         summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         log.info("pilotsim sweep finished in %s: %s; %s", elapsed, summary or "no runs",
@@ -165,12 +193,22 @@ class SweepCallback(Callback):
             folders = [p.folder for p in self.plan.points]
         else:
             folders = sorted(p.parent for p in sweep_dir.rglob("metadata.json"))
+        hashes = {p.folder: p.config_hash for p in self.plan.points} if self.plan else {}
+        reported = _failures_reported(self.plan)
         counts = {"complete": 0, "failed": 0, "incomplete": 0}
         failed = []
         for folder in folders:
-            meta = runfolder.read_metadata(folder) or {}
-            status = meta.get("status")
-            if status == "complete":
+            meta = runfolder.read_metadata(folder)
+            status = runfolder.status(meta)
+            if status != "complete" and Path(folder).resolve() in reported:
+                # the folder could not take the outcome (unwritable, a full disk): the job's
+                # own report, returned to this process, says what happened
+                counts["failed"] += 1
+                failed.append((str(folder), reported[Path(folder).resolve()]))
+            elif status == "complete" and folder in hashes \
+                    and meta.get("config_hash") != hashes[folder]:
+                counts["incomplete"] += 1  # a run of another config; this sweep's is not there
+            elif status == "complete":
                 counts["complete"] += 1
             elif status == "failed":
                 counts["failed"] += 1
@@ -230,6 +268,104 @@ class SweepCallback(Callback):
         write_study(study, sweep_dir / "comparison")
         log.info("pilot evaluation: %s", study.paths["report_html"])
         return pilot_blocks(study)
+
+
+    def interrupted(self, how: str) -> list[str]:
+        """Record that the sweep was stopped from outside; the lines that tell the user.
+
+        Called by the CLI when Ctrl-C or SIGTERM ends the launching process (the launcher
+        has stopped its workers by then): runs left "running" are marked "interrupted", the
+        attempt is closed in ``sweep.json``, and the lines say what finished and give the
+        command that resumes the sweep.
+        """
+        global _active
+        _active = None
+        _echo_progress(None)
+        points = self.plan.points if self.plan else ()
+        for p in points:
+            meta = runfolder.read_metadata(p.folder)
+            if runfolder.status(meta) in (runfolder.RUNNING, runfolder.INTERRUPTED):
+                runfolder.mark_interrupted(p.folder, how)
+        counts, _ = self._count(self.sweep_dir) if self.sweep_dir else ({}, [])
+        if self.attempt is not None and self.sweep_dir is not None:
+            _best_effort(provenance.finish, self.sweep_dir, self.attempt,
+                         counts, {"status": "not written", "reason": f"interrupted ({how})"})
+        _unlock_folder()
+        done = counts.get("complete", 0)
+        total = len(points) if self.plan else "?"
+        return [f"pilotsim: sweep interrupted ({how}): {done} of {total} runs complete; "
+                f"runs in progress are marked interrupted in {self.sweep_dir}",
+                "resume it (complete runs are kept) with:",
+                "  " + resume_command(sys.argv, self.sweep_dir)]
+
+
+def resume_command(argv: list[str], sweep_dir: Path | None) -> str:
+    """The command line that reruns ``argv`` into the same sweep folder (which resumes it)."""
+    args = [a for a in argv[1:] if not a.startswith("hydra.sweep.dir=")]
+    return shlex.join(["pilotsim", *args, f"hydra.sweep.dir={Path(str(sweep_dir)).resolve()}"])
+
+
+def active() -> SweepCallback | None:
+    """The sweep this process is launching now, if any (for the CLI's interrupt handler)."""
+    return _active
+
+
+_active: SweepCallback | None = None
+_lock: SweepLock | None = None
+
+
+_echo: progress.Echo | None = None
+
+
+def _echo_progress(echo: progress.Echo | None) -> None:
+    """Start echoing progress in this process (``echo``), or stop (None)."""
+    global _echo
+    if _echo is not None:
+        _echo.stop()
+    _echo = echo
+
+
+def _failures_reported(plan: SweepPlan | None) -> dict[Path, str]:
+    """Run folder → error, for the jobs of this process's sweep that returned a failure."""
+    try:
+        from hydra_plugins.pilotsim_sweeper import contained_jobs
+    except ImportError:  # pragma: no cover - installed with pilotsim
+        return {}
+    by_overrides = {tuple(p.overrides): p.folder for p in plan.points} if plan else {}
+    out = {}
+    for o in contained_jobs.outcomes():
+        if o.get("status") != "failed":
+            continue
+        folder = Path(o["folder"]) if o.get("folder") else \
+            by_overrides.get(tuple(o.get("overrides") or ()))
+        if folder is not None:
+            out[Path(folder).resolve()] = str(o.get("error", "?"))
+    return out
+
+
+def _lock_folder(sweep_dir: Path) -> None:
+    global _lock
+    lock = SweepLock(sweep_dir)
+    try:
+        lock.acquire()
+    except SweepLockedError as e:
+        print(f"pilotsim: {e}", file=sys.stderr)
+        sys.exit(EXIT_INVALID)
+    _lock = lock
+
+
+def _unlock_folder() -> None:
+    global _lock
+    if _lock is not None:
+        _lock.release()
+        _lock = None
+
+
+def _best_effort(write: Any, *args: Any) -> None:
+    try:
+        write(*args)
+    except OSError as e:  # a full disk must not hide the runs' outcome
+        log.warning("sweep.json not updated (%s: %s)", type(e).__name__, e)
 
 
 def _pilot_reference(sweep_dir: Path) -> str | None:

@@ -18,6 +18,7 @@ from typing import Any
 from pilotsim import api, runfolder
 from pilotsim.schema import SpecError
 from pilotsim.spec import RunSpec
+from pilotsim.sweeps import worker
 
 log = logging.getLogger("pilotsim.sweep")
 
@@ -43,7 +44,11 @@ def run_point(cfg: Any, out_dir: str | Path | None) -> dict[str, Any]:
         spec = RunSpec.from_config(cfg)
         if folder is not None and _already_done(folder, cfg):
             return {**outcome, "status": SKIPPED, "seconds": 0.0}
-        api.run(cfg, out_dir=folder, spec=spec)
+        worker.running(folder)
+        try:
+            api.run(cfg, out_dir=folder, spec=spec)
+        finally:
+            worker.running(None)
     except Exception as e:  # one failing run must not end the sweep
         if isinstance(e, SpecError) and folder is not None:
             _record_invalid(folder, cfg, e)
@@ -78,6 +83,9 @@ def _record_invalid(folder: Path, cfg: Any, error: SpecError) -> None:
     meta = {"status": "running", "arm": _get(cfg, "arm"), "seed": _get(cfg, "seed"),
             "started_at": runfolder.now_iso(), "package_version": runfolder.package_version(),
             "git_commit": runfolder.git_commit()}
-    folder.mkdir(parents=True, exist_ok=True)
-    runfolder.write_metadata(folder, meta)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        runfolder.write_metadata(folder, meta)
+    except OSError:
+        return  # the error is logged by the caller all the same
     runfolder.mark_failed(folder, error)

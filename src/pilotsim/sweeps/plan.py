@@ -160,6 +160,7 @@ def plan_sweep(config: DictConfig, config_loader: Any) -> SweepPlan:
     # Composing is what costs (~0.1-0.4 s a point); points that differ only in the seed, a
     # plain value, compose to the same tree, so each other combination is composed once.
     composed: dict[tuple[str, ...], DictConfig] = {}
+    scenarios: dict[str, dict[str, dict]] = {}  # arm -> hash without the seed -> task config
     for num, overrides in enumerate(expand(config, config_loader)):
         rest, seed = _split_seed(overrides)
         job_cfg = composed.get(rest) if seed is not None else None
@@ -182,12 +183,15 @@ def plan_sweep(config: DictConfig, config_loader: Any) -> SweepPlan:
             continue
         points.append(SweepPoint(num, tuple(overrides), spec.arm, spec.seed,
                                  sweep_dir / subdir, runfolder.config_hash(task)))
+        scenarios.setdefault(spec.arm, {}).setdefault(
+            runfolder.config_hash(task, without=("seed",)), task)
     if invalid:
         overrides, e = invalid[0]
         more = f" (and {len(invalid) - 1} more points)" if len(invalid) > 1 else ""
         raise SweepPlanError(e.key, e.value,
                              f"{e.expected} — in the sweep point {' '.join(overrides)}{more}")
     _refuse_clashes(points, sweep_dir)
+    _refuse_mix(scenarios, sweep_dir)
     return SweepPlan(sweep_dir, tuple(sweep_params(config)), tuple(points))
 
 
@@ -234,6 +238,48 @@ def _refuse_clashes(points: Sequence[SweepPoint], sweep_dir: Path) -> None:
                 f"[{' '.join(other.overrides)}] and [{' '.join(p.overrides)}] both write it; "
                 "give each point its own arm label (arm=...) or name the swept key in the "
                 "subdir, e.g. hydra.sweep.subdir='${arm}/days${sim.days}_seed${seed}'")
+
+
+def _refuse_mix(scenarios: dict[str, dict[str, dict]], sweep_dir: Path) -> None:
+    """Refuse a sweep into a folder whose complete runs of the same arm have another config.
+
+    Resuming or extending a sweep (more seeds, another arm) into its folder is the point of
+    the folder; running the same arm with a changed config into it would leave runs of two
+    configs under one label, which the comparison would pair as if they were one.
+    """
+    if not sweep_dir.is_dir():
+        return
+    for meta_path in sorted(sweep_dir.rglob("metadata.json")):
+        meta = runfolder.read_metadata(meta_path.parent)
+        if not meta or meta.get("status") != "complete" or meta.get("arm") not in scenarios:
+            continue
+        config = meta.get("config")
+        mine = scenarios[meta["arm"]]
+        if not isinstance(config, dict) or runfolder.config_hash(config, without=("seed",)) \
+                in mine:
+            continue
+        key = first_difference(*({k: v for k, v in c.items() if k != "seed"}
+                                 for c in (next(iter(mine.values())), config))) or "?"
+        raise SweepPlanError(
+            "hydra.sweep.dir", str(sweep_dir),
+            f"a folder without runs of another config for the same arm, but "
+            f"{_relative(meta_path.parent, sweep_dir)} holds a complete '{meta['arm']}' run "
+            f"whose config differs (first at {key}); give this sweep its own folder, or "
+            "remove those runs")
+
+
+def first_difference(a: Any, b: Any, path: str = "") -> str | None:
+    """The first dotted key (in sorted order) at which two plain configs differ, or None."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b), key=str):
+            here = f"{path}.{k}" if path else str(k)
+            if k not in a or k not in b:
+                return here
+            found = first_difference(a[k], b[k], here)
+            if found:
+                return found
+        return None
+    return None if a == b else (path or "<root>")
 
 
 def _relative(folder: Path, sweep_dir: Path) -> str:

@@ -23,6 +23,7 @@ import json
 import math
 import os
 import socket
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,3 +127,51 @@ def line(tick: Tick, to_run: int, elapsed: float) -> str:
     eta = eta_seconds(tick.ran, to_run, elapsed)
     return (f"runs {tick.ran}/{to_run} done{failed}, {format_duration(elapsed)} elapsed, "
             f"ETA {format_duration(eta)}")
+
+
+class Echo:
+    """Print an attempt's milestones in the launching process, read from the progress file.
+
+    For launchers whose workers' output never reaches the console: submitit writes each
+    job's output to ``.submitit/<job>_log.out`` on the node that ran it. A background thread
+    polls the progress file every ``every`` seconds and logs the same milestone lines a
+    worker would (:func:`should_print`), until :meth:`stop`.
+    """
+
+    def __init__(self, sweep_dir: Path, attempt: str, to_run: int, lines: int,
+                 started: float, log: Any, every: float = 2.0) -> None:
+        self.sweep_dir, self.attempt, self.to_run, self.lines = sweep_dir, attempt, to_run, lines
+        self.started, self.log, self.every = started, log, every
+        self._shown = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="pilotsim-progress", daemon=True)
+
+    def start(self) -> Echo:
+        """Start polling."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Print what is left and stop polling."""
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            self._echo()
+        self._echo()
+
+    def _echo(self) -> None:
+        try:
+            rows = [r for r in read(self.sweep_dir)
+                    if r.get("attempt") == self.attempt and r.get("status") != "skipped"]
+        except (OSError, ValueError):  # a line being appended right now: next time
+            return
+        for ran in range(self._shown + 1, len(rows) + 1):
+            done = rows[:ran]
+            tick = Tick(ran=ran, failed=sum(r.get("status") == "failed" for r in done),
+                        skipped=0)
+            if should_print(tick, self.to_run, self.lines):
+                at = float(done[-1].get("at") or time.time())
+                self.log.info("pilotsim sweep: %s", line(tick, self.to_run, at - self.started))
+        self._shown = max(self._shown, len(rows))

@@ -1,0 +1,274 @@
+"""Interruptions and faults, through the real command: Ctrl-C, SIGTERM, a killed parent, two
+sweeps at once, a run folder that cannot be written, a full disk.
+
+Runs that must still be running when the signal comes hang on purpose (``injected_env``); every
+wait is bounded, and every process a test starts is stopped by its pid.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from pilotsim import runfolder
+from pilotsim.sweeps import lock
+from pilotsim.sweeps.__main__ import status_lines
+from tests.sweeps.conftest import PILOTSIM, TINY, injected_env, metadata, pilotsim
+
+TWO_ARMS = ("reform=baseline,one_door",)
+
+
+def _start(*args: str, cwd: Path, env: dict) -> subprocess.Popen:
+    # A session of its own, as a terminal gives a command: Ctrl-C goes to the whole group.
+    return subprocess.Popen([str(PILOTSIM), *args], cwd=cwd, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+
+
+def _wait_for(predicate, timeout: float = 180, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.3)
+
+
+def _running(sweep: Path, n: int) -> bool:
+    found = [p for p in sweep.glob("*/seed*/metadata.json")
+             if json.loads(p.read_text()).get("status") == "running"] if sweep.exists() else []
+    return len(found) >= n
+
+
+def _children(pid: int) -> set[int]:
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.add(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+
+
+@pytest.fixture
+def hang(work: Path) -> dict:
+    """An environment in which seeds 2 and 3 hang (300 s) inside their run."""
+    return injected_env(work / "inject", hang={2, 3})
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_stops_the_sweep_and_says_how_to_resume(work, hang, sig):
+    sweep = work / "sweep"
+    proc = _start("-m", *TWO_ARMS, "seed=range(3)", *TINY, f"hydra.sweep.dir={sweep}",
+                  "hydra.launcher.n_jobs=2", cwd=work, env=hang)
+    try:
+        _wait_for(lambda: _running(sweep, 2), what="two hanging runs")
+        workers = _children(proc.pid)
+        if sig == signal.SIGINT:
+            os.killpg(proc.pid, sig)  # Ctrl-C: the terminal signals the whole group
+        else:
+            os.kill(proc.pid, sig)  # kill PID: the sweep's process alone
+        out, err = proc.communicate(timeout=90)
+    finally:
+        _stop(proc)
+    assert proc.returncode == 128 + sig, out + err
+    assert "Traceback" not in out + err
+    assert f"sweep interrupted ({sig.name})" in err
+    command = err.strip().splitlines()[-1].strip()
+    assert command.startswith("pilotsim -m") and f"hydra.sweep.dir={sweep}" in command
+    _wait_for(lambda: not any(_alive(w) for w in workers), timeout=30, what="workers to end")
+    statuses = [metadata(p.parent)["status"] for p in sweep.glob("*/seed*/metadata.json")]
+    assert "running" not in statuses and statuses.count("interrupted") >= 2
+    assert "interrupted" in "\n".join(status_lines(sweep))
+    if sig != signal.SIGINT:
+        return  # resuming is the same after either signal: once is enough
+
+    # the printed command resumes: the complete runs are kept, the rest run
+    before = {p: p.stat().st_mtime for p in sweep.glob("*/seed*/cases.parquet")}
+    resumed = pilotsim(*shlex.split(command)[1:], cwd=work, timeout=300)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert all(metadata(sweep / a / f"seed{s}")["status"] == "complete"
+               for a in ("baseline", "one_door") for s in range(3))
+    assert all(p.stat().st_mtime == t for p, t in before.items())
+    assert (sweep / "comparison" / "comparison.csv").exists()
+
+
+def test_workers_stop_with_a_killed_sweep_and_the_sweep_reads_interrupted(work, hang):
+    sweep = work / "sweep"
+    proc = _start("-m", "seed=2,3", *TINY, f"hydra.sweep.dir={sweep}",
+                  "hydra.launcher.n_jobs=2", cwd=work, env=hang)
+    try:
+        _wait_for(lambda: _running(sweep, 2), what="two hanging runs")
+        workers = _children(proc.pid)
+        os.kill(proc.pid, signal.SIGKILL)  # nothing of the sweep's process runs any more
+        proc.wait(timeout=30)
+        # the hanging runs would go on for 300 s; their workers see their parent gone
+        _wait_for(lambda: not any(_alive(w) for w in workers
+                                  if "popen_loky" in _cmdline(w)), timeout=30,
+                  what="orphaned workers to end")
+    finally:
+        _stop(proc)
+    for seed in (2, 3):
+        meta = metadata(sweep / "baseline" / f"seed{seed}")
+        assert meta["status"] == "interrupted", meta["status"]
+    lines = "\n".join(status_lines(sweep))
+    assert "was interrupted" in lines and "ETA" not in lines
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
+    except OSError:
+        return ""
+
+
+def test_a_run_left_running_by_a_dead_process_reads_interrupted(tmp_path):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    child = subprocess.Popen(["true"])  # a pid that has certainly ended
+    child.wait()
+    runfolder.write_metadata(folder, {"status": "running", **runfolder.process_fields(),
+                                      "pid": child.pid})
+    assert runfolder.status(runfolder.read_metadata(folder)) == "interrupted"
+    runfolder.write_metadata(folder, {"status": "running", **runfolder.process_fields()})
+    assert runfolder.status(runfolder.read_metadata(folder)) == "running"  # this very process
+    runfolder.write_metadata(folder, {"status": "running", "host": "elsewhere", "pid": 1})
+    assert runfolder.status(runfolder.read_metadata(folder)) == "running"  # cannot tell
+
+
+def test_a_single_run_interrupted_says_so(work):
+    env = injected_env(work / "inject", hang={0})
+    out_dir = work / "run"
+    proc = _start(*TINY, f"hydra.run.dir={out_dir}", cwd=work, env=env)
+    try:
+        _wait_for(lambda: (out_dir / "metadata.json").exists()
+                  and metadata(out_dir)["status"] == "running", what="the run to start")
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        _stop(proc)
+    assert proc.returncode == 130, out + err
+    assert "Traceback" not in out + err and "run interrupted (SIGINT)" in err
+    assert metadata(out_dir)["status"] == "interrupted"
+    assert not list(out_dir.glob(".*.tmp"))
+
+
+def test_two_sweeps_into_one_folder_the_second_is_refused(work, hang):
+    sweep = work / "sweep"
+    first = _start("-m", "seed=2,3", *TINY, f"hydra.sweep.dir={sweep}",
+                   "hydra.launcher.n_jobs=2", cwd=work, env=hang)
+    try:
+        _wait_for(lambda: _running(sweep, 1), what="the first sweep's runs")
+        second = pilotsim("-m", "seed=2,3", *TINY, f"hydra.sweep.dir={sweep}", cwd=work)
+        assert second.returncode == 2, second.stdout + second.stderr
+        assert "in use by another sweep" in second.stderr
+        assert f"pid {first.pid}" in second.stderr
+        assert "Traceback" not in second.stdout + second.stderr
+    finally:
+        os.kill(first.pid, signal.SIGTERM)
+        first.communicate(timeout=90)
+        _stop(first)
+    assert first.returncode == 128 + signal.SIGTERM
+    assert not lock.in_use(sweep)  # the first one's end released the folder
+
+
+def test_a_sweep_of_another_config_into_the_same_folder_is_refused(work):
+    sweep = work / "sweep"
+    first = pilotsim("-m", *TWO_ARMS, "seed=0,1", *TINY, f"hydra.sweep.dir={sweep}",
+                     "hydra.callbacks.pilotsim_sweep.compare=false", cwd=work, timeout=300)
+    assert first.returncode == 0, first.stdout + first.stderr
+    other = pilotsim("-m", *TWO_ARMS, "seed=2", "sim.days=21", "sim.sample_fraction=0.05",
+                     f"hydra.sweep.dir={sweep}", cwd=work, timeout=300)
+    assert other.returncode == 2, other.stdout + other.stderr
+    assert "first at sim.days" in other.stderr and "Traceback" not in other.stderr
+    assert not (sweep / "baseline" / "seed2").exists()
+    # more seeds of the same config: the folder's purpose
+    more = pilotsim("-m", *TWO_ARMS, "seed=2", *TINY, f"hydra.sweep.dir={sweep}",
+                    "hydra.callbacks.pilotsim_sweep.compare=false", cwd=work, timeout=300)
+    assert more.returncode == 0, more.stdout + more.stderr
+    assert metadata(sweep / "one_door" / "seed2")["status"] == "complete"
+
+
+def test_an_unwritable_run_folder_fails_that_run_only(work):
+    sweep = work / "sweep"
+    (sweep / "one_door").mkdir(parents=True)
+    (sweep / "one_door" / "seed1").write_text("a file where the run folder should be")
+    proc = pilotsim("-m", *TWO_ARMS, "seed=0,1", *TINY, f"hydra.sweep.dir={sweep}",
+                    cwd=work, timeout=300)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode == 1, text
+    assert "Traceback" not in text
+    assert "could not start" in text and "one_door/seed1" in text
+    assert "3 complete, 1 failed" in text
+    assert (sweep / "comparison" / "comparison.csv").exists()
+
+
+FULL_DISK = '''\
+import errno
+import os
+from pilotsim import runfolder
+
+_table, _meta = runfolder.write_table, runfolder.write_metadata
+
+
+def _full(path):
+    return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+
+def write_table(folder, name, df):
+    if "seed1" in str(folder):
+        (folder / f".{name}.parquet.{os.getpid()}.half.tmp").write_bytes(b"PAR1")
+        raise _full(folder / name)
+    return _table(folder, name, df)
+
+
+def write_metadata(folder, meta):
+    if "seed1" in str(folder) and meta.get("status") != "running":
+        raise _full(folder / "metadata.json")
+    return _meta(folder, meta)
+
+
+runfolder.write_table, runfolder.write_metadata = write_table, write_metadata
+'''
+
+
+def test_a_full_disk_fails_that_run_only_and_leaves_no_temporary_files(work):
+    """A stubbed writer: the disk is full for seed 1's folders (tables, then the failed
+    status); the stub's own half-written temporary file stands for the one a real full disk
+    leaves."""
+    inject = work / "inject"
+    inject.mkdir()
+    (inject / "sitecustomize.py").write_text(FULL_DISK)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        p for p in (str(inject), os.environ.get("PYTHONPATH")) if p))
+    sweep = work / "sweep"
+    proc = pilotsim("-m", *TWO_ARMS, "seed=0,1", *TINY, f"hydra.sweep.dir={sweep}",
+                    "hydra.launcher.n_jobs=2", cwd=work, env=env, timeout=300)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode == 1, text
+    assert "Traceback" not in text
+    assert "2 complete, 2 failed" in text
+    assert text.count("No space left on device") >= 2
+    assert not list(sweep.rglob("*.tmp"))
+    assert (sweep / "comparison" / "comparison.csv").exists()
