@@ -11,6 +11,18 @@ def _arm(*, _root_: object) -> str:
     return arm_label(get("reform"), get("pilot"))
 
 
+def _worlds(*, _root_: object) -> str:
+    """``${pilotsim.worlds:}``: ``range(N)`` over the worlds of the ``uncertainty`` design."""
+    from omegaconf import OmegaConf
+
+    from pilotsim.uncertainty import world_range
+
+    section = getattr(_root_, "get", lambda _k: None)("uncertainty")
+    if section is not None and not isinstance(section, dict):
+        section = OmegaConf.to_container(section, resolve=True)
+    return world_range(section)
+
+
 def _register_resolvers() -> None:
     # The config tree's default ``arm`` label uses this resolver; register it whenever
     # pilotsim is imported, so any way of composing the config (CLI, API, Hydra directly
@@ -19,6 +31,8 @@ def _register_resolvers() -> None:
 
     if not OmegaConf.has_resolver("pilotsim.arm"):
         OmegaConf.register_new_resolver("pilotsim.arm", _arm)
+    if not OmegaConf.has_resolver("pilotsim.worlds"):
+        OmegaConf.register_new_resolver("pilotsim.worlds", _worlds)
 
 
 _register_resolvers()
