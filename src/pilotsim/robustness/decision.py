@@ -106,7 +106,9 @@ def decision_table(levels: pd.DataFrame, reference: str, arms: list[str],
             t = _p_best_and_regret(ce, "lower")
             parts.append(t.assign(measure=f"cost_per_{objective}",
                                   label=f"budget per unit of {m.label} improved",
-                                  unit=f"budget units per {m.unit}", better="lower"))
+                                  unit=f"budget units per {m.unit} saved"
+                                  if m.better == "lower" else f"budget units per {m.unit} gained",
+                                  better="lower"))
     if not parts:
         return pd.DataFrame(columns=["measure", "label", "unit", "better", "arm", "n_worlds",
                                      "p_best", "regret_median", "regret_p90", "regret_max",

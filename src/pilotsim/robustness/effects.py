@@ -60,8 +60,9 @@ def effect_summary(effects: pd.DataFrame) -> pd.DataFrame:
     """The effect across worlds (median, 5–95%) beside the seed-only 95% interval.
 
     The seed-only interval is what a study of the same seeds in a single, known world would
-    report: the median effect ± t(0.975, n−1)·s/√n, with s the within-world SD of the paired
-    differences pooled over worlds and n the seeds per world. Parameter uncertainty is the
+    report: the median effect ± t(0.975, ν)·s/√n, with s the within-world SD of the paired
+    differences pooled over worlds (ν = Σ(n_w − 1) degrees of freedom: seed noise is the same
+    kind of noise in every world) and n the seeds per world. Parameter uncertainty is the
     spread of the per-world effects; where it dwarfs the seed interval, more seeds would not
     help — knowing the world better would.
 
@@ -71,6 +72,9 @@ def effect_summary(effects: pd.DataFrame) -> pd.DataFrame:
         seed_halfwidth, seeds_per_world``.
     """
     rows = []
+    order = {m.name: i for i, m in enumerate(METRICS)}
+    effects = effects.sort_values(["arm", "metric"], key=lambda c: c.map(order)
+                                  if c.name == "metric" else c, kind="stable")
     for (arm, metric), g in effects.groupby(["arm", "metric"], sort=False):
         eff = g["effect"].to_numpy(dtype=float)
         rel = g["rel_effect"].to_numpy(dtype=float)
@@ -83,9 +87,9 @@ def effect_summary(effects: pd.DataFrame) -> pd.DataFrame:
         dof = float((n[ok] - 1).sum())
         n_seeds = float(np.median(n)) if len(n) else np.nan
         if dof > 0:
+            # the seed SD is the same kind of noise in every world: pool it (dof from all)
             pooled = float(np.sqrt(((n[ok] - 1) * sd[ok] ** 2).sum() / dof))
-            half = stats.t.ppf(1 - (1 - CONFIDENCE) / 2, n_seeds - 1) * pooled / np.sqrt(n_seeds) \
-                if n_seeds >= 2 else np.nan
+            half = stats.t.ppf(1 - (1 - CONFIDENCE) / 2, dof) * pooled / np.sqrt(n_seeds)
         else:
             half = np.nan
         ref = float(np.nanmedian(g["ref_value"])) if g["ref_value"].notna().any() else np.nan

@@ -109,8 +109,9 @@ def build(*, reference: str, arms: Sequence[str], objective: str, unc: Uncertain
                      f"({_pct(r.rel_p05)} to {_pct(r.rel_p95)})",
                      f"{_num(r.seed_low, m.unit)} to {_num(r.seed_high, m.unit)} "
                      f"({_pct(r.rel_seed_low)} to {_pct(r.rel_seed_high)})"))
+    seeds = summary["seeds_per_world"].median() if not summary.empty else math.nan
     blocks.append(Table(("Arm", "Measure", "Median effect", "Across worlds, 5–95%",
-                         "Seed only, 95% interval"), tuple(rows)))
+                         f"Seed only ({seeds:g} seeds), 95% interval"), tuple(rows)))
 
     blocks.append(Heading(2, "Which arm is best, and what it costs to be wrong"))
     blocks.append(Paragraph(
