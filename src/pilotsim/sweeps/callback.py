@@ -86,8 +86,10 @@ class SweepCallback(Callback):
             try:
                 self.plan = plan_sweep(config, GlobalHydra.instance().config_loader())
             except (SpecError, HydraException, OmegaConfBaseException) as e:
-                # a bad value, or a point that does not compose (unknown option, bad override)
-                print(f"pilotsim: invalid sweep, no run started: {e}", file=sys.stderr)
+                # a bad value, or a point that does not compose (unknown option, bad override);
+                # a SpecError raised in a resolver (${pilotsim.worlds:}) speaks for itself
+                print(f"pilotsim: invalid sweep, no run started: {_root_spec_error(e)}",
+                      file=sys.stderr)
                 sys.exit(EXIT_INVALID)
             total, done = len(self.plan.points), len(self.plan.done)
             self.to_run = total - done
@@ -235,6 +237,14 @@ def _robustness(sweep_dir: Path, reference: str, run_metrics: Any) -> str | None
     print("\n".join(result.summary_lines()) + "\n", flush=True)
     log.info("robustness: %s", result.paths["robustness_html"])
     return str(result.paths["robustness_html"])
+
+
+def _root_spec_error(e: BaseException) -> BaseException:
+    """The SpecError behind a resolver's wrapped error, else ``e`` itself."""
+    seen = e
+    while seen is not None and not isinstance(seen, SpecError):
+        seen = seen.__cause__ or seen.__context__
+    return seen or e
 
 
 def _pilot_reference(sweep_dir: Path) -> str | None:
