@@ -94,7 +94,7 @@ def test_a_world_is_applied_to_every_matched_key_and_only_to_arms_it_concerns() 
     assert out["behaviour"]["knowledge"]["wrong_office"] == 0.2
     assert out["reform"] == {}  # the baseline has no one-door reception to be unsure about
     assert cfg["behaviour"]["knowledge"]["wrong_office"] == 0.3  # the input is not changed
-    with pytest.raises(SpecError, match="behaviour.knowlege.wrong_office"):
+    with pytest.raises(SpecError, match=r"behaviour\.knowlege\.wrong_office"):
         resolve_world({**cfg, "uncertainty": section(**{"behaviour.knowlege.wrong_office": U})})
 
 

@@ -303,8 +303,10 @@ class Uncertainty:
                                         len(self.parameters))[world])
 
     def value_table(self) -> np.ndarray:
-        """Every world's values (rows) for numeric parameters, as floats (discrete non-numbers:
-        the index of the value)."""
+        """Every world's values, one row per world, as floats.
+
+        A discrete parameter with non-numeric values gives the index of its value.
+        """
         unit = _unit_sample(self.design, self.samples, self.seed, len(self.parameters))
         cols = []
         for j, p in enumerate(self.parameters):

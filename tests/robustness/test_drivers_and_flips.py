@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilotsim.robustness.drivers import SensitivityUnavailable, sensitivity
+from pilotsim.robustness.drivers import SensitivityUnavailableError, sensitivity
 from pilotsim.robustness.flips import flip_rules
 from pilotsim.uncertainty import Uncertainty
 
@@ -44,7 +44,7 @@ def test_sobol_indices_match_the_analytic_values() -> None:
 def test_morris_needs_every_world_of_its_design() -> None:
     unc = design("morris", 4)
     y = pd.Series(unc.value_table()[:, 0]).drop(index=[2])
-    with pytest.raises(SensitivityUnavailable, match="1 of the design's 16 worlds"):
+    with pytest.raises(SensitivityUnavailableError, match="1 of the design's 16 worlds"):
         sensitivity(unc, y)
 
 

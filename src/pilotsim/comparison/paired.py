@@ -127,7 +127,8 @@ def unpaired_runs(runs: list[Run], reference: str) -> pd.DataFrame:
     """
     seeds: dict[str, set[tuple[str, int]]] = {}
     for r in runs:
-        seeds.setdefault(str(r.arm), set()).add((r.world, int(r.seed)))  # type: ignore[arg-type]
+        seeds.setdefault(str(r.arm), set()).add(
+            (r.world, int(r.seed)))  # type: ignore[arg-type]
     ref_seeds = seeds.get(reference, set())
     rows = []
     for r in runs:
@@ -149,8 +150,9 @@ _DIRECTION = {m.name: 1.0 if m.better == "higher" else -1.0 for m in METRICS}
 def paired_differences(metrics: pd.DataFrame, reference: str) -> pd.DataFrame:
     """Per-seed differences ``arm − reference`` for every arm, group and metric.
 
-    Runs are matched on world (when the table has a ``world`` column) and seed; a seed present in only one of the two arms, or a value missing on
-    either side (e.g. a subgroup with no closed cases in one run), gives no pair.
+    Runs are matched on world (when the table has a ``world`` column) and seed; a seed present
+    in only one of the two arms, or a value missing on either side (e.g. a subgroup with no
+    closed cases in one run), gives no pair.
 
     Args:
         metrics: Per-run metrics (``run_id, arm, seed, group_type, group, metric, value``).

@@ -14,9 +14,9 @@ anything else (``behaviour.knowledge.wrong_office=0.1,0.2``) are two worlds, nev
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd

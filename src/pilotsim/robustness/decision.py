@@ -1,5 +1,4 @@
-"""Which arm is best in how many worlds, and how much an arm can cost us if the world is not
-the one we hoped for (regret).
+"""Which arm is best in how many worlds, and what an arm costs where it is not (regret).
 
 In each world every arm (the reference included) has a level on each measure (its mean over
 the world's seeds). The best arm is the one with the best level in the measure's direction;
@@ -48,7 +47,7 @@ def _p_best_and_regret(wide: pd.DataFrame, better: str) -> pd.DataFrame:
         r = regret[:, j]
         finite = r[np.isfinite(r)]
         rows.append({
-            "arm": arm, "n_worlds": int(len(r)), "p_best": float(share[:, j].mean()),
+            "arm": arm, "n_worlds": len(r), "p_best": float(share[:, j].mean()),
             # "higher": a world's own regret, never a blend of a finite one and infinity
             "regret_median": float(np.quantile(r, 0.5, method="higher")) if len(r) else math.nan,
             "regret_p90": float(np.quantile(r, 0.9, method="higher")) if len(r) else math.nan,
@@ -59,8 +58,10 @@ def _p_best_and_regret(wide: pd.DataFrame, better: str) -> pd.DataFrame:
 
 
 def _is_best(score: np.ndarray) -> np.ndarray:
-    """Worlds × arms: whether the arm's score (higher better) is the world's best (ties
-    included; an infinite or missing score is never best)."""
+    """Worlds × arms: whether the arm's score (higher better) is the world's best.
+
+    Ties are all best; an infinite or missing score is never best.
+    """
     finite = np.where(np.isfinite(score), score, -np.inf)
     best = finite.max(axis=1, keepdims=True)
     return np.isclose(finite, best, rtol=1e-12, atol=1e-12) & np.isfinite(score)

@@ -41,7 +41,7 @@ class Sensitivity:
     main: str
 
 
-class SensitivityUnavailable(ValueError):
+class SensitivityUnavailableError(ValueError):
     """The worlds at hand do not support the design's indices (the message says why)."""
 
 
@@ -56,7 +56,7 @@ def sensitivity(unc: Uncertainty, y_by_world: pd.Series) -> Sensitivity:
         The indices.
 
     Raises:
-        SensitivityUnavailable: a Morris or Sobol' design with worlds missing (their indices
+        SensitivityUnavailableError: a Morris or Sobol' design with worlds missing (their indices
             need every world of the design), a constant output, or too few worlds.
     """
     x = unc.unit_sample()
@@ -64,18 +64,18 @@ def sensitivity(unc: Uncertainty, y_by_world: pd.Series) -> Sensitivity:
     y = y_by_world.reindex(range(len(x))).to_numpy(dtype=float)
     missing = int(np.isnan(y).sum())
     if unc.design in ("morris", "sobol") and missing:
-        raise SensitivityUnavailable(
+        raise SensitivityUnavailableError(
             f"{missing} of the design's {len(x)} worlds have no result; {unc.design} indices "
             "need every world (rerun the sweep into the same folder to complete it)")
     if unc.design == "lhs":
         keep = ~np.isnan(y)
         x, y = x[keep], y[keep]
         if len(y) < 2 * len(unc.parameters) + 1:
-            raise SensitivityUnavailable(
+            raise SensitivityUnavailableError(
                 f"{len(y)} worlds with a result are too few for RBD-FAST with "
                 f"{len(unc.parameters)} parameters")
     if np.ptp(y) == 0:
-        raise SensitivityUnavailable("the output is the same in every world")
+        raise SensitivityUnavailableError("the output is the same in every world")
     if unc.design == "morris":
         from SALib.analyze import morris
 

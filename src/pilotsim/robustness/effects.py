@@ -19,8 +19,11 @@ QUANTILES = (0.05, 0.5, 0.95)
 
 
 def overall(run_metrics: pd.DataFrame) -> pd.DataFrame:
-    """The whole-population rows of a run-metrics table (``run_id, arm, world, seed, metric,
-    value``), for the metrics in the registry."""
+    """The whole-population rows of a run-metrics table, for the metrics in the registry.
+
+    Returns:
+        ``run_id, arm, world, seed, metric, value``.
+    """
     known = [m.name for m in METRICS]
     rows = run_metrics[(run_metrics["group_type"] == "overall")
                        & run_metrics["metric"].isin(known)]
@@ -94,7 +97,7 @@ def effect_summary(effects: pd.DataFrame) -> pd.DataFrame:
             half = np.nan
         ref = float(np.nanmedian(g["ref_value"])) if g["ref_value"].notna().any() else np.nan
         rows.append({
-            "arm": arm, "metric": metric, "n_worlds": int(len(g)),
+            "arm": arm, "metric": metric, "n_worlds": len(g),
             "effect_median": med, "effect_p05": p05, "effect_p95": p95,
             "rel_median": rmed, "rel_p05": r05, "rel_p95": r95,
             "seed_low": med - half, "seed_high": med + half,

@@ -1,5 +1,7 @@
-"""The robustness report: blocks (rendered by :mod:`pilotsim.comparison.report`) and the
-tornado figure of the drivers."""
+"""The robustness report's blocks and its tornado figure of the drivers.
+
+The blocks are rendered to HTML and Markdown by :mod:`pilotsim.comparison.report`.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +11,11 @@ from collections.abc import Mapping, Sequence
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
-from pilotsim.comparison.metrics import METRICS_BY_NAME  # noqa: E402
-from pilotsim.comparison.report import (  # noqa: E402
+from pilotsim.comparison.metrics import METRICS_BY_NAME
+from pilotsim.comparison.report import (
     Block,
     Bullets,
     Heading,
@@ -22,9 +24,9 @@ from pilotsim.comparison.report import (  # noqa: E402
     Table,
     arm_label,
 )
-from pilotsim.robustness.drivers import INDEX_LABELS, Sensitivity  # noqa: E402
-from pilotsim.robustness.flips import FlipRule  # noqa: E402
-from pilotsim.uncertainty import Uncertainty  # noqa: E402
+from pilotsim.robustness.drivers import INDEX_LABELS, Sensitivity
+from pilotsim.robustness.flips import FlipRule
+from pilotsim.uncertainty import Uncertainty
 
 TOP_DRIVERS = 3
 """Drivers named per arm in the report's text (the figure shows up to 10)."""

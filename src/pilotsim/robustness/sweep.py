@@ -161,7 +161,7 @@ def robustness_sweep(sweep_dir: str | Path, reference: str = "baseline",
             y = pd.Series(e["effect"].to_numpy(), index=e["world"].astype(int).to_numpy())
             try:
                 sens[arm] = drivers.sensitivity(unc, y)
-            except drivers.SensitivityUnavailable as e:
+            except drivers.SensitivityUnavailableError as e:
                 log.warning("no sensitivity indices for %s: %s", arm, e)
                 note = f"{note}; none for {arm_label(arm)}: {e}"
     driver_table = pd.concat(
