@@ -140,13 +140,13 @@ class Parameter:
                 raise SpecError(f"{path}.{k}", None, f"a value (dist {dist} needs it)")
             kw[k] = _finite(data[k], f"{path}.{k}")
         if not kw["low"] < kw["high"]:
-            raise SpecError(f"{path}.high", kw["high"],
+            raise SpecError(f"{path}.high", data["high"],
                             f"a number above low = {kw['low']:g} (an empty range)")
         if dist == "triangular" and not kw["low"] <= kw["mode"] <= kw["high"]:
-            raise SpecError(f"{path}.mode", kw["mode"],
+            raise SpecError(f"{path}.mode", data["mode"],
                             f"a number within [low, high] = [{kw['low']:g}, {kw['high']:g}]")
         if dist == "normal" and not kw["sd"] > 0:
-            raise SpecError(f"{path}.sd", kw["sd"], "a number > 0")
+            raise SpecError(f"{path}.sd", data["sd"], "a number > 0")
         return cls(**kw)
 
     def ppf(self, u: np.ndarray | float) -> np.ndarray:

@@ -180,6 +180,8 @@ def plan_sweep(config: DictConfig, config_loader: Any) -> SweepPlan:
             spec = RunSpec.from_config(task)
         except SpecError as e:
             invalid.append((overrides, e))
+            if e.key.startswith("uncertainty"):
+                break  # the section is shared: every other point fails the same way
             continue
         points.append(SweepPoint(num, tuple(overrides), spec.arm, spec.seed,
                                  sweep_dir / subdir, runfolder.config_hash(task)))
