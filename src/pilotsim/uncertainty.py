@@ -38,7 +38,6 @@ from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
-from scipy import stats
 
 from pilotsim.schema import SpecError
 
@@ -158,6 +157,9 @@ class Parameter:
         Returns:
             The parameter's values (floats, or the discrete values as an object array).
         """
+        # scipy here, not at the top: every run imports this module (the spec), few draw
+        from scipy import stats
+
         u = np.clip(np.asarray(u, dtype=float), 0.0, 1.0)
         if self.dist == "uniform":
             out = self.low + u * (self.high - self.low)
