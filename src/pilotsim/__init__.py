@@ -39,6 +39,18 @@ def _folder_name(label: object) -> str:
     return str(label)
 
 
+def _worlds(*, _root_: object) -> str:
+    """``${pilotsim.worlds:}``: ``range(N)`` over the worlds of the ``uncertainty`` design."""
+    from omegaconf import OmegaConf
+
+    from pilotsim.uncertainty import world_range
+
+    section = getattr(_root_, "get", lambda _k: None)("uncertainty")
+    if section is not None and not isinstance(section, dict):
+        section = OmegaConf.to_container(section, resolve=True)
+    return world_range(section)
+
+
 def _register_resolvers() -> None:
     # The config tree's default ``arm`` label uses this resolver; register it whenever
     # pilotsim is imported, so any way of composing the config (CLI, API, Hydra directly
@@ -53,6 +65,8 @@ def _register_resolvers() -> None:
         OmegaConf.register_new_resolver("pilotsim.service_files", _service_files)
     if not OmegaConf.has_resolver("pilotsim.folder"):
         OmegaConf.register_new_resolver("pilotsim.folder", _folder_name)
+    if not OmegaConf.has_resolver("pilotsim.worlds"):
+        OmegaConf.register_new_resolver("pilotsim.worlds", _worlds)
 
 
 _register_resolvers()

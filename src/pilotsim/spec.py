@@ -18,6 +18,7 @@ from pilotsim.hours import WEEKDAYS, parse_hours
 from pilotsim.pilots.designs import PilotSpec
 from pilotsim.reforms.params import ReformSet
 from pilotsim.schema import SpecError, build, check
+from pilotsim.uncertainty import resolve_world
 
 Probability = float
 
@@ -760,7 +761,9 @@ class RunSpec:
         """Validate a Hydra/OmegaConf config (or a plain dict) into a RunSpec.
 
         Keys that belong to the program rather than the run are checked (``output``, see
-        :class:`Output`) or ignored (``hydra``, ``compare``); any other unknown key is an error.
+        :class:`Output`) or ignored (``hydra``, ``compare``); ``world: K`` applies draw K of the
+        ``uncertainty`` section's design (:func:`pilotsim.uncertainty.resolve_world`); any
+        other unknown key is an error.
 
         Raises:
             SpecError: naming the key, the value and what was expected.
@@ -769,6 +772,10 @@ class RunSpec:
         for k in ("hydra", "compare"):
             data.pop(k, None)
         build(Output, data.pop("output", None) or {}, "output")  # checked, not part of the spec
+        # the run's world (pilotsim.uncertainty): its draw applied, then the section dropped
+        data, _ = resolve_world(data)
+        for k in ("uncertainty", "world"):
+            data.pop(k, None)
         if "arm" not in data:
             data["arm"] = arm_label(data.get("reform"), data.get("pilot"))
         return build(cls, data)

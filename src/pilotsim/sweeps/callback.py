@@ -249,7 +249,11 @@ class SweepCallback(Callback):
         if table:  # the planner's table, on the terminal as in the report
             print(f"\n{table}\n", flush=True)
         log.info("comparison: %s", where)
-        return {"status": "written", "path": str(where)}
+        out = {"status": "written", "path": str(where)}
+        robust = _robustness(sweep_dir, reference, getattr(result, "run_metrics", None))
+        if robust:
+            out["robustness"] = robust
+        return out
 
 
     def _pilot_study(self, sweep_dir: Path) -> list:
@@ -366,6 +370,23 @@ def _best_effort(write: Any, *args: Any) -> None:
         write(*args)
     except OSError as e:  # a full disk must not hide the runs' outcome
         log.warning("sweep.json not updated (%s: %s)", type(e).__name__, e)
+
+
+def _robustness(sweep_dir: Path, reference: str, run_metrics: Any) -> str | None:
+    """Write the robustness report when the sweep ran its arms in several worlds."""
+    from pilotsim.comparison.runs import discover_runs
+    from pilotsim.robustness import has_worlds, robustness_sweep
+
+    if not has_worlds(discover_runs(sweep_dir)):
+        return None
+    try:
+        result = robustness_sweep(sweep_dir, reference=reference, run_metrics=run_metrics)
+    except Exception as e:  # the comparison is written; a failed extra report must not hide it
+        log.warning("no robustness report: %s: %s", type(e).__name__, e)
+        return None
+    print("\n".join(result.summary_lines()) + "\n", flush=True)
+    log.info("robustness: %s", result.paths["robustness_html"])
+    return str(result.paths["robustness_html"])
 
 
 def _pilot_reference(sweep_dir: Path) -> str | None:
