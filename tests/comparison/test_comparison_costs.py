@@ -121,7 +121,9 @@ def test_cost_effectiveness_on_a_constructed_case(run_writer: RunWriter) -> None
     assert "## Decision table: what a saving costs" in report
     assert f"| 1 | Checklists | {ARM_PER_YEAR:,.0f} |" in report
     assert "Fieller" in report
-    ratio = f"{trips['ratio']:,.0f} [{trips['ratio_ci_low']:,.0f} to {trips['ratio_ci_high']:,.0f}]"
+    # report.md shows brackets as text (escaped, so no Markdown link can form)
+    ratio = (f"{trips['ratio']:,.0f} \\[{trips['ratio_ci_low']:,.0f} to "
+             f"{trips['ratio_ci_high']:,.0f}\\]")
     assert f"- By cost per trip saved (budget per year, 95% CI): 1. Checklists ({ratio})." \
         in report
     assert (result.out_dir / "cost_effectiveness.csv").is_file()
