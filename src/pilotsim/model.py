@@ -93,7 +93,9 @@ class PilotModel(mesa.Model):
     3. **Residents act** — every case with something due today acts, in agenda order: remote
        steps (online, proxy, relay) finish, back-office processing ends and the next step is
        planned, and residents due at an office pick the office they believe right (or a wrong
-       one), an arrival minute, and bring or forget documents.
+       one), an arrival minute, and bring or forget documents. Where they have a choice of
+       place (a one-door centre or their usual desks) they weigh travel and expected waits
+       when planning the visit (:meth:`_choose_office`).
     4. **Offices serve** — each office serves the day's arrivals (plus unrecorded background
        visits) FCFS in continuous time; those still waiting at closing go home.
     5. **Cases advance or finish** — served steps move on (after processing days); wasted trips
@@ -106,9 +108,11 @@ class PilotModel(mesa.Model):
 
     Named quantities that reforms change (the core has no per-reform branch): offices'
     ``departments``, counters, hours, ``error_rate``, ``wait_info``, ``service_scale``,
-    ``integrated``; ``routes`` (with per-community preferred offices); the services as each
-    community sees them (:meth:`service`, :meth:`own_services`); ``shared_documents`` (for
-    everyone) and ``community_shared_documents``; per-community ``wrong_office_factor`` and
+    ``integrated``, ``hands_over_processing``; ``walk_in_centres`` (integrated offices
+    residents of other communities may choose); ``routes`` (with per-community preferred
+    offices); the services as each community sees them (:meth:`service`,
+    :meth:`own_services`); ``shared_documents`` (for everyone) and
+    ``community_shared_documents``; per-community ``wrong_office_factor`` and
     ``missing_document_factor`` (multipliers on the behaviour's risks); ``proxy_eligible``
     (community × profile); organisations' ``functions`` and ``staff_min_per_day``; the
     population's ``knowledge``.

@@ -60,8 +60,10 @@ def method_label(method: str) -> str:
 
 
 def event_curves(study: PilotStudy, outcomes: Sequence[str]):
-    """Event-study curves (mean over seeds, with the seeds' 2.5–97.5% range) per design,
-    one panel per outcome."""
+    """Event-study curves per design, one panel per outcome.
+
+    Each curve is the mean over seeds, with the seeds' 2.5–97.5% range.
+    """
     fig = _new_figure(1.0 + 4.2 * len(outcomes), 3.8)
     axes = np.atleast_1d(fig.subplots(1, len(outcomes)))
     for ax, outcome in zip(axes, outcomes, strict=True):
@@ -80,8 +82,10 @@ def event_curves(study: PilotStudy, outcomes: Sequence[str]):
 
 
 def power_curve(study: PilotStudy, outcome: str):
-    """Minimum detectable effect by number of pilot sites and pilot length (placebo pilots),
-    with its Monte Carlo error."""
+    """Minimum detectable effect by number of pilot sites and pilot length (placebo pilots).
+
+    Bars are ± 2 Monte Carlo standard errors of the MDE.
+    """
     p = study.power[(study.power["outcome"] == outcome) & (study.power["design"] == "placebo")]
     fig = _new_figure(6, 3.8)
     ax = fig.subplots()
@@ -138,7 +142,10 @@ def pilot_blocks(study: PilotStudy, outcomes: Sequence[str] = ("trips_per_case",
                   "sites (pilot − none there: the comparison sites move too), the **rollout "
                   "effect at the pilot's sites** (everywhere − none there) and the "
                   "**full-rollout truth** (everywhere − none, all sites) — what a decision "
-                  "to roll out is about."),
+                  "to roll out is about. A stepped wedge treats every site in the end, so it "
+                  "has no never-piloted sites to measure a spillover on (–): its comparison "
+                  "sites are the not-yet-treated ones, and their spillover is part of its "
+                  "estimate − direct effect."),
     ]
     blocks.append(Heading(3, "The estimate against each truth"))
     blocks.append(Table(
