@@ -81,7 +81,8 @@ class Routes:
         """The nearest office serving ``department``, passing over a preferred office.
 
         The desks a community used before its one-door centre opened (while they still serve
-        the department); the centre itself if nothing else does.
+        the department); the centre itself if nothing else does. Other integrated centres (a
+        neighbouring district's) are not the resident's desks and are passed over too.
         """
         try:
             return self._usual[community, department]
@@ -89,7 +90,8 @@ class Routes:
             pass
         pref = self.preferred.get(community)
         out = next((int(o) for o in self._order[community]
-                    if int(o) != pref and department in self.offices[o].departments
+                    if int(o) != pref and not self.offices[o].integrated
+                    and department in self.offices[o].departments
                     and self.serves(int(o), community)), -1)
         self._usual[community, department] = out if out >= 0 else \
             self.right(community, department)
