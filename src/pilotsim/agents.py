@@ -24,7 +24,8 @@ class Office(mesa.Agent):
     closed to the public), ``counters`` (via :meth:`set_counters`), ``error_rate``,
     ``wait_info``, ``service_scale``, hours (via :meth:`set_hours`), ``integrated`` (a one-door
     window: one visit handles the consecutive steps of a procedure it serves, see
-    :meth:`~pilotsim.model.PilotModel.visit_span`) and ``other_visits_per_day`` /
+    :meth:`~pilotsim.model.PilotModel.visit_span`), ``hands_over_processing`` (whether such a
+    visit continues past a step with processing days) and ``other_visits_per_day`` /
     ``other_service`` (business outside the catalogue).
 
     Args:
@@ -46,6 +47,9 @@ class Office(mesa.Agent):
         self.other_service = ServiceTime(spec.other_service_time)
         self.service_scale = 1.0
         self.integrated = False
+        # an integrated office passes a step's processed file on to the next step's counter
+        # itself, so processing days do not cost the resident another visit
+        self.hands_over_processing = True
         # communities routed here (None: anyone for whom it is the nearest office); residents
         # of others may still choose it if it is one of PilotModel.walk_in_centres
         self.restricted_to: set[int] | None = None
@@ -54,6 +58,9 @@ class Office(mesa.Agent):
         self.set_hours(spec.intervals)
         self.today: list[tuple[float, float, Case | None, int, str]] = []
         self.last_queue_peak = 0
+        # the mean wait of the office's last day with visitors: what a queue display
+        # (wait_info) tells residents choosing where to go (NaN before any)
+        self.shown_wait = float("nan")
 
     def set_hours(self, intervals: dict[str, tuple[tuple[int, int], ...]]) -> None:
         """Replace the weekly opening hours (minutes since midnight per weekday)."""

@@ -482,7 +482,12 @@ class BackgroundDemand:
         self._end(rows[cols["due"][rows] < 0], abandoned=False)  # no open day left
 
     def _choose_via(self, rows: np.ndarray) -> None:
-        """A walk-in centre for rows that know of it (as ``PilotModel._choose_via``)."""
+        """A walk-in centre for rows that know of it, nearer than their usual offices.
+
+        Simpler than the simulated residents' choice (:meth:`PilotModel._choose_office`,
+        which also weighs expected waits and lets a pilot community's residents keep their
+        usual desks): the unsimulated residents of a pilot world choose by travel only.
+        """
         if len(rows) == 0:
             return
         m, cols = self.model, self.cols

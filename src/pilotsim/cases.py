@@ -15,7 +15,10 @@ IN_PERSON, ONLINE, PROXY = "in_person", "online", "proxy"
 # same numbers in every scenario.
 S_INFO, S_CHANNEL, S_ONLINE_FAIL, S_FIRST_DELAY, S_VIA, S_PURSUE = 0, 1, 2, 3, 4, 5
 VISIT_BASE, VISIT_SLOTS = 16, 16
-V_WRONG, V_MISSING, V_ERROR, V_ARRIVAL, V_DELAY, V_ABANDON = range(6)
+V_WRONG, V_MISSING, V_ERROR, V_ARRIVAL, V_DELAY, V_ABANDON, V_OFFICE = range(7)
+# Case.via value: the resident's usual desks, passing over their community's preferred office
+# (a pilot's one-door centre they judge too slow today)
+VIA_DESKS = -1
 MAX_VISIT_SLOTS = 63
 
 
@@ -44,8 +47,10 @@ class Case:
         informed: Asked the committee when the need arose.
         min_score, last_score: Worst and last experience (peak–end), 0–100.
         late_days: Days a proxy submission was put off beyond the stated turnaround.
-        via: An office the resident chose to do the case at instead of the usual ones (a
-            one-door centre open to walk-ins from outside its scope), or None.
+        via: Where the resident chose to take the case's next visit
+            (:meth:`~pilotsim.model.PilotModel.office_for`): None (their community's route),
+            an office index (a one-door centre open to walk-ins from outside its scope), or
+            ``VIA_DESKS`` (the usual desks instead of their community's preferred centre).
     """
 
     __slots__ = ("channel", "day_closed", "day_opened", "id", "informed", "knowledge",

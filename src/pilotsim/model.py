@@ -20,6 +20,7 @@ from pilotsim.agents import Office, Organisation, Resident
 from pilotsim.background import BackgroundDemand
 from pilotsim.cases import Case
 from pilotsim.distributions import ServiceTime, sum_of
+from pilotsim.office_choice import choose_office, expected_wait
 from pilotsim.pilots.boost import boost_interventions
 from pilotsim.pilots.schedule import pilot_schedule
 from pilotsim.population import Population
@@ -98,7 +99,9 @@ class PilotModel(mesa.Model):
     3. **Residents act** — every case with something due today acts, in agenda order: remote
        steps (online, proxy, relay) finish, back-office processing ends and the next step is
        planned, and residents due at an office pick the office they believe right (or a wrong
-       one), an arrival minute, and bring or forget documents.
+       one), an arrival minute, and bring or forget documents. Where they have a choice of
+       place (a one-door centre or their usual desks) they weigh travel and expected waits
+       when planning the visit (:meth:`_choose_office`).
     4. **Offices serve** — each office serves the day's arrivals FCFS in continuous time,
        with unrecorded visits: business outside the catalogue and, when sampling, the
        unsimulated residents' background cases (:mod:`pilotsim.background`; their needs
@@ -114,9 +117,11 @@ class PilotModel(mesa.Model):
 
     Named quantities that reforms change (the core has no per-reform branch): offices'
     ``departments``, counters, hours, ``error_rate``, ``wait_info``, ``service_scale``,
-    ``integrated``; ``routes`` (with per-community preferred offices); the services as each
-    community sees them (:meth:`service`, :meth:`own_services`); ``shared_documents`` (for
-    everyone) and ``community_shared_documents``; per-community ``wrong_office_factor`` and
+    ``integrated``, ``hands_over_processing``; ``walk_in_centres`` (integrated offices
+    residents of other communities may choose); ``routes`` (with per-community preferred
+    offices); the services as each community sees them (:meth:`service`,
+    :meth:`own_services`); ``shared_documents`` (for everyone) and
+    ``community_shared_documents``; per-community ``wrong_office_factor`` and
     ``missing_document_factor`` (multipliers on the behaviour's risks); ``proxy_eligible``
     (community × profile); organisations' ``functions`` and ``staff_min_per_day``; the
     population's ``knowledge``.
@@ -164,6 +169,9 @@ class PilotModel(mesa.Model):
         # one-door centres residents of other communities may choose (kept by the reform, so
         # planning a visit does not scan every office)
         self.walk_in_centres: list[Office] = []
+        # community × office: the wait its residents learned to expect there (NaN: no one has
+        # been); own visits and neighbours' reports pooled (word of mouth within a community)
+        self.wait_learned = np.full((len(self.community_names), len(self.offices)), np.nan)
         self.community_shared_documents: list[set[str]] = \
             [set() for _ in self.community_names]
         nc = len(self.community_names)
@@ -259,16 +267,25 @@ class PilotModel(mesa.Model):
 
         An ordinary office handles one step per visit. An ``integrated`` office (a one-door
         window) also takes the following steps whose departments it serves (skippable steps in
-        between are passed over): issued documents are handed over internally. This holds for
-        whoever comes, so residents from outside a centre's scope who use it (spillover) get
-        the whole procedure done too.
+        between are passed over): issued documents are handed over internally. A step with
+        back-office processing days ends the visit unless the office hands processed files
+        on itself (``hands_over_processing``; otherwise the resident comes back when the
+        processing is done). This holds for whoever comes, so residents from outside a
+        centre's scope who use it (spillover) get the whole procedure done too.
         """
         j = first + 1
         here = self.offices[office]
         if here.integrated:
             steps = rt.steps
-            while j < len(steps) and (self.step_skippable(community, steps[j]) or
-                                      steps[j].department in here.departments):
+            last = steps[first]
+            while j < len(steps) and (here.hands_over_processing or
+                                      last.processing_days == 0):
+                if self.step_skippable(community, steps[j]):
+                    j += 1
+                    continue
+                if steps[j].department not in here.departments:
+                    break
+                last = steps[j]
                 j += 1
         return j
 
@@ -310,6 +327,8 @@ class PilotModel(mesa.Model):
         column = [t.overhead_min + 60.0 * math.dist(c.location, spec.location) / t.speed_km_per_h
                   for c in self.spec.city.communities.values()]
         self.travel = np.column_stack([self.travel, column])
+        self.wait_learned = np.column_stack([self.wait_learned,
+                                             np.full(len(column), np.nan)])
         self.routes.travel = self.travel
         self.routes.update()
         return office
@@ -566,19 +585,22 @@ class PilotModel(mesa.Model):
     def office_for(self, case: Case, community: int, department: str) -> int:
         """The office a case's resident goes to for ``department``.
 
-        The office they chose for the case (a walk-in centre) if it serves the department,
-        else their community's route (:meth:`route_office`).
+        The office they chose for the visit (:meth:`_choose_office`: a walk-in centre, if it
+        serves the department, or their usual desks instead of their preferred centre), else
+        their community's route (:meth:`route_office`).
         """
         return self.route_office(community, department, case.via)
 
     def route_office(self, community: int, department: str, via: int | None) -> int:
         """The office residents of ``community`` go to for ``department``: the group rule.
 
-        ``via`` is a walk-in centre chosen for the case (or None). The simulated residents
+        ``via`` is a walk-in centre chosen for the case, ``VIA_DESKS`` (the usual desks
+        instead of the community's preferred centre) or None. The simulated residents
         (:meth:`office_for`) and the unsimulated residents' demand
-        (:class:`~pilotsim.background.BackgroundDemand`) both route through here, so a change
-        of how residents pick an office belongs here and reaches both.
+        (:class:`~pilotsim.background.BackgroundDemand`) both route through here.
         """
+        if via == C.VIA_DESKS:
+            return self.routes.usual(community, department)
         if via is not None and department in self.offices[via].departments:
             return via
         return self.routes.right(community, department)
@@ -600,27 +622,76 @@ class PilotModel(mesa.Model):
         best = min(centres, key=lambda o: self.travel[c, o.index])
         return best.index if self.travel[c, best.index] < usual else None
 
-    def _choose_via(self, case: Case, c: int) -> None:
-        """Whether the resident takes the case to a one-door centre outside their scope.
+    def _plan_offices(self, case: Case, c: int, via: int | None) -> list[int]:
+        """The offices the rest of the case would take its resident to, one per visit."""
+        rt = self.service(c, case.service)
+        out, i = [], case.step
+        while i < len(rt.steps):
+            if self.step_skippable(c, rt.steps[i]):
+                i += 1
+                continue
+            o = self.route_office(c, rt.steps[i].department, via)
+            out.append(o)
+            i = self.visit_span(c, rt, i, o)
+        return out
 
-        Residents who know of it (probability: their knowledge of the procedure) go when one
-        trip there costs less travel than the trips the usual offices need for the rest of the
-        case (:meth:`walk_in_centre`). This is the spillover of a pilot centre onto control
-        communities.
+    def expected_waits(self, c: int, offices: list[int], prior: float) -> np.ndarray:
+        """Minutes a resident of community ``c`` expects to wait at each of ``offices``.
+
+        What an office shows where it displays its queue (``wait_info``), else what the
+        community learned there (own visits and word of mouth), else ``prior`` (the
+        resident's general expectation); see :func:`pilotsim.office_choice.expected_wait`.
         """
-        if not self.walk_in_centres:
+        idx = np.asarray(offices, dtype=np.int64)
+        shown = np.array([self.offices[o].shown_wait if self.offices[o].wait_info else np.nan
+                          for o in offices])
+        return expected_wait(shown, self.wait_learned[c, idx], np.float64(prior))
+
+    def _choose_office(self, case: Case, c: int) -> None:
+        """Where the resident takes the case's next visit: the plan of least expected time.
+
+        The options are the community's route (its preferred one-door centre, if it has one),
+        the usual desks instead of that centre (while they still serve), and one-door centres
+        open to walk-ins from other communities (known to the resident with probability their
+        knowledge of the procedure). Each is scored by the travel and the expected waits of
+        the visits the rest of the case needs there; the pick is a logit
+        (:func:`pilotsim.office_choice.choose_office`) drawn from the case's counter stream,
+        so a centre whose queue residents have learned to fear loses walk-ins (it self-limits).
+        """
+        case.via = None
+        options: list[int | None] = [None]
+        if c in self.routes.preferred:
+            options.append(C.VIA_DESKS)
+        centres = [o for o in self.walk_in_centres if o.counters > 0
+                   and c not in (o.restricted_to or ())]
+        if centres and self.choices.uniform(case.id, C.S_VIA) < case.knowledge:
+            options.append(min(centres, key=lambda o: self.travel[c, o.index]).index)
+        if len(options) == 1:
             return
-        best = self.walk_in_centre(c, self.service(c, case.service), case.step)
-        if best is not None and self.choices.uniform(case.id, C.S_VIA) < case.knowledge:
-            case.via = best
+        plans, vias = [], []
+        for via in options:
+            plan = self._plan_offices(case, c, via)
+            if plan and plan not in plans:
+                plans.append(plan)
+                vias.append(via)
+        if len(plans) < 2:
+            return
+        r = case.resident.index
+        mobility = float(self.population.mobility[r])
+        prior = float(self.population.expectation[r])
+        cost = np.array([[sum(2 * self.travel[c, o] * mobility for o in plan) +
+                          float(self.expected_waits(c, plan, prior).sum()) for plan in plans]])
+        u = self.choices.uniform(case.id, C.visit_slot(case.trips, C.V_OFFICE))
+        pick = choose_office(cost, np.ones_like(cost, dtype=bool), np.array([u]),
+                             self.spec.behaviour.visits.office_choice_scale_min)[0]
+        case.via = vias[int(pick)]
 
     def _schedule_visit(self, case: Case, d: int, first: bool) -> None:
         beh = self.spec.behaviour
         r = case.resident.index
         c = int(self.population.community[r])
         step = self.service(c, case.service).steps[case.step]
-        if case.via is None:
-            self._choose_via(case, c)
+        self._choose_office(case, c)
         office = self.offices[self.office_for(case, c, step.department)]
         if first and beh.visits.timing == "immediate":
             t = office.queue.next_open(case.need_min)
@@ -742,6 +813,8 @@ class PilotModel(mesa.Model):
                 d, [times[i] for i in order], [services[i] for i in order])
             office.last_queue_peak = len(times)
             bg_waits, bg_served = [0.0] * n_bg, [False] * n_bg
+            if waits:  # what a queue display shows tomorrow: today's mean wait, all visitors
+                office.shown_wait = float(np.mean(waits))
             for j, i in enumerate(order):
                 if i < n_real:
                     self._visited(real[i], d, office, waits[j], served[j])
@@ -782,6 +855,10 @@ class PilotModel(mesa.Model):
         case.trips += 1
         case.wait += wait
         case.travel += round_trip
+        c = int(pop.community[r])
+        learned = self.wait_learned[c, office.index]
+        self.wait_learned[c, office.index] = wait if np.isnan(learned) else \
+            learned + beh.visits.wait_learning * (wait - learned)
         self.visits.add(case, office.index, d, arrival, wait, service, round_trip, kind)
         p = beh.satisfaction
         felt = sat.perceived_wait(p, wait, office.wait_info)

@@ -54,6 +54,7 @@ class Routes:
         """Recompute routes from the offices' current departments."""
         self._right: dict[tuple[int, str], int] = {}
         self._wrong: dict[tuple[int, str], int] = {}
+        self._usual: dict[tuple[int, str], int] = {}
         self._order = [list(np.argsort(row, kind="stable")) for row in self.travel]
 
     def right(self, community: int, department: str) -> int:
@@ -75,6 +76,26 @@ class Routes:
                     -1,
                 )
         return self._right[key]
+
+    def usual(self, community: int, department: str) -> int:
+        """The nearest office serving ``department``, passing over a preferred office.
+
+        The desks a community used before its one-door centre opened (while they still serve
+        the department); the centre itself if nothing else does. Other integrated centres (a
+        neighbouring district's) are not the resident's desks and are passed over too.
+        """
+        try:
+            return self._usual[community, department]
+        except KeyError:
+            pass
+        pref = self.preferred.get(community)
+        out = next((int(o) for o in self._order[community]
+                    if int(o) != pref and not self.offices[o].integrated
+                    and department in self.offices[o].departments
+                    and self.serves(int(o), community)), -1)
+        self._usual[community, department] = out if out >= 0 else \
+            self.right(community, department)
+        return self._usual[community, department]
 
     def wrong(self, community: int, department: str) -> int:
         """Where a resident who does not know the procedure goes instead.

@@ -459,14 +459,25 @@ class Visits:
             uniform, larger crowds the morning.
         redirect_time: Counter time for turning a resident away (wrong office, missing
             document).
+        office_choice_scale_min: Where a resident can take a case to more than one place (a
+            one-door centre or the usual desks), minutes of expected total time (travel plus
+            expected waits) that change the odds of a place by a factor e (a logit; see
+            :mod:`pilotsim.office_choice`).
+        wait_learning: Weight of one visit's wait in what its resident's community expects
+            at that office (own visits and neighbours' reports, pooled per community).
     """
 
     timing: Literal["planned", "immediate"] = "planned"
     arrival_skew: float = 1.5
     redirect_time: Distribution = Distribution("fixed", 3.0)
+    office_choice_scale_min: float = 15.0
+    wait_learning: float = 0.2
 
     def __post_init__(self) -> None:
         _positive(self.arrival_skew, "arrival_skew")
+        _positive(self.office_choice_scale_min, "office_choice_scale_min")
+        check(0 < self.wait_learning <= 1, "wait_learning", self.wait_learning,
+              "a weight in (0, 1]")
 
 
 @dataclass(frozen=True)

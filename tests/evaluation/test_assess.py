@@ -54,3 +54,23 @@ def test_assess_bad_input():
         assess(EST, TRUTH, better="up")
     with pytest.raises(ValueError, match=r"estimates: empty table"):
         assess(EST.iloc[0:0], TRUTH, better="higher")
+
+
+def test_assess_splits_wrong_decisions_and_states_monte_carlo_error():
+    truth = TRUTH.assign(pilot_att=[1.5, 2.0, 3.0, 0.0])
+    r = assess(EST, truth, better="higher", truth_direct="pilot_att").iloc[0]
+    # truth beneficial in seeds 1, 2, 4: seed 2's interval includes 0 (held back); seed 4's
+    # [-2, 0] does not exclude 0, so it is held back too, not the wrong direction
+    assert r["held_back"] == pytest.approx(0.5)
+    # seed 3 rolls out while the truth harms: the wrong direction
+    assert r["wrong_direction"] == pytest.approx(0.25)
+    assert r["held_back"] + r["wrong_direction"] == pytest.approx(r["wrong_decision"])
+    assert r["bias_direct"] == pytest.approx(np.mean([-0.5, 0, 0, -1]))
+    assert r["mcse_bias_direct"] == pytest.approx(np.std([-0.5, 0, 0, -1], ddof=1) / 2)
+    assert r["coverage_direct"] == pytest.approx(1.0)  # every interval holds its direct truth
+    assert r["mcse_coverage_full"] == pytest.approx(np.sqrt(0.5 * 0.5 / 4))
+    assert r["se_to_sd"] == pytest.approx(np.mean([0.25, 1.25, 0.25, 0.5]) /
+                                          np.std([1, 2, 3, -1], ddof=1))
+    harmful = EST.assign(ci_low=[0.5, -0.5, 2.5, -2.0], ci_high=[1.5, 4.5, 3.5, -0.5])
+    assert assess(harmful, TRUTH, better="higher").iloc[0]["wrong_direction"] == \
+        pytest.approx(0.5)  # seed 3 (rolls out, truth harms) and seed 4 (says harm, helps)

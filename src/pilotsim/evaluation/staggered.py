@@ -28,6 +28,15 @@ keeps coverage honest with a handful of pilot sites.
 Groups already treated in the first period have no pre-period and are dropped; sites first
 treated after the last period are treated as never treated within the window. Both are
 recorded in ``notes``.
+
+Checked against the ``differences`` package (a port of R's ``did``): the same group-time ATTs
+to 1e-12 (``tests/evaluation/test_reference_libraries.py``). One convention differs, on
+purpose: with no never-treated sites (a stepped wedge) and not-yet-treated controls, R's
+``did`` and its ports turn the last cohort into the comparison group, keep only the periods
+before it starts and drop its cells. pilotsim keeps the last cohort's pre-period cells
+(compared with the sites not yet treated in each period), so it reports more pre-trend event
+times; every cell both have agrees, and the post-period effects and the overall ATT use the
+same cells (the last cohort has no not-yet-treated controls after it starts in either).
 """
 
 from __future__ import annotations

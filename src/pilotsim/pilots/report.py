@@ -59,42 +59,70 @@ def method_label(method: str) -> str:
     return "C&S" if method.startswith("callaway") else method.upper()
 
 
-def event_curves(study: PilotStudy, outcome: str):
-    """Event-study curves (mean over seeds, with the seeds' 2.5–97.5% range) per design."""
-    es = study.event_studies[study.event_studies["outcome"] == outcome]
-    fig = _new_figure(6, 3.8)
-    ax = fig.subplots()
-    if not es.empty:
-        sns.lineplot(es, x="event_time", y="estimate", hue="design", marker="o", ax=ax,
-                     palette="colorblind")
-        for _, g in es.groupby("design"):
-            ax.fill_between(g["event_time"], g["ci_low"], g["ci_high"], alpha=0.15)
-    ax.axhline(0, color="0.5", lw=0.8)
-    ax.axvline(-0.5, color="0.5", lw=0.8, ls=":")
-    ax.set(title=f"Event study: {LABELS.get(outcome, outcome)}",
-           xlabel=f"periods since adoption ({study.period_days} days each)",
-           ylabel="effect")
+def event_curves(study: PilotStudy, outcomes: Sequence[str]):
+    """Event-study curves per design, one panel per outcome.
+
+    Each curve is the mean over seeds, with the seeds' 2.5–97.5% range.
+    """
+    fig = _new_figure(1.0 + 4.2 * len(outcomes), 3.8)
+    axes = np.atleast_1d(fig.subplots(1, len(outcomes)))
+    for ax, outcome in zip(axes, outcomes, strict=True):
+        es = study.event_studies[study.event_studies["outcome"] == outcome]
+        if not es.empty:
+            sns.lineplot(es, x="event_time", y="estimate", hue="design", marker="o", ax=ax,
+                         palette="colorblind", legend=ax is axes[0])
+            for _, g in es.groupby("design"):
+                ax.fill_between(g["event_time"], g["ci_low"], g["ci_high"], alpha=0.15)
+        ax.axhline(0, color="0.5", lw=0.8)
+        ax.axvline(-0.5, color="0.5", lw=0.8, ls=":")
+        ax.set(title=LABELS.get(outcome, outcome),
+               xlabel=f"periods since adoption ({study.period_days} days each)",
+               ylabel="effect")
     return fig
 
 
 def power_curve(study: PilotStudy, outcome: str):
-    """Minimum detectable effect by number of pilot sites and pilot length (placebo pilots)."""
+    """Minimum detectable effect by number of pilot sites and pilot length (placebo pilots).
+
+    Bars are ± 2 Monte Carlo standard errors of the MDE.
+    """
     p = study.power[(study.power["outcome"] == outcome) & (study.power["design"] == "placebo")]
     fig = _new_figure(6, 3.8)
     ax = fig.subplots()
     if not p.empty:
         sns.lineplot(p, x="n_sites", y="mde", hue="post_periods", marker="o", ax=ax,
                      palette="viridis")
+        if "mcse_mde" in p:
+            ax.errorbar(p["n_sites"], p["mde"], yerr=2 * p["mcse_mde"], fmt="none",
+                        ecolor="0.6", lw=0.8)
         ax.axhline(abs(p["truth_full"].iloc[0]), color="black", lw=1.2, ls="--",
                    label="|full-rollout effect|")
         ax.legend(title="post periods", fontsize=8)
     ax.set(title=f"Minimum detectable effect (80% power): {LABELS.get(outcome, outcome)}",
-           xlabel="pilot sites", ylabel="MDE")
+           xlabel="pilot sites", ylabel="MDE (bars: ± 2 Monte Carlo SE)")
     return fig
 
 
 def _f(x: float, digits: int = 3) -> str:
     return "–" if pd.isna(x) else f"{x:.{digits}f}"
+
+
+def _pm(x: float, err: float, digits: int = 3) -> str:
+    return "–" if pd.isna(x) else f"{x:.{digits}f} ± {_f(err, digits)}"
+
+
+def _pct(x: float, err: float | None = None) -> str:
+    if pd.isna(x):
+        return "–"
+    return f"{x:.0%}" if err is None or pd.isna(err) else f"{x:.0%} ± {err:.0%}"
+
+
+def _rows(a: pd.DataFrame, outcomes: Sequence[str]):
+    a = a[a["outcome"].isin(outcomes)].copy()
+    a["_o"] = a["outcome"].map(list(outcomes).index)
+    for _, r in a.sort_values(["_o", "design", "method"]).iterrows():
+        yield LABELS.get(r["outcome"], r["outcome"]), \
+            f"{r['design']} · {method_label(r['method'])}", r
 
 
 def pilot_blocks(study: PilotStudy, outcomes: Sequence[str] = ("trips_per_case", "wait_min",
@@ -109,32 +137,79 @@ def pilot_blocks(study: PilotStudy, outcomes: Sequence[str] = ("trips_per_case",
                   "evaluator's estimate is a difference-in-differences on community-by-period "
                   f"outcomes ({study.period_days}-day periods; two-way fixed effects with "
                   "community-clustered errors, and Callaway & Sant'Anna for staggered "
-                  "designs). The truth is what full rollout does (everywhere − none)."),
+                  "designs). The simulator knows four truths: the pilot's **direct effect** "
+                  "on its own sites (pilot − none there), its **spillover** on the other "
+                  "sites (pilot − none there: the comparison sites move too), the **rollout "
+                  "effect at the pilot's sites** (everywhere − none there) and the "
+                  "**full-rollout truth** (everywhere − none, all sites) — what a decision "
+                  "to roll out is about. A stepped wedge treats every site in the end, so it "
+                  "has no never-piloted sites to measure a spillover on (–): its comparison "
+                  "sites are the not-yet-treated ones, and their spillover is part of its "
+                  "estimate − direct effect."),
     ]
-    rows = []
-    for _, r in a[a["outcome"].isin(outcomes)].sort_values(["outcome", "design"]).iterrows():
-        rows.append((LABELS.get(r["outcome"], r["outcome"]),
-                     f"{r['design']} · {method_label(r['method'])}",
-                     _f(r["mean_estimate"]), _f(r["truth_full"]), _f(r["bias_full"]),
-                     _f(r["sd"]), f"{r['coverage_full']:.0%}", f"{r['coverage_treated']:.0%}",
-                     f"{r['wrong_decision']:.0%}"))
-    blocks.append(Table(("outcome", "design · estimator", "mean estimate", "truth (full "
-                         "rollout)", "bias", "SD", "CI covers full-rollout truth",
-                         "CI covers pilot-site truth", "wrong decision"), tuple(rows)))
-    worst = a[a["outcome"] == outcomes[0]].sort_values("bias_full", key=abs)
-    if len(worst):
-        best, bad = worst.iloc[0], worst.iloc[-1]
-        blocks.append(Bullets((
-            f"Closest to the truth on {LABELS.get(outcomes[0])}: {best['design']} "
-            f"({best['method']}), bias {_f(best['bias_full'])}.",
-            f"Furthest: {bad['design']} ({bad['method']}), bias {_f(bad['bias_full'])}; "
-            f"it points to the wrong decision in {bad['wrong_decision']:.0%} of seeds.",
-        )))
+    blocks.append(Heading(3, "The estimate against each truth"))
+    blocks.append(Table(
+        ("outcome", "design · estimator", "mean estimate", "direct effect", "spillover",
+         "rollout effect at pilot's sites", "full-rollout truth",
+         "bias vs full rollout (± MC error)", "bias vs direct effect (± MC error)"),
+        tuple((o, d, _f(r["mean_estimate"]), _f(r["truth_direct"]), _f(r["spillover"]),
+               _f(r["truth_treated"]), _f(r["truth_full"]),
+               _pm(r["bias_full"], r["mcse_bias_full"]),
+               _pm(r["bias_direct"], r["mcse_bias_direct"]))
+              for o, d, r in _rows(a, outcomes))))
+    blocks.append(Heading(3, "Where the gap to the full-rollout truth comes from"))
+    blocks.append(Paragraph(
+        "bias vs full rollout = (estimate − direct effect) + scale-up + site selection. "
+        "*Estimate − direct effect* is the evaluator's error at the pilot's own sites: mostly "
+        "the spillover, which moves the comparison sites (a DiD subtracts it) plus noise. "
+        "*Scale-up* is direct effect − rollout effect at the same sites: the pilot's "
+        "conditions (its own added counters, a centre others walk into, the congestion "
+        "rollout brings) differ from rollout's. *Site selection* is rollout effect at the "
+        "pilot's sites − full-rollout truth: the pilot's sites are not the average site "
+        "(with readiness fidelity, better-run sites deliver more)."))
+    blocks.append(Table(
+        ("outcome", "design · estimator", "estimate − direct effect", "scale-up",
+         "site selection", "bias vs full rollout"),
+        tuple((o, d, _pm(r["bias_direct"], r["mcse_bias_direct"]),
+               _pm(r["scale_up"], r["mcse_scale_up"]),
+               _pm(r["site_selection"], r["mcse_site_selection"]), _f(r["bias_full"]))
+              for o, d, r in _rows(a, outcomes))))
+    blocks.append(Heading(3, "Intervals and decisions"))
+    blocks.append(Table(
+        ("outcome", "design · estimator", "SD of estimates", "mean cluster-robust SE",
+         "SE / SD", "CI covers direct effect (± MC)", "CI covers full rollout (± MC)",
+         "held back", "wrong direction"),
+        tuple((o, d, _f(r["sd"]), _f(r["mean_se"]), _f(r["se_to_sd"], 2),
+               _pct(r["coverage_direct"], r["mcse_coverage_direct"]),
+               _pct(r["coverage_full"], r["mcse_coverage_full"]),
+               _pct(r["held_back"]), _pct(r["wrong_direction"]))
+              for o, d, r in _rows(a, outcomes))))
+    first = a[a["outcome"] == outcomes[0]].sort_values("bias_full", key=abs)
+    bullets = []
+    if len(first):
+        best, bad = first.iloc[0], first.iloc[-1]
+        bullets += [
+            f"Closest to the full-rollout truth on {LABELS.get(outcomes[0])}: "
+            f"{best['design']} ({method_label(best['method'])}), bias "
+            f"{_pm(best['bias_full'], best['mcse_bias_full'])}.",
+            f"Furthest: {bad['design']} ({method_label(bad['method'])}), bias "
+            f"{_pm(bad['bias_full'], bad['mcse_bias_full'])}; held back in "
+            f"{bad['held_back']:.0%} of seeds, the wrong direction in "
+            f"{bad['wrong_direction']:.0%}."]
+        for _, r in first.sort_values("design").iterrows():
+            terms = {"the evaluator's error (mostly spillover)": r["bias_direct"],
+                     "scale-up": r["scale_up"], "site selection": r["site_selection"]}
+            name, value = max(terms.items(), key=lambda kv: abs(kv[1])
+                              if pd.notna(kv[1]) else -1)
+            bullets.append(f"{r['design']} ({method_label(r['method'])}): the largest term "
+                           f"of its bias is {name}, {_f(value)}.")
+    if bullets:
+        blocks.append(Bullets(tuple(bullets)))
     blocks.append(Image("pilot_estimate_vs_truth.png",
                         to_png(estimate_vs_truth(study, list(outcomes))),
                         "Pilot estimates per seed against the full-rollout truth"))
-    blocks.append(Image("pilot_event_study.png", to_png(event_curves(study, outcomes[0])),
-                        "Event-study curves per design"))
+    blocks.append(Image("pilot_event_study.png", to_png(event_curves(study, list(outcomes))),
+                        "Event-study curves per design, for every measure"))
     blocks.append(Image("pilot_power.png", to_png(power_curve(study, outcomes[0])),
                         "Minimum detectable effect by pilot sites and length"))
     sp = study.power[(study.power["design"] != "placebo") &
@@ -146,10 +221,19 @@ def pilot_blocks(study: PilotStudy, outcomes: Sequence[str] = ("trips_per_case",
             f"estimates against placebo pilots on the world without the reform)."
             for _, r in sp.iterrows())))
     blocks.append(Paragraph(
-        "Reading the table: bias is the mean of (estimate − truth) over seeds; coverage is how "
-        "often the 95% interval contains the truth; a wrong decision is a pilot whose interval "
-        "says the reform helps while full rollout would not help, or the reverse. The MDE is "
-        "2.8 × the SD of placebo pilot estimates on the world without the reform."))
+        "Reading the tables: bias is the mean of (estimate − truth) over seeds, ± its Monte "
+        "Carlo standard error (SD of the per-seed errors / √seeds); coverage is how often the "
+        "evaluator's 95% interval — cluster-robust by community, t with (sites − 1) degrees "
+        "of freedom — contains the truth, ± its binomial Monte Carlo error. SE / SD compares "
+        "that interval's standard error with the real spread of the estimates across seeds: "
+        "above 1 the intervals are wider than the estimates' own precision and coverage "
+        "reads better than the pilot's precision is. *Held back*: the interval includes 0 "
+        "while rollout would help (too small a pilot to tell). *Wrong direction*: the "
+        "interval excludes 0 on the wrong side (it says the reform harms while it helps, or "
+        "helps while it does not). The MDE is 2.8 × the SD of placebo pilot estimates on the "
+        "world without the reform; it is read up to half the sites (beyond, controls run "
+        "out and it rises again: its variance goes as 1/k + 1/(n − k)); bars are ± 2 Monte "
+        "Carlo SE."))
     return blocks
 
 

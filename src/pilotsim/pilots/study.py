@@ -12,10 +12,19 @@ residents, same needs). Runs come from a sweep folder (:func:`load_runs`) or are
   SEs, and for staggered designs also Callaway & Sant'Anna (not-yet-treated controls); plus
   event-study curves;
 * **truth** — per design and seed: the full-rollout effect (everywhere − none, all sites, post
-  periods), the effect on the pilot's own sites if everything rolled out, the pilot's effect on
-  its sites (pilot − none) and its spillover on the others;
-* **assessment** — across seeds: bias, SD, RMSE, coverage of the 95% intervals, how often the
-  pilot points to the wrong decision;
+  periods); the *rollout effect at the pilot's sites* (everywhere − none, the pilot's sites:
+  what they would gain if everything rolled out); the pilot's *direct effect* on its sites
+  (pilot − none) and its *spillover* on the others; and two named terms that split the gap
+  between the direct effect and the full-rollout truth: ``site_selection`` (rollout effect at
+  the pilot's sites − full rollout: the pilot's sites are not the average site) and
+  ``scale_up`` (direct effect − rollout effect at the same sites: the pilot's conditions —
+  its own added counters, a centre others share, congestion at scale — differ from rollout's).
+  The estimate's bias against the full-rollout truth is then (estimate − direct effect) +
+  scale_up + site_selection, and the first term is where the spillover on the comparison
+  sites shows;
+* **assessment** — across seeds: bias against each truth with its Monte Carlo error, SD and
+  the mean cluster-robust SE beside it, RMSE, coverage of the 95% intervals, and how often the
+  pilot points to the wrong decision (held back, or the wrong direction);
 * **power** — placebo pilots on the ``none`` world (the same number of sites, the same start)
   give the null distribution; the design's estimates the alternative; minimum detectable effect
   by number of sites and pilot length.
@@ -23,6 +32,8 @@ residents, same needs). Runs come from a sweep folder (:func:`load_runs`) or are
 
 from __future__ import annotations
 
+import logging
+import time
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +56,8 @@ from pilotsim.evaluation import (
     twfe,
 )
 from pilotsim.evaluation.panel import HIGHER_IS_BETTER
+
+log = logging.getLogger("pilotsim.pilots")
 
 WORLDS = ("none", "everywhere")
 STAGGERED = ("stepped_wedge",)
@@ -77,10 +90,13 @@ class PilotStudy:
     Attributes:
         estimates: design, method, outcome, seed, estimate, se, ci_low, ci_high, p_value,
             n_sites, n_treated_sites.
-        truth: design, outcome, seed, full_rollout, treated_sites, pilot_att,
-            control_spillover.
-        assessment: design, method, outcome, and :func:`pilotsim.evaluation.assess`'s
-            columns (bias, coverage, wrong decisions, ...).
+        truth: design, outcome, seed, full_rollout, treated_sites (the rollout effect at the
+            pilot's sites), pilot_att (the direct effect), control_spillover, site_selection,
+            scale_up (see the module docstring).
+        assessment: design, method, outcome, :func:`pilotsim.evaluation.assess`'s columns
+            (bias against each truth, Monte Carlo errors, coverage, held back, wrong
+            direction, ...), and the means over seeds of ``spillover``, ``site_selection``
+            and ``scale_up`` with their Monte Carlo errors (``mcse_*``).
         event_studies: design, outcome, event_time, estimate (mean over seeds), ci_low,
             ci_high (2.5% and 97.5% over seeds' estimates), n_seeds.
         power: design, outcome, n_sites, post_periods, mde, truth_full, power_at_truth,
@@ -171,7 +187,10 @@ def evaluate(runs: Iterable[PilotRun], period_days: int = 28, warmup_days: int =
         raise ValueError("runs: only the none/everywhere worlds; expected pilot designs too")
     est_rows, truth_rows, es_rows = [], [], []
     panels: dict[tuple[int, str], pd.DataFrame] = {}
-    for s, worlds in sorted(by_seed.items()):
+    started = time.perf_counter()
+    log.info("pilot evaluation: %d seeds × %d designs × %d outcomes", len(by_seed),
+             len(designs), len(outcomes))
+    for i_seed, (s, worlds) in enumerate(sorted(by_seed.items())):
         for w, run in worlds.items():
             panels[s, w] = _panel(run, period_days, warmup_days)
         for d in designs:
@@ -183,7 +202,9 @@ def evaluate(runs: Iterable[PilotRun], period_days: int = 28, warmup_days: int =
                 te = true_effects(panels[s, "none"], panels[s, "everywhere"], outcome,
                                   pilot=pilot)
                 truth_rows.append({"design": d, "outcome": outcome, "seed": s,
-                                   **te.to_dict()})
+                                   **te.to_dict(),
+                                   "site_selection": te.treated_sites - te.full_rollout,
+                                   "scale_up": te.pilot_att - te.treated_sites})
                 # unweighted: each site counts once, as in the truth (a site-average effect)
                 fits = [twfe(pilot, outcome, alpha=alpha)]
                 if d in STAGGERED:
@@ -203,22 +224,34 @@ def evaluate(runs: Iterable[PilotRun], period_days: int = 28, warmup_days: int =
                 except ValueError:
                     continue  # too few periods or sites for the curve
                 es_rows.append(es.table.assign(design=d, outcome=outcome, seed=s))
+        log.info("pilot evaluation: seed %d estimated (%d/%d), %.0fs", s, i_seed + 1,
+                 len(by_seed), time.perf_counter() - started)
     estimates, truth = pd.DataFrame(est_rows), pd.DataFrame(truth_rows)
     assessment = pd.concat([
         assess(estimates[estimates["outcome"] == o], truth[truth["outcome"] == o]
                .drop(columns="outcome"),
                better="higher" if HIGHER_IS_BETTER[o] else "lower",
-               by=("design", "method")).assign(outcome=o)
+               by=("design", "method"), truth_direct="pilot_att").assign(outcome=o)
         for o in outcomes], ignore_index=True)
+    assessment = assessment.merge(_terms(truth), on=["design", "outcome"], how="left")
     origin = int(next(iter(by_seed.values()))["none"].site_days["day"].min()) + warmup_days
     first = min(_first_period(r.schedule, period_days, origin)
                 for w in by_seed.values() for d, r in w.items() if d != "none")
     power = _power(by_seed, panels, designs, estimates, truth, outcomes, first,
                    placebo_reps, alpha, seed) if placebo_reps > 0 else pd.DataFrame(
-        columns=["outcome", "n_sites", "post_periods", "mde", "sd", "truth_full",
+        columns=["outcome", "n_sites", "post_periods", "mde", "sd", "mcse_mde", "truth_full",
                  "power_at_truth", "design", "simulated_power"])
     return PilotStudy(estimates, truth, assessment, _event_curves(es_rows), power,
                       period_days, first)
+
+
+def _terms(truth: pd.DataFrame) -> pd.DataFrame:
+    """Per design and outcome: mean spillover, site-selection and scale-up terms ± MC error."""
+    g = truth.rename(columns={"control_spillover": "spillover"}).groupby(
+        ["design", "outcome"])[["spillover", "site_selection", "scale_up"]]
+    mean, n = g.mean(), g.count()
+    mcse = (g.std(ddof=1) / np.sqrt(n)).add_prefix("mcse_")
+    return pd.concat([mean, mcse], axis=1).reset_index()
 
 
 def _event_curves(rows: list[pd.DataFrame]) -> pd.DataFrame:
@@ -233,13 +266,23 @@ def _event_curves(rows: list[pd.DataFrame]) -> pd.DataFrame:
 
 def _power(by_seed, panels, designs, estimates, truth, outcomes, first, reps, alpha, seed
            ) -> pd.DataFrame:
-    """Placebo pilots on the ``none`` world: MDE by sites and pilot length, and power."""
+    """Placebo pilots on the ``none`` world: MDE by sites and pilot length, and power.
+
+    Pilot sizes go up to half the sites: beyond that the controls run out and the placebo SD
+    grows again (its variance goes as 1/k + 1/(n − k)), so the MDE curve is read up to n/2,
+    where it falls with k up to Monte Carlo error (``mcse_mde``: the SD's standard error,
+    SD/√(2(m − 1)) for m placebo estimates, times 2.8). Each design's own size is added.
+    """
     rng = np.random.default_rng(seed)
     seeds = sorted(by_seed)
     n_sites = int(panels[seeds[0], "none"]["site"].nunique())
     n_periods = int(panels[seeds[0], "none"]["period"].nunique())
     rows = []
-    sizes = sorted({k for k in (1, 2, 3, 4, 6, 8) if k < n_sites})
+    own = {int(k) for k in estimates.loc[~estimates["design"].isin(STAGGERED),
+                                         "n_treated_sites"]}
+    sizes = sorted({k for k in (1, 2, 3, 4, 6, 8) if k <= n_sites // 2} |
+                   {k for k in own if 0 < k < n_sites})
+    started = time.perf_counter()
     lengths = sorted({p for p in (3, 6, n_periods - first) if 1 <= p <= n_periods - first})
     for outcome in outcomes:
         full = truth.loc[truth["outcome"] == outcome, "full_rollout"].mean()
@@ -251,8 +294,11 @@ def _power(by_seed, panels, designs, estimates, truth, outcomes, first, reps, al
                         outcome, n_treated=k, start_period=first, n_reps=reps, seed=rng)
                     for s in seeds], ignore_index=True)
                 m = mde(null, alpha=alpha)
+                m_reps = int(null["estimate"].notna().sum()) if "estimate" in null else 0
                 row = {"outcome": outcome, "n_sites": k, "post_periods": length,
-                       "mde": m.mde, "sd": m.sd, "truth_full": full,
+                       "mde": m.mde, "sd": m.sd,
+                       "mcse_mde": m.mde / np.sqrt(2 * (m_reps - 1)) if m_reps > 1 else np.nan,
+                       "truth_full": full,
                        "power_at_truth": predicted_power(abs(full), m.sd, alpha=alpha),
                        "design": "placebo", "simulated_power": np.nan}
                 rows.append(row)
@@ -266,6 +312,8 @@ def _power(by_seed, panels, designs, estimates, truth, outcomes, first, reps, al
                         continue
                     sp = simulated_power(null, mine, alpha=alpha)
                     rows.append({**row, "design": d, "simulated_power": sp.power})
+        log.info("pilot evaluation: power for %s done (placebo pilots of %s sites), %.0fs",
+                 outcome, "/".join(map(str, sizes)), time.perf_counter() - started)
     return pd.DataFrame(rows)
 
 

@@ -13,7 +13,10 @@ What it changes, from its start day, for each district in its scope:
   districts' share, and closes if that is none.
   Staff are moved, not added: with the default the city's counters stay the same.
 * Every community of the district prefers the centre (``routes.prefer``): all its steps are
-  done there. Going to a wrong office becomes rarer (``wrong_office_factor``).
+  done there. Going to a wrong office (``wrong_office_factor``: its reception) and forgetting
+  a document (``missing_document_factor``: one checklist per procedure) become rarer, each
+  delivered with the community's readiness fidelity (a well-run committee passes the centre's
+  guidance on).
 * "A whole procedure in one visit" is not a branch in the model: an ``integrated`` office
   handles, in the visit for one step, the following steps it is the resident's office for
   (:meth:`~pilotsim.model.PilotModel.visit_span`). The visit's service time is the sum of the
@@ -26,15 +29,20 @@ a centre if any of its communities is in scope, and then every community of the 
 reached (the desks they used are gone).
 
 With ``level: community`` (for pilots in a few communities) the centre is a *new* office beside
-the host desk, and the communities in scope go there; it takes from each desk the share of its
-counters that those communities' residents use (by population), so a pilot centre is sized for
-pilot demand and the desks keep serving everyone else (``counters`` instead gives it a fixed
-number of new counters that does not grow with later waves). Later waves (a stepped wedge) move
-their own shares into the same centre; when every community of a district is in, the desks are
-empty and closed, as at district level. With ``serve_outsiders`` (the default) residents of
-other communities may choose the centre for a case when one trip there saves them travel
-(:meth:`~pilotsim.model.PilotModel._choose_via`): the pilot's spillover, and the demand that
-can swamp a centre sized for its pilot communities.
+the host desk, and the communities in scope go there. Where its counters come from is
+``centre_staff``: ``added`` (the default, as pilots are usually resourced: new counters and
+staff, as many as the pilot communities' share of the desks' counters, rounded up, or
+``counters``; costed as counter-hours; the desks keep theirs) or ``moved`` (whole counters taken
+from the desks by the communities' share, at least one — which halves a two-counter desk that
+still serves most of the district). Later waves (a stepped wedge) add their own; when every
+community of a district is in, the desks' counters move into the centre, the desks close and
+added counters are withdrawn: rollout runs on the city's own staff, as at district level.
+Residents of the pilot communities may still use their old desks while those serve
+(:meth:`~pilotsim.model.PilotModel._choose_office` weighs travel and expected waits). With
+``serve_outsiders`` residents of other communities may take a case to the centre too, by the
+same rule: the pilot's spillover, and demand a centre sized for its own communities was not
+sized for; they self-limit as its expected wait rises. It is off by default: a pilot centre
+serves the communities it was set up for (the desks keep the others' records and jurisdiction).
 A district's *desks* are, unless ``merge`` names them (then only those are absorbed, wholly),
 the offices whose users (the communities for which they are the nearest office serving a
 department the catalogue needs) all live in that district. Residents outside the scope who
@@ -69,23 +77,47 @@ class OneDoorParams(ReformParams):
             its population-weighted centroid).
         merge: District → offices whose front desks the centre absorbs (default: the
             district's own desks, see the module docstring).
-        counters: Counters of each centre (default: pooled, see the module docstring).
-        wrong_office_factor: Multiplier on the risk of going to a wrong office for residents
-            of the district (0: the centre's reception sends everyone to the right counter).
+        counters: Counters of each centre (default: pooled at ``district`` level; at
+            ``community`` level see ``centre_staff``).
+        wrong_office_factor: Multiplier on the risk of going to a wrong office (or window)
+            for residents the centre serves (0: a perfect reception sends everyone to the
+            right counter; the default 0.3 keeps some: a resident who does not know the
+            procedure still queues for the wrong window or the old desk).
+        missing_document_factor: Multiplier on the risk of forgetting a document for
+            residents the centre serves (default 0.6: a centre gives one checklist per
+            procedure and tells everything at the first contact, through the community's
+            committee; 1: no change). Delivered with the site's readiness fidelity, like the
+            reception.
+        one_visit_across_processing: Whether a centre visit continues past a step with
+            back-office processing days (the file is passed on internally, the resident is
+            told the result: "at most one trip"); False: the resident comes back when the
+            processing is done.
+        centre_staff: At ``community`` level, where a pilot centre's counters come from:
+            ``added`` (default; new counters and staff, ``counters`` of them or, if null, as
+            many as the pilot communities' share of the desks' counters, rounded up —
+            costed as counter-hours; the desks keep theirs; when a district's last
+            communities join, the desks' counters move into the centre and the added ones
+            are withdrawn, as at full rollout) or ``moved`` (whole counters taken from the
+            desks by the communities' share, at least one: halves a two-counter desk).
         wait_info: The centre shows queue numbers and expected waits.
         level: ``district`` (the district's desks become the centre, every community is
             reached) or ``community`` (a centre for the communities in scope only).
         serve_outsiders: At ``community`` level, whether the centre also serves residents of
-            communities outside the scope who come to it.
+            communities outside the scope who choose it (default False: a pilot centre serves
+            the communities it was set up for).
     """
 
     host: Mapping[str, str] | None = None
     merge: Mapping[str, tuple[str, ...]] | None = None
     counters: int | None = None
-    wrong_office_factor: float = 0.0
+    wrong_office_factor: float = 0.3
     wait_info: bool = True
     level: Literal["district", "community"] = "district"
-    serve_outsiders: bool = True
+    serve_outsiders: bool = False
+    missing_document_factor: float = 0.6
+    one_visit_across_processing: bool = True
+    centre_staff: Literal["added", "moved"] = "added"
+    readiness_fidelity: float = 1.0
 
     def check_run(self, spec: RunSpec, path: str) -> None:  # noqa: D102
         districts, offices = spec.city.districts, spec.city.offices
@@ -103,6 +135,8 @@ class OneDoorParams(ReformParams):
             check(self.counters >= 1, f"{path}.counters", self.counters, "an integer >= 1")
         check(0 <= self.wrong_office_factor <= 1, f"{path}.wrong_office_factor",
               self.wrong_office_factor, "a multiplier in [0, 1]")
+        check(0 <= self.missing_document_factor <= 1, f"{path}.missing_document_factor",
+              self.missing_document_factor, "a multiplier in [0, 1]")
         for d, plan in centres(self, spec).items():
             check(bool(plan.desks), f"{path}.merge.{d}", list(plan.desks),
                   f"at least one office whose front desks district {d!r} centre absorbs "
@@ -220,6 +254,10 @@ class OneDoor(Reform):
         self.districts = {d: [i for i, x in enumerate(district_of) if x == d] for d in self.plan}
         self.built: list[str] = []
         self.reach = 0.0
+        # pilot centres' added counters (centre_staff: added), by office index, and the
+        # counter-hours they opened, per day from the start
+        self.added: dict[int, int] = {}
+        self._added_hours: list[float] = []
 
     def start(self, model: PilotModel) -> None:  # noqa: D102
         super().start(model)
@@ -269,6 +307,7 @@ class OneDoor(Reform):
                     o.other_visits_per_day = 0.0
             host.departments = set(every)
             host.integrated = True
+            host.hands_over_processing = p.one_visit_across_processing
             host.wait_info = host.wait_info or p.wait_info
             host.error_rate = error
             host.other_visits_per_day = other
@@ -278,6 +317,8 @@ class OneDoor(Reform):
             for c in self.districts[d]:
                 model.routes.prefer(c, host.index)
                 model.wrong_office_factor[c] *= self.toward(model, c, p.wrong_office_factor)
+                model.missing_document_factor[c] *= self.toward(
+                    model, c, p.missing_document_factor)
         model.routes.update()
 
     def _start_for_communities(self, model: PilotModel) -> None:
@@ -297,6 +338,8 @@ class OneDoor(Reform):
                          for d in self.plan)
         for d, plan in self.plan.items():
             mine = [c for c in self.districts[d] if c in wave]
+            if not mine:
+                continue
             name = f"one_door_{d}"
             centre = office.get(name)
             if centre is None:
@@ -312,24 +355,54 @@ class OneDoor(Reform):
                 if p.serve_outsiders:
                     model.walk_in_centres.append(centre)
                 self.built.append(d)
-            if p.counters is not None:
-                # a centre of a fixed size: new staff, the desks keep theirs; it does not grow
-                # with later waves (the pilot that is not scaled up with its demand)
-                if d in self.built:
-                    centre.set_counters(p.counters, day)
-            else:
-                centre.set_counters(centre.counters + self._move_counters(
-                    model, plan, mine, users, centre), day)
+            joined = centre.restricted_to or set()  # communities earlier waves brought in
+            complete = set(self.districts[d]) <= joined | wave
+            if p.centre_staff == "moved":
+                if p.counters is not None:
+                    # a centre of a fixed size: new staff, the desks keep theirs; it does not
+                    # grow with later waves (the pilot that is not scaled up with its demand)
+                    if d in self.built:
+                        centre.set_counters(p.counters, day)
+                else:
+                    centre.set_counters(centre.counters + self._move_counters(
+                        model, plan, mine, users, centre), day)
+            elif complete:
+                # the whole district is in: rollout at the city's own staff, as at district
+                # level — the desks' counters move in, the pilot's added counters go
+                centre.set_counters(self._move_counters(
+                    model, plan, self.districts[d], users, centre, whole=True), day)
+            elif p.counters is None or d in self.built:
+                # new counters and staff, sized for this wave (a fixed ``counters``: once)
+                add = p.counters if p.counters is not None else \
+                    self._pilot_share(model, plan, mine, users)
+                self.added[centre.index] = add
+                centre.set_counters(centre.counters + add, day)
+            centre.hands_over_processing = p.one_visit_across_processing
             for c in mine:
                 model.routes.prefer(c, centre.index)
                 model.wrong_office_factor[c] *= self.toward(model, c, p.wrong_office_factor)
+                model.missing_document_factor[c] *= self.toward(
+                    model, c, p.missing_document_factor)
                 centre.restricted_to.add(c)
         model.routes.update()
 
     @staticmethod
+    def _pilot_share(model: PilotModel, plan: CentrePlan, mine: list[int],
+                     users: dict[str, dict[int, int]]) -> int:
+        """New counters for ``mine``: their share of the desks' counters, rounded up."""
+        spec = model.spec
+        need = sum(sum(users[n].get(c, 0) for c in mine) / max(sum(users[n].values()), 1)
+                   * spec.city.offices[n].counters for n in (*plan.desks, *plan.shared))
+        return max(1, math.ceil(need - 1e-9))
+
+    @staticmethod
     def _move_counters(model: PilotModel, plan: CentrePlan, mine: list[int],
-                       users: dict[str, dict[int, int]], centre) -> int:
-        """Take from each desk the share of its counters ``mine`` use; return how many."""
+                       users: dict[str, dict[int, int]], centre, whole: bool = False) -> int:
+        """Take from each desk the share of its counters ``mine`` use; return how many.
+
+        With ``whole`` (``mine`` is the whole district) the district's own desks give all
+        they have left.
+        """
         spec, day = model.spec, model.day
         office = {o.name: o for o in model.offices}
         moved = 0
@@ -337,7 +410,8 @@ class OneDoor(Reform):
             u = users[n]
             share = sum(u.get(c, 0) for c in mine) / max(sum(u.values()), 1)
             o = office[n]
-            k = min(o.counters, round(share * spec.city.offices[n].counters))
+            k = o.counters if whole and n in plan.desks else \
+                min(o.counters, round(share * spec.city.offices[n].counters))
             o.set_counters(o.counters - k, day)
             moved += k
             if o.counters == 0:
@@ -349,6 +423,23 @@ class OneDoor(Reform):
                 donor.set_counters(donor.counters - 1, day)
             moved = 1
         return moved
+
+    def daily(self, model: PilotModel, day: int) -> None:
+        """Count the counter-hours this wave's added counters were open today.
+
+        They count until their district is whole (then the desks' own staff take over).
+        """
+        hours = 0.0
+        for i, k in self.added.items():
+            centre = model.offices[i]
+            d = next(x for x in self.plan if f"one_door_{x}" == centre.name)
+            if not set(self.districts[d]) <= (centre.restricted_to or set()):
+                hours += k * sum(b - a for a, b in centre.day_open[day]) / 60.0
+        self._added_hours.append(hours)
+
+    def measured_staff_hours(self, active_days: int) -> float:
+        """Counter-hours of the counters pilot centres added (``centre_staff: added``)."""
+        return float(sum(self._added_hours[:active_days]))
 
     def reached(self) -> list[int]:
         """Every community of a district with a centre (``level: community``: the scope)."""
