@@ -172,6 +172,21 @@ def bench_sweep(quick: bool) -> dict:
             "rss_mb": max(res[1]["rss_mb"], res[2]["rss_mb"])}
 
 
+def bench_robustness(quick: bool) -> dict:
+    """The shipped robustness study as a user runs it (quick: 2 Morris trajectories, 22
+    worlds instead of 66); the target is 20 minutes of wall time on 2 free cores, estimated
+    as CPU seconds / 2 when the machine is shared."""
+    extra = ["uncertainty.samples=2"] if quick else []
+    with tempfile.TemporaryDirectory() as tmp:
+        r = measure([PILOTSIM, "+experiment=robustness", *extra, f"hydra.sweep.dir={tmp}/s"])
+        runs = len(list(Path(tmp, "s").rglob("metadata.json")))
+        written = Path(tmp, "s", "comparison", "robustness.html").is_file()
+    return {"name": "robustness", "reps": 1, "runs": runs, "report_written": written,
+            "wall_s": r["wall"], "cpu_s": r["cpu"], "wall_2_free_cores_est_s": r["cpu"] / 2,
+            "cores_obtained": r["cpu"] / r["wall"], "target_wall_s": 1200.0,
+            "rss_mb": r["rss_mb"]}
+
+
 def bench_startup(quick: bool) -> list[dict]:
     reps = 3 if quick else 5
     helps = repeat([PILOTSIM, "--help"], reps)
@@ -216,7 +231,8 @@ def bench_scaling(quick: bool) -> list[dict]:
 
 
 BENCHES = {"queue": bench_queue, "district": bench_district, "city": bench_city,
-           "sweep": bench_sweep, "startup": bench_startup, "scaling": bench_scaling}
+           "sweep": bench_sweep, "startup": bench_startup, "scaling": bench_scaling,
+           "robustness": bench_robustness}
 
 
 def machine() -> dict:

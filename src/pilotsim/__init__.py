@@ -25,6 +25,18 @@ def _service_files(path: str, part: str, *, _root_: object) -> object:
     return services_part(path, part, _root_=_root_)
 
 
+def _worlds(*, _root_: object) -> str:
+    """``${pilotsim.worlds:}``: ``range(N)`` over the worlds of the ``uncertainty`` design."""
+    from omegaconf import OmegaConf
+
+    from pilotsim.uncertainty import world_range
+
+    section = getattr(_root_, "get", lambda _k: None)("uncertainty")
+    if section is not None and not isinstance(section, dict):
+        section = OmegaConf.to_container(section, resolve=True)
+    return world_range(section)
+
+
 def _register_resolvers() -> None:
     # The config tree's default ``arm`` label uses this resolver; register it whenever
     # pilotsim is imported, so any way of composing the config (CLI, API, Hydra directly
@@ -37,6 +49,8 @@ def _register_resolvers() -> None:
         OmegaConf.register_new_resolver("pilotsim.district_files", _district_files)
     if not OmegaConf.has_resolver("pilotsim.service_files"):
         OmegaConf.register_new_resolver("pilotsim.service_files", _service_files)
+    if not OmegaConf.has_resolver("pilotsim.worlds"):
+        OmegaConf.register_new_resolver("pilotsim.worlds", _worlds)
 
 
 _register_resolvers()

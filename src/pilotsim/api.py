@@ -26,6 +26,7 @@ from pilotsim import records, runfolder
 from pilotsim.model import PilotModel
 from pilotsim.schema import SpecError
 from pilotsim.spec import RunSpec, plain_config
+from pilotsim.uncertainty import resolve_world
 
 CONFIG_MODULE = "pilotsim.conf"
 
@@ -132,6 +133,10 @@ def _run(cfg: Any, out_dir: str | Path | None, spec: RunSpec | None) -> RunResul
     spec = spec or RunSpec.from_config(cfg)
     plain = plain_config(cfg)
     plain.pop("hydra", None)
+    # The hash is of the config as the sweep planned it (world number, not its values), so a
+    # resumed sweep recognises the run; config.yaml holds the values the run used.
+    config_hash = runfolder.config_hash(plain)
+    plain, world = resolve_world(plain)
     meta: dict[str, Any] = {
         "status": "running",
         "seed": spec.seed,
@@ -143,7 +148,8 @@ def _run(cfg: Any, out_dir: str | Path | None, spec: RunSpec | None) -> RunResul
         "git_commit": runfolder.git_commit(),
         "dependencies": runfolder.dependency_versions(),
         "config": plain,
-        "config_hash": runfolder.config_hash(plain),
+        "config_hash": config_hash,
+        "world": world,
     }
     folder = Path(out_dir) if out_dir is not None else None
     if folder is not None:

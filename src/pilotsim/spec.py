@@ -18,6 +18,7 @@ from pilotsim.hours import WEEKDAYS, parse_hours
 from pilotsim.pilots.designs import PilotSpec
 from pilotsim.reforms.params import ReformSet
 from pilotsim.schema import SpecError, build, check
+from pilotsim.uncertainty import resolve_world
 
 Probability = float
 
@@ -677,13 +678,18 @@ class RunSpec:
         """Validate a Hydra/OmegaConf config (or a plain dict) into a RunSpec.
 
         Keys that belong to the program rather than the run (``output``, ``hydra``) are
-        ignored; any other unknown key is an error.
+        ignored; ``world: K`` applies draw K of the ``uncertainty`` section's design
+        (:func:`pilotsim.uncertainty.resolve_world`); any other unknown key is an error.
 
         Raises:
             SpecError: naming the key, the value and what was expected.
         """
         data = plain_config(cfg)
         for k in ("output", "hydra"):
+            data.pop(k, None)
+        # the run's world (pilotsim.uncertainty): its draw applied, then the section dropped
+        data, _ = resolve_world(data)
+        for k in ("uncertainty", "world"):
             data.pop(k, None)
         if "arm" not in data:
             data["arm"] = arm_label(data.get("reform"), data.get("pilot"))

@@ -193,8 +193,8 @@ class RunSummaries:
     """Everything the comparison needs from the runs, already reduced per run.
 
     Attributes:
-        metrics: Long table, one row per run × group × metric: ``run_id, arm, seed,
-            group_type, group, metric, value``.
+        metrics: Long table, one row per run × group × metric: ``run_id, arm, world, seed,
+            group_type, group, metric, value`` (``world``: see :class:`~.runs.Run`).
         weekly: Satisfaction per run and week: ``run_id, arm, seed, week, satisfaction_mean,
             cases_closed`` (closed-case-weighted mean of ``site_days.satisfaction_mean``).
         trips_hist: Closed cases per arm by number of trips: ``arm, value, n``.
@@ -259,7 +259,7 @@ def summarise_runs(runs: Sequence[Run], batch_size: int = 64) -> RunSummaries:
         con.close()
 
     info = pd.DataFrame({"run_id": [r.run_id for r in runs], "arm": [r.arm for r in runs],
-                         "seed": [r.seed for r in runs]})
+                         "world": [r.world for r in runs], "seed": [r.seed for r in runs]})
     costs = pd.DataFrame({
         "run_id": [r.run_id for r in runs for _ in (0, 1)],
         "group_type": "overall", "group": "all",
@@ -269,7 +269,7 @@ def summarise_runs(runs: Sequence[Run], batch_size: int = 64) -> RunSummaries:
     metrics = pd.concat([*parts, costs], ignore_index=True)
     metrics["value"] = metrics["value"].astype(float)
     metrics = info.merge(metrics, on="run_id")[
-        ["run_id", "arm", "seed", "group_type", "group", "metric", "value"]]
+        ["run_id", "arm", "world", "seed", "group_type", "group", "metric", "value"]]
 
     def per_arm(chunks: list[pd.DataFrame]) -> pd.DataFrame:
         table = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(

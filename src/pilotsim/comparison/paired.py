@@ -125,20 +125,22 @@ def unpaired_runs(runs: list[Run], reference: str) -> pd.DataFrame:
     Returns:
         Table ``run_id, arm, seed, compared_with, reason``.
     """
-    seeds: dict[str, set[int]] = {}
+    seeds: dict[str, set[tuple[str, int]]] = {}
     for r in runs:
-        seeds.setdefault(str(r.arm), set()).add(int(r.seed))  # type: ignore[arg-type]
+        seeds.setdefault(str(r.arm), set()).add(
+            (r.world, int(r.seed)))  # type: ignore[arg-type]
     ref_seeds = seeds.get(reference, set())
     rows = []
     for r in runs:
+        where = f" in world {r.world}" if r.world else ""
         if r.arm == reference:
             for arm in sorted(seeds):
-                if arm != reference and r.seed not in seeds[arm]:
+                if arm != reference and (r.world, r.seed) not in seeds[arm]:
                     rows.append((r.run_id, r.arm, r.seed, arm,
-                                 f"no '{arm}' run with seed {r.seed}"))
-        elif r.seed not in ref_seeds:
+                                 f"no '{arm}' run with seed {r.seed}{where}"))
+        elif (r.world, r.seed) not in ref_seeds:
             rows.append((r.run_id, r.arm, r.seed, reference,
-                         f"no '{reference}' run with seed {r.seed}"))
+                         f"no '{reference}' run with seed {r.seed}{where}"))
     return pd.DataFrame(rows, columns=["run_id", "arm", "seed", "compared_with", "reason"])
 
 
@@ -148,8 +150,9 @@ _DIRECTION = {m.name: 1.0 if m.better == "higher" else -1.0 for m in METRICS}
 def paired_differences(metrics: pd.DataFrame, reference: str) -> pd.DataFrame:
     """Per-seed differences ``arm − reference`` for every arm, group and metric.
 
-    Runs are matched on seed; a seed present in only one of the two arms, or a value missing on
-    either side (e.g. a subgroup with no closed cases in one run), gives no pair.
+    Runs are matched on world (when the table has a ``world`` column) and seed; a seed present
+    in only one of the two arms, or a value missing on either side (e.g. a subgroup with no
+    closed cases in one run), gives no pair.
 
     Args:
         metrics: Per-run metrics (``run_id, arm, seed, group_type, group, metric, value``).
@@ -158,7 +161,8 @@ def paired_differences(metrics: pd.DataFrame, reference: str) -> pd.DataFrame:
     Returns:
         Table ``arm, seed, group_type, group, metric, value, ref_value, diff``.
     """
-    keys = ["seed", "group_type", "group", "metric"]
+    keys = [*(["world"] if "world" in metrics.columns else []),
+            "seed", "group_type", "group", "metric"]
     ref = metrics.loc[metrics["arm"] == reference, [*keys, "value"]].rename(
         columns={"value": "ref_value"})
     pairs = metrics.loc[metrics["arm"] != reference, ["arm", *keys, "value"]].merge(

@@ -4,11 +4,17 @@ A run folder is any directory under the sweep folder that holds a ``metadata.jso
 run-folder contract). Only runs whose status is ``"complete"`` and whose Parquet tables are all
 present count as results; every other folder is kept, with the reason, so that the report can
 list it.
+
+Runs are paired by *world* and seed. A run's world is its ``metadata.json`` ``world.id`` (a
+draw of the ``uncertainty`` design), else the fingerprint of its config without the keys that
+make an arm (reforms, pilot, arm label, seed): two runs of the same arm and seed that differ in
+anything else (``behaviour.knowledge.wrong_office=0.1,0.2``) are two worlds, never duplicates.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +22,10 @@ from typing import Any
 import pandas as pd
 
 from pilotsim.spec import Satisfaction
+from pilotsim.runfolder import config_hash
+
+ARM_KEYS: tuple[str, ...] = ("reform", "pilot", "arm", "seed", "world", "output", "hydra")
+"""Config keys that make an arm or a replicate rather than a world."""
 
 TABLES: tuple[str, ...] = ("cases", "visits", "site_days")
 """The Parquet tables (``<name>.parquet``) every complete run folder must hold."""
@@ -43,6 +53,10 @@ class Run:
         finished_at: ISO 8601 finishing time, used to choose among duplicate runs.
         satisfied_threshold: The run's ``behaviour.satisfaction.satisfied_threshold`` (its
             default for runs written before the key existed).
+        world: The run's world: the draw's number (``metadata.json`` ``world.id``), or a
+            description of the config keys in which the sweep's worlds differ; ``""`` when the
+            sweep has one world.
+        world_values: The world's parameter values (``world.values``; empty otherwise).
     """
 
     run_id: str
@@ -56,6 +70,8 @@ class Run:
     days: int | None = None
     finished_at: str | None = None
     satisfied_threshold: float = Satisfaction.satisfied_threshold
+    world: str = ""
+    world_values: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def usable(self) -> bool:
@@ -96,7 +112,7 @@ class RunCatalog:
 
     def to_frame(self) -> pd.DataFrame:
         """All runs as a table (one row per run folder)."""
-        columns = ["run_id", "arm", "seed", "status", "usable", "error", "staff_hours",
+        columns = ["run_id", "arm", "world", "seed", "status", "usable", "error", "staff_hours",
                    "budget", "days", "finished_at"]
         rows = [{**{c: getattr(r, c) for c in columns if c != "usable"}, "usable": r.usable}
                 for r in self.runs]
@@ -134,6 +150,7 @@ def _read_run(path: Path, sweep_dir: Path) -> Run:
         "days": meta.get("days"),
         "finished_at": meta.get("finished_at"),
         "satisfied_threshold": _satisfied_threshold(meta),
+        **_world_of(meta),
     }
     if status == "failed":
         return Run(run_id, path, status, error=str(meta.get("error") or "failed (no error given)"),
@@ -150,19 +167,60 @@ def _read_run(path: Path, sweep_dir: Path) -> Run:
     return Run(run_id, path, status, **common)
 
 
+def _world_of(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """``world`` and ``world_values`` of a run (a config fingerprint for runs without a draw)."""
+    world = meta.get("world")
+    if isinstance(world, Mapping) and world.get("id") is not None:
+        values = world.get("values")
+        return {"world": str(world["id"]),
+                "world_values": dict(values) if isinstance(values, Mapping) else {}}
+    config = meta.get("config")
+    if isinstance(config, Mapping):
+        rest = {k: v for k, v in config.items() if k not in ARM_KEYS}
+        return {"world": "config " + config_hash(rest)[:10]}
+    return {"world": ""}
+
+
+def _flat(node: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(node, Mapping):
+        out: dict[str, Any] = {}
+        for k, v in node.items():
+            out.update(_flat(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    return {prefix: node}
+
+
+def _name_worlds(runs: list[Run], sweep_dir: Path) -> list[Run]:
+    """Replace config fingerprints by the keys in which the worlds differ (``""`` if one)."""
+    prints = {r.world: r for r in runs if r.world.startswith("config ")}
+    if len(prints) <= 1:
+        return [Run(**{**r.__dict__, "world": ""}) if r.world in prints else r for r in runs]
+    flats = {}
+    for w, r in prints.items():
+        meta = json.loads((r.path / "metadata.json").read_text(encoding="utf-8"))
+        flats[w] = _flat({k: v for k, v in meta["config"].items() if k not in ARM_KEYS})
+    keys = sorted(set().union(*flats.values()))
+    varying = [k for k in keys if len({repr(f.get(k)) for f in flats.values()}) > 1]
+    names = {w: ", ".join(f"{k}={f.get(k)}" for k in varying) for w, f in flats.items()}
+    values = {w: {k: f.get(k) for k in varying} for w, f in flats.items()}
+    return [Run(**{**r.__dict__, "world": names[r.world], "world_values": values[r.world]})
+            if r.world in names else r for r in runs]
+
+
 def _mark_duplicates(runs: list[Run]) -> list[Run]:
-    """Keep one usable run per (arm, seed): the one that finished last; flag the others."""
-    by_key: dict[tuple[str | None, int | None], list[Run]] = {}
+    """Keep one usable run per (arm, world, seed): the one that finished last; flag others."""
+    by_key: dict[tuple[str | None, str, int | None], list[Run]] = {}
     for run in runs:
         if run.usable:
-            by_key.setdefault((run.arm, run.seed), []).append(run)
+            by_key.setdefault((run.arm, run.world, run.seed), []).append(run)
     dropped: dict[str, str] = {}
     for group in by_key.values():
         if len(group) > 1:
             keep = max(group, key=lambda r: (r.finished_at or "", r.run_id))
             for r in group:
                 if r is not keep:
-                    dropped[r.run_id] = f"duplicate of {keep.run_id} (same arm and seed); ignored"
+                    dropped[r.run_id] = (f"duplicate of {keep.run_id} (same arm, world and "
+                                         "seed); ignored")
     return [Run(**{**r.__dict__, "error": dropped[r.run_id]}) if r.run_id in dropped else r
             for r in runs]
 
@@ -186,5 +244,5 @@ def discover_runs(sweep_dir: str | Path) -> RunCatalog:
     if not root.is_dir():
         raise ComparisonError(f"sweep directory '{sweep_dir}' is a file, not a directory")
     folders = sorted({p.parent for p in root.rglob("metadata.json") if p.is_file()})
-    runs = [_read_run(f, root) for f in folders]
+    runs = _name_worlds([_read_run(f, root) for f in folders], root)
     return RunCatalog(root, tuple(_mark_duplicates(runs)))

@@ -86,8 +86,10 @@ class SweepCallback(Callback):
             try:
                 self.plan = plan_sweep(config, GlobalHydra.instance().config_loader())
             except (SpecError, HydraException, OmegaConfBaseException) as e:
-                # a bad value, or a point that does not compose (unknown option, bad override)
-                print(f"pilotsim: invalid sweep, no run started: {e}", file=sys.stderr)
+                # a bad value, or a point that does not compose (unknown option, bad override);
+                # a SpecError raised in a resolver (${pilotsim.worlds:}) speaks for itself
+                print(f"pilotsim: invalid sweep, no run started: {_root_spec_error(e)}",
+                      file=sys.stderr)
                 sys.exit(EXIT_INVALID)
             total, done = len(self.plan.points), len(self.plan.done)
             self.to_run = total - done
@@ -195,7 +197,11 @@ class SweepCallback(Callback):
         if table:  # the planner's table, on the terminal as in the report
             print(f"\n{table}\n", flush=True)
         log.info("comparison: %s", where)
-        return {"status": "written", "path": str(where)}
+        out = {"status": "written", "path": str(where)}
+        robust = _robustness(sweep_dir, reference, getattr(result, "run_metrics", None))
+        if robust:
+            out["robustness"] = robust
+        return out
 
 
     def _pilot_study(self, sweep_dir: Path) -> list:
@@ -214,6 +220,31 @@ class SweepCallback(Callback):
         write_study(study, sweep_dir / "comparison")
         log.info("pilot evaluation: %s", study.paths["report_html"])
         return pilot_blocks(study)
+
+
+def _robustness(sweep_dir: Path, reference: str, run_metrics: Any) -> str | None:
+    """Write the robustness report when the sweep ran its arms in several worlds."""
+    from pilotsim.comparison.runs import discover_runs
+    from pilotsim.robustness import has_worlds, robustness_sweep
+
+    if not has_worlds(discover_runs(sweep_dir)):
+        return None
+    try:
+        result = robustness_sweep(sweep_dir, reference=reference, run_metrics=run_metrics)
+    except Exception as e:  # the comparison is written; a failed extra report must not hide it
+        log.warning("no robustness report: %s: %s", type(e).__name__, e)
+        return None
+    print("\n".join(result.summary_lines()) + "\n", flush=True)
+    log.info("robustness: %s", result.paths["robustness_html"])
+    return str(result.paths["robustness_html"])
+
+
+def _root_spec_error(e: BaseException) -> BaseException:
+    """The SpecError behind a resolver's wrapped error, else ``e`` itself."""
+    seen = e
+    while seen is not None and not isinstance(seen, SpecError):
+        seen = seen.__cause__ or seen.__context__
+    return seen or e
 
 
 def _pilot_reference(sweep_dir: Path) -> str | None:

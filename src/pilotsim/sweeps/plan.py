@@ -157,19 +157,20 @@ def plan_sweep(config: DictConfig, config_loader: Any) -> SweepPlan:
     sweep_dir = Path(str(config.hydra.sweep.dir))
     points: list[SweepPoint] = []
     invalid: list[tuple[list[str], SpecError]] = []
-    # Composing is what costs (~0.1-0.4 s a point); points that differ only in the seed, a
-    # plain value, compose to the same tree, so each other combination is composed once.
+    # Composing is what costs (~0.1-0.4 s a point); points that differ only in the seed or
+    # the world, plain values, compose to the same tree, so each other combination is
+    # composed once.
     composed: dict[tuple[str, ...], DictConfig] = {}
     for num, overrides in enumerate(expand(config, config_loader)):
-        rest, seed = _split_seed(overrides)
-        job_cfg = composed.get(rest) if seed is not None else None
+        rest, plain = _split_plain(overrides)
+        job_cfg = composed.get(rest) if plain else None
         if job_cfg is None:
             job_cfg = config_loader.load_sweep_config(config, list(overrides))
-            if seed is not None:
+            if plain:
                 composed[rest] = job_cfg
         with read_write(job_cfg), read_write(job_cfg.hydra), open_dict(job_cfg):
-            if seed is not None:
-                job_cfg.seed = seed
+            for key, value in plain.items():
+                job_cfg[key] = value
             job_cfg.hydra.job.num = num
             job_cfg.hydra.job.id = f"{job_cfg.hydra.job.name}_{num}"
         try:
@@ -191,16 +192,20 @@ def plan_sweep(config: DictConfig, config_loader: Any) -> SweepPlan:
     return SweepPlan(sweep_dir, tuple(sweep_params(config)), tuple(points))
 
 
-def _split_seed(overrides: Sequence[str]) -> tuple[tuple[str, ...], int | None]:
-    """The overrides without a plain ``seed=N``, and N (None if there is no such override)."""
-    rest, seed = [], None
+PLAIN_KEYS = ("seed", "world")
+"""Keys whose integer values a point can set on an already composed config."""
+
+
+def _split_plain(overrides: Sequence[str]) -> tuple[tuple[str, ...], dict[str, int]]:
+    """The overrides without plain ``seed=N`` and ``world=K``, and those values."""
+    rest, plain = [], {}
     for o in overrides:
         key, _, value = o.partition("=")
-        if key == "seed" and value.isdigit():
-            seed = int(value)
+        if key in PLAIN_KEYS and value.isdigit():
+            plain[key] = int(value)
         else:
             rest.append(o)
-    return tuple(rest), seed
+    return tuple(rest), plain
 
 
 def _task_config(job_cfg: DictConfig) -> dict:
