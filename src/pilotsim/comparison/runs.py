@@ -21,8 +21,8 @@ from typing import Any
 
 import pandas as pd
 
-from pilotsim.spec import Satisfaction
 from pilotsim.runfolder import config_hash
+from pilotsim.spec import Satisfaction
 
 ARM_KEYS: tuple[str, ...] = ("reform", "pilot", "arm", "seed", "world", "output", "hydra")
 """Config keys that make an arm or a replicate rather than a world."""
