@@ -119,8 +119,10 @@ def select(unc: Uncertainty, keys: Sequence[str] | None) -> Uncertainty:
 
 
 def particle_seed(unit: Sequence[float]) -> int:
-    """The run seed of a particle: a hash of its coordinates (distinct particles, distinct
-    seeds; the same particle, the same run)."""
+    """The run seed of a particle: a hash of its coordinates.
+
+    Distinct particles get distinct seeds; the same particle, the same run.
+    """
     digest = hashlib.sha256(np.asarray(unit, dtype=float).tobytes()).digest()
     return int.from_bytes(digest[:8], "little") % SEED_SPACE
 
@@ -160,7 +162,7 @@ class Simulator:
         return simulated_measures(self.targets, cases, visits, spec)
 
     def __call__(self, par: Mapping[str, float]) -> dict[str, np.ndarray]:
-        """pyabc's model: parameters ``u0 … uD-1`` → summary statistics."""
+        """The model pyabc calls: parameters ``u0 … uD-1`` → summary statistics."""
         m = self.measures([float(par[n]) for n in self._names])
         return {"simulated": m["simulated"].to_numpy(float),
                 "sim_sd": m["sim_sd"].to_numpy(float)}
@@ -168,7 +170,7 @@ class Simulator:
 
 @dataclass
 class Deviance:
-    """pyabc's distance: the targets' total deviance (:func:`log_likelihood`)."""
+    """The distance pyabc calls: the targets' total deviance (:func:`log_likelihood`)."""
 
     targets: list[Target]
 
@@ -259,7 +261,7 @@ def fit(simulator: Simulator, settings: FitSettings, db: Path, *, resume: bool =
     distance = Deviance(simulator.targets)
     min_eps = float(len(simulator.targets)) if settings.min_epsilon is None else \
         settings.min_epsilon
-    np.random.seed(seed)  # noqa: NPY002 — pyabc's proposals draw from the global generator
+    np.random.seed(seed)  # pyabc's proposals draw from NumPy's global generator
     abc = pyabc.ABCSMC(simulator, prior, distance, population_size=settings.population,
                        sampler=_sampler(settings))
     url = f"sqlite:///{db}"
