@@ -183,6 +183,8 @@ def write_outputs(out: Path, args: argparse.Namespace, settings: Any, sim: Any,
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the exit status."""
+    import pandas as pd
+
     from pilotsim.calibration.fit import fit
     from pilotsim.schema import SpecError
 
@@ -201,8 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:
           file=sys.stderr)
     result = fit(sim, settings, out / "abc.db", resume=not args.fresh, seed=args.seed)
     paths = write_outputs(out, args, settings, sim, result)
-    pred = __import__("pandas").read_csv(paths["predictive.csv"])
-    params = __import__("pandas").read_csv(paths["parameters.csv"])
+    pred = pd.read_csv(paths["predictive.csv"])
+    params = pd.read_csv(paths["parameters.csv"])
     print(f"{len(result.epsilons)} generations, {result.simulations} simulations, "
           f"{result.wall_seconds:.0f} s; {int(pred['fitted'].sum())} of {len(pred)} targets "
           "fitted")
