@@ -39,10 +39,11 @@ from typing import Any, Literal
 
 import numpy as np
 
+from pilotsim.ensemble import UNIT_PREFIX, Ensemble, read_ensemble
 from pilotsim.schema import SpecError
 
-Design = Literal["lhs", "sobol", "morris"]
-DESIGNS: tuple[str, ...] = ("lhs", "sobol", "morris")
+Design = Literal["lhs", "sobol", "morris", "ensemble"]
+DESIGNS: tuple[str, ...] = ("lhs", "sobol", "morris", "ensemble")
 DISTS: tuple[str, ...] = ("uniform", "triangular", "normal", "discrete")
 MORRIS_LEVELS = 4
 """Grid levels of a Morris design (SALib's default; the step is levels / (2·(levels − 1)))."""
@@ -205,12 +206,16 @@ class Uncertainty:
         samples: The design's sample size: worlds (lhs); base sample N, giving N·(D+2)
             worlds (sobol; a power of 2); trajectories, giving r·(D+1) worlds (morris).
         seed: Seed of the design (the worlds are the same for the same seed).
+        ensemble: Design ``ensemble``: the ``posterior.csv`` of a calibration
+            (:mod:`pilotsim.ensemble`); ``samples`` worlds are resampled from its weighted
+            particles, and the parameters default to the ones it calibrated.
     """
 
     parameters: tuple[Parameter, ...] = ()
     design: str = "lhs"
     samples: int = 64
     seed: int = 0
+    ensemble: str | None = None
 
     @classmethod
     def from_config(cls, section: Any, path: str = "uncertainty") -> Uncertainty:
@@ -224,9 +229,9 @@ class Uncertainty:
         if not isinstance(section, Mapping):
             raise SpecError(path, section, "a mapping with design, samples, seed, parameters")
         for k in section:
-            if k not in ("design", "samples", "seed", "parameters"):
-                raise SpecError(f"{path}.{k}", section[k],
-                                "no such key here; known keys: design, samples, seed, parameters")
+            if k not in ("design", "samples", "seed", "parameters", "ensemble"):
+                raise SpecError(f"{path}.{k}", section[k], "no such key here; known keys: "
+                                "design, samples, seed, parameters, ensemble")
         design = section.get("design", "lhs")
         if design not in DESIGNS:
             raise SpecError(f"{path}.design", design, "one of " + ", ".join(DESIGNS))
@@ -238,9 +243,24 @@ class Uncertainty:
         if not isinstance(params, Mapping):
             raise SpecError(f"{path}.parameters", params,
                             "a mapping of config key: {dist, ..., reason}")
+        ensemble = section.get("ensemble")
+        if design == "ensemble":
+            if not isinstance(ensemble, str) or not ensemble:
+                raise SpecError(f"{path}.ensemble", ensemble,
+                                "the posterior.csv of a calibration (pilotsim-calibrate)")
+            ens = read_ensemble(ensemble, f"{path}.ensemble")
+            ensemble = str(ens.path)
+            params = params or ens.parameters  # the priors the calibration was given
+            unknown = [k for k in params if k not in ens.parameters]
+            if unknown:
+                raise SpecError(f"{path}.parameters.{unknown[0]}", unknown[0],
+                                "a parameter the ensemble calibrated: "
+                                + ", ".join(ens.parameters))
+        elif ensemble is not None:
+            raise SpecError(f"{path}.ensemble", ensemble, "null unless design is ensemble")
         parsed = tuple(Parameter.from_plain(str(k), v, f"{path}.parameters.{k}")
                        for k, v in params.items())
-        out = cls(parsed, design, samples, seed)
+        out = cls(parsed, design, samples, seed, ensemble)
         if parsed:
             out._check_samples(path)
         return out
@@ -253,6 +273,8 @@ class Uncertainty:
             raise SpecError(f"{path}.samples", n,
                             "a power of 2 >= 2 (Sobol' sequences converge only at powers of 2; "
                             f"the design has samples·(D+2) = samples·{d + 2} worlds)")
+        if self.design == "ensemble" and n < 1:
+            raise SpecError(f"{path}.samples", n, "at least 1 world to draw from the ensemble")
         if self.design == "morris" and n < 2:
             raise SpecError(f"{path}.samples", n,
                             f"at least 2 Morris trajectories (samples·(D+1) = samples·{d + 1} "
@@ -270,7 +292,12 @@ class Uncertainty:
         if d == 0:
             return 0
         return {"lhs": self.samples, "sobol": self.samples * (d + 2),
-                "morris": self.samples * (d + 1)}[self.design]
+                "morris": self.samples * (d + 1), "ensemble": self.samples}[self.design]
+
+    def _ensemble_rows(self) -> tuple[Ensemble, np.ndarray]:
+        """The ensemble and the particle (row) behind each world, for design ``ensemble``."""
+        ens = read_ensemble(str(self.ensemble))
+        return ens, ens.resample(self.samples, self.seed)
 
     def problem(self) -> dict[str, Any]:
         """The SALib problem: every parameter on the unit interval (mapped by its ``ppf``)."""
@@ -279,6 +306,9 @@ class Uncertainty:
 
     def unit_sample(self) -> np.ndarray:
         """The design's points in the unit hypercube, one row per world (a fresh copy)."""
+        if self.design == "ensemble":
+            ens, rows = self._ensemble_rows()
+            return ens.table[[UNIT_PREFIX + k for k in self.names]].to_numpy(float)[rows]
         return _unit_sample(self.design, self.samples, self.seed, len(self.parameters)).copy()
 
     def values(self, unit_row: Sequence[float] | np.ndarray) -> dict[str, Any]:
@@ -301,6 +331,11 @@ class Uncertainty:
 
     def world_values(self, world: int) -> dict[str, Any]:
         """The parameter values of world number ``world`` of the design."""
+        if self.design == "ensemble":  # the particle's own values (exact, discrete ones too)
+            ens, rows = self._ensemble_rows()
+            row = ens.table.iloc[int(rows[world])]
+            return {k: (row[k].item() if hasattr(row[k], "item") else row[k])
+                    for k in self.names}
         return self.values(_unit_sample(self.design, self.samples, self.seed,
                                         len(self.parameters))[world])
 
@@ -309,7 +344,8 @@ class Uncertainty:
 
         A discrete parameter with non-numeric values gives the index of its value.
         """
-        unit = _unit_sample(self.design, self.samples, self.seed, len(self.parameters))
+        unit = (self.unit_sample() if self.design == "ensemble" else
+                _unit_sample(self.design, self.samples, self.seed, len(self.parameters)))
         cols = []
         for j, p in enumerate(self.parameters):
             v = p.ppf(unit[:, j])
@@ -441,8 +477,11 @@ def resolve_world(cfg: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any
                         f"{unc.n_worlds} worlds), or null")
     values = unc.world_values(world)
     out = apply_values(cfg, unc, values)
-    return out, {"id": world, "design": unc.design, "samples": unc.samples, "seed": unc.seed,
-                 "values": values}
+    record = {"id": world, "design": unc.design, "samples": unc.samples, "seed": unc.seed,
+              "values": values}
+    if unc.design == "ensemble":  # where the worlds come from: "calibrated to FILE on DATE"
+        record["calibration"] = read_ensemble(str(unc.ensemble)).record()
+    return out, record
 
 
 def world_range(cfg: Any) -> str:

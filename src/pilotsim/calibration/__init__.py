@@ -4,8 +4,11 @@
 - :mod:`~pilotsim.calibration.measures`: each target's measure computed from a run's tables;
 - :mod:`~pilotsim.calibration.likelihood`: log-likelihood and deviance of the observed figures
   given the simulated ones;
-- :mod:`~pilotsim.calibration.cli`: ``pilotsim-targets TARGETS RUN_DIR``.
-
-The fit itself (drawing parameters, keeping the worlds that reproduce the targets) is not
-built yet; it will take its parameters and priors from the ``uncertainty:`` declarations.
+- :mod:`~pilotsim.calibration.cli`: ``pilotsim-targets TARGETS RUN_DIR``;
+- :mod:`~pilotsim.calibration.fit`: ABC-SMC (pyabc) over the ``uncertainty:`` declarations as
+  priors, the targets' deviance as distance, one seed per particle;
+- :mod:`~pilotsim.calibration.fit_report`: observed vs simulated per target, prior vs
+  posterior per parameter, marginals and pairs;
+- :mod:`~pilotsim.calibration.calibrate_cli`: ``pilotsim-calibrate TARGETS [OVERRIDES]``,
+  writing the posterior ensemble (read as worlds by :mod:`pilotsim.ensemble`).
 """

@@ -59,6 +59,9 @@ def sensitivity(unc: Uncertainty, y_by_world: pd.Series) -> Sensitivity:
         SensitivityUnavailableError: a Morris or Sobol' design with worlds missing (their indices
             need every world of the design), a constant output, or too few worlds.
     """
+    if unc.design == "ensemble":  # resampled particles: no design an index could read
+        raise SensitivityUnavailableError("the worlds are a calibrated posterior's particles, "
+                                          "not a sensitivity design")
     x = unc.unit_sample()
     problem = unc.problem()
     y = y_by_world.reindex(range(len(x))).to_numpy(dtype=float)

@@ -155,7 +155,8 @@ def robustness_sweep(sweep_dir: str | Path, reference: str = "baseline",
     if unc is not None:
         note = {"morris": f"Morris elementary effects, {unc.samples} trajectories",
                 "sobol": f"Sobol' indices, Saltelli base sample {unc.samples}",
-                "lhs": f"RBD-FAST on a Latin hypercube of {unc.samples}"}[unc.design]
+                "lhs": f"RBD-FAST on a Latin hypercube of {unc.samples}",
+                "ensemble": "worlds resampled from a calibration's posterior"}[unc.design]
         for arm in arms[1:]:
             e = eff[(eff["arm"] == arm) & (eff["metric"] == objective)]
             y = pd.Series(e["effect"].to_numpy(), index=e["world"].astype(int).to_numpy())
@@ -210,7 +211,12 @@ def _header(catalog: RunCatalog, unc: Uncertainty | None, arms: list[str],
             f" in {len(worlds)} worlds with {len(seeds)} seed{'s' if len(seeds) != 1 else ''} "
             f"each, paired within world and seed; effects are measured against "
             f"{arm_label(reference)}."]
-    if unc is not None:
+    calibration = (meta.get("world") or {}).get("calibration")
+    if calibration:  # worlds from a posterior ensemble: say what it was calibrated to
+        text.append(f"The {len(worlds)} worlds are drawn from the posterior ensemble "
+                    f"{calibration['posterior']}, calibrated to {calibration['targets']} on "
+                    f"{calibration['calibrated_at']} ({calibration['method']}).")
+    elif unc is not None:
         text.append(f"The worlds are the {unc.design} design (samples = {unc.samples}, seed "
                     f"{unc.seed}) over {len(unc.parameters)} uncertain parameters (listed at "
                     "the end).")
