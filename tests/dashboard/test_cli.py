@@ -59,6 +59,19 @@ def test_an_unknown_office_is_named_with_the_valid_ones(capsys, monkeypatch):
     assert served == []
 
 
+@pytest.mark.parametrize("days", ["abc", "-1", "0"])
+def test_bad_days_name_sim_days_not_start_day(capsys, monkeypatch, days):
+    served = []
+    monkeypatch.setattr("solara.__main__.cli.main", lambda *a, **k: served.append(a))
+    with pytest.raises(SystemExit) as e:
+        cli.main([f"sim.days={days}"])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid config: sim.days = " in err and days in err and "expected an integer" in err
+    assert "Traceback" not in err and "start_day" not in err
+    assert served == []
+
+
 def test_a_taken_port_stops_before_serving(capsys, monkeypatch):
     import socket
 

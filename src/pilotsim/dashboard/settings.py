@@ -121,7 +121,9 @@ class Changes:
             communities = list(cfg["city"]["communities"])
             check(name in communities, "scope", self.scope,
                   "community:NAME with NAME one of " + ", ".join(communities))
-        days = int(cfg["sim"]["days"])
+        days = cfg["sim"]["days"]  # named before start_day is judged against it
+        check(isinstance(days, int) and not isinstance(days, bool) and days >= 1, "sim.days",
+              days, "an integer >= 1")
         check(self.start_day < days, "start_day", self.start_day,
               f"a day before the end of the run (sim.days = {days})")
 
