@@ -88,6 +88,16 @@ def test_a_worse_wait_is_explained_by_fewer_giving_up_and_more_visits() -> None:
                "cases that used to stop" in s for s in sentences)
 
 
+def test_more_needs_pursued_explain_more_counter_work_before_fewer_giving_up() -> None:
+    table = mechanism_table(wait=[1.0, 1.2, 0.9, 1.1], visits=[900, 1100, 1000, 950],
+                            abandonment=[-0.02, -0.025, -0.018, -0.022])
+    unmet = table[table["metric"] == "abandonment_rate"].assign(metric="needs_unmet")
+    unmet[["diff_mean", "ci_low", "ci_high"]] *= 3  # deterred residents now apply too
+    sentences = mechanism_sentences(pd.concat([table, unmet], ignore_index=True))
+    (visits,) = [s for s in sentences if s.startswith("Outreach: office visits per year")]
+    assert "more needs are pursued to the end" in visits and "needs unmet −6" in visits
+
+
 def test_a_worse_measure_no_other_measure_explains_is_called_unexplained() -> None:
     table = mechanism_table(wait=[1.0, 1.2, 0.9, 1.1], visits=[-5, 5, 3, -2],
                             abandonment=[0.0, 0.001, -0.001, 0.0])

@@ -37,6 +37,16 @@ class Mechanism:
 
 
 MECHANISMS: tuple[Mechanism, ...] = (
+    # take-up: needs unmet counts the deterred and those who gave up, so where it falls more
+    # residents' needs reach the counters, a wider mechanism than abandonment alone
+    Mechanism(WAITS, {"needs_unmet": "down", "counter_hours_per_year": "up"},
+              "more needs are pursued to the end — fewer residents are deterred from applying "
+              "or give up (needs unmet {needs_unmet}) — so the counters have more work "
+              "(counter time per year {counter_hours_per_year}): the same counters have "
+              "longer queues"),
+    Mechanism(("counter_hours_per_year", "visits_per_year"), {"needs_unmet": "down"},
+              "more needs are pursued to the end — fewer residents are deterred from applying "
+              "or give up (needs unmet {needs_unmet}) — so more cases reach the counters"),
     Mechanism(WAITS, {"abandonment_rate": "down", "counter_hours_per_year": "up"},
               "fewer residents give up (abandonment rate {abandonment_rate}), so more cases "
               "are served to the end and the counters have more work (counter time per year "
