@@ -122,7 +122,7 @@ def test_recovery_of_a_known_parameter(tmp_path):
     m = sim.measures([truth_u], seed=777)
     obs = Simulator(sim.base, sim.unc, [dataclasses.replace(t, value=float(v)) for t, v in
                                         zip(sim.targets, m["simulated"], strict=True)])
-    res = fit(obs, FitSettings(population=12, generations=2, min_epsilon=0.0, workers=1),
+    res = fit(obs, FitSettings(population=16, generations=3, min_epsilon=0.0, workers=1),
               tmp_path / "abc.db", seed=1)
     p = res.particles
     key = "behaviour.knowledge.missing_document"

@@ -15,6 +15,7 @@ composition up front, in the launching process, so that
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -265,14 +266,39 @@ def _refuse_mix(scenarios: dict[str, dict[str, dict]], sweep_dir: Path) -> None:
         if not isinstance(config, dict) or runfolder.config_hash(config, without=("seed",)) \
                 in mine:
             continue
-        key = first_difference(*({k: v for k, v in c.items() if k != "seed"}
-                                 for c in (next(iter(mine.values())), config))) or "?"
+        # a world's run holds its drawn values: compare what the draw leaves alone
+        world = meta.get("world")
+        drawn = list(world.get("values") or {}) if isinstance(world, dict) else []
+        skip = ("seed", "world", "uncertainty", *drawn)
+        if drawn and _dropping(config, skip) in [_dropping(c, skip) for c in mine.values()]:
+            continue
+        key = first_difference(*(_dropping(c, skip) for c in
+                                 (next(iter(mine.values())), config))) or "?"
         raise SweepPlanError(
             "hydra.sweep.dir", str(sweep_dir),
             f"a folder without runs of another config for the same arm, but "
             f"{_relative(meta_path.parent, sweep_dir)} holds a complete '{meta['arm']}' run "
             f"whose config differs (first at {key}); give this sweep its own folder, or "
             "remove those runs")
+
+
+def _dropping(config: dict, keys: Sequence[str]) -> dict:
+    """A copy of a plain config without the dotted ``keys`` (``*`` for any; missing ignored)."""
+    def drop(node: Any, parts: list[str]) -> None:
+        if not isinstance(node, dict):
+            return
+        head, rest = parts[0], parts[1:]
+        names = list(node) if head == "*" else [head]  # ``*``: every key at that level
+        for name in names:
+            if not rest:
+                node.pop(name, None)
+            else:
+                drop(node.get(name), rest)
+
+    out = copy.deepcopy(config)
+    for key in keys:
+        drop(out, key.split("."))
+    return out
 
 
 def first_difference(a: Any, b: Any, path: str = "") -> str | None:
