@@ -11,7 +11,13 @@ from pilotsim.comparison import compare_sweep
 from pilotsim.comparison.runs import discover_runs
 from pilotsim.robustness import robustness_sweep
 from pilotsim.uncertainty import Uncertainty
-from tests.comparison.synthetic_runs import Case, write_run
+from tests.comparison.synthetic_runs import Case as _Case
+from tests.comparison.synthetic_runs import write_run
+
+
+def Case(**kw: object) -> _Case:  # noqa: N802  (reads as the dataclass it builds)
+    """A synthetic case opened after the comparison's warm-up (a quarter of 28 days)."""
+    return _Case(day_opened=10, **kw)
 
 SECTION = {"design": "morris", "samples": 10, "seed": 2, "parameters": {
     "behaviour.knowledge.wrong_office": {"dist": "uniform", "low": 0.0, "high": 0.6,
