@@ -278,13 +278,13 @@ def test_a_community_level_one_door_centre_is_tracked_and_drawn():
         pytest.skip("the one_door reform is not on main yet")
     tw = TwinWorlds(["reform=one_door", "reform.one_door.level=community", "sim.days=30"],
                     scope="community:east_01", start_day=3)
-    for _ in range(10):
+    for _ in range(20):  # one community's planned visits reach its centre from week two
         tw.step()
     snap = take(tw)
     base, reform = snap.worlds
     assert len(reform.office_names) == len(base.office_names) + 1
     assert reform.office_names[-1] == "one-door centre east"
-    assert reform.queues.shape == (10, len(reform.office_names))
+    assert reform.queues.shape == (20, len(reform.office_names))
     assert (reform.queues[:3, -1] == 0).all() and reform.queues[3:, -1].max() > 0
     spec = figures.queues_spec(snap)
     assert {r["office"] for r in spec["datasets"]["rows"]} >= {"one-door centre east"}
