@@ -79,6 +79,9 @@ class ForecastSettings:
         period_days: Days per evaluation period.
         warmup_days: Days dropped at the start of every run (the start-up transient).
         processes: Worker processes for the members' runs.
+        summaries: The summary columns the regression uses (None: all of
+            :func:`pilot_summaries`'); fewer suit a small ensemble (each costs a degree of
+            freedom).
     """
 
     members: int = 40
@@ -88,9 +91,17 @@ class ForecastSettings:
     period_days: int = 28
     warmup_days: int = 28
     processes: int = 1
+    summaries: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
-        for key, low in (("members", 2 + len(SUMMARY_OUTCOMES) * 2 + 2), ("seed", 0),
+        known = [f"{k}_{o}" for o in SUMMARY_OUTCOMES for k in ("did", "pre")]
+        for name in self.summaries or ():
+            if name not in known:
+                raise SpecError("forecast.summaries", name, "one of " + ", ".join(known))
+        if self.summaries is not None and not self.summaries:
+            raise SpecError("forecast.summaries", self.summaries, "at least one summary")
+        n_summaries = len(self.summaries or known)
+        for key, low in (("members", n_summaries + 4), ("seed", 0),
                          ("period_days", 1), ("warmup_days", 0), ("processes", 1)):
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int) or v < low:
@@ -375,9 +386,10 @@ def _progress(done: int, total: int, started: float) -> None:
 
 # --- the forecast --------------------------------------------------------------------------
 
-def summary_columns(ensemble: pd.DataFrame) -> list[str]:
-    """The summary columns of an ensemble table (``did_*``, ``pre_*``)."""
-    return [c for c in ensemble.columns if c.startswith(("did_", "pre_"))]
+def summary_columns(ensemble: pd.DataFrame, only: Sequence[str] | None = None) -> list[str]:
+    """The summary columns of an ensemble table (``did_*``, ``pre_*``; or those in ``only``)."""
+    return [c for c in ensemble.columns if c.startswith(("did_", "pre_"))
+            and (only is None or c in only)]
 
 
 def forecast(observed: Mapping[str, float], ensemble: pd.DataFrame,
@@ -409,7 +421,7 @@ def forecast(observed: Mapping[str, float], ensemble: pd.DataFrame,
     """
     import statsmodels.api as sm
 
-    cols = summary_columns(ensemble)
+    cols = summary_columns(ensemble, settings.summaries)
     for c in cols:
         v = observed.get(c)
         if v is None or not np.isfinite(v):
@@ -467,11 +479,14 @@ class PilotForecast:
             estimate beside it (``did``).
         summaries: The pilot's summaries.
         ensemble: The ensemble it was read against.
+        config: The plain config the members ran (before each member's world, seed and
+            pilot design were set).
     """
 
     table: pd.DataFrame
     summaries: dict[str, float]
     ensemble: pd.DataFrame
+    config: dict[str, Any]
 
 
 def _plain(overrides: Sequence[str]) -> dict[str, Any]:
@@ -503,7 +518,8 @@ def fixed_pilot(schedule: Mapping[str, int | None]) -> dict[str, Any]:
 
 
 def forecast_pilot(site_days: str | Path | pd.DataFrame, schedule: Mapping[str, int | None],
-                   overrides: Sequence[str] = ("reform=one_door",),
+                   world: Sequence[str] | Mapping[str, Any] = ("reform=one_door",
+                                                               "uncertainty=default_district"),
                    settings: ForecastSettings = ForecastSettings()) -> PilotForecast:
     """Forecast the full rollout from a (real or simulated) pilot's ``site_days``.
 
@@ -513,8 +529,8 @@ def forecast_pilot(site_days: str | Path | pd.DataFrame, schedule: Mapping[str, 
             started (warm-up and at least one pre-period).
         schedule: Community → the day the reform reached it (null or absent: a comparison
             site).
-        overrides: The pilotsim overrides of the world the pilot ran in: the reform and its
-            parameters, ``city=…``, ``sim.sample_fraction``, and the priors
+        world: The pilotsim overrides of the world the pilot ran in (or its plain config):
+            the reform and its parameters, ``city=…``, ``sim.sample_fraction``, and the priors
             (``uncertainty=default_district``, or a calibration's ``uncertainty=calibrated
             uncertainty.ensemble=…``). ``sim.days`` is set to the table's days.
         settings: Members, seed, level, processes.
@@ -526,8 +542,9 @@ def forecast_pilot(site_days: str | Path | pd.DataFrame, schedule: Mapping[str, 
         SpecError: naming the bad input (file row and column, schedule entry, config key)
             before any simulation.
     """
-    config = _plain([*overrides])
     from pilotsim.spec import RunSpec
+
+    config = copy.deepcopy(dict(world)) if isinstance(world, Mapping) else _plain([*world])
 
     spec = RunSpec.from_config(config)
     communities = list(spec.city.communities)
@@ -539,12 +556,14 @@ def forecast_pilot(site_days: str | Path | pd.DataFrame, schedule: Mapping[str, 
     sched = _check_schedule({str(k): v for k, v in schedule.items()}, observed, settings)
     pilot = fixed_pilot(sched)
     config["sim"] = {**config["sim"], "days": int(observed["day"].max()) + 1}
+    # full rollout from the day the pilot started: the rollout effect over the pilot's weeks
+    config["pilot"] = {**config.get("pilot", {}), "start_day": pilot["start_day"]}
     prior_section(config, settings.members, settings.seed)  # the priors exist, before runs
     summaries = pilot_summaries(observed, sched, settings)
     ensemble = simulate_ensemble(config, {"fixed": pilot}, settings)
     table = forecast(summaries, ensemble, settings)
     table["did"] = [summaries[f"did_{o}"] for o in table["outcome"]]
-    return PilotForecast(table, summaries, ensemble)
+    return PilotForecast(table, summaries, ensemble, config)
 
 
 # --- forecasts in a pilot study ------------------------------------------------------------
