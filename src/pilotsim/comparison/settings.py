@@ -36,11 +36,15 @@ class CompareSettings:
             the reference mean, a mapping ``{metric: half-width}``, or ``None``.
         warmup_days: Days at the start of every run left out of the headline measures.
         horizon_years: Years over which a reform's set-up budget is annualised.
+        forecast_members: A pilot study's rollout forecast: worlds in its ensemble, drawn
+            from the runs' ``uncertainty:`` priors (0: no forecast;
+            :mod:`pilotsim.pilots.forecast`).
     """
 
     target_halfwidth: float | Mapping[str, float] | None = None
     warmup_days: int = WARMUP_DAYS
     horizon_years: float = HORIZON_YEARS
+    forecast_members: int = 0
     target: Any = field(init=False, repr=False, compare=False)  # paired.Target | None
 
     def __post_init__(self) -> None:
@@ -51,6 +55,11 @@ class CompareSettings:
         if isinstance(h, bool) or not isinstance(h, int | float) or not h > 0:
             raise ComparisonError(f"invalid config: compare.horizon_years = {h!r}: expected a "
                                   "number > 0 (years over which set-up costs are spread)")
+        m = self.forecast_members
+        if isinstance(m, bool) or not isinstance(m, int) or not (m == 0 or m >= 10):
+            raise ComparisonError(f"invalid config: compare.forecast_members = {m!r}: expected "
+                                  "0 (no rollout forecast) or an integer >= 10 (worlds in the "
+                                  "forecast's ensemble)")
         # imported here: paired needs the metrics, which need these settings
         from pilotsim.comparison.paired import Target
 
@@ -76,7 +85,7 @@ class CompareSettings:
             raise ComparisonError(f"invalid config: compare = {section!r}: expected a mapping "
                                   "with keys target_halfwidth, warmup_days, horizon_years")
         section = plain_config(section)
-        known = ("target_halfwidth", "warmup_days", "horizon_years")
+        known = ("target_halfwidth", "warmup_days", "horizon_years", "forecast_members")
         for key in section:
             if key not in known:
                 raise ComparisonError(f"invalid config: compare.{key} = {section[key]!r}: "

@@ -106,6 +106,12 @@ class PilotStudy:
         start_period: The pilots' first treated period.
         out_dir: Where the tables and report were written (if anywhere).
         paths: Written files by name.
+        forecasts: The rollout forecast of every replicate pilot
+            (:func:`pilotsim.pilots.forecast.forecast_study`; empty if none was made):
+            design, outcome, seed, forecast, ci_low, ci_high, level, r2, loo_sd, truth.
+        forecast_assessment: Per design, outcome and method (``forecast`` or a DiD
+            estimator): bias and interval coverage on the full-rollout truth with their
+            Monte Carlo errors (:func:`pilotsim.pilots.forecast.assess_forecasts`).
     """
 
     estimates: pd.DataFrame
@@ -117,6 +123,8 @@ class PilotStudy:
     start_period: int
     out_dir: Path | None = None
     paths: dict[str, Path] = field(default_factory=dict)
+    forecasts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    forecast_assessment: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def load_runs(sweep_dir: str | Path) -> list[PilotRun]:
@@ -320,8 +328,8 @@ def _power(by_seed, panels, designs, estimates, truth, outcomes, first, reps, al
 def run_pilot_study(overrides: Sequence[str] = ("reform=one_door",),
                     designs: Sequence[str] = ("random", "readiness", "stepped_wedge"),
                     seeds: Iterable[int] = range(10), out_dir: str | Path | None = None,
-                    period_days: int = 28, processes: int = 1, **evaluate_kwargs
-                    ) -> PilotStudy:
+                    period_days: int = 28, processes: int = 1, forecast_members: int = 0,
+                    **evaluate_kwargs) -> PilotStudy:
     """Run the worlds and designs in-process, then :func:`evaluate` them.
 
     Args:
@@ -333,6 +341,9 @@ def run_pilot_study(overrides: Sequence[str] = ("reform=one_door",),
             report too.
         period_days: Days per evaluation period.
         processes: Worker processes for the runs.
+        forecast_members: If > 0, forecast every pilot's full rollout from its data with an
+            ensemble of this many worlds from the overrides' ``uncertainty:`` priors
+            (:func:`pilotsim.pilots.forecast.forecast_study`).
         **evaluate_kwargs: Passed to :func:`evaluate`.
     """
     jobs = [([*overrides, f"pilot={d}", f"seed={s}"], s, d,
@@ -349,6 +360,16 @@ def run_pilot_study(overrides: Sequence[str] = ("reform=one_door",),
     else:
         runs = [_run_one(j) for j in jobs]
     study = evaluate(runs, period_days=period_days, **evaluate_kwargs)
+    if forecast_members > 0:
+        from omegaconf import OmegaConf
+
+        from pilotsim import api
+        from pilotsim.pilots.forecast import ForecastSettings, add_forecasts
+
+        config = OmegaConf.to_container(api.compose(list(overrides)), resolve=True)
+        add_forecasts(study, runs, config, ForecastSettings(
+            members=forecast_members, period_days=period_days, processes=processes,
+            warmup_days=evaluate_kwargs.get("warmup_days", 28)))
     if out_dir is not None:
         from pilotsim.pilots.report import write_study
 

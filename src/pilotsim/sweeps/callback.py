@@ -227,15 +227,20 @@ class SweepCallback(Callback):
         except ImportError as e:
             log.warning("no comparison: pilotsim.comparison is not available (%s)", e)
             return {"status": "unavailable", "reason": str(e)}
-        reference, extra = self.reference, self._pilot_study(sweep_dir)
-        if extra:  # a pilot study: compare every world and design with the reform nowhere
-            reference = _pilot_reference(sweep_dir) or reference
         more: dict[str, Any] = {}
         try:
             if "compare" in config:  # warm-up, cost horizon, target: the config's compare.*
                 from pilotsim.comparison.settings import CompareSettings
 
                 more["settings"] = CompareSettings.from_config(config.compare)
+        except Exception as e:
+            log.warning("no comparison: %s: %s", type(e).__name__, e)
+            return {"status": "not written", "reason": f"{type(e).__name__}: {e}"}
+        members = getattr(more.get("settings"), "forecast_members", 0)
+        reference, extra = self.reference, self._pilot_study(sweep_dir, members)
+        if extra:  # a pilot study: compare every world and design with the reform nowhere
+            reference = _pilot_reference(sweep_dir) or reference
+        try:
             result = compare_sweep(sweep_dir, reference=reference,
                                    target_halfwidth=self.target_halfwidth, extra_blocks=extra,
                                    **more)
@@ -256,8 +261,12 @@ class SweepCallback(Callback):
         return out
 
 
-    def _pilot_study(self, sweep_dir: Path) -> list:
-        """Evaluate the sweep's pilot designs (if it has any) and return the report section."""
+    def _pilot_study(self, sweep_dir: Path, forecast_members: int = 0) -> list:
+        """Evaluate the sweep's pilot designs (if it has any) and return the report section.
+
+        With ``forecast_members`` > 0 every pilot's full rollout is also forecast from its
+        data (:mod:`pilotsim.pilots.forecast`), with the runs' ``uncertainty:`` as priors.
+        """
         from pilotsim.pilots.report import pilot_blocks, write_study
         from pilotsim.pilots.study import evaluate, load_runs
 
@@ -269,6 +278,21 @@ class SweepCallback(Callback):
         except ValueError as e:  # e.g. a seed without its none/everywhere world
             log.warning("no pilot evaluation: %s", e)
             return []
+        if forecast_members:
+            from pilotsim.pilots.forecast import (
+                ForecastSettings,
+                add_forecasts,
+                default_processes,
+            )
+            from pilotsim.schema import SpecError
+
+            config = runfolder.read_metadata(runs[0].folder)["config"]
+            try:
+                add_forecasts(study, runs, config, ForecastSettings(
+                    members=forecast_members, processes=default_processes()),
+                    cache=sweep_dir / "comparison" / "pilot_forecast_ensemble.csv")
+            except SpecError as e:  # e.g. no priors declared: the evaluation stands alone
+                log.warning("no pilot forecast: %s", e)
         write_study(study, sweep_dir / "comparison")
         log.info("pilot evaluation: %s", study.paths["report_html"])
         return pilot_blocks(study)
