@@ -364,15 +364,14 @@ class BackgroundDemand:
             if len(i) == 0:
                 return out, pursued
         prior = 100 * pop.trust[r]
+        memory = {name: prior.copy() for name in costs}
         residents = m.residents
-        memory = {}
-        for name in costs:  # the representative's memory of the channel, if they have one
-            mem = prior.copy()
-            for j, x in enumerate(r.tolist()):
-                res = residents.get(x)
-                if res is not None and name in res.channel_memory:
-                    mem[j] = res.channel_memory[name]
-            memory[name] = mem
+        for j, x in enumerate(r.tolist()):  # the representative's memory of each channel
+            res = residents.get(x)
+            if res is not None:
+                for name, score in res.channel_memory.items():
+                    if name in memory:
+                        memory[name][j] = score
         util = rules.channel_utilities(beh.channels, costs, memory, prior)
         out[i] = rules.logit_draw(util, u[i])
         return out, pursued
@@ -387,6 +386,10 @@ class BackgroundDemand:
         if minutes <= 0 or not want.any():
             return got
         idx = np.nonzero(want)[0]
+        wanted = np.bincount(c[idx], minlength=len(self.staff))
+        if (wanted <= self.staff // minutes).all():  # time for everyone (the usual day)
+            self.staff -= minutes * wanted
+            return got
         order = np.argsort(c[idx], kind="stable")
         cs = c[idx][order]
         rank = np.arange(len(cs)) - np.searchsorted(cs, cs)  # place in its community's line
