@@ -1,12 +1,13 @@
-"""The unsimulated residents choose offices by the simulated residents' rule, in bulk.
+"""The unsimulated residents decide by the simulated residents' rules, in bulk.
 
-A one-door pilot centre in two communities that serves outsiders (so residents elsewhere may
-walk in, and the pilot communities' residents may keep their usual desks), half of the
-residents simulated, stopped mid-run. Each background case waiting for a visit is copied into
+Office choice: a one-door pilot centre in two communities that serves outsiders (so residents
+elsewhere may walk in, and the pilot communities' residents may keep their usual desks), half
+of the residents simulated, stopped mid-run. Each background case waiting for a visit is copied into
 a simulated ``Case`` (same id, knowledge, step, visits so far, representative resident) and
 routed by ``PilotModel._choose_office`` with the background's counter stream; the
 background's bulk choice (``BackgroundDemand._choose_offices``) must pick the same option for
-every one of them.
+every one of them. Online timing: an online application waits for the processing days of the
+steps it covers before the collection visit, in both populations.
 """
 
 from __future__ import annotations
@@ -60,3 +61,20 @@ def test_bulk_choice_equals_the_simulated_residents_choice_row_by_row(model) -> 
     assert {NO_VIA, C.VIA_DESKS} <= set(bulk)
     assert set(bulk) & {o.index for o in m.walk_in_centres}
     assert set(bulk) <= kinds
+
+
+def test_an_online_application_waits_for_its_steps_processing_days_in_both_populations():
+    # a business licence online ("collection"): the housing step is done online and still
+    # takes its 2 statutory processing days before the collection visit can be planned, for
+    # the unsimulated residents as for a simulated case (PilotModel.online_application)
+    m = PilotModel(RunSpec.from_config(api.compose(["sim.sample_fraction=0.5", "seed=1"])))
+    for _ in range(20):
+        m.step()
+    bg, cols = m.background, m.background.cols
+    s = m.service_names.index("business_licence")
+    rows = np.nonzero((cols["due"][:bg.n] >= 0) & (cols["act"][:bg.n] == 0)
+                      & (cols["trips"][:bg.n] == 0) & (cols["s"][:bg.n] == s))[0]
+    assert len(rows) > 5
+    waited = cols["due"][rows] - cols["opened"][rows]
+    online_days = m.spec.behaviour.channels.online_processing_days
+    assert (waited == online_days + 2).all(), np.unique(waited)

@@ -264,7 +264,9 @@ class BackgroundDemand:
         k[informed] = rules.learn(k[informed], beh.knowledge.information_effect)
         prechecked = self._spend(c, informed & self.offers["precheck"][c],
                                  ch.precheck_staff_min)
-        n_steps, full, steps, online_offered, proxy_offered = self._service_table(c, s)
+        (n_steps, steps, online_offered, proxy_offered, online_upto,
+         online_days) = self._service_table(c, s)
+        full = online_upto >= n_steps
         channel, pursued = self._channels(u_channel, c, p, s, row, k, full, online_offered,
                                           proxy_offered, prechecked, ids)
         self.not_pursued += int((~pursued).sum())
@@ -275,8 +277,8 @@ class BackgroundDemand:
             channel[back] = C.IN_PERSON
             online[back] = False
         in_person = channel == C.IN_PERSON
-        step = np.where(online, np.where(full, n_steps, n_steps - 1), 0).astype(np.int32)
-        due = np.where(online, d + ch.online_processing_days, d)
+        step = np.where(online, online_upto, 0).astype(np.int32)
+        due = np.where(online, d + ch.online_processing_days + online_days, d)
         proxy = (channel == C.PROXY) & pursued
         if proxy.any():  # no visits, but committee time: each step the resident need not do
             self.completed += int(proxy.sum())
@@ -303,22 +305,22 @@ class BackgroundDemand:
         self.n = b
 
     def _service_table(self, c: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Per row, its service as its community sees it: a table of five columns.
+        """Per row, its service as its community sees it: a table of six columns.
 
-        Steps in all, fully online or not, steps to do (not skippable), online offered,
-        proxy offered.
+        Steps in all, steps to do (not skippable), online offered, proxy offered, and what
+        an online application covers (:meth:`PilotModel.online_application`: steps up to,
+        processing days).
         """
         m = self.model
 
         def one(ci: int, si: int) -> tuple:
             rt = m.service(ci, m.service_names[si])
-            return (len(rt.steps), rt.online == "full",
-                    sum(not m.step_skippable(ci, st) for st in rt.steps),
-                    rt.online != "none", rt.proxy)
+            return (len(rt.steps), sum(not m.step_skippable(ci, st) for st in rt.steps),
+                    rt.online != "none", rt.proxy, *m.online_application(ci, rt))
 
-        n, full, steps, online, proxy = self._lookup("service", one, c, s)
-        return (n.astype(np.int32), full.astype(bool), steps.astype(float), online.astype(bool),
-                proxy.astype(bool))
+        n, steps, online, proxy, upto, days = self._lookup("service", one, c, s)
+        return (n.astype(np.int32), steps.astype(float), online.astype(bool),
+                proxy.astype(bool), upto.astype(np.int32), days.astype(np.int64))
 
     def _channels(self, u, c, p, s, row, k, full, on, px, prechecked,
                   ids) -> tuple[np.ndarray, np.ndarray]:
@@ -434,11 +436,13 @@ class BackgroundDemand:
         return [f[pos] for f in fields]
 
     def _next_step(self, c: int, s: int, step: int) -> tuple:
-        """The first step from ``step`` the resident must do, and whether it is relayable."""
+        """The first step from ``step`` the resident must do: relayable, steps, its days."""
         m = self.model
         rt = m.service(c, m.service_names[s])
         i = m.next_step_to_do(c, rt, step)
-        return i, i < len(rt.steps) and rt.steps[i].relayable, len(rt.steps)
+        due = i < len(rt.steps)
+        return (i, due and rt.steps[i].relayable, len(rt.steps),
+                rt.steps[i].processing_days if due else 0)
 
     def _plan(self, rows: np.ndarray, day) -> None:
         """Plan the next step of ``rows`` on ``day`` (an int or one per row)."""
@@ -447,8 +451,8 @@ class BackgroundDemand:
         m, cols = self.model, self.cols
         day = np.broadcast_to(np.asarray(day, dtype=np.int64), rows.shape)
         c = cols["c"][rows]
-        nxt, relayable, n_steps = self._lookup("next", self._next_step, c, cols["s"][rows],
-                                               cols["step"][rows])
+        nxt, relayable, n_steps, days = self._lookup("next", self._next_step, c,
+                                                     cols["s"][rows], cols["step"][rows])
         cols["step"][rows] = nxt
         done = nxt >= n_steps
         self._end(rows[done], abandoned=False)
@@ -457,7 +461,8 @@ class BackgroundDemand:
                             self.offers["relay"][c], ch.relay_staff_min)
         r = rows[relay]
         cols["step"][r] += 1
-        cols["due"][r] = day[relay] + max(1, ch.proxy_days)
+        # the certificate comes back after the relay and the step's processing days
+        cols["due"][r] = day[relay] + max(1, ch.proxy_days) + days[relay]
         cols["act"][r] = PLAN
         cols["first"][r] = False
         go = ~done & ~relay

@@ -408,11 +408,7 @@ class PilotModel(mesa.Model):
             if self.choices.uniform(case.id, C.S_ONLINE_FAIL) < fail:
                 case.channel = C.IN_PERSON  # tried online, gave up on it: goes in person
             else:
-                # the application is online; the steps it covers still take their
-                # statutory processing days
-                upto = len(rt.steps) if rt.online == "full" else len(rt.steps) - 1
-                days = sum(st.processing_days for st in rt.steps[:upto]
-                           if not self.step_skippable(c, st))
+                upto, days = self.online_application(c, rt)
                 self.agenda[d + beh.channels.online_processing_days + days].append(
                     ("online", case, float(upto)))
                 return
@@ -441,6 +437,22 @@ class PilotModel(mesa.Model):
                                    share)
         return self.choices.uniform(case.id, C.S_PURSUE) < \
             float(takeup.pursue_probability(p, burden))
+
+    def online_application(self, community: int, rt: ServiceRuntime) -> tuple[int, int]:
+        """What an online application of ``rt`` does for residents of ``community``.
+
+        The application is online; the steps it covers (all of a fully online service, all
+        but the last, the collection visit, otherwise) still take their statutory processing
+        days. Both populations (the simulated cases and the unsimulated residents' demand)
+        read it here.
+
+        Returns:
+            ``(upto, days)``: the steps covered (``rt.steps[:upto]``) and the processing days
+            of those the resident must do.
+        """
+        upto = len(rt.steps) if rt.online == "full" else len(rt.steps) - 1
+        return upto, sum(st.processing_days for st in rt.steps[:upto]
+                         if not self.step_skippable(community, st))
 
     def documents_to_gather(self, community: int, rt: ServiceRuntime) -> int:
         """Documents a resident of ``community`` must bring for the procedure's steps to do.
