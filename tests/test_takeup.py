@@ -31,6 +31,25 @@ def test_burden_falls_with_knowledge_a_precheck_and_a_cheaper_channel():
     assert takeup.burden_min(P, 200.0, 0.5, 3, 0.2) < takeup.burden_min(P, 200.0, 0.5, 3)
 
 
+def test_one_need_on_floats_and_a_group_on_arrays_give_the_same_burden():
+    # the model decides one need with Python floats (cheaper than NumPy on two or three
+    # numbers), the unsimulated residents' demand a day's needs with arrays: the same formulas
+    rng = np.random.default_rng(4)
+    costs = rng.uniform(10.0, 600.0, (200, 3))
+    costs[::3, 2] = np.inf  # a channel not open to some
+    group = takeup.channel_burden_min(costs, 30.0)
+    one = [takeup.channel_burden_min(row.tolist(), 30.0) for row in costs]
+    assert all(isinstance(x, float) for x in one)
+    np.testing.assert_allclose(one, group, rtol=1e-13)
+    k, docs, share = rng.random(200), rng.integers(0, 4, 200), rng.choice([1.0, 0.4], 200)
+    burden = takeup.burden_min(P, group, k, docs, share)
+    one_b = [takeup.burden_min(P, float(g), float(x), int(n), float(sh))
+             for g, x, n, sh in zip(group, k, docs, share, strict=True)]
+    assert one_b == burden.tolist()  # the same arithmetic in the same order: equal to the bit
+    np.testing.assert_allclose([takeup.pursue_probability(P, b) for b in one_b],
+                               takeup.pursue_probability(P, burden), rtol=1e-13)
+
+
 def _arm(functions: list[str]) -> float:
     """Take-up of the proxy-eligible (elderly, disabled) when committees offer ``functions``.
 

@@ -47,8 +47,12 @@ Design (why a background case, not a visit count):
   quantiles are per visit (the same inverse CDFs as the simulated visits).
 
 Where other per-group factors plug in: a need that does not become a case (take-up) is
-decided in :meth:`BackgroundDemand._open`, where the channel is chosen; how residents pick an
-office is :meth:`~pilotsim.model.PilotModel.route_office`, which both populations call.
+decided in :meth:`BackgroundDemand._open`, where the channel is chosen. Which office a visit
+goes to is the simulated residents' rule too: the group's options
+(:meth:`~pilotsim.model.PilotModel.office_options`), a walk-in centre only for those who know
+of it, and the pick by travel plus expected waits
+(:meth:`~pilotsim.model.PilotModel.choose_offices`), for a day's rows in one call; then
+:meth:`~pilotsim.model.PilotModel.route_office`, which both populations call.
 """
 
 from __future__ import annotations
@@ -68,6 +72,7 @@ if TYPE_CHECKING:
     from pilotsim.model import PilotModel
 
 PLAN, VISIT = 0, 1  # what a row does on its due day: plan its next step, or go to an office
+NO_VIA = -2  # the "via" column's None (C.VIA_DESKS is -1, offices are 0 and up)
 SERVED, WRONG, MISSING, ERROR, CLOSED = range(5)
 _COLUMNS = {  # column → dtype
     "id": np.int64, "c": np.int32, "p": np.int32, "s": np.int32, "row": np.int64,
@@ -132,6 +137,8 @@ class BackgroundDemand:
         self._slices: dict[int, tuple[int, int]] = {}
         self._waits, self._ok = np.zeros(0), np.zeros(0, dtype=bool)
         self._memo: dict = {}
+        self._plans: list = []  # office options per group (see _choose_offices)
+        self._plan_cache: tuple | None = None
         self._fingerprint: tuple = ()
         self._dists: list = []
         self._dist_ids: dict[int, int] = {}
@@ -152,6 +159,7 @@ class BackgroundDemand:
         m = self.model
         if self._world_may_have_changed(d):
             self._memo = {}
+            self._plans, self._plan_cache = [], None
             orgs = [m.organisation_of.get(c) for c in range(len(m.community_names))]
             self._simulated_staff = np.array([0.0 if o is None else o.staff_min_per_day
                                               for o in orgs])
@@ -256,7 +264,9 @@ class BackgroundDemand:
         k[informed] = rules.learn(k[informed], beh.knowledge.information_effect)
         prechecked = self._spend(c, informed & self.offers["precheck"][c],
                                  ch.precheck_staff_min)
-        n_steps, full, steps, online_offered, proxy_offered = self._service_table(c, s)
+        (n_steps, steps, online_offered, proxy_offered, online_upto,
+         online_days) = self._service_table(c, s)
+        full = online_upto >= n_steps
         channel, pursued = self._channels(u_channel, c, p, s, row, k, full, online_offered,
                                           proxy_offered, prechecked, ids)
         self.not_pursued += int((~pursued).sum())
@@ -267,8 +277,8 @@ class BackgroundDemand:
             channel[back] = C.IN_PERSON
             online[back] = False
         in_person = channel == C.IN_PERSON
-        step = np.where(online, np.where(full, n_steps, n_steps - 1), 0).astype(np.int32)
-        due = np.where(online, d + ch.online_processing_days, d)
+        step = np.where(online, online_upto, 0).astype(np.int32)
+        due = np.where(online, d + ch.online_processing_days + online_days, d)
         proxy = (channel == C.PROXY) & pursued
         if proxy.any():  # no visits, but committee time: each step the resident need not do
             self.completed += int(proxy.sum())
@@ -281,7 +291,7 @@ class BackgroundDemand:
         new = {
             "id": ids, "c": c, "p": p, "s": s, "row": row, "opened": d,
             "need_min": d * 1440.0 + u[:, 1] * 1440.0, "step": step, "k": k,
-            "informed": informed, "prechecked": prechecked, "via": -1, "trips": 0,
+            "informed": informed, "prechecked": prechecked, "via": NO_VIA, "trips": 0,
             "wasted": 0, "due": due, "act": PLAN, "first": in_person,
         }
         a, b = self.n, self.n + int(take.sum())
@@ -295,22 +305,22 @@ class BackgroundDemand:
         self.n = b
 
     def _service_table(self, c: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Per row, its service as its community sees it: a table of five columns.
+        """Per row, its service as its community sees it: a table of six columns.
 
-        Steps in all, fully online or not, steps to do (not skippable), online offered,
-        proxy offered.
+        Steps in all, steps to do (not skippable), online offered, proxy offered, and what
+        an online application covers (:meth:`PilotModel.online_application`: steps up to,
+        processing days).
         """
         m = self.model
 
         def one(ci: int, si: int) -> tuple:
             rt = m.service(ci, m.service_names[si])
-            return (len(rt.steps), rt.online == "full",
-                    sum(not m.step_skippable(ci, st) for st in rt.steps),
-                    rt.online != "none", rt.proxy)
+            return (len(rt.steps), sum(not m.step_skippable(ci, st) for st in rt.steps),
+                    rt.online != "none", rt.proxy, *m.online_application(ci, rt))
 
-        n, full, steps, online, proxy = self._lookup("service", one, c, s)
-        return (n.astype(np.int32), full.astype(bool), steps.astype(float), online.astype(bool),
-                proxy.astype(bool))
+        n, steps, online, proxy, upto, days = self._lookup("service", one, c, s)
+        return (n.astype(np.int32), steps.astype(float), online.astype(bool),
+                proxy.astype(bool), upto.astype(np.int32), days.astype(np.int64))
 
     def _channels(self, u, c, p, s, row, k, full, on, px, prechecked,
                   ids) -> tuple[np.ndarray, np.ndarray]:
@@ -356,15 +366,14 @@ class BackgroundDemand:
             if len(i) == 0:
                 return out, pursued
         prior = 100 * pop.trust[r]
+        memory = {name: prior.copy() for name in costs}
         residents = m.residents
-        memory = {}
-        for name in costs:  # the representative's memory of the channel, if they have one
-            mem = prior.copy()
-            for j, x in enumerate(r.tolist()):
-                res = residents.get(x)
-                if res is not None and name in res.channel_memory:
-                    mem[j] = res.channel_memory[name]
-            memory[name] = mem
+        for j, x in enumerate(r.tolist()):  # the representative's memory of each channel
+            res = residents.get(x)
+            if res is not None:
+                for name, score in res.channel_memory.items():
+                    if name in memory:
+                        memory[name][j] = score
         util = rules.channel_utilities(beh.channels, costs, memory, prior)
         out[i] = rules.logit_draw(util, u[i])
         return out, pursued
@@ -379,6 +388,10 @@ class BackgroundDemand:
         if minutes <= 0 or not want.any():
             return got
         idx = np.nonzero(want)[0]
+        wanted = np.bincount(c[idx], minlength=len(self.staff))
+        if (wanted <= self.staff // minutes).all():  # time for everyone (the usual day)
+            self.staff -= minutes * wanted
+            return got
         order = np.argsort(c[idx], kind="stable")
         cs = c[idx][order]
         rank = np.arange(len(cs)) - np.searchsorted(cs, cs)  # place in its community's line
@@ -423,11 +436,13 @@ class BackgroundDemand:
         return [f[pos] for f in fields]
 
     def _next_step(self, c: int, s: int, step: int) -> tuple:
-        """The first step from ``step`` the resident must do, and whether it is relayable."""
+        """The first step from ``step`` the resident must do: relayable, steps, its days."""
         m = self.model
         rt = m.service(c, m.service_names[s])
         i = m.next_step_to_do(c, rt, step)
-        return i, i < len(rt.steps) and rt.steps[i].relayable, len(rt.steps)
+        due = i < len(rt.steps)
+        return (i, due and rt.steps[i].relayable, len(rt.steps),
+                rt.steps[i].processing_days if due else 0)
 
     def _plan(self, rows: np.ndarray, day) -> None:
         """Plan the next step of ``rows`` on ``day`` (an int or one per row)."""
@@ -436,8 +451,8 @@ class BackgroundDemand:
         m, cols = self.model, self.cols
         day = np.broadcast_to(np.asarray(day, dtype=np.int64), rows.shape)
         c = cols["c"][rows]
-        nxt, relayable, n_steps = self._lookup("next", self._next_step, c, cols["s"][rows],
-                                               cols["step"][rows])
+        nxt, relayable, n_steps, days = self._lookup("next", self._next_step, c,
+                                                     cols["s"][rows], cols["step"][rows])
         cols["step"][rows] = nxt
         done = nxt >= n_steps
         self._end(rows[done], abandoned=False)
@@ -446,7 +461,8 @@ class BackgroundDemand:
                             self.offers["relay"][c], ch.relay_staff_min)
         r = rows[relay]
         cols["step"][r] += 1
-        cols["due"][r] = day[relay] + max(1, ch.proxy_days)
+        # the certificate comes back after the relay and the step's processing days
+        cols["due"][r] = day[relay] + max(1, ch.proxy_days) + days[relay]
         cols["act"][r] = PLAN
         cols["first"][r] = False
         go = ~done & ~relay
@@ -459,8 +475,7 @@ class BackgroundDemand:
         m, cols = self.model, self.cols
         day = np.broadcast_to(np.asarray(day, dtype=np.int64), rows.shape)
         first = cols["first"][rows]
-        if m.walk_in_centres:
-            self._choose_via(rows[cols["via"][rows] < 0])
+        self._choose_offices(rows)
         later = np.ones(len(rows), dtype=bool)
         if m.spec.behaviour.visits.timing == "immediate" and first.any():
             for i in np.nonzero(first)[0]:  # at the moment the need arose
@@ -481,33 +496,77 @@ class BackgroundDemand:
         cols["first"][rows] = False
         self._end(rows[cols["due"][rows] < 0], abandoned=False)  # no open day left
 
-    def _choose_via(self, rows: np.ndarray) -> None:
-        """A walk-in centre for rows that know of it, nearer than their usual offices.
+    def _choose_offices(self, rows: np.ndarray) -> None:
+        """Where each row takes its next visit, by the simulated residents' rule.
 
-        Simpler than the simulated residents' choice (:meth:`PilotModel._choose_office`,
-        which also weighs expected waits and lets a pilot community's residents keep their
-        usual desks): the unsimulated residents of a pilot world choose by travel only.
+        The options and plans are the group's (:meth:`PilotModel.office_options`, kept per
+        community, service and step); the walk-in centre is an option for a row whose
+        resident knows of it (its ``S_VIA`` draw under its knowledge); the pick is
+        :meth:`PilotModel.choose_offices` (travel plus expected waits, a logit drawn from the
+        row's ``V_OFFICE`` uniform of the visit) for all rows with a choice at once. As for a
+        simulated case, the choice is made anew for every visit.
         """
+        m, cols = self.model, self.cols
+        cols["via"][rows] = NO_VIA
+        if len(rows) == 0 or (not m.walk_in_centres and not m.routes.preferred):
+            return
+        (g,) = self._lookup("plans", self._plan_group, cols["c"][rows], cols["s"][rows],
+                            cols["step"][rows])
+        g = g.astype(np.int64)
+        plans, vias, centre = self._plan_arrays()
+        n_options = (vias[g] != NO_VIA - 1).sum(axis=1)
+        has = n_options > 1
+        if not has.any():
+            return
+        rows, g = rows[has], g[has]
+        available = vias[g] != NO_VIA - 1
+        ids = cols["id"][rows]
+        known = self.choices.uniforms(ids, C.S_VIA) < cols["k"][rows]
+        at = centre[g]
+        unknown = np.nonzero((at >= 0) & ~known)[0]
+        available[unknown, at[unknown]] = False
+        choose = available.sum(axis=1) > 1
+        rows, g, available, ids = rows[choose], g[choose], available[choose], ids[choose]
         if len(rows) == 0:
             return
-        m, cols = self.model, self.cols
+        pop, person = m.population, cols["row"][rows]
+        u = self.choices.uniforms(ids, C.VISIT_BASE + C.V_OFFICE + C.VISIT_SLOTS * (
+            cols["trips"][rows] % C.MAX_VISIT_SLOTS))
+        pick = m.choose_offices(cols["c"][rows], plans[g], available, pop.mobility[person],
+                                pop.expectation[person], u)
+        cols["via"][rows] = vias[g, pick]
 
-        def centre(ci: int, si: int, step: int) -> tuple:
-            best = m.walk_in_centre(ci, m.service(ci, m.service_names[si]), step)
-            return (-1 if best is None else best,)
+    def _plan_group(self, c: int, s: int, step: int) -> tuple:
+        """A number for the options of residents of ``c`` at ``step`` of service ``s``."""
+        m = self.model
+        self._plans.append(m.office_options(c, m.service(c, m.service_names[s]), step))
+        return (len(self._plans) - 1,)
 
-        (best,) = self._lookup("via", centre, cols["c"][rows], cols["s"][rows],
-                               cols["step"][rows])
-        u = self.choices.uniforms(cols["id"][rows], C.S_VIA)
-        go = (best >= 0) & (u < cols["k"][rows])
-        cols["via"][rows[go]] = best[go]
+    def _plan_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The groups' options as arrays: plans (padded with -1), via codes, centre option.
+
+        Via codes: ``NO_VIA`` for the community's route, ``C.VIA_DESKS``, an office index,
+        or ``NO_VIA - 1`` for a missing option. Rebuilt when groups were added.
+        """
+        if self._plan_cache is None or len(self._plan_cache[1]) < len(self._plans):
+            width = max((len(p) for _, plans, _ in self._plans for p in plans), default=1)
+            n = max((len(plans) for _, plans, _ in self._plans), default=1)
+            plans = np.full((len(self._plans), n, width), -1, dtype=np.int64)
+            vias = np.full((len(self._plans), n), NO_VIA - 1, dtype=np.int64)
+            for i, (vs, ps, _) in enumerate(self._plans):
+                for j, (v, p) in enumerate(zip(vs, ps, strict=True)):
+                    plans[i, j, :len(p)] = p
+                    vias[i, j] = NO_VIA if v is None else v
+            centre = np.array([x for _, _, x in self._plans], dtype=np.int64)
+            self._plan_cache = (plans, vias, centre)
+        return self._plan_cache
 
     def _visit_group(self, c: int, s: int, step: int, via: int) -> tuple:
         """What a visit for ``step`` is today: right and wrong office, span, documents."""
         m = self.model
         rt = m.service(c, m.service_names[s])
         dept = rt.steps[step].department
-        right = m.route_office(c, dept, via if via >= 0 else None)
+        right = m.route_office(c, dept, None if via == NO_VIA else via)
         end = m.visit_span(c, rt, step, right)
         dist, docs = m.span_service(c, rt, step, end)
         return (right, m.routes.wrong(c, dept), end, self._dist_index(dist), len(docs),

@@ -408,11 +408,7 @@ class PilotModel(mesa.Model):
             if self.choices.uniform(case.id, C.S_ONLINE_FAIL) < fail:
                 case.channel = C.IN_PERSON  # tried online, gave up on it: goes in person
             else:
-                # the application is online; the steps it covers still take their
-                # statutory processing days
-                upto = len(rt.steps) if rt.online == "full" else len(rt.steps) - 1
-                days = sum(st.processing_days for st in rt.steps[:upto]
-                           if not self.step_skippable(c, st))
+                upto, days = self.online_application(c, rt)
                 self.agenda[d + beh.channels.online_processing_days + days].append(
                     ("online", case, float(upto)))
                 return
@@ -441,6 +437,22 @@ class PilotModel(mesa.Model):
                                    share)
         return self.choices.uniform(case.id, C.S_PURSUE) < \
             float(takeup.pursue_probability(p, burden))
+
+    def online_application(self, community: int, rt: ServiceRuntime) -> tuple[int, int]:
+        """What an online application of ``rt`` does for residents of ``community``.
+
+        The application is online; the steps it covers (all of a fully online service, all
+        but the last, the collection visit, otherwise) still take their statutory processing
+        days. Both populations (the simulated cases and the unsimulated residents' demand)
+        read it here.
+
+        Returns:
+            ``(upto, days)``: the steps covered (``rt.steps[:upto]``) and the processing days
+            of those the resident must do.
+        """
+        upto = len(rt.steps) if rt.online == "full" else len(rt.steps) - 1
+        return upto, sum(st.processing_days for st in rt.steps[:upto]
+                         if not self.step_skippable(community, st))
 
     def documents_to_gather(self, community: int, rt: ServiceRuntime) -> int:
         """Documents a resident of ``community`` must bring for the procedure's steps to do.
@@ -605,27 +617,47 @@ class PilotModel(mesa.Model):
             return via
         return self.routes.right(community, department)
 
-    def walk_in_centre(self, community: int, rt: ServiceRuntime, step: int) -> int | None:
-        """The one-door centre outside their scope residents of ``community`` would use.
+    def office_options(self, community: int, rt: ServiceRuntime,
+                       step: int) -> tuple[list[int | None], list[list[int]], int]:
+        """The plans residents of ``community`` could follow for the rest of a case: a group rule.
 
-        The nearest walk-in centre open to them, if one trip there is shorter than the trips
-        their usual offices need for the rest of the case (steps from ``step``); else None.
-        A group-level rule: whether a given resident goes also depends on their knowing of
-        it (see :meth:`_choose_via`).
+        The options are the community's route (its preferred one-door centre, if it has one),
+        the usual desks instead of that centre (while they still serve), and the nearest
+        one-door centre open to walk-ins from other communities. Each option's plan is the
+        offices the rest of the case (steps from ``step``) would take its resident to, one per
+        visit; an option whose plan repeats an earlier one is left out (it is the same
+        choice). Whether a resident knows of the walk-in centre is theirs, not the group's:
+        see :meth:`choose_offices`.
+
+        Returns:
+            ``(vias, plans, centre)``: each option's ``Case.via`` value (None for the
+            community's route) and plan, and the index of the walk-in centre's option
+            (-1 if it has none).
         """
         c = community
+        options: list[int | None] = [None]
+        if c in self.routes.preferred:
+            options.append(C.VIA_DESKS)
         centres = [o for o in self.walk_in_centres if o.counters > 0
                    and c not in (o.restricted_to or ())]
-        if not centres:
-            return None
-        usual, _, _ = self.in_person_route(c, rt, step)
-        best = min(centres, key=lambda o: self.travel[c, o.index])
-        return best.index if self.travel[c, best.index] < usual else None
+        if centres:
+            options.append(min(centres, key=lambda o: self.travel[c, o.index]).index)
+        vias: list[int | None] = []
+        plans: list[list[int]] = []
+        centre = -1
+        for via in options:
+            plan = self._plan_offices(c, rt, step, via)
+            if plan and plan not in plans:
+                if via is not None and via >= 0:
+                    centre = len(plans)
+                plans.append(plan)
+                vias.append(via)
+        return vias, plans, centre
 
-    def _plan_offices(self, case: Case, c: int, via: int | None) -> list[int]:
-        """The offices the rest of the case would take its resident to, one per visit."""
-        rt = self.service(c, case.service)
-        out, i = [], case.step
+    def _plan_offices(self, c: int, rt: ServiceRuntime, step: int,
+                      via: int | None) -> list[int]:
+        """The offices the rest of a case (from ``step``) would take its resident to."""
+        out, i = [], step
         while i < len(rt.steps):
             if self.step_skippable(c, rt.steps[i]):
                 i += 1
@@ -643,47 +675,72 @@ class PilotModel(mesa.Model):
         resident's general expectation); see :func:`pilotsim.office_choice.expected_wait`.
         """
         idx = np.asarray(offices, dtype=np.int64)
-        shown = np.array([self.offices[o].shown_wait if self.offices[o].wait_info else np.nan
-                          for o in offices])
-        return expected_wait(shown, self.wait_learned[c, idx], np.float64(prior))
+        return expected_wait(self.shown_waits()[idx], self.wait_learned[c, idx],
+                             np.float64(prior))
+
+    def shown_waits(self) -> np.ndarray:
+        """Per office, the wait it displays (NaN where it shows none)."""
+        return np.array([o.shown_wait if o.wait_info else np.nan for o in self.offices])
+
+    def choose_offices(self, c: np.ndarray, plans: np.ndarray, available: np.ndarray,
+                       mobility: np.ndarray, prior: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Each resident's pick among their plans: the rule of both populations, on arrays.
+
+        A plan's expected total time is its round trips' travel plus the waits expected at
+        its offices (:meth:`expected_waits`); the pick is a logit over those times
+        (:func:`pilotsim.office_choice.choose_office`), so a centre whose queue residents
+        have learned to fear loses walk-ins (it self-limits). A simulated case passes one
+        row (:meth:`_choose_office`), the unsimulated residents' demand a day's rows
+        (:class:`~pilotsim.background.BackgroundDemand`).
+
+        Args:
+            c: Community per row, shape ``(rows,)``.
+            plans: Offices of each option's plan, shape ``(rows, options, visits)``, padded
+                with -1 (as :meth:`office_options` gives them).
+            available: Which options each row may take, shape ``(rows, options)``.
+            mobility: Each resident's travel-time factor, shape ``(rows,)``.
+            prior: Each resident's general expected wait in minutes, shape ``(rows,)``.
+            u: One uniform per row (the case's ``V_OFFICE`` draw of the visit).
+
+        Returns:
+            The index of the chosen option per row.
+        """
+        valid = plans >= 0
+        o = np.where(valid, plans, 0)
+        cc = np.asarray(c, dtype=np.int64)[:, None, None]
+        travel = np.where(valid, 2 * self.travel[cc, o] * mobility[:, None, None], 0.0)
+        waits = np.where(valid, expected_wait(self.shown_waits()[o], self.wait_learned[cc, o],
+                                              prior[:, None, None]), 0.0)
+        cost = travel.sum(axis=2) + waits.sum(axis=2)
+        return choose_office(cost, available, u,
+                             self.spec.behaviour.visits.office_choice_scale_min)
 
     def _choose_office(self, case: Case, c: int) -> None:
         """Where the resident takes the case's next visit: the plan of least expected time.
 
-        The options are the community's route (its preferred one-door centre, if it has one),
-        the usual desks instead of that centre (while they still serve), and one-door centres
-        open to walk-ins from other communities (known to the resident with probability their
-        knowledge of the procedure). Each is scored by the travel and the expected waits of
-        the visits the rest of the case needs there; the pick is a logit
-        (:func:`pilotsim.office_choice.choose_office`) drawn from the case's counter stream,
-        so a centre whose queue residents have learned to fear loses walk-ins (it self-limits).
+        The options and their plans are the group's (:meth:`office_options`); the walk-in
+        centre is one only if the resident knows of it (with probability their knowledge of
+        the procedure); the pick is :meth:`choose_offices`, drawn from the case's counter
+        stream.
         """
         case.via = None
-        options: list[int | None] = [None]
-        if c in self.routes.preferred:
-            options.append(C.VIA_DESKS)
-        centres = [o for o in self.walk_in_centres if o.counters > 0
-                   and c not in (o.restricted_to or ())]
-        if centres and self.choices.uniform(case.id, C.S_VIA) < case.knowledge:
-            options.append(min(centres, key=lambda o: self.travel[c, o.index]).index)
-        if len(options) == 1:
-            return
-        plans, vias = [], []
-        for via in options:
-            plan = self._plan_offices(case, c, via)
-            if plan and plan not in plans:
-                plans.append(plan)
-                vias.append(via)
+        if not self.walk_in_centres and c not in self.routes.preferred:
+            return  # one option only: the community's route
+        vias, plans, centre = self.office_options(c, self.service(c, case.service), case.step)
         if len(plans) < 2:
             return
+        available = np.ones((1, len(plans)), dtype=bool)
+        if centre >= 0:
+            available[0, centre] = self.choices.uniform(case.id, C.S_VIA) < case.knowledge
+        if available.sum() < 2:
+            return
+        width = max(len(p) for p in plans)
+        padded = np.array([[p + [-1] * (width - len(p)) for p in plans]], dtype=np.int64)
         r = case.resident.index
-        mobility = float(self.population.mobility[r])
-        prior = float(self.population.expectation[r])
-        cost = np.array([[sum(2 * self.travel[c, o] * mobility for o in plan) +
-                          float(self.expected_waits(c, plan, prior).sum()) for plan in plans]])
+        pop = self.population
         u = self.choices.uniform(case.id, C.visit_slot(case.trips, C.V_OFFICE))
-        pick = choose_office(cost, np.ones_like(cost, dtype=bool), np.array([u]),
-                             self.spec.behaviour.visits.office_choice_scale_min)[0]
+        pick = self.choose_offices(np.array([c]), padded, available, pop.mobility[[r]],
+                                   pop.expectation[[r]], np.array([u]))[0]
         case.via = vias[int(pick)]
 
     def _schedule_visit(self, case: Case, d: int, first: bool) -> None:

@@ -51,13 +51,14 @@ class CounterStream:
 
     def uniforms(self, entities: np.ndarray, slots: np.ndarray | int) -> np.ndarray:
         """Vectorised :meth:`uniform` (same numbers) for arrays of entities and slots."""
-        with np.errstate(over="ignore"):
-            counter = np.asarray(entities, np.uint64) * np.uint64(SLOTS) + np.asarray(
-                slots, np.uint64) + np.uint64(1)
-            z = np.uint64(self.key) + counter * np.uint64(_GAMMA)
-            z = (z ^ (z >> np.uint64(30))) * np.uint64(_M1)
-            z = (z ^ (z >> np.uint64(27))) * np.uint64(_M2)
-            z = z ^ (z >> np.uint64(31))
+        counter = np.asarray(entities, np.uint64) * np.uint64(SLOTS) + np.asarray(
+            slots, np.uint64) + np.uint64(1)
+        if counter.ndim == 0:  # NumPy scalars warn on the wrap-around that arrays do silently
+            return np.asarray(self.uniform(int(entities), int(slots)))
+        z = np.uint64(self.key) + counter * np.uint64(_GAMMA)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(_M1)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(_M2)
+        z = z ^ (z >> np.uint64(31))
         return (z >> np.uint64(11)).astype(np.float64) * 1.1102230246251565e-16
 
 
@@ -74,7 +75,10 @@ class Streams:
 
     def generator(self, name: str, *keys: int) -> np.random.Generator:
         """A fresh NumPy Generator for stream ``name`` (optionally sub-keyed, e.g. by day)."""
-        return np.random.default_rng(np.random.SeedSequence([self.seed, _name_key(name), *keys]))
+        # default_rng's own steps without its argument checks (the same generator, ~25 % cheaper;
+        # one is made per office and day)
+        return np.random.Generator(np.random.PCG64(
+            np.random.SeedSequence([self.seed, _name_key(name), *keys])))
 
     def counter(self, name: str) -> CounterStream:
         """The counter-based stream ``name``."""

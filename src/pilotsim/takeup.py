@@ -11,6 +11,8 @@ computes the inputs and draws the decision from its counter-based ``choices`` st
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import expit
@@ -33,6 +35,12 @@ def channel_burden_min(costs_min: ArrayLike, scale_min: float, axis: int = -1) -
     """
     # written out rather than scipy.special.logsumexp: the model calls this once per need
     # with two or three channels, where logsumexp's generality costs ten times the arithmetic
+    if isinstance(costs_min, list) and axis == -1:  # one need: math on floats beats NumPy's
+        low = min(costs_min)                           # per-call overhead several times over
+        total = 0.0
+        for cost in costs_min:
+            total += math.exp(-(cost - low) / scale_min)
+        return low - scale_min * math.log(total)
     c = np.asarray(costs_min, dtype=float)
     low = c.min(axis=axis, keepdims=True)
     total = np.exp(-(c - low) / scale_min).sum(axis=axis)
@@ -51,6 +59,9 @@ def burden_min(p: TakeUp, channel_min: ArrayLike, knowledge: ArrayLike, document
         document_share: Share of the gathering effort left (1 − pre-check effect where the
             committee checks the documents, else 1).
     """
+    if not isinstance(channel_min, np.ndarray):  # one need: the same arithmetic on floats
+        return (channel_min + p.learning_min * (1.0 - knowledge)
+                + p.document_min * documents * document_share)
     return (np.asarray(channel_min, dtype=float)
             + p.learning_min * (1.0 - np.asarray(knowledge, dtype=float))
             + p.document_min * np.asarray(documents, dtype=float)
@@ -67,6 +78,8 @@ def pursue_probability(p: TakeUp, burden: ArrayLike) -> np.ndarray:
         p: The take-up parameters.
         burden: Minutes of expected burden (:func:`burden_min`).
     """
+    if isinstance(burden, float):  # one need: expit's formula on a float
+        return 1.0 / (1.0 + math.exp(-(p.value_min - burden) / p.scale_min)) if p.enabled else 1.0
     b = np.asarray(burden, dtype=float)
     if not p.enabled:
         return np.ones_like(b)
