@@ -102,12 +102,21 @@ def test_a_signal_stops_the_sweep_and_says_how_to_resume(work, sig):
     # then ended 'complete' (honestly: it finished before the launcher stopped its worker).
     sweep = work / "sweep"
     hanging = [sweep / arm / "seed1" for arm in ("baseline", "one_door")]
-    proc = _start("-m", *TWO_ARMS, "seed=0,1", *TINY, f"hydra.sweep.dir={sweep}",
-                  "hydra.launcher.n_jobs=2", cwd=work,
-                  env=injected_env(work / "inject", hang={1}))
+    # No comparison: the interrupted sweep never reaches it, and the resume's is any sweep's
+    # end (the resume command carries the setting, as it carries every override).
+    args = ("-m", *TWO_ARMS, "seed=0,1", *TINY, f"hydra.sweep.dir={sweep}",
+            "hydra.launcher.n_jobs=2", "hydra.callbacks.pilotsim_sweep.compare=false")
+    proc = _start(*args, cwd=work, env=injected_env(work / "inject", hang={1}))
     try:
         _wait_for(lambda: _all_running(hanging), what="the two hanging runs")
         workers = _children(proc.pid)
+        if sig == signal.SIGTERM:  # once is enough: a second sweep into the folder is refused
+            second = pilotsim(*args, cwd=work)
+            assert second.returncode == 2, second.stdout + second.stderr
+            assert "in use by another sweep" in second.stderr
+            assert f"pid {proc.pid}" in second.stderr
+            assert "Traceback" not in second.stdout + second.stderr
+            assert _all_running(hanging)  # and it touched none of the first one's runs
         if sig == signal.SIGINT:
             os.killpg(proc.pid, sig)  # Ctrl-C: the terminal signals the whole group
         else:
@@ -126,6 +135,7 @@ def test_a_signal_stops_the_sweep_and_says_how_to_resume(work, sig):
     assert statuses == {"baseline/seed0": "complete", "one_door/seed0": "complete",
                         "baseline/seed1": "interrupted", "one_door/seed1": "interrupted"}
     assert "interrupted" in "\n".join(status_lines(sweep))
+    assert not lock.in_use(sweep)  # the sweep's end released the folder
     if sig != signal.SIGINT:
         return  # resuming is the same after either signal: once is enough
 
@@ -137,7 +147,8 @@ def test_a_signal_stops_the_sweep_and_says_how_to_resume(work, sig):
                for a in ("baseline", "one_door") for s in range(2))
     assert len(before) == 6  # three tables in each of the two complete runs
     assert {p: p.stat().st_mtime_ns for p in before} == before
-    assert (sweep / "comparison" / "comparison.csv").exists()
+    attempts = json.loads((sweep / "sweep.json").read_text())["attempts"]
+    assert [a["counts"]["complete"] for a in attempts] == [2, 4]
 
 
 def test_workers_stop_with_a_killed_sweep_and_the_sweep_reads_interrupted(work, hang):
@@ -200,54 +211,24 @@ def test_a_single_run_interrupted_says_so(work):
     assert not list(out_dir.glob(".*.tmp"))
 
 
-def test_two_sweeps_into_one_folder_the_second_is_refused(work, hang):
-    sweep = work / "sweep"
-    first = _start("-m", "seed=2,3", *TINY, f"hydra.sweep.dir={sweep}",
-                   "hydra.launcher.n_jobs=2", cwd=work, env=hang)
-    try:
-        _wait_for(lambda: _running(sweep, 1), what="the first sweep's runs")
-        second = pilotsim("-m", "seed=2,3", *TINY, f"hydra.sweep.dir={sweep}", cwd=work)
-        assert second.returncode == 2, second.stdout + second.stderr
-        assert "in use by another sweep" in second.stderr
-        assert f"pid {first.pid}" in second.stderr
-        assert "Traceback" not in second.stdout + second.stderr
-    finally:
-        os.kill(first.pid, signal.SIGTERM)
-        first.communicate(timeout=90)
-        _stop(first)
-    assert first.returncode == 128 + signal.SIGTERM
-    assert not lock.in_use(sweep)  # the first one's end released the folder
-
-
 def test_a_sweep_of_another_config_into_the_same_folder_is_refused(work):
+    # The refusal is the launching process's (the plan against the folder): one seed, and
+    # the runs in that process (n_jobs=1), are enough.
     sweep = work / "sweep"
-    first = pilotsim("-m", *TWO_ARMS, "seed=0,1", *TINY, f"hydra.sweep.dir={sweep}",
-                     "hydra.callbacks.pilotsim_sweep.compare=false", cwd=work, timeout=300)
+    same = ("hydra.launcher.n_jobs=1", "hydra.callbacks.pilotsim_sweep.compare=false")
+    first = pilotsim("-m", *TWO_ARMS, "seed=0", *TINY, f"hydra.sweep.dir={sweep}", *same,
+                     cwd=work, timeout=300)
     assert first.returncode == 0, first.stdout + first.stderr
-    other = pilotsim("-m", *TWO_ARMS, "seed=2", "sim.days=21", "sim.sample_fraction=0.05",
-                     f"hydra.sweep.dir={sweep}", cwd=work, timeout=300)
+    other = pilotsim("-m", *TWO_ARMS, "seed=1", "sim.days=21", "sim.sample_fraction=0.05",
+                     f"hydra.sweep.dir={sweep}", *same, cwd=work, timeout=300)
     assert other.returncode == 2, other.stdout + other.stderr
     assert "first at sim.days" in other.stderr and "Traceback" not in other.stderr
-    assert not (sweep / "baseline" / "seed2").exists()
+    assert not (sweep / "baseline" / "seed1").exists()
     # more seeds of the same config: the folder's purpose
-    more = pilotsim("-m", *TWO_ARMS, "seed=2", *TINY, f"hydra.sweep.dir={sweep}",
-                    "hydra.callbacks.pilotsim_sweep.compare=false", cwd=work, timeout=300)
-    assert more.returncode == 0, more.stdout + more.stderr
-    assert metadata(sweep / "one_door" / "seed2")["status"] == "complete"
-
-
-def test_an_unwritable_run_folder_fails_that_run_only(work):
-    sweep = work / "sweep"
-    (sweep / "one_door").mkdir(parents=True)
-    (sweep / "one_door" / "seed1").write_text("a file where the run folder should be")
-    proc = pilotsim("-m", *TWO_ARMS, "seed=0,1", *TINY, f"hydra.sweep.dir={sweep}",
+    more = pilotsim("-m", *TWO_ARMS, "seed=1", *TINY, f"hydra.sweep.dir={sweep}", *same,
                     cwd=work, timeout=300)
-    text = proc.stdout + proc.stderr
-    assert proc.returncode == 1, text
-    assert "Traceback" not in text
-    assert "could not start" in text and "one_door/seed1" in text
-    assert "3 complete, 1 failed" in text
-    assert (sweep / "comparison" / "comparison.csv").exists()
+    assert more.returncode == 0, more.stdout + more.stderr
+    assert metadata(sweep / "one_door" / "seed1")["status"] == "complete"
 
 
 FULL_DISK = '''\
@@ -263,14 +244,14 @@ def _full(path):
 
 
 def write_table(folder, name, df):
-    if "seed1" in str(folder):
+    if "baseline/seed1" in str(folder):
         (folder / f".{name}.parquet.{os.getpid()}.half.tmp").write_bytes(b"PAR1")
         raise _full(folder / name)
     return _table(folder, name, df)
 
 
 def write_metadata(folder, meta):
-    if "seed1" in str(folder) and meta.get("status") != "running":
+    if "baseline/seed1" in str(folder) and meta.get("status") != "running":
         raise _full(folder / "metadata.json")
     return _meta(folder, meta)
 
@@ -279,22 +260,29 @@ runfolder.write_table, runfolder.write_metadata = write_table, write_metadata
 '''
 
 
-def test_a_full_disk_fails_that_run_only_and_leaves_no_temporary_files(work):
-    """A stubbed writer: the disk is full for seed 1's folders (tables, then the failed
-    status); the stub's own half-written temporary file stands for the one a real full disk
-    leaves."""
+def test_an_unwritable_folder_and_a_full_disk_fail_their_runs_only(work):
+    """One sweep, two faults, each in one run: one_door/seed1's folder cannot be made (a file
+    stands there), and the disk is full for baseline/seed1 (a stubbed writer: its tables,
+    then its failed status; the stub's own half-written temporary file stands for the one a
+    real full disk leaves). The other runs complete and are compared."""
+    sweep = work / "sweep"
+    (sweep / "one_door").mkdir(parents=True)
+    (sweep / "one_door" / "seed1").write_text("a file where the run folder should be")
     inject = work / "inject"
     inject.mkdir()
     (inject / "sitecustomize.py").write_text(FULL_DISK)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         p for p in (str(inject), os.environ.get("PYTHONPATH")) if p))
-    sweep = work / "sweep"
     proc = pilotsim("-m", *TWO_ARMS, "seed=0,1", *TINY, f"hydra.sweep.dir={sweep}",
                     "hydra.launcher.n_jobs=2", cwd=work, env=env, timeout=300)
     text = proc.stdout + proc.stderr
     assert proc.returncode == 1, text
     assert "Traceback" not in text
+    assert "could not start" in text and "one_door/seed1" in text
     assert "2 complete, 2 failed" in text
-    assert text.count("No space left on device") >= 2
+    assert any("baseline/seed1" in line and "No space left on device" in line
+               for line in text.splitlines()), text
     assert not list(sweep.rglob("*.tmp"))
+    for seed0 in ("baseline", "one_door"):
+        assert metadata(sweep / seed0 / "seed0")["status"] == "complete"
     assert (sweep / "comparison" / "comparison.csv").exists()
