@@ -1,8 +1,10 @@
 import logging
+import signal
+import sys
 
 import pytest
 
-from pilotsim import api
+from pilotsim import api, cli
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
@@ -15,3 +17,28 @@ def default_run():
 
 def run(*overrides: str, out_dir=None):
     return api.run(api.compose(list(overrides)), out_dir=out_dir)
+
+
+@pytest.fixture
+def pilotsim_main(monkeypatch: pytest.MonkeyPatch):
+    """The ``pilotsim`` command run in this process: a function of its arguments that returns
+    its exit code (what it prints is in ``capsys``).
+
+    The installed command is ``pilotsim.cli:main``, so this is the same code from parsing the
+    arguments to the exit, without the seconds a new interpreter takes to import Hydra, Mesa
+    and pandas; a few tests run the real command for what only a process shows. The signal
+    handlers that ``main()`` installs are put back afterwards.
+    """
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+
+    def main(*args: str) -> int:
+        monkeypatch.setattr(sys, "argv", ["pilotsim", *args])
+        try:
+            cli.main()
+        except SystemExit as e:
+            return int(e.code or 0)
+        return 0
+
+    yield main
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)

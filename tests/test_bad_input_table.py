@@ -1,22 +1,19 @@
 """Every bad input a careful user tried stops before any run: exit 2, one line naming the key
 (or the file and line), no traceback, nothing written.
 
-The command runs in this process (``pilotsim.cli.main`` with the arguments on ``sys.argv``),
-in an empty folder that must stay empty; the single-run and the sweep forms of a typo must
-name the same key. ``test_a_rejected_command_in_a_real_process`` runs a few through the
-installed command as a user would.
+The command runs in this process (the ``pilotsim_main`` fixture: ``pilotsim.cli.main`` with
+the arguments on ``sys.argv``), in an empty folder that must stay empty; the single-run and the
+sweep forms of a typo must name the same key. ``test_a_rejected_command_in_a_real_process``
+runs a few through the installed command as a user would.
 """
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
-from pilotsim import cli
 
 BROKEN_YAML = "# @package _global_\nsim:\n  days: [1, 2\n"
 OFFICE = "city.offices.east_civil_affairs"
@@ -97,34 +94,22 @@ TABLE = [*SINGLE, *SWEEP]
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """An empty working folder (results/ would go here), a config folder beside it, and the
-    signal handlers that ``main()`` installs put back afterwards."""
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty working folder (results/ would go here), a config folder beside it."""
     conf = tmp_path / "conf" / "experiment"
     conf.mkdir(parents=True)
     (conf / "broken.yaml").write_text(BROKEN_YAML)
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
-    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    yield work
-    for s, handler in saved.items():
-        signal.signal(s, handler)
-
-
-def _main(args: list[str], conf: Path, monkeypatch: pytest.MonkeyPatch) -> int:
-    argv = ["pilotsim", *(a.replace("{conf}", str(conf)) for a in args)]
-    monkeypatch.setattr(sys, "argv", argv)
-    try:
-        cli.main()
-    except SystemExit as e:
-        return int(e.code or 0)
-    return 0
+    return work
 
 
 @pytest.mark.parametrize(("args", "named"), TABLE, ids=[" ".join(a) for a, _ in TABLE])
-def test_bad_input_stops_with_exit_2_naming_the_key(args, named, workdir, capsys, monkeypatch):
-    code = _main(args, workdir.parent / "conf", monkeypatch)
+def test_bad_input_stops_with_exit_2_naming_the_key(args, named, workdir, capsys,
+                                                   pilotsim_main):
+    conf = workdir.parent / "conf"
+    code = pilotsim_main(*(a.replace("{conf}", str(conf)) for a in args))
     out = capsys.readouterr()
     lines = [x for x in out.err.splitlines() if x.strip()]
     assert code == 2, out.err + out.out

@@ -5,8 +5,6 @@ import csv
 import json
 import math
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -205,27 +203,29 @@ def test_bad_geojson_names_the_feature(tmp_path):
         read_district(folder)
 
 
-def test_cli_exits_2_before_the_run_naming_file_row_column(tmp_path):
+def test_cli_exits_2_before_the_run_naming_file_row_column(tmp_path, pilotsim_main, capsys,
+                                                           monkeypatch):
+    # the command's entry point in this process (see the pilotsim_main fixture)
+    monkeypatch.chdir(tmp_path)
     folder = _copy(tmp_path)
     _edit(folder, "offices.csv", 3, "mon", "09:00-12:00 14:00-17:60")
     out = tmp_path / "run"
-    proc = subprocess.run(
-        [sys.executable, "-m", "pilotsim", "city=from_files", f"city.path={folder}",
-         f"hydra.run.dir={out}"], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 2
-    assert "offices.csv, row 3, column mon = '09:00-12:00 14:00-17:60'" in proc.stderr
+    code = pilotsim_main("city=from_files", f"city.path={folder}", f"hydra.run.dir={out}")
+    assert code == 2
+    assert "offices.csv, row 3, column mon = '09:00-12:00 14:00-17:60'" in capsys.readouterr().err
     assert not (out / "metadata.json").exists()
 
 
-def test_sweep_refuses_a_bad_district_before_any_run(tmp_path):
+def test_sweep_refuses_a_bad_district_before_any_run(tmp_path, pilotsim_main, capsys,
+                                                     monkeypatch):
+    monkeypatch.chdir(tmp_path)
     folder = _copy(tmp_path)
     _edit(folder, "communities.csv", 4, "population", "")
     sweep = tmp_path / "sweep"
-    proc = subprocess.run(
-        [sys.executable, "-m", "pilotsim", "-m", "city=from_files", f"city.path={folder}",
-         "seed=0,1", f"hydra.sweep.dir={sweep}"], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 2
-    assert "communities.csv, row 4, column population = ''" in proc.stderr
+    code = pilotsim_main("-m", "city=from_files", f"city.path={folder}", "seed=0,1",
+                         f"hydra.sweep.dir={sweep}")
+    assert code == 2
+    assert "communities.csv, row 4, column population = ''" in capsys.readouterr().err
     assert not sweep.exists()
 
 

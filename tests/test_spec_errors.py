@@ -1,7 +1,5 @@
 """Bad input stops before anything is built, with a message naming key, value and expectation."""
 
-import subprocess
-import sys
 
 import pytest
 
@@ -58,13 +56,15 @@ def test_bad_config_names_key_value_and_expectation(overrides, key, expected):
     assert key in str(err.value)
 
 
-def test_cli_exits_nonzero_and_leaves_no_complete_folder(tmp_path):
+def test_cli_exits_nonzero_and_leaves_no_complete_folder(tmp_path, pilotsim_main, capsys,
+                                                         monkeypatch):
+    # the command's entry point in this process (see the pilotsim_main fixture)
+    monkeypatch.chdir(tmp_path)
     out = tmp_path / "run"
-    proc = subprocess.run(
-        [sys.executable, "-m", "pilotsim", "city.offices.east_civil_affairs.counters=0",
-         f"hydra.run.dir={out}"], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 2
-    assert "city.offices.east_civil_affairs.counters = 0: expected an integer >= 1" in proc.stderr
+    code = pilotsim_main("city.offices.east_civil_affairs.counters=0", f"hydra.run.dir={out}")
+    assert code == 2
+    assert ("city.offices.east_civil_affairs.counters = 0: expected an integer >= 1"
+            in capsys.readouterr().err)
     assert not (out / "metadata.json").exists()
     assert not (out / "cases.parquet").exists()
 

@@ -73,14 +73,15 @@ def test_module_entry_point_exits_non_zero(tmp_path: Path) -> None:
     assert "pilotsim-compare: error: sweep directory" in done.stderr
 
 
-def test_bad_compare_setting_stops_a_sweep_before_any_run(tmp_path: Path) -> None:
+def test_bad_compare_setting_stops_a_sweep_before_any_run(tmp_path: Path, pilotsim_main,
+                                                          capsys, monkeypatch) -> None:
+    # the command's entry point in this process (see the pilotsim_main fixture)
+    monkeypatch.chdir(tmp_path)
     sweep = tmp_path / "sweep"
-    done = subprocess.run(
-        [sys.executable, "-m", "pilotsim", "-m", "reform=baseline,one_door", "sim.days=20",
-         "compare.horizon_years=0", f"hydra.sweep.dir={sweep}"],
-        capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 2
-    assert "compare.horizon_years = 0: expected a number > 0" in done.stderr
+    code = pilotsim_main("-m", "reform=baseline,one_door", "sim.days=20",
+                         "compare.horizon_years=0", f"hydra.sweep.dir={sweep}")
+    assert code == 2
+    assert "compare.horizon_years = 0: expected a number > 0" in capsys.readouterr().err
     assert not sweep.exists()
 
 

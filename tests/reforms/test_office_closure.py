@@ -1,7 +1,5 @@
 """Office closure: residents re-route, fewer apply, the neighbour congests, the vulnerable lose."""
 
-import subprocess
-import sys
 
 import pytest
 
@@ -88,11 +86,12 @@ def test_bad_closures_name_key_and_value(offices, key, value, says):
     assert e.value.key == key and e.value.value == value and says in str(e.value)
 
 
-def test_bad_closure_exits_2_from_the_cli(tmp_path):
-    proc = subprocess.run(
-        [sys.executable, "-m", "pilotsim", "reform=office_closure",
-         "reform.office_closure.offices=[district_housing]", f"hydra.run.dir={tmp_path}/r"],
-        capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 2
-    assert "reform.office_closure.offices[0] = 'district_housing'" in proc.stderr
+def test_bad_closure_exits_2_from_the_cli(tmp_path, pilotsim_main, capsys, monkeypatch):
+    # the command's entry point in this process (see the pilotsim_main fixture)
+    monkeypatch.chdir(tmp_path)
+    code = pilotsim_main("reform=office_closure",
+                         "reform.office_closure.offices=[district_housing]",
+                         f"hydra.run.dir={tmp_path}/r")
+    assert code == 2
+    assert "reform.office_closure.offices[0] = 'district_housing'" in capsys.readouterr().err
     assert not (tmp_path / "r" / "cases.parquet").exists()

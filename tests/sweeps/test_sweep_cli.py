@@ -112,29 +112,38 @@ def test_failed_run_is_recorded_the_rest_complete_and_a_rerun_redoes_only_what_i
         (0, "complete"), (1, "skipped"), (2, "complete"), (3, "skipped"), (4, "complete")]
 
 
-def test_invalid_point_stops_the_sweep_before_any_run_starts(work: Path) -> None:
+def test_invalid_point_stops_the_sweep_before_any_run_starts(work: Path, pilotsim_main, capsys,
+                                                             monkeypatch) -> None:
+    # Refused in the launching process before any worker: the command's entry point in this
+    # process (see the pilotsim_main fixture) is the same code.
+    monkeypatch.chdir(work)
     sweep = work / "sweep"
-    proc = pilotsim("-m", "sim.sample_fraction=0.05,7", "seed=range(2)", "sim.days=20",
-                    f"hydra.sweep.dir={sweep}", cwd=work)
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert "sample_fraction" in proc.stderr and "7" in proc.stderr
-    assert "sim.sample_fraction=7" in proc.stderr          # names the sweep point
-    assert "no run started" in proc.stderr
+    code = pilotsim_main("-m", "sim.sample_fraction=0.05,7", "seed=range(2)", "sim.days=20",
+                         f"hydra.sweep.dir={sweep}")
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "sample_fraction" in err and "7" in err
+    assert "sim.sample_fraction=7" in err          # names the sweep point
+    assert "no run started" in err
     assert not sweep.exists() or not list(sweep.rglob("metadata.json"))
 
     # a point that does not compose (an option that does not exist) stops it the same way
-    proc = pilotsim("-m", "reform=baseline,teleporter", "seed=range(2)", *TINY,
-                    f"hydra.sweep.dir={sweep}", cwd=work)
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert "reform = 'teleporter'" in proc.stderr and "no run started" in proc.stderr
+    code = pilotsim_main("-m", "reform=baseline,teleporter", "seed=range(2)", *TINY,
+                         f"hydra.sweep.dir={sweep}")
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "reform = 'teleporter'" in err and "no run started" in err
     assert not sweep.exists() or not list(sweep.rglob("metadata.json"))
 
 
-def test_two_points_writing_one_folder_are_refused(work: Path) -> None:
+def test_two_points_writing_one_folder_are_refused(work: Path, pilotsim_main, capsys,
+                                                   monkeypatch) -> None:
+    monkeypatch.chdir(work)
     sweep = work / "sweep"
-    proc = pilotsim("-m", "sim.days=20,21", *TINY[1:], f"hydra.sweep.dir={sweep}", cwd=work)
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert "hydra.sweep.subdir" in proc.stderr and "baseline/seed0" in proc.stderr
+    code = pilotsim_main("-m", "sim.days=20,21", *TINY[1:], f"hydra.sweep.dir={sweep}")
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "hydra.sweep.subdir" in err and "baseline/seed0" in err
     assert not sweep.exists() or not list(sweep.rglob("metadata.json"))
 
 
