@@ -14,6 +14,8 @@ import ipyvuetify as v
 import solara
 import traitlets
 
+SERVER_ONLY = ("spec", "rows")  # VegaChart traits the browser never writes
+
 
 class VegaChart(v.VuetifyTemplate):
     """A Vega-Lite chart: ``spec`` without rows (``{"data": {"name": ...}}``), ``rows`` by name."""
@@ -21,6 +23,15 @@ class VegaChart(v.VuetifyTemplate):
     template_file = str(Path(__file__).with_name("vega.vue"))
     spec = traitlets.Dict().tag(sync=True)
     rows = traitlets.Dict().tag(sync=True)  # not "data": a reserved name in Vue
+
+    def set_state(self, sync_data: dict) -> None:
+        """Take the browser's changes, except to the chart: only the server writes it.
+
+        ipyvue syncs every trait both ways. A browser that sends ``spec`` or ``rows`` back
+        sends what it had, which can be older than what the server has set since; taking it
+        would put an old day on the page (issue 14).
+        """
+        super().set_state({k: x for k, x in sync_data.items() if k not in SERVER_ONLY})
 
 
 def split(spec: dict) -> tuple[dict, dict]:
