@@ -65,6 +65,12 @@ CSS = """
 .pilotsim-lesson { font-size: 15px; max-height: 250px; overflow-y: auto; }
 .pilotsim-present .pilotsim-lesson { font-size: 20px; max-height: 300px; }
 .pilotsim-notice { color: #b71c1c; font-weight: bold; }
+/* charts wider than the main column (3 × 380 px at 1280×720) scroll inside their own box
+   instead of widening the page, which pushed the banner and the lesson off the screen */
+.v-application, .v-application__wrap { min-width: 0; }
+.v-main.solara-content-main { flex-shrink: 1; max-width: 100%; }
+.pilotsim-main { min-width: 0; max-width: 100%; }
+.pilotsim-measures, .pilotsim-queues, .pilotsim-districts { max-width: 100%; overflow-x: auto; }
 /* a long reform description stays on one line (the sidebar's controls say it all) */
 .pilotsim-label { white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
                   max-width: 100%; display: inline-block; }
@@ -439,7 +445,7 @@ def MainView(twins: TwinWorlds, frame: solara.Reactive[int],
     snap = solara.use_memo(lambda: take(twins), [twins, frame.value])
     font = FONTS[present]
     with solara.Column(style={"width": "100%", "gap": "6px"},
-                       classes=["pilotsim-present"] if present else []):
+                       classes=["pilotsim-main", *(["pilotsim-present"] if present else [])]):
         Banner(snap, notice.value, busy.value)
         with solara.Row(style={"gap": "24px", "align-items": "flex-start",
                                "flex-wrap": "nowrap"}):
