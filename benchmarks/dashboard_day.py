@@ -9,10 +9,18 @@ the dashboard's defaults; skipped without /usr/bin/chromium): a Step press until
 and the reform map show the new day (median of 15 presses on the Map tab), a tab switch until
 its chart is drawn, and days per second while playing for 10 s at the default pause (100 ms)
 and at 0 ms. The machine's load average is printed with the figures: the machine is shared.
+
+    ./dev.sh python benchmarks/dashboard_day.py --before BEFORE_SRC [--reps N]
+
+Before/after in the browser only: ``BEFORE_SRC`` is the ``src`` folder of the code to compare
+against (``git archive`` of a commit, unpacked); each of N repetitions measures the browser
+side once from each tree in turn (the dashboard's process gets it on ``PYTHONPATH``), so both
+see the same machine load. Medians of the repetitions' figures are printed.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -59,7 +67,8 @@ def server(days: int) -> None:
               f"{median_ms(views):.0f} ms/day")
 
 
-def browser() -> None:
+def browser() -> dict[str, float] | None:
+    """The browser-side figures (see the module docstring), printed and returned."""
     from tests.dashboard.browser import (
         _day,
         browser_page,
@@ -72,7 +81,7 @@ def browser() -> None:
 
     if (why := chromium_available()) is not None:
         print(f"browser: skipped ({why})")
-        return
+        return None
     from pilotsim.dashboard import assets
 
     assets.ensure()
@@ -95,14 +104,45 @@ def browser() -> None:
               f"(min {1000 * min(steps):.0f}, max {1000 * max(steps):.0f}, 15 presses); tab "
               f"switch {median_ms(switches):.0f} ms median; play {days / secs:.1f} days/s at "
               f"100 ms pause, {days0 / secs0:.1f} days/s at 0 ms (day {_day(page)})")
+    return {"step_ms": median_ms(steps), "switch_ms": median_ms(switches),
+            "play_100ms": days / secs, "play_0ms": days0 / secs0}
 
 
-def main(days: int = 120) -> None:
+def before_after(before: Path, reps: int) -> None:
+    """The browser side from ``before`` (a src folder) and from this tree, interleaved."""
+    runs: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
+    for _ in range(reps):
+        for side in runs:
+            os.environ.pop("PYTHONPATH", None)
+            if side == "before":
+                os.environ["PYTHONPATH"] = str(before.resolve())
+            try:
+                print(f"{side}, load {os.getloadavg()[0]:.1f}: ", end="", flush=True)
+                figures_ = browser()
+            finally:
+                os.environ.pop("PYTHONPATH", None)
+            if figures_ is None:
+                return
+            runs[side].append(figures_)
+    for side, rs in runs.items():
+        print(f"{side} ({reps} reps, medians): " + ", ".join(
+            f"{k} {statistics.median(r[k] for r in rs):.1f}" for k in rs[0]))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("days", type=int, nargs="?", default=120, help="days on the server side")
+    p.add_argument("--before", type=Path, help="src folder to compare against (browser only)")
+    p.add_argument("--reps", type=int, default=3, help="with --before: repetitions")
+    a = p.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores)")
-    server(days)
-    browser()
+    if a.before:
+        before_after(a.before, a.reps)
+    else:
+        server(a.days)
+        browser()
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 120)
+    main()

@@ -1,5 +1,6 @@
 """The Solara components, rendered without a browser (solara.render)."""
 
+import json
 import threading
 import time
 
@@ -40,7 +41,7 @@ def charts(root):
     while todo:
         x = todo.pop(0)
         if isinstance(x, VegaChart):
-            found.append({**x.spec, "datasets": x.rows})
+            found.append({**json.loads(x.spec), "datasets": json.loads(x.rows)})
         todo.extend(c for c in getattr(x, "children", []) or [] if isinstance(c, w.Widget))
     return found
 
@@ -90,7 +91,7 @@ def render(twins, present=False):
         with solara.Column():
             app.RunControls(model, mp, frame, notice, busy, present)
             app.Controls(params, mp)
-            app.MainView(model.value, frame.value, notice.value, busy.value, present)
+            app.MainView(model.value, frame, notice, busy, present)
 
     box, rc = solara.render(Harness(), handle_error=False)
     state["box"] = box

@@ -31,9 +31,6 @@ NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?%?$")
 pytestmark = pytest.mark.skipif(SKIP is not None, reason=SKIP or "")
 TRACEBACK = ("Traceback", "ValueError", "IndexError", "KeyError", "Exception")
 
-BROWSER_REGRESSION = ("after the session-2 merges this times out in the browser (60 s) on an "
-                      "idle 2-core machine as well as under load; open regression (issue 14)")
-
 
 @pytest.fixture(scope="module", autouse=True)
 def browser_files():
@@ -75,7 +72,6 @@ def test_step_and_play_show_both_worlds_side_by_side_above_the_fold(tmp_path):
         shutil.copyfile(seen.screenshot, target)
 
 
-@pytest.mark.xfail(reason=BROWSER_REGRESSION, strict=False)
 def test_play_at_zero_ms_for_ten_seconds_never_shows_a_traceback(tmp_path):
     with dashboard_server(["+teaching=pooling", "sim.days=3000"], tmp_path / "server.log") as url, \
             browser_page(url) as page:
@@ -102,7 +98,6 @@ def test_step_with_a_community_level_one_door_centre(tmp_path):
     no_traceback((tmp_path / "server.log").read_text())
 
 
-@pytest.mark.xfail(reason=BROWSER_REGRESSION, strict=False)
 @pytest.mark.parametrize("name", preset_names())
 def test_every_lesson_runs_to_its_suggested_day(tmp_path, name):
     day = read_preset(name).suggested_day

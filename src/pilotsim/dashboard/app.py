@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import reacton.core
 import solara
 import solara.lab
 from mesa.visualization.solara_viz import split_model_params
@@ -64,6 +65,12 @@ CSS = """
 .pilotsim-lesson { font-size: 15px; max-height: 250px; overflow-y: auto; }
 .pilotsim-present .pilotsim-lesson { font-size: 20px; max-height: 300px; }
 .pilotsim-notice { color: #b71c1c; font-weight: bold; }
+/* charts wider than the main column (3 × 380 px at 1280×720) scroll inside their own box
+   instead of widening the page, which pushed the banner and the lesson off the screen */
+.v-application, .v-application__wrap { min-width: 0; }
+.v-main.solara-content-main { flex-shrink: 1; max-width: 100%; }
+.pilotsim-main { min-width: 0; max-width: 100%; }
+.pilotsim-measures, .pilotsim-queues, .pilotsim-districts { max-width: 100%; overflow-x: auto; }
 /* a long reform description stays on one line (the sidebar's controls say it all) */
 .pilotsim-label { white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
                   max-width: 100%; display: inline-block; }
@@ -350,6 +357,9 @@ def RunControls(model: solara.Reactive[TwinWorlds], model_parameters: solara.Rea
     pause_ms = solara.use_reactive(DEFAULT_PAUSE_MS)
     days_per_step = solara.use_reactive(1)
     running = model.value.running
+    # The page's render context: changes made inside ``with together:`` redraw once, at its end
+    # (Solara batches the changes of one event handler the same way).
+    together = reacton.core.get_render_context()
 
     def fail(what: str, e: Exception) -> None:
         notice.set(f"{what} failed: {type(e).__name__}: {e}".splitlines()[0][:300])
@@ -370,8 +380,9 @@ def RunControls(model: solara.Reactive[TwinWorlds], model_parameters: solara.Rea
         except Exception as e:  # any failure: the notice, and the worlds as they were
             fail(what, e)
         finally:
-            frame.set(frame.value + 1)
-            busy.set(False)
+            with together:  # the new day and the busy bar's end: one redraw, not two
+                frame.set(frame.value + 1)
+                busy.set(False)
 
     def reset() -> None:
         playing.set(False)
@@ -421,15 +432,21 @@ def RunControls(model: solara.Reactive[TwinWorlds], model_parameters: solara.Rea
 
 
 @solara.component
-def MainView(twins: TwinWorlds, frame: int, notice: str | None, busy: bool,
+def MainView(twins: TwinWorlds, frame: solara.Reactive[int],
+             notice: solara.Reactive[str | None], busy: solara.Reactive[bool],
              present: bool) -> None:
-    """The day, the headline numbers beside the lesson, and the tabs (maps first)."""
+    """The day, the headline numbers beside the lesson, and the tabs (maps first).
+
+    It reads ``frame``, ``notice`` and ``busy`` itself, so that a new day redraws this view
+    only: the page around it (the sidebar's fifty-odd controls) is left alone. Only the open
+    tab is drawn; another tab draws from the same snapshot when it is opened.
+    """
     tab, set_tab = solara.use_state(0)
-    snap = solara.use_memo(lambda: take(twins), [twins, frame])
+    snap = solara.use_memo(lambda: take(twins), [twins, frame.value])
     font = FONTS[present]
     with solara.Column(style={"width": "100%", "gap": "6px"},
-                       classes=["pilotsim-present"] if present else []):
-        Banner(snap, notice, busy)
+                       classes=["pilotsim-main", *(["pilotsim-present"] if present else [])]):
+        Banner(snap, notice.value, busy.value)
         with solara.Row(style={"gap": "24px", "align-items": "flex-start",
                                "flex-wrap": "nowrap"}):
             solara.HTML(tag="div", unsafe_innerHTML=headline_html(
@@ -480,7 +497,7 @@ def Dashboard(model: solara.Reactive[TwinWorlds], params: dict,
         if not present.value:
             with solara.Card("Controls (press Reset to apply)"):
                 Controls(params, model_parameters)
-    MainView(model.value, frame.value, notice.value, busy.value, present.value)
+    MainView(model.value, frame, notice, busy, present.value)
 
 
 @solara.component

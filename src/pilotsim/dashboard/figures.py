@@ -235,7 +235,7 @@ def queues_spec(snap: Snapshot, font: int = FONT, width: int = 380,
         for i in range(q.shape[1]):
             office = names[i] if i < len(names) else w.office_names[i]
             for day, v in enumerate(q[:, i].tolist()):
-                rows.append({"day": day, "world": w.label, "office": office, "v": round(v, 2)})
+                rows.append({"day": day, "world": w.label, "office": office, "v": _num(v)})
     return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
             "data": {"name": "rows"}, "datasets": {"rows": rows},
             "title": "People waiting while the office is open (trailing 7 days)",
