@@ -9,7 +9,6 @@ the dataclass's.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import yaml
 from omegaconf import OmegaConf
 
 from pilotsim import api, defaults
+from pilotsim.comparison.settings import CompareSettings
 from pilotsim.pilots.designs import PilotSpec
 from pilotsim.reforms.params import ReformParams
 from pilotsim.reforms.registry import REFORMS
@@ -129,17 +129,17 @@ def test_documented_pilot_and_run_defaults_are_the_dataclasses():
     assert start and int(start[1]) == PilotSpec().start_day
     reference = (ROOT / "README.md").read_text().split("## Configuration reference")[1]
     readme = _table_defaults(reference)
-    owners = {"sim": Sim, "output": Output}
+    owners = {"sim": Sim, "output": Output, "compare": CompareSettings}
     checked = 0
     for key, cell in readme.items():
         section, _, field = key.partition(".")
         if section in owners:
             assert _same(_parse(cell), getattr(owners[section](), field)), f"README: {key}"
             checked += 1
-    assert checked == len(dataclasses.fields(Sim)) + len(dataclasses.fields(Output))
+    assert checked == sum(len(defaults.plain_defaults(cls)) for cls in owners.values())
 
 
 def test_shipped_yaml_restating_run_defaults_agrees():
     config = yaml.safe_load((CONF / "config.yaml").read_text())
-    for section, cls in (("sim", Sim), ("output", Output)):
+    for section, cls in (("sim", Sim), ("output", Output), ("compare", CompareSettings)):
         assert not _differing(config[section], cls), section
