@@ -1,0 +1,8 @@
+"""The shipped config tree (installed as ``pilotsim.conf``)."""
+
+# Hydra imports this package before it reads any config from it (in every process, sweep
+# workers included), so this is the one place that makes the dataclass defaults visible to
+# every composition: the groups' `_base` options (pilotsim.defaults).
+from pilotsim import defaults
+
+defaults.register()

@@ -67,13 +67,14 @@ from pilotsim import cases as C  # noqa: N812  (slot constants)
 from pilotsim import decisions as rules
 from pilotsim import takeup
 from pilotsim.population import group_sizes
+from pilotsim.records import Outcome
 
 if TYPE_CHECKING:
     from pilotsim.model import PilotModel
 
 PLAN, VISIT = 0, 1  # what a row does on its due day: plan its next step, or go to an office
 NO_VIA = -2  # the "via" column's None (C.VIA_DESKS is -1, offices are 0 and up)
-SERVED, WRONG, MISSING, ERROR, CLOSED = range(5)
+SERVED, WRONG, MISSING, ERROR, CLOSED = Outcome  # the simulated residents' codes
 _COLUMNS = {  # column → dtype
     "id": np.int64, "c": np.int32, "p": np.int32, "s": np.int32, "row": np.int64,
     "opened": np.int32, "need_min": np.float64, "step": np.int32, "k": np.float64,

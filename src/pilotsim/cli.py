@@ -3,7 +3,8 @@
 pilotsim                                   # the default district, one year
 pilotsim seed=7 sim.days=180               # overrides
 pilotsim +scenario=erlang_c                # the queueing-theory validation scenario
-pilotsim --help                            # config groups and options
+pilotsim --help                            # this, and the config groups
+pilotsim reform=one_door --cfg job         # the composed config
 pilotsim -m 'seed=range(10)' sim.days=60   # a sweep (see pilotsim.sweeps, docs/experiments.md)
 pilotsim +experiment=default               # a named study (experiments/), a sweep by itself
 
@@ -22,14 +23,12 @@ import shutil
 import signal
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
-
-import hydra
-from hydra.core.hydra_config import HydraConfig
-from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pilotsim import config_errors, studies
+
+if TYPE_CHECKING:
+    from omegaconf import DictConfig
 
 log = logging.getLogger("pilotsim")
 
@@ -39,9 +38,13 @@ def _quiet_mesa() -> None:
     logging.getLogger("MESA").setLevel(logging.WARNING)
 
 
-@hydra.main(config_path="conf", config_name="config", version_base="1.3")
 def _app(cfg: DictConfig) -> dict | None:
-    # imported here, not at the top: `pilotsim --help` need not load the model (mesa, pandas)
+    # Hydra's task function (decorated in main); the model (mesa, pandas) is imported here,
+    # not at the top, so that `pilotsim --help` need not load it.
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+    from omegaconf import OmegaConf
+
     from pilotsim import api
     from pilotsim.schema import SpecError
     from pilotsim.spec import RunSpec
@@ -197,8 +200,20 @@ def _interrupted(how: str) -> list[str]:
             "nothing of a single run is kept: run the same command again to start it anew"]
 
 
+def _asks_for_help(args: list[str]) -> bool:
+    # Only a bare --help: with overrides, Hydra's help shows the config they compose.
+    return args in (["--help"], ["-h"])
+
+
 def main() -> None:
     """Console entry point."""
+    if _asks_for_help(sys.argv[1:]):
+        from pilotsim import usage
+
+        print(usage.text())
+        return
+    import hydra
+
     _quiet_mesa()
     studies.register()
     _register_sweeper()
@@ -208,7 +223,8 @@ def main() -> None:
     # cluster]": that is every progress line of a sweep. Read by Ray when it starts.
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     try:
-        _app()
+        # config_path is relative to this module: the conf package installed as pilotsim.conf
+        hydra.main(config_path="conf", config_name="config", version_base="1.3")(_app)()
     except KeyboardInterrupt as e:
         how = getattr(e, "signal_name", "SIGINT")
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut this short

@@ -16,6 +16,7 @@ from pilotsim import cases as C  # noqa: N812  (C.OPEN, C.visit_slot read as con
 from pilotsim import decisions as rules
 from pilotsim import satisfaction as sat
 from pilotsim import takeup
+from pilotsim.agenda import Due
 from pilotsim.agents import Office, Organisation, Resident
 from pilotsim.background import BackgroundDemand
 from pilotsim.cases import Case
@@ -24,17 +25,17 @@ from pilotsim.office_choice import choose_office, expected_wait
 from pilotsim.pilots.boost import boost_interventions
 from pilotsim.pilots.schedule import pilot_schedule
 from pilotsim.population import Population
-from pilotsim.records import (
-    OUTCOMES,  # noqa: F401  (outcome codes index this)
-    VisitLog,
-)
+from pilotsim.records import Outcome, VisitLog
 from pilotsim.reforms.registry import build_reforms
 from pilotsim.rng import Streams
 from pilotsim.routes import Routes, travel_matrix
 from pilotsim.spec import Office as OfficeSpec
 from pilotsim.spec import RunSpec
 
-SERVED, WRONG, MISSING, ERROR, CLOSED = range(5)
+# Module names for the members: looking one up on its enum class (Due.VISIT) costs ~45 ns, and
+# the per-visit path does it several times a visit.
+SERVED, WRONG, MISSING, ERROR, CLOSED = Outcome
+VISIT, ADVANCE, ONLINE, REMOTE, PROXY = Due
 
 
 class Intervention(Protocol):
@@ -181,7 +182,7 @@ class PilotModel(mesa.Model):
                                        dtype=bool).reshape(nc, len(self.profiles))
         self.residents: dict[int, Resident] = {}
         self.cases: list[Case] = []
-        self.agenda: dict[int, list[tuple[str, Case, float]]] = defaultdict(list)
+        self.agenda: dict[int, list[tuple[Due, Case, float]]] = defaultdict(list)
         self.visits = VisitLog()
         self.closed_today: list[Case] = []
         self._need_rates = self._needs_per_day()
@@ -410,10 +411,10 @@ class PilotModel(mesa.Model):
             else:
                 upto, days = self.online_application(c, rt)
                 self.agenda[d + beh.channels.online_processing_days + days].append(
-                    ("online", case, float(upto)))
+                    (ONLINE, case, float(upto)))
                 return
         if case.channel == C.PROXY:
-            self.agenda[d].append(("proxy", case, 0.0))
+            self.agenda[d].append((PROXY, case, 0.0))
             return
         self._plan_step(case, d, first=True)
 
@@ -555,15 +556,15 @@ class PilotModel(mesa.Model):
                 continue
             if self._overdue(case, d):
                 self._abandon(case, d)
-            elif kind == "visit":
+            elif kind == VISIT:
                 self._go(case, d, arg)
-            elif kind == "advance":
+            elif kind == ADVANCE:
                 self._plan_step(case, d)
-            elif kind == "online":
+            elif kind == ONLINE:
                 self._remote_done(case, d, int(arg), self._online_effort(case.resident.index))
-            elif kind == "remote":
+            elif kind == REMOTE:
                 self._remote_done(case, d, int(arg), 0.0)
-            elif kind == "proxy":
+            elif kind == PROXY:
                 self._proxy_submit(case, d)
 
     def _overdue(self, case: Case, d: int) -> bool:
@@ -590,7 +591,7 @@ class PilotModel(mesa.Model):
         if step.relayable and case.informed and org is not None and \
                 org.use("relay", ch.relay_staff_min):
             self.agenda[d + max(1, ch.proxy_days) + step.processing_days].append(
-                ("remote", case, case.step + 1.0))
+                (REMOTE, case, case.step + 1.0))
             return
         self._schedule_visit(case, d, first)
 
@@ -753,7 +754,7 @@ class PilotModel(mesa.Model):
         if first and beh.visits.timing == "immediate":
             t = office.queue.next_open(case.need_min)
             if t is not None and int(t // 1440) < self.spec.sim.days:
-                self.agenda[int(t // 1440)].append(("visit", case, t))
+                self.agenda[int(t // 1440)].append((VISIT, case, t))
             return
         mean = self.profiles[self.population.profile[r]].delay_days_mean
         u = self.choices.uniform(case.id, C.S_FIRST_DELAY if first else
@@ -763,7 +764,7 @@ class PilotModel(mesa.Model):
         while day < last and not office.is_open(day):
             day += 1
         if day < last:
-            self.agenda[day].append(("visit", case, -1.0))
+            self.agenda[day].append((VISIT, case, -1.0))
 
     def _go(self, case: Case, d: int, arrival: float) -> None:
         """The resident sets off for an office, with or without the right documents."""
@@ -783,7 +784,7 @@ class PilotModel(mesa.Model):
             while nxt < self.spec.sim.days and not right.is_open(nxt):
                 nxt += 1
             if nxt < self.spec.sim.days:
-                self.agenda[nxt].append(("visit", case, -1.0))
+                self.agenda[nxt].append((VISIT, case, -1.0))
             return
         u = self.choices.uniform
         v = case.trips
@@ -832,11 +833,11 @@ class PilotModel(mesa.Model):
         ch = self.spec.behaviour.channels
         if org is None or not org.use("proxy", ch.proxy_staff_min):
             case.late_days += 1  # a delay beyond the stated turnaround: it counts as a loss
-            self.agenda[d + 1].append(("proxy", case, 0.0))  # no staff time left: tomorrow
+            self.agenda[d + 1].append((PROXY, case, 0.0))  # no staff time left: tomorrow
             return
         step = rt.steps[case.step]
         case.step += 1
-        self.agenda[d + ch.proxy_days + step.processing_days].append(("proxy", case, 0.0))
+        self.agenda[d + ch.proxy_days + step.processing_days].append((PROXY, case, 0.0))
         if case.step >= len(rt.steps):
             # the proxy case's one experience, by the rule every channel follows: no queue,
             # the effort of arranging it, and the days it was put off for want of staff time
@@ -932,7 +933,7 @@ class PilotModel(mesa.Model):
             days = self.span_processing_days(c, rt, case.step, end)
             case.step = end
             if days:
-                self.agenda[left + days].append(("advance", case, 0.0))
+                self.agenda[left + days].append((ADVANCE, case, 0.0))
             else:
                 self._plan_step(case, left)
             return

@@ -9,6 +9,7 @@ two row-level tables.
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,19 @@ if TYPE_CHECKING:
     from pilotsim.cases import Case
     from pilotsim.model import PilotModel
 
-OUTCOMES = ("served", "wrong_office", "missing_document", "office_error", "closed")
+
+
+class Outcome(IntEnum):
+    """What a visit came to; the code is what the visit log stores (one small integer a row)."""
+
+    SERVED = 0
+    WRONG_OFFICE = 1
+    MISSING_DOCUMENT = 2
+    OFFICE_ERROR = 3  # served, but the step was done wrong: the resident is sent back
+    CLOSED = 4  # still waiting at closing time
+
+
+OUTCOMES = tuple(o.name.lower() for o in Outcome)  # the visits table's category labels, by code
 
 
 class VisitLog:
@@ -58,7 +71,7 @@ class VisitLog:
 
     def add(self, case: Case, office: int, day: int, arrival: float, wait: float,
             service: float, travel: float, outcome: int) -> None:
-        """Log one visit (``outcome`` is an index into :data:`OUTCOMES`)."""
+        """Log one visit (``outcome`` is an :class:`Outcome`)."""
         a = self._append
         a[0](case.id)
         a[1](case.resident.index)

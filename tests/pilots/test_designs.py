@@ -50,8 +50,8 @@ def test_stepped_wedge_reaches_every_site_in_waves():
     schedule = assign(spec, UNITS, gen())
     assert sorted(set(schedule.values())) == [28, 84, 140, 196]
     assert all(v is not None for v in schedule.values())
-    by_ready = assign(PilotSpec(design="stepped_wedge", waves=4, order="readiness"), UNITS,
-                      gen())
+    by_ready = assign(PilotSpec(design="stepped_wedge", waves=4, order="readiness",
+                                start_day=0), UNITS, gen())
     assert {k for k, v in by_ready.items() if v == 0} == {"c00", "c01", "c02"}
 
 

@@ -16,13 +16,13 @@ import numpy as np
 import pandas as pd
 
 from pilotsim.cases import COMPLETED, NOT_PURSUED, OPEN
-from pilotsim.records import OUTCOMES
+from pilotsim.records import Outcome
 
 if TYPE_CHECKING:
     from pilotsim.cases import Case
     from pilotsim.model import PilotModel
 
-SERVED = OUTCOMES.index("served")
+SERVED = Outcome.SERVED
 
 # Per-day totals, one column each (all sums or counts).
 TOTALS = ("closed", "completed", "abandoned", "trips", "one_trip", "in_person", "sat_sum",

@@ -66,7 +66,9 @@ class PilotSpec:
         unit: ``community`` or ``district``: what a site is.
         sites: Number of pilot sites (pairs, for ``matched_pairs``).
         site_names: The sites of a ``fixed`` design.
-        start_day: Day the pilot (or the first wave) starts.
+        start_day: Day the pilot (or the first wave) starts: 84, the boundary of the third
+            28-day evaluation period after a 28-day warm-up (unused by ``as_configured`` and
+            ``none``).
         waves: Number of waves of a stepped wedge.
         wave_interval_days: Days between waves.
         order: ``random`` or ``readiness`` (stepped wedge order).
@@ -79,7 +81,7 @@ class PilotSpec:
     unit: Literal["community", "district"] = "community"
     sites: int = 3
     site_names: tuple[str, ...] = ()
-    start_day: int = 0
+    start_day: int = 84
     waves: int = 4
     wave_interval_days: int = 56
     order: Literal["random", "readiness"] = "random"

@@ -34,14 +34,15 @@ class StaffingParams(ReformParams):
 
     Attributes:
         offices: Offices changed (default: the offices the scope's residents use).
-        add_counters: Counters added to each (negative: removed; at least one stays).
+        add_counters: Counters added to each (negative: removed; at least one stays); 0 to
+            change only hours or the error rate.
         counters: Counters each opens (replaces ``add_counters``).
         hours: New weekly hours, as an office's ``hours`` (weekday → intervals).
         error_rate: New error rate.
     """
 
     offices: tuple[str, ...] = ()
-    add_counters: int = 0
+    add_counters: int = 1
     counters: int | None = None
     hours: Mapping[str, tuple[str, ...]] | None = None
     error_rate: float | None = None
