@@ -27,9 +27,13 @@ def pilotsim_main(monkeypatch: pytest.MonkeyPatch):
     The installed command is ``pilotsim.cli:main``, so this is the same code from parsing the
     arguments to the exit, without the seconds a new interpreter takes to import Hydra, Mesa
     and pandas; a few tests run the real command for what only a process shows. The signal
-    handlers that ``main()`` installs are put back afterwards.
+    handlers that ``main()`` installs are put back afterwards, and so is the root logger:
+    Hydra points it at this test's captured stderr, which is closed once the test ends, and a
+    later test's threads (the dashboard's) would log into the closed stream.
     """
     saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    root = logging.getLogger()
+    saved_level, saved_handlers = root.level, list(root.handlers)
 
     def main(*args: str) -> int:
         monkeypatch.setattr(sys, "argv", ["pilotsim", *args])
@@ -42,3 +46,5 @@ def pilotsim_main(monkeypatch: pytest.MonkeyPatch):
     yield main
     for sig, handler in saved.items():
         signal.signal(sig, handler)
+    root.setLevel(saved_level)
+    root.handlers[:] = saved_handlers
