@@ -172,6 +172,8 @@ def layout(page) -> tuple[dict[str, tuple[float, float, float, float]], float]:
     boxes = {}
     for name, sel in BOXES.items():
         b = page.locator(sel).first.bounding_box()
+        if b is None:
+            raise AssertionError(f"{name} ({sel}) is not shown")
         boxes[name] = (b["x"], b["y"], b["width"], b["height"])
     font = page.evaluate(
         "() => Math.min(...[...document.querySelectorAll('.pilotsim-map svg text')]"

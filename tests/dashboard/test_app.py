@@ -89,7 +89,8 @@ def render(twins, present=False):
                                solara.use_reactive(False))
         state.update(model=model, parameters=mp, notice=notice, busy=busy)
         with solara.Column():
-            app.RunControls(model, mp, frame, notice, busy, present)
+            play = app.use_play(model, frame, notice)
+            app.RunControls(model, mp, frame, notice, busy, play, present)
             app.Controls(params, mp)
             app.MainView(model.value, frame, notice, busy, present)
 
@@ -308,3 +309,24 @@ def test_ticking_a_reform_and_resetting_builds_a_reform_world(twins):
     assert "relay" in new.reform.model.organisation_of[0].functions
     assert "relay" not in new.baseline.model.organisation_of[0].functions
     assert new.reform.label == "With: data sharing; committees also do relay"
+
+
+def test_unapplied_control_changes_survive_presenting_and_back(twins):
+    params = app.model_params(twins, OVERRIDES, 0.2)
+    state = {}
+
+    @solara.component
+    def Harness():  # noqa: N802 - a Solara component
+        mp = solara.use_reactive({})
+        shown = solara.use_reactive(True)  # Present unmounts the controls
+        state.update(parameters=mp, shown=shown)
+        with solara.Column():
+            if shown.value:
+                app.Controls(params, mp)
+
+    _, rc = solara.render(Harness(), handle_error=False)
+    rc.find(v.Slider, label="Counters: east civil affairs: 2").widget.v_model = 5
+    state["shown"].set(False)
+    state["shown"].set(True)
+    assert state["parameters"].value["counters__east_civil_affairs"] == 5
+    rc.find(v.Slider, label="Counters: east civil affairs: 5").assert_single()

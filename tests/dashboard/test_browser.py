@@ -21,6 +21,7 @@ from tests.dashboard.browser import (
     dashboard_server,
     drive,
     headline,
+    layout,
     play_for,
     press_step,
     set_slider,
@@ -112,3 +113,37 @@ def test_every_lesson_runs_to_its_suggested_day(tmp_path, name):
         assert all(NUMBER.match(c) for c in rows["Cases closed"])
         no_traceback(page.inner_text("body"))
     no_traceback((tmp_path / "server.log").read_text())
+
+
+def test_present_at_1280x720_shows_both_maps_side_by_side_on_the_first_screen(tmp_path):
+    with dashboard_server(["--present", "+teaching=pooling"], tmp_path / "server.log") as url, \
+            browser_page(url, viewport={"width": 1280, "height": 720}) as page:
+        press_step(page)
+        days, _ = play_for(page, 2)  # the top bar's ▶ and ❚❚
+        assert days >= 1
+        # Present off and on while playing: the buttons move, the play loop plays on
+        page.get_by_role("button", name="▶", exact=True).click()
+        for shown in ("Days per step", "Present"):
+            page.locator(".pilotsim-present-toggle input").click()
+            if shown == "Days per step":
+                page.get_by_text("Days per step").first.wait_for()
+            else:
+                page.get_by_text("Days per step").first.wait_for(state="detached")
+            page.get_by_role("button", name="❚❚", exact=True).wait_for(timeout=2000)
+        before = _day(page)
+        page.wait_for_function(
+            "d => parseInt(document.querySelector('.pilotsim-day').innerText"
+            ".replace(/\\D/g, '')) > d", arg=before)
+        page.get_by_role("button", name="❚❚", exact=True).click()
+        page.get_by_role("button", name="▶", exact=True).wait_for()
+        page.wait_for_timeout(300)
+        press_step(page)
+        page.wait_for_timeout(300)
+        boxes, font = layout(page)
+        no_traceback(page.inner_text("body"))
+    bx, by, bw, bh = boxes["baseline map"]
+    rx, ry, rw, rh = boxes["reform map"]
+    assert abs(by - ry) < 2 and rx >= bx + bw - 1 and bw > 450 and rw > 450, boxes
+    assert min(bx, rx) >= 0 and rx + rw <= 1280, boxes
+    assert by >= 0 and by + bh <= 720 and ry + rh <= 720 and bh > 300, boxes
+    assert font >= 14

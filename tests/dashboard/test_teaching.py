@@ -94,7 +94,7 @@ def test_the_pilot_shines_in_the_east_and_congests_the_west_at_scale():
     base, pilot = (w.districts for w in snap.worlds)
     assert pilot.loc["east", "wait_mean_min"] < 0.85 * base.loc["east", "wait_mean_min"]
     assert pilot.loc["east", "satisfaction"] > base.loc["east", "satisfaction"] + 5
-    assert pilot.loc["west", "wait_mean_min"] > 2 * base.loc["west", "wait_mean_min"]
+    assert pilot.loc["west", "wait_mean_min"] > 3 * base.loc["west", "wait_mean_min"]  # text
     snap, v = _at_suggested_day("pilot_at_scale", scope="all")
     base, scale = (w.districts for w in snap.worlds)
     assert scale.loc["west", "wait_mean_min"] > 1.5 * base.loc["west", "wait_mean_min"]

@@ -28,6 +28,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import reacton.core
@@ -49,7 +50,7 @@ TITLE = "pilotsim — the same residents, with and without the reform"
 FRAME_S = 0.25  # while playing, redraw at most this often
 DEFAULT_PAUSE_MS = 100
 FONTS = {False: figures.FONT, True: 20}  # chart text in px: normal, present
-MAP_HEIGHT = {False: 360, True: 420}
+MAP_HEIGHT = {False: 360, True: 330}  # present: both maps on a 1280×720 projector's screen
 SHORT_LABELS = {"baseline": "Without the reform", "reform": "With the reform"}
 TABS = ("Map", "Measures", "By district", "Queues", "A resident", "Teaching scenarios")
 
@@ -188,22 +189,29 @@ def Vega(spec: dict) -> solara.Element:
 
 
 @solara.component
-def Banner(snap: Snapshot, notice: str | None, busy: bool) -> None:
-    """Which day it is, which world is which, the reform's cost, any notice."""
+def Banner(snap: Snapshot, notice: str | None, busy: bool, present: bool = False) -> None:
+    """Which day it is, which world is which, the reform's cost, any notice.
+
+    Presenting, it keeps to one line at 1280×720 (a second line pushed the maps' foot off
+    the screen): the last day's name is left to the maps' stamps and the cost is smaller.
+    """
     last = f"day {snap.day - 1} ({snap.weekday}) done" if snap.day else \
         "nothing simulated yet: press Step or ▶"
+    if present:
+        last = ""
     with solara.Row(classes=["pilotsim-banner"],
                     style={"align-items": "baseline", "flex-wrap": "wrap", "gap": "1.2em"}):
         solara.Text(f"Day {snap.day}", classes=["pilotsim-day"],
                     style={"font-size": "1.6em", "font-weight": "bold"})
-        solara.Text(f"of {snap.days} — {last}")
+        solara.Text(f"of {snap.days}" + (f" — {last}" if last else ""))
         for w in snap.worlds:
             solara.Text("◼ " + w.label, classes=["pilotsim-label"],
                         style={"color": figures.COLOURS[w.name], "font-weight": "bold"})
         if snap.cost and any(snap.cost.values()):
             solara.Text(f"reform cost so far: {snap.cost['budget']:,.0f} budget, "
                         f"{snap.cost['staff_hours']:,.0f} staff-hours",
-                        style={"color": figures.COLOURS["reform"]})
+                        style={"color": figures.COLOURS["reform"],
+                               **({"font-size": "0.75em"} if present else {})})
     if notice:
         solara.Text(notice, classes=["pilotsim-notice"])
     if busy:
@@ -312,7 +320,9 @@ def Controls(params: dict, model_parameters: solara.Reactive[dict]) -> None:
     the reactive dict that Mesa's ``ModelController`` passes to the model on Reset.
     """
     user, fixed = split_model_params(params)
-    solara.use_effect(lambda: model_parameters.set(
+    # Only the first time: the controls are unmounted while presenting, and coming back must
+    # not put the trainer's unapplied changes back to the starting values.
+    solara.use_effect(lambda: model_parameters.value or model_parameters.set(
         {**fixed, **{k: v["value"] for k, v in user.items()}}), [])
     values = model_parameters.value
 
@@ -343,33 +353,82 @@ def Controls(params: dict, model_parameters: solara.Reactive[dict]) -> None:
 
 
 
+@dataclass(frozen=True)
+class Play:
+    """The play loop's state: whether it plays, the pause between days, the days per round.
+
+    Attributes:
+        playing: True while the loop runs.
+        pause_ms: The pause between rounds, in ms.
+        days_per_step: Days simulated per Step press or round of play.
+    """
+
+    playing: solara.Reactive[bool]
+    pause_ms: solara.Reactive[int]
+    days_per_step: solara.Reactive[int]
+
+
+def _failure(what: str, e: Exception) -> str:
+    return f"{what} failed: {type(e).__name__}: {e}".splitlines()[0][:300]
+
+
+def _advance(twins: TwinWorlds, days: int) -> None:
+    for _ in range(days):
+        if not twins.running:
+            break
+        twins.step()
+
+
+def use_play(model: solara.Reactive[TwinWorlds], frame: solara.Reactive[int],
+             notice: solara.Reactive[str | None]) -> Play:
+    """The play loop (a hook): a thread that steps and redraws at most every :data:`FRAME_S`.
+
+    It belongs to the page, not to the Run buttons: *Present* moves the buttons from the
+    sidebar to the top bar, which unmounts their component, and a loop held there would stop
+    and start again.
+    """
+    play = Play(solara.use_reactive(False), solara.use_reactive(DEFAULT_PAUSE_MS),
+                solara.use_reactive(1))
+
+    def play_loop(cancel: threading.Event) -> None:
+        last = time.monotonic()
+        try:
+            while play.playing.value and not cancel.is_set() and model.value.running:
+                _advance(model.value, play.days_per_step.value)
+                now = time.monotonic()
+                if now - last >= FRAME_S or play.pause_ms.value / 1000 >= FRAME_S:
+                    frame.set(frame.value + 1)
+                    last = now
+                if play.pause_ms.value:
+                    time.sleep(play.pause_ms.value / 1000)
+        except Exception as e:
+            notice.set(_failure("Play", e))
+        finally:
+            play.playing.set(False)
+            frame.set(frame.value + 1)
+
+    # Always called (a hook); the loop returns at once when not playing. Not intrusive: a
+    # cancel must never land between the two worlds' steps.
+    solara.use_thread(play_loop, dependencies=[play.playing.value], intrusive_cancel=False)
+    return play
+
+
 @solara.component
 def RunControls(model: solara.Reactive[TwinWorlds], model_parameters: solara.Reactive[dict],
                 frame: solara.Reactive[int], notice: solara.Reactive[str | None],
-                busy: solara.Reactive[bool], present: bool) -> None:
+                busy: solara.Reactive[bool], play: Play, present: bool) -> None:
     """Reset, play/pause and step for both worlds, and the speed.
 
-    Step and Reset run as tasks (off the page's thread); Play runs a loop in a thread that
-    steps, and redraws the page at most every :data:`FRAME_S` seconds. Every failure becomes
-    the one-line notice; the worlds are left as they were before the failing day.
+    Step and Reset run as tasks (off the page's thread); ▶ starts the page's play loop
+    (:func:`use_play`). Every failure becomes the one-line notice; the worlds are left as they
+    were before the failing day. In the present layout only the three buttons show, in a row
+    that fits the top bar.
     """
-    playing = solara.use_reactive(False)
-    pause_ms = solara.use_reactive(DEFAULT_PAUSE_MS)
-    days_per_step = solara.use_reactive(1)
+    playing = play.playing
     running = model.value.running
     # The page's render context: changes made inside ``with together:`` redraw once, at its end
     # (Solara batches the changes of one event handler the same way).
     together = reacton.core.get_render_context()
-
-    def fail(what: str, e: Exception) -> None:
-        notice.set(f"{what} failed: {type(e).__name__}: {e}".splitlines()[0][:300])
-
-    def advance(days: int) -> None:
-        tw = model.value
-        for _ in range(days):
-            if not tw.running:
-                break
-            tw.step()
 
     def guarded(what: str, work: Callable[[], None]) -> None:
         """Run ``work`` with the busy bar on; a failure becomes the one-line notice."""
@@ -378,7 +437,7 @@ def RunControls(model: solara.Reactive[TwinWorlds], model_parameters: solara.Rea
             work()
             notice.set(None)
         except Exception as e:  # any failure: the notice, and the worlds as they were
-            fail(what, e)
+            notice.set(_failure(what, e))
         finally:
             with together:  # the new day and the busy bar's end: one redraw, not two
                 frame.set(frame.value + 1)
@@ -391,32 +450,12 @@ def RunControls(model: solara.Reactive[TwinWorlds], model_parameters: solara.Rea
         model.set(new)
 
     step_task = solara.lab.use_task(
-        lambda: guarded("Step", lambda: advance(days_per_step.value)), dependencies=None)
+        lambda: guarded("Step", lambda: _advance(model.value, play.days_per_step.value)),
+        dependencies=None)
     reset_task = solara.lab.use_task(lambda: guarded("Reset", reset), dependencies=None)
-
-    def play_loop(cancel: threading.Event) -> None:
-        last = time.monotonic()
-        try:
-            while playing.value and not cancel.is_set() and model.value.running:
-                advance(days_per_step.value)
-                now = time.monotonic()
-                if now - last >= FRAME_S or pause_ms.value / 1000 >= FRAME_S:
-                    frame.set(frame.value + 1)
-                    last = now
-                if pause_ms.value:
-                    time.sleep(pause_ms.value / 1000)
-        except Exception as e:
-            fail("Play", e)
-        finally:
-            playing.set(False)
-            frame.set(frame.value + 1)
-
-    # Always called (a hook); the loop returns at once when not playing. Not intrusive: a
-    # cancel must never land between the two worlds' steps.
-    solara.use_thread(play_loop, dependencies=[playing.value], intrusive_cancel=False)
     idle = not (playing.value or step_task.pending or reset_task.pending)
     with solara.Column(classes=["pilotsim-run"]):
-        with solara.Row(justify="space-between"):
+        with solara.Row(justify="space-between", style={"gap": "12px"}):
             solara.Button("Reset", color="primary", on_click=reset_task,
                           disabled=not idle)
             solara.Button("❚❚" if playing.value else "▶", color="primary",
@@ -425,10 +464,21 @@ def RunControls(model: solara.Reactive[TwinWorlds], model_parameters: solara.Rea
             solara.Button("Step", color="primary", on_click=step_task,
                           disabled=not idle or not running)
         if not present:
-            solara.SliderInt(f"Pause between days: {pause_ms.value} ms", value=pause_ms,
-                             min=0, max=2000, step=50)
-            solara.SliderInt(f"Days per step: {days_per_step.value}", value=days_per_step,
-                             min=1, max=30)
+            solara.SliderInt(f"Pause between days: {play.pause_ms.value} ms",
+                             value=play.pause_ms, min=0, max=2000, step=50)
+            solara.SliderInt(f"Days per step: {play.days_per_step.value}",
+                             value=play.days_per_step, min=1, max=30)
+
+
+@solara.component
+def Headline(twins: TwinWorlds, snap: Snapshot) -> None:
+    """The headline table and, beside it, the lesson's text."""
+    with solara.Row(style={"gap": "24px", "align-items": "flex-start",
+                           "flex-wrap": "nowrap"}):
+        solara.HTML(tag="div", unsafe_innerHTML=headline_html(
+            snap, twins.teaching.by_district), classes=["pilotsim-headline"])
+        with solara.Div(classes=["pilotsim-lesson"], style={"flex": "1 1 0"}):
+            solara.Markdown(f"**{twins.teaching.title}.** {twins.teaching.explanation}")
 
 
 @solara.component
@@ -436,6 +486,8 @@ def MainView(twins: TwinWorlds, frame: solara.Reactive[int],
              notice: solara.Reactive[str | None], busy: solara.Reactive[bool],
              present: bool) -> None:
     """The day, the headline numbers beside the lesson, and the tabs (maps first).
+
+    Presenting, the table and the lesson follow the open tab instead of preceding it.
 
     It reads ``frame``, ``notice`` and ``busy`` itself, so that a new day redraws this view
     only: the page around it (the sidebar's fifty-odd controls) is left alone. Only the open
@@ -446,13 +498,9 @@ def MainView(twins: TwinWorlds, frame: solara.Reactive[int],
     font = FONTS[present]
     with solara.Column(style={"width": "100%", "gap": "6px"},
                        classes=["pilotsim-main", *(["pilotsim-present"] if present else [])]):
-        Banner(snap, notice.value, busy.value)
-        with solara.Row(style={"gap": "24px", "align-items": "flex-start",
-                               "flex-wrap": "nowrap"}):
-            solara.HTML(tag="div", unsafe_innerHTML=headline_html(
-                snap, twins.teaching.by_district), classes=["pilotsim-headline"])
-            with solara.Div(classes=["pilotsim-lesson"], style={"flex": "1 1 0"}):
-                solara.Markdown(f"**{twins.teaching.title}.** {twins.teaching.explanation}")
+        Banner(snap, notice.value, busy.value, present)
+        if not present:
+            Headline(twins, snap)
         with solara.lab.Tabs(value=tab, on_value=set_tab):
             for title in TABS:
                 solara.lab.Tab(title)
@@ -474,6 +522,10 @@ def MainView(twins: TwinWorlds, frame: solara.Reactive[int],
             ResidentView(twins, snap)
         else:
             TeachingList()
+        if present:
+            # Under the views: at a projector's 1280×720 the table in large type fills the
+            # first screen, and the maps are what the room looks at; at 1920×1080 both fit.
+            Headline(twins, snap)
 
 
 @solara.component
@@ -485,16 +537,24 @@ def Dashboard(model: solara.Reactive[TwinWorlds], params: dict,
     notice = solara.use_reactive(None)
     busy = solara.use_reactive(False)
     present = solara.use_reactive(present_at_start)
+    play = use_play(model, frame, notice)
     solara.Title("pilotsim dashboard")
     solara.Style(CSS)
+
+    def run_controls() -> None:
+        RunControls(model, model_parameters, frame, notice, busy, play, present.value)
+
     with solara.AppBar():
         solara.AppBarTitle(TITLE)
+        if present.value:  # no sidebar: its 400 px are the maps' at 1280×720
+            with solara.Div(classes=["pilotsim-topbar"]):
+                run_controls()
         solara.Switch(label="Present", value=present, classes=["pilotsim-present-toggle"],
                       style={"margin-top": "18px"})
-    with solara.Sidebar(), solara.Column():
-        with solara.Card("Run"):
-            RunControls(model, model_parameters, frame, notice, busy, present.value)
-        if not present.value:
+    if not present.value:
+        with solara.Sidebar(), solara.Column():
+            with solara.Card("Run"):
+                run_controls()
             with solara.Card("Controls (press Reset to apply)"):
                 Controls(params, model_parameters)
     MainView(model.value, frame, notice, busy, present.value)

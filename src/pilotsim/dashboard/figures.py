@@ -110,7 +110,10 @@ def map_spec(snap: Snapshot, world: WorldView, colour_by: MapColour = "satisfact
          "encoding": {"x": {"field": "x", **x}, "y": {"field": "y", **y},
                       "x2": {"field": "x2"}, "y2": {"field": "y2"},
                       "color": {"field": "trip", "type": "nominal", "scale": trip_scale,
-                                "legend": {"title": None, "orient": "top-left"}
+                                # below, beside the colour's: at top-left it covered
+                                # the day stamp
+                                "legend": {"title": None, "orient": "bottom",
+                                           "direction": "vertical"}
                                 if legend else None},
                       "strokeDash": {"field": "trip", "type": "nominal",
                                      "scale": {"domain": trip_scale["domain"],
