@@ -111,8 +111,15 @@ def test_every_lesson_runs_to_its_suggested_day(tmp_path, name):
             page.get_by_role("tab", name=tab).click()
         rows = {r[0]: r[1:] for r in headline(page)[1:]}
         assert all(NUMBER.match(c) for c in rows["Cases closed"])
+        boxes, _ = layout(page)
         no_traceback(page.inner_text("body"))
     no_traceback((tmp_path / "server.log").read_text())
+    # 1920×1080 with the lesson's own table (a lesson about a place adds its districts' rows):
+    # both maps side by side and whole on the first screen
+    bx, by, bw, bh = boxes["baseline map"]
+    rx, ry, rw, rh = boxes["reform map"]
+    assert abs(by - ry) < 2 and rx >= bx + bw - 1, boxes
+    assert by + bh <= 1080 and ry + rh <= 1080, boxes
 
 
 def test_present_at_1280x720_shows_both_maps_side_by_side_on_the_first_screen(tmp_path):

@@ -159,8 +159,9 @@ def _head(column: str) -> str:
 def headline_html(snap: Snapshot, by_district: bool = False) -> str:
     """The headline table as HTML: columns in the worlds' colours, each world's numbers.
 
-    With ``by_district``, rows for each district's residents follow (since the comparison
-    started): mean wait, satisfaction and trips per case.
+    With ``by_district``, one row for each district's residents follows (since the comparison
+    started): mean wait, satisfaction and trips per case in one cell per world. One row, not
+    three: with three, a two-district lesson's table pushed the maps below a 1080-px screen.
     """
     table = snap.headline
     cols = list(table.columns)
@@ -170,16 +171,15 @@ def headline_html(snap: Snapshot, by_district: bool = False) -> str:
         rows.append(f"<tr><td>{html.escape(label)}</td>{cells}</tr>")
     if by_district:
         since = [c for c in cols if "since" in c]
+        measures = (("wait_mean_min", "Mean wait (min)"), ("satisfaction", "Satisfaction"),
+                    ("trips_per_case", "Trips per case"))
         for d in snap.worlds[0].districts.index:
-            for key, label in (("wait_mean_min", "Mean wait (min)"),
-                               ("satisfaction", "Satisfaction"),
-                               ("trips_per_case", "Trips per case")):
-                vals = {f"{w.name}: {since[0].partition(': ')[2]}": w.districts.loc[d, key]
-                        for w in snap.worlds}
-                cells = "".join(f"<td>{_fmt(vals[c], label)}</td>" if c in vals else "<td></td>"
-                                for c in cols)
-                rows.append(f"<tr><td><b>{html.escape(d)}</b> residents: {label}</td>"
-                            f"{cells}</tr>")
+            vals = {f"{w.name}: {since[0].partition(': ')[2]}":
+                    " · ".join(_fmt(w.districts.loc[d, key], label) for key, label in measures)
+                    for w in snap.worlds}
+            cells = "".join(f"<td>{vals[c]}</td>" if c in vals else "<td></td>" for c in cols)
+            rows.append(f"<tr><td><b>{html.escape(d)}</b> residents: wait (min) · "
+                        f"satisfaction · trips per case</td>{cells}</tr>")
     return '<table class="pilotsim-table">' + "".join(rows) + "</table>"
 
 
