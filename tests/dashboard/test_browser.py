@@ -117,7 +117,7 @@ def test_every_lesson_runs_to_its_suggested_day(tmp_path, name):
     # 1920×1080 with the lesson's own table (a lesson about a place adds its districts' rows):
     # both maps side by side and whole on the first screen
     bx, by, bw, bh = boxes["baseline map"]
-    rx, ry, rw, rh = boxes["reform map"]
+    rx, ry, _, rh = boxes["reform map"]
     assert abs(by - ry) < 2 and rx >= bx + bw - 1, boxes
     assert by + bh <= 1080 and ry + rh <= 1080, boxes
 
