@@ -9,7 +9,7 @@ pilotsim -m 'seed=range(10)' sim.days=60   # a sweep (see pilotsim.sweeps, docs/
 pilotsim +experiment=default               # a named study (experiments/), a sweep by itself
 
 A single run exits non-zero if its config is invalid (2) or the run fails (1). In a sweep, each
-job runs through :func:`pilotsim.sweeps.run_point`: it skips a run already complete in its
+job runs through `pilotsim.sweeps.run_point`: it skips a run already complete in its
 folder, records a failing run in its folder instead of raising, and prints nothing on success;
 the sweep's callback reports progress, the comparison and the exit code.
 """
