@@ -47,9 +47,10 @@ def channel_burden_min(costs_min: ArrayLike, scale_min: float, axis: int = -1) -
     return np.squeeze(low, axis=axis) - scale_min * np.log(total)
 
 
-def burden_min(p: TakeUp, channel_min: ArrayLike, knowledge: ArrayLike, documents: ArrayLike,
-               document_share: ArrayLike = 1.0) -> np.ndarray:
-    """Minutes of burden a resident expects from applying (element-wise over arrays).
+def burden_min(p: TakeUp, channel_min: float | np.ndarray, knowledge: float | np.ndarray,
+               documents: float | np.ndarray, document_share: float | np.ndarray = 1.0
+               ) -> float | np.ndarray:
+    """Minutes of burden a resident expects from applying (numbers, or NumPy arrays element-wise).
 
     Args:
         p: The take-up parameters.
@@ -59,13 +60,10 @@ def burden_min(p: TakeUp, channel_min: ArrayLike, knowledge: ArrayLike, document
         document_share: Share of the gathering effort left (1 − pre-check effect where the
             committee checks the documents, else 1).
     """
-    if not isinstance(channel_min, np.ndarray):  # one need: the same arithmetic on floats
-        return (channel_min + p.learning_min * (1.0 - knowledge)
-                + p.document_min * documents * document_share)
-    return (np.asarray(channel_min, dtype=float)
-            + p.learning_min * (1.0 - np.asarray(knowledge, dtype=float))
-            + p.document_min * np.asarray(documents, dtype=float)
-            * np.asarray(document_share, dtype=float))
+    # plain arithmetic: floats for one need (NumPy's per-call overhead avoided), element-wise
+    # for arrays of needs
+    return (channel_min + p.learning_min * (1.0 - knowledge)
+            + p.document_min * documents * document_share)
 
 
 def pursue_probability(p: TakeUp, burden: ArrayLike) -> np.ndarray:
