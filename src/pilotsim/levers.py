@@ -458,8 +458,9 @@ class Levers:
 
     def drop_documents(self, community: int, documents: Iterable[str]) -> None:
         """No step asks residents of ``community`` for ``documents`` any more."""
+        m = self.__change()
         gone = set(documents)
-        for rt in self.__change().own_services(community).values():
+        for rt in m.own_services(community).values():
             for st in rt.steps:
                 st.held_documents = tuple(x for x in st.held_documents if x not in gone)
 

@@ -27,7 +27,9 @@ class Reform:
 
     Subclasses set :attr:`Params` (their parameter dataclass) and :attr:`cost_unit`, and
     implement :meth:`start`; they may override :meth:`prepare`, :meth:`daily`,
-    :meth:`reached`, :meth:`units` and :meth:`measured_staff_hours`.
+    :meth:`reached`, :meth:`units` and :meth:`measured_staff_hours`. Every hook that sees the
+    world gets its :class:`~pilotsim.levers.Levers` (read through its queries, change through
+    its change methods; nothing else).
 
     Args:
         name: The reform's name in the registry and config.
@@ -48,7 +50,7 @@ class Reform:
     # -------------------------------------------------------------- lifecycle (Intervention)
 
     def setup(self, levers: Levers) -> None:
-        """Resolve the scope and prepare (called when the model is built; changes nothing)."""
+        """Resolve the scope and prepare (at build time; these ``levers`` refuse changes)."""
         self.communities = scope_communities(self.params.scope, levers.spec)
         people = [c.population for c in levers.spec.city.communities.values()]
         total = sum(people)
