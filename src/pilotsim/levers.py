@@ -26,6 +26,10 @@ Why a class of levers rather than documented attributes of the model:
   stateful modules. Python cannot make a reference truly unreachable; the static check
   closes the doors Python leaves open (``getattr``, ``_``-names), the read-only return
   values close the rest at run time.
+* **Levers instead of the model, not beside it.** Handing reforms the model "to read" would
+  hand them every mutable array and set with it (a read and a write go through the same
+  reference), so the rule could again only be written down. The queries here are the reads
+  the shipped reforms need, nothing more; a new reform that needs another adds one.
 * **Set-up cannot change the world.** The model hands ``setup`` a levers object built with
   ``changes=False``: every change method raises there, so a reform starting on day D leaves
   the days before D identical to the baseline by construction.
@@ -67,6 +71,9 @@ class OfficeView:
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"OfficeView is read-only: change {name!r} through Levers")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"OfficeView is read-only: {name!r} cannot be deleted")
 
     @property
     def name(self) -> str:
@@ -148,6 +155,9 @@ class OrganisationView:
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"OrganisationView is read-only: change {name!r} through Levers")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"OrganisationView is read-only: {name!r} cannot be deleted")
 
     @property
     def name(self) -> str:

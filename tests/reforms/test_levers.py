@@ -272,6 +272,8 @@ def test_levers_hand_out_nothing_mutable(model: PilotModel) -> None:
         levers.day = 3  # type: ignore[misc]
     with pytest.raises(AttributeError):
         levers.offices[0].error_rate = 0.0  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        delattr(levers.offices[0], "_office")  # a view cannot be emptied and refilled
     org = next(o for o in answers["organisation"] if o is not None)  # type: ignore[union-attr]
     with pytest.raises(AttributeError):
         org.staff_min_per_day = 1e9
