@@ -20,13 +20,14 @@ if TYPE_CHECKING:
 class Office(mesa.Agent):
     """A government office: departments served, counters, hours, error rate, a queue.
 
-    Its quantities are the ones reforms change by name: ``departments`` (empty: the office is
-    closed to the public), ``counters`` (via :meth:`set_counters`), ``error_rate``,
-    ``wait_info``, ``service_scale``, hours (via :meth:`set_hours`), ``integrated`` (a one-door
-    window: one visit handles the consecutive steps of a procedure it serves, see
-    :meth:`~pilotsim.model.PilotModel.visit_span`), ``hands_over_processing`` (whether such a
-    visit continues past a step with processing days) and ``other_visits_per_day`` /
-    ``other_service`` (business outside the catalogue).
+    Reforms change it only through :class:`~pilotsim.levers.Levers` (and read it through
+    :class:`~pilotsim.levers.OfficeView`): ``departments`` (empty: the office is closed to the
+    public), ``counters`` (via :meth:`set_counters`), ``error_rate``, ``wait_info``, hours (via
+    :meth:`set_hours`), ``integrated`` (a one-door window: one visit handles the consecutive
+    steps of a procedure it serves, see :meth:`~pilotsim.model.PilotModel.visit_span`),
+    ``hands_over_processing`` (whether such a visit continues past a step with processing
+    days), ``restricted_to`` and ``other_visits_per_day`` / ``other_service`` (business outside
+    the catalogue). ``service_scale`` (a multiplier on its counter times) no lever changes.
 
     Args:
         model: The model.

@@ -92,7 +92,7 @@ def reform_metadata(model: PilotModel) -> dict[str, Any]:
     """
     waves: dict[str, list[dict[str, float]]] = {}
     for r in model.reforms:  # a stepped wedge runs a reform once per wave: count them all
-        waves.setdefault(r.name, []).append(r.report(model))
+        waves.setdefault(r.name, []).append(r.report(model.levers))
     per = {name: combine_waves(reports) for name, reports in waves.items()}
     cost = {k: float(sum(c[k] for c in per.values()))
             for k in ("staff_hours", "budget", "setup_budget", "running_budget")}

@@ -21,6 +21,7 @@ from pilotsim.agents import Office, Organisation, Resident
 from pilotsim.background import BackgroundDemand
 from pilotsim.cases import Case
 from pilotsim.distributions import ServiceTime, sum_of
+from pilotsim.levers import Levers
 from pilotsim.office_choice import choose_office, expected_wait
 from pilotsim.pilots.boost import boost_interventions
 from pilotsim.pilots.schedule import pilot_schedule
@@ -42,18 +43,21 @@ class Intervention(Protocol):
     """What the model asks of a reform or scheduled change (its lifecycle).
 
     ``setup`` runs once when the model is built, ``start`` at the beginning of ``start_day``,
-    ``daily`` at the end of every day from then on.
+    ``daily`` at the end of every day from then on. Each is handed the model's
+    :class:`~pilotsim.levers.Levers`, never the model: what an intervention may read and
+    change is exactly their public methods. ``setup`` gets levers whose changes are refused
+    (a reform starting on day D must leave the days before D as the baseline's).
     """
 
     start_day: int
 
-    def setup(self, model: PilotModel) -> None:  # noqa: D102
+    def setup(self, levers: Levers) -> None:  # noqa: D102
         ...
 
-    def start(self, model: PilotModel) -> None:  # noqa: D102
+    def start(self, levers: Levers) -> None:  # noqa: D102
         ...
 
-    def daily(self, model: PilotModel, day: int) -> None:  # noqa: D102
+    def daily(self, levers: Levers, day: int) -> None:  # noqa: D102
         ...
 
 
@@ -116,16 +120,10 @@ class PilotModel(mesa.Model):
 
     Only cases with something due act; no step is O(all residents).
 
-    Named quantities that reforms change (the core has no per-reform branch): offices'
-    ``departments``, counters, hours, ``error_rate``, ``wait_info``, ``service_scale``,
-    ``integrated``, ``hands_over_processing``; ``walk_in_centres`` (integrated offices
-    residents of other communities may choose); ``routes`` (with per-community preferred
-    offices); the services as each community sees them (:meth:`service`,
-    :meth:`own_services`); ``shared_documents`` (for everyone) and
-    ``community_shared_documents``; per-community ``wrong_office_factor`` and
-    ``missing_document_factor`` (multipliers on the behaviour's risks); ``proxy_eligible``
-    (community × profile); organisations' ``functions`` and ``staff_min_per_day``; the
-    population's ``knowledge``.
+    What reforms and other interventions may change (the core has no per-reform branch) is
+    :class:`~pilotsim.levers.Levers`, ``self.levers``: one method per kind of change, and
+    the only object interventions are handed. The attributes below are the model's own;
+    nothing outside the model layer writes them.
 
     Args:
         spec: The validated run spec.
@@ -198,8 +196,10 @@ class PilotModel(mesa.Model):
             *boost_interventions(spec, schedule),
             *interventions,
         ]
+        self.levers = Levers(self)
+        looking = Levers(self, changes=False)  # set-up may read the world, not change it
         for iv in self.interventions:
-            iv.setup(self)
+            iv.setup(looking)
 
     # ---------------------------------------------------------------------------- building
 
@@ -351,7 +351,7 @@ class PilotModel(mesa.Model):
             return
         for iv in self.interventions:
             if iv.start_day == d:
-                iv.start(self)
+                iv.start(self.levers)
         for org in self.organisation_of.values():
             org.start_day()
         self._needs_arrive(d)
@@ -360,7 +360,7 @@ class PilotModel(mesa.Model):
         self._word_of_mouth(d)
         for iv in self.interventions:
             if iv.start_day <= d:
-                iv.daily(self, d)
+                iv.daily(self.levers, d)
         self.day += 1
         self.running = self.day < self.spec.sim.days
 
@@ -1004,11 +1004,11 @@ class _Staffing:
     start_day: int
     counters: int
 
-    def setup(self, model: PilotModel) -> None:
+    def setup(self, levers: Levers) -> None:
         pass
 
-    def start(self, model: PilotModel) -> None:
-        self.office.set_counters(self.counters, self.start_day)
+    def start(self, levers: Levers) -> None:
+        levers.set_counters(self.office.index, self.counters)
 
-    def daily(self, model: PilotModel, day: int) -> None:
+    def daily(self, levers: Levers, day: int) -> None:
         pass

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pilotsim.model import PilotModel
+    from pilotsim.levers import Levers
     from pilotsim.pilots.designs import PilotBoost
     from pilotsim.spec import RunSpec
 
@@ -33,40 +33,43 @@ class PilotBoostWave:
         self.boost = boost
         self.start_day = start_day
         self.names = communities
-        self._undo: list = []
+        # what to take back when the boost ends: committee minutes added per community,
+        # error-rate cuts per office
+        self._staff: dict[int, float] = {}
+        self._cuts: dict[int, float] = {}
 
-    def setup(self, model: PilotModel) -> None:  # noqa: D102
-        self.communities = [model.community_names.index(n) for n in self.names]
+    def setup(self, levers: Levers) -> None:  # noqa: D102
+        self.communities = [levers.community_names.index(n) for n in self.names]
 
-    def start(self, model: PilotModel) -> None:  # noqa: D102
-        b, pop = self.boost, model.population
+    def start(self, levers: Levers) -> None:  # noqa: D102
+        b = self.boost
+        levers.raise_knowledge(dict.fromkeys(self.communities, b.knowledge))
         for c in self.communities:
-            rows = slice(pop.community_start[c], pop.community_start[c + 1])
-            pop.knowledge[rows] += b.knowledge * (1.0 - pop.knowledge[rows])
-            org = model.organisation_of.get(c)
+            org = levers.organisation(c)
             if org is not None and b.staff:
                 extra = org.staff_min_per_day * b.staff
-                org.staff_min_per_day += extra
-                self._undo.append(lambda o=org, x=extra: setattr(
-                    o, "staff_min_per_day", o.staff_min_per_day - x))
+                levers.add_org_staff(c, extra)
+                self._staff[c] = self._staff.get(c, 0.0) + extra
         if b.error_reduction:
             mine = set(self.communities)
             users: dict[int, set[int]] = {}
-            for c, o in model.routes.preferred.items():
+            for c, o in levers.preferred_offices.items():
                 users.setdefault(o, set()).add(c)
+            offices = levers.offices
             for o, cs in users.items():
                 if cs <= mine:
-                    office = model.offices[o]
-                    cut = office.error_rate * b.error_reduction
-                    office.error_rate -= cut
-                    self._undo.append(lambda of=office, x=cut: setattr(
-                        of, "error_rate", of.error_rate + x))
+                    cut = offices[o].error_rate * b.error_reduction
+                    levers.set_error_rate(o, offices[o].error_rate - cut)
+                    self._cuts[o] = cut
 
-    def daily(self, model: PilotModel, day: int) -> None:  # noqa: D102
+    def daily(self, levers: Levers, day: int) -> None:  # noqa: D102
         if self.boost.days is not None and day + 1 == self.start_day + self.boost.days:
-            for undo in self._undo:
-                undo()
-            self._undo = []
+            for c, extra in self._staff.items():
+                levers.add_org_staff(c, -extra)
+            offices = levers.offices
+            for o, cut in self._cuts.items():
+                levers.set_error_rate(o, offices[o].error_rate + cut)
+            self._staff, self._cuts = {}, {}
 
 
 def boost_interventions(spec: RunSpec, schedule: Mapping[str, int | None] | None

@@ -1,4 +1,4 @@
-"""Reforms: plug-ins that change named quantities of the running model from a start day.
+"""Reforms: plug-ins that change the running model, through its levers, from a start day.
 
 Each reform is one module here (its parameters and its :class:`~pilotsim.reforms.base.Reform`
 subclass), one entry in :data:`pilotsim.reforms.registry.REFORMS`, and one config file under

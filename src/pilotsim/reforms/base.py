@@ -5,9 +5,10 @@ built, ``start`` at the beginning of ``start_day`` and ``daily`` at the end of e
 then on) that also knows where it applies (:attr:`Reform.communities`), which communities it
 reaches (:meth:`Reform.reached`, the run's ``treatment``) and what it cost (:meth:`Reform.report`).
 
-Reforms change only named quantities of the running model (see
-:class:`~pilotsim.model.PilotModel`); ``setup`` must not change anything, so that a reform
-starting on day D leaves days before D identical to the baseline.
+Every hook is handed the model's :class:`~pilotsim.levers.Levers`, not the model: a reform
+reads the world through its queries and changes it only through its change methods (the list
+in ``docs/reforms.md``, kept equal to the class by a test). ``setup`` gets levers that refuse
+changes, so that a reform starting on day D leaves days before D identical to the baseline.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, ClassVar
 from pilotsim.reforms.params import ReformParams, scope_communities
 
 if TYPE_CHECKING:
-    from pilotsim.model import PilotModel
+    from pilotsim.levers import Levers
 
 
 class Reform:
@@ -26,7 +27,9 @@ class Reform:
 
     Subclasses set :attr:`Params` (their parameter dataclass) and :attr:`cost_unit`, and
     implement :meth:`start`; they may override :meth:`prepare`, :meth:`daily`,
-    :meth:`reached`, :meth:`units` and :meth:`measured_staff_hours`.
+    :meth:`reached`, :meth:`units` and :meth:`measured_staff_hours`. Every hook that sees the
+    world gets its :class:`~pilotsim.levers.Levers` (read through its queries, change through
+    its change methods; nothing else).
 
     Args:
         name: The reform's name in the registry and config.
@@ -46,36 +49,36 @@ class Reform:
 
     # -------------------------------------------------------------- lifecycle (Intervention)
 
-    def setup(self, model: PilotModel) -> None:
-        """Resolve the scope and prepare (called when the model is built; changes nothing)."""
-        self.communities = scope_communities(self.params.scope, model.spec)
-        people = [c.population for c in model.spec.city.communities.values()]
+    def setup(self, levers: Levers) -> None:
+        """Resolve the scope and prepare (at build time; these ``levers`` refuse changes)."""
+        self.communities = scope_communities(self.params.scope, levers.spec)
+        people = [c.population for c in levers.spec.city.communities.values()]
         total = sum(people)
         self.population_share = sum(people[c] for c in self.communities) / total if total \
             else 0.0
-        self.prepare(model)
+        self.prepare(levers)
 
-    def prepare(self, model: PilotModel) -> None:
+    def prepare(self, levers: Levers) -> None:
         """Reform-specific preparation at build time (must not change the model)."""
 
-    def start(self, model: PilotModel) -> None:
+    def start(self, levers: Levers) -> None:
         """Apply the reform (at the start of its start day); subclasses call super first."""
         self.started = True
 
-    def daily(self, model: PilotModel, day: int) -> None:
+    def daily(self, levers: Levers, day: int) -> None:
         """Per-day hook, at the end of each day from the start day on (default: nothing)."""
 
-    def fidelity(self, model: PilotModel, community: int) -> float:
+    def fidelity(self, levers: Levers, community: int) -> float:
         """Share of the reform's strength delivered at ``community`` (readiness ** fidelity)."""
         kappa = self.params.readiness_fidelity
         if kappa == 0:
             return 1.0
-        readiness = list(model.spec.city.communities.values())[community].readiness
+        readiness = list(levers.spec.city.communities.values())[community].readiness
         return float(readiness**kappa)
 
-    def toward(self, model: PilotModel, community: int, factor: float) -> float:
+    def toward(self, levers: Levers, community: int, factor: float) -> float:
         """A multiplier ``factor`` delivered with the site's fidelity: 1 − (1 − factor)·fid."""
-        fid = self.fidelity(model, community)
+        fid = self.fidelity(levers, community)
         return factor if fid == 1.0 else 1 - (1 - factor) * fid
 
     # -------------------------------------------------------------------------- reporting
@@ -92,13 +95,13 @@ class Reform:
         """Staff-hours the reform adds and counts itself over ``active_days`` (default 0)."""
         return 0.0
 
-    def active_days(self, model: PilotModel) -> int:
+    def active_days(self, levers: Levers) -> int:
         """Days the reform has been in force so far (to the end of the run once it ended)."""
         if not self.started:
             return 0
-        return max(0, min(model.day, model.spec.sim.days) - self.start_day)
+        return max(0, min(levers.day, levers.spec.sim.days) - self.start_day)
 
-    def report(self, model: PilotModel) -> dict[str, float]:
+    def report(self, levers: Levers) -> dict[str, float]:
         """The reform's cost so far, with how it arose (see :data:`COST_KEYS`).
 
         ``budget = setup_budget + running_budget``: the one-off set-up (``setup_budget`` per
@@ -107,7 +110,7 @@ class Reform:
         annualises the set-up over ``compare.horizon_years``; the run records it as spent.
         """
         c = self.params.cost
-        days = self.active_days(model)
+        days = self.active_days(levers)
         units = self.units() if self.started else 0.0
         measured = self.measured_staff_hours(days) if self.started else 0.0
         staff = c.staff_hours_per_day * units * days + measured

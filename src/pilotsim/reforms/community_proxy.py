@@ -19,7 +19,7 @@ from pilotsim.reforms.params import ReformParams
 from pilotsim.schema import check
 
 if TYPE_CHECKING:
-    from pilotsim.model import PilotModel
+    from pilotsim.levers import Levers
     from pilotsim.spec import RunSpec
 
 
@@ -58,23 +58,19 @@ class CommunityProxy(Reform):
     Params = CommunityProxyParams
     cost_unit = "organisation"
 
-    def prepare(self, model: PilotModel) -> None:  # noqa: D102
-        self.served = [c for c in self.communities if c in model.organisation_of]
+    def prepare(self, levers: Levers) -> None:  # noqa: D102
+        self.served = [c for c in self.communities if levers.organisation(c) is not None]
 
-    def start(self, model: PilotModel) -> None:  # noqa: D102
-        super().start(model)
+    def start(self, levers: Levers) -> None:  # noqa: D102
+        super().start(levers)
         p: CommunityProxyParams = self.params  # type: ignore[assignment]
-        scale = model.spec.sim.sample_fraction
-        profiles = [model.profile_names.index(x) for x in p.profiles]
+        scale = levers.spec.sim.sample_fraction
         for c in self.served:
-            org = model.organisation_of[c]
-            org.functions.update(p.functions)
-            org.staff_min_per_day += p.extra_staff_min_per_day * scale * \
-                self.fidelity(model, c)
-            model.proxy_eligible[c, profiles] = True
-            view = model.own_services(c)
+            levers.add_org_functions(c, p.functions)
+            levers.add_org_staff(c, p.extra_staff_min_per_day * scale * self.fidelity(levers, c))
+            levers.allow_proxy(c, p.profiles)
             for s in p.services:
-                view[s].proxy = True
+                levers.set_proxy(c, s)
 
     def reached(self) -> list[int]:
         """Communities in scope that have an organisation."""

@@ -3,10 +3,10 @@
 From its start day, for residents of the scope, every certificate issued by a step at a
 participating department, and every document listed under ``documents`` (records the
 government already holds, e.g. the household register), is *shared*
-(``community_shared_documents``): residents no longer carry it, so it can no longer be
-forgotten; and a relayable certificate step whose every issued document is shared is skipped
-(:meth:`~pilotsim.model.PilotModel.step_skippable`) — the "get a certificate from A to bring
-to B" trip vanishes.
+(:meth:`~pilotsim.levers.Levers.share_documents`): residents no longer carry it, so it can no
+longer be forgotten; and a relayable certificate step whose every issued document is shared is
+skipped (:meth:`~pilotsim.model.PilotModel.step_skippable`) — the "get a certificate from A to
+bring to B" trip vanishes.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pilotsim.reforms.params import ReformParams
 from pilotsim.schema import check
 
 if TYPE_CHECKING:
-    from pilotsim.model import PilotModel
+    from pilotsim.levers import Levers
     from pilotsim.spec import RunSpec
 
 
@@ -66,17 +66,17 @@ class DataSharing(Reform):
     Params = DataSharingParams
     cost_unit = "department on the platform"
 
-    def prepare(self, model: PilotModel) -> None:  # noqa: D102
+    def prepare(self, levers: Levers) -> None:  # noqa: D102
         p: DataSharingParams = self.params  # type: ignore[assignment]
-        self.documents = p.shared(model.spec)
-        self.departments = sorted({st.department for s in model.spec.services.catalogue.values()
+        self.documents = p.shared(levers.spec)
+        self.departments = sorted({st.department for s in levers.spec.services.catalogue.values()
                                    for st in s.steps} if p.departments == "all"
                                   else set(p.departments))
 
-    def start(self, model: PilotModel) -> None:  # noqa: D102
-        super().start(model)
+    def start(self, levers: Levers) -> None:  # noqa: D102
+        super().start(levers)
         for c in self.communities:
-            model.community_shared_documents[c].update(self.documents)
+            levers.share_documents(c, self.documents)
 
     def units(self) -> float:
         """Departments on the platform, times the share of residents in scope it serves."""

@@ -32,7 +32,7 @@ from pilotsim.reforms.params import ReformParams
 from pilotsim.schema import check
 
 if TYPE_CHECKING:
-    from pilotsim.model import PilotModel
+    from pilotsim.levers import Levers
     from pilotsim.spec import RunSpec
 
 
@@ -73,35 +73,33 @@ class OfficeClosure(Reform):
     Params = OfficeClosureParams
     cost_unit = "office"
 
-    def prepare(self, model: PilotModel) -> None:  # noqa: D102
+    def prepare(self, levers: Levers) -> None:  # noqa: D102
         self._reached: list[int] = []
 
-    def start(self, model: PilotModel) -> None:
+    def start(self, levers: Levers) -> None:
         """Close the offices and re-route, as the world is on the start day."""
-        super().start(model)
+        super().start(levers)
         p: OfficeClosureParams = self.params  # type: ignore[assignment]
-        closing = [model.offices[model.office_index[n]] for n in p.offices]
+        offices = levers.offices
+        closing = [offices[levers.office_index[n]] for n in p.offices]
         closed = {o.index for o in closing}
-        needed = {st.department for s in model.spec.services.catalogue.values()
+        needed = {st.department for s in levers.spec.services.catalogue.values()
                   for st in s.steps}
         self._reached = [c for c in self.communities
-                         if any(model.routes.right(c, d) in closed for d in needed)]
+                         if any(levers.right_office(c, d) in closed for d in needed)]
         for o in closing:
             departments = sorted(o.departments)
             for dep in departments:
-                to = [x for x in model.offices if dep in x.departments
+                to = [x for x in offices if dep in x.departments
                       and x.index not in closed]
                 if not to:  # an earlier reform (e.g. a one-door merge) left only this one
                     raise RuntimeError(f"office_closure: closing {o.name!r} on day "
-                                       f"{model.day} leaves nobody serving {dep!r}")
+                                       f"{levers.day} leaves nobody serving {dep!r}")
                 if p.move_other_visits and departments:
                     nearest = min(to, key=lambda x: math.dist(x.location, o.location))
-                    nearest.other_visits_per_day += o.other_visits_per_day / len(departments)
-            o.departments = set()
-            o.other_visits_per_day = 0.0
-            if o in model.walk_in_centres:
-                model.walk_in_centres.remove(o)
-        model.routes.update()
+                    levers.set_other_business(nearest.index, nearest.other_visits_per_day
+                                              + o.other_visits_per_day / len(departments))
+            levers.close_office(o.index)
 
     def reached(self) -> list[int]:
         """Communities in scope whose residents used a closed office."""

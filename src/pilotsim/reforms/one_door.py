@@ -38,7 +38,7 @@ still serves most of the district). Later waves (a stepped wedge) add their own;
 community of a district is in, the desks' counters move into the centre, the desks close and
 added counters are withdrawn: rollout runs on the city's own staff, as at district level.
 Residents of the pilot communities may still use their old desks while those serve
-(:meth:`~pilotsim.model.PilotModel._choose_office` weighs travel and expected waits). With
+(the model's office choice weighs travel and expected waits). With
 ``serve_outsiders`` residents of other communities may take a case to the centre too, by the
 same rule: the pilot's spillover, and demand a centre sized for its own communities was not
 sized for; they self-limit as its expected wait rises. It is off by default: a pilot centre
@@ -64,7 +64,7 @@ from pilotsim.schema import check
 from pilotsim.spec import Distribution
 
 if TYPE_CHECKING:
-    from pilotsim.model import PilotModel
+    from pilotsim.levers import Levers, OfficeView
     from pilotsim.spec import RunSpec
 
 
@@ -247,8 +247,8 @@ class OneDoor(Reform):
     Params = OneDoorParams
     cost_unit = "centre"
 
-    def prepare(self, model: PilotModel) -> None:  # noqa: D102
-        spec = model.spec
+    def prepare(self, levers: Levers) -> None:  # noqa: D102
+        spec = levers.spec
         self.plan = centres(self.params, spec)
         district_of = [c.district for c in spec.city.communities.values()]
         self.districts = {d: [i for i, x in enumerate(district_of) if x == d] for d in self.plan}
@@ -259,19 +259,18 @@ class OneDoor(Reform):
         self.added: dict[int, int] = {}
         self._added_hours: list[float] = []
 
-    def start(self, model: PilotModel) -> None:  # noqa: D102
-        super().start(model)
+    def start(self, levers: Levers) -> None:  # noqa: D102
+        super().start(levers)
         p: OneDoorParams = self.params  # type: ignore[assignment]
         if p.level == "community":
-            self._start_for_communities(model)
+            self._start_for_communities(levers)
             return
-        day = model.day
-        office = {o.name: o for o in model.offices}
-        every = {d for o in model.offices for d in o.departments} | \
-            {st.department for s in model.spec.services.catalogue.values() for st in s.steps}
+        office = {o.name: o for o in levers.offices}
+        every = {d for o in office.values() for d in o.departments} | \
+            {st.department for s in levers.spec.services.catalogue.values() for st in s.steps}
         # counters of shared offices: split among all districts by their users' share, the
         # centres take their districts' parts, the office keeps the others'
-        users = office_users(model.spec)
+        users = office_users(levers.spec)
         taken: dict[str, dict[str, int]] = {d: {} for d in self.plan
                                             if not office[self.plan[d].host].integrated}
         for name in sorted({n for d in taken for n in self.plan[d].shared}):
@@ -300,32 +299,29 @@ class OneDoor(Reform):
             for o, k, share in parts:
                 if o is host:
                     continue
-                o.set_counters(o.counters - k, day)
-                o.other_visits_per_day *= 1.0 - share
+                levers.set_counters(o.index, o.counters - k)
+                levers.set_other_business(o.index, o.other_visits_per_day * (1.0 - share))
                 if o.counters == 0:
-                    o.departments = set()
-                    o.other_visits_per_day = 0.0
-            host.departments = set(every)
-            host.integrated = True
-            host.hands_over_processing = p.one_visit_across_processing
-            host.wait_info = host.wait_info or p.wait_info
-            host.error_rate = error
-            host.other_visits_per_day = other
-            host.other_service = ServiceTime(Distribution(host.other_service.kind, other_mean,
-                                                          host.other_service.cv or 0.5))
-            host.set_counters(p.counters if p.counters is not None else pooled, day)
+                    levers.close_office(o.index)
+            h = host.index
+            levers.integrate(h, every, hands_over_processing=p.one_visit_across_processing)
+            if p.wait_info:
+                levers.show_waits(h)
+            levers.set_error_rate(h, error)
+            levers.set_other_business(h, other, ServiceTime(Distribution(
+                host.other_service.kind, other_mean, host.other_service.cv or 0.5)))
+            levers.set_counters(h, p.counters if p.counters is not None else pooled)
             for c in self.districts[d]:
-                model.routes.prefer(c, host.index)
-                model.wrong_office_factor[c] *= self.toward(model, c, p.wrong_office_factor)
-                model.missing_document_factor[c] *= self.toward(
-                    model, c, p.missing_document_factor)
-        model.routes.update()
+                levers.prefer_office(c, h)
+                levers.scale_risk(c, wrong_office=self.toward(levers, c, p.wrong_office_factor),
+                                  missing_document=self.toward(levers, c,
+                                                               p.missing_document_factor))
 
-    def _start_for_communities(self, model: PilotModel) -> None:
+    def _start_for_communities(self, levers: Levers) -> None:
         """A centre per district for the communities in scope (``level: community``)."""
         p: OneDoorParams = self.params  # type: ignore[assignment]
-        spec, day = model.spec, model.day
-        office = {o.name: o for o in model.offices}
+        spec = levers.spec
+        office = {o.name: o for o in levers.offices}
         every = {st.department for s in spec.services.catalogue.values() for st in s.steps}
         users = community_users(spec)
         wave = set(self.communities)
@@ -344,67 +340,68 @@ class OneDoor(Reform):
             centre = office.get(name)
             if centre is None:
                 host = spec.city.offices[plan.host]
-                centre = model.add_office(name, replace(
+                # open to nobody until this wave's communities are admitted below
+                i = levers.open_office(name, replace(
                     host, departments=tuple(sorted(every)), counters=1, staffing=(),
-                    other_visits_per_day=0.0, wait_info=host.wait_info or p.wait_info))
-                centre.set_counters(0, day)
-                centre.integrated = True
-                centre.error_rate = sum(office[n].error_rate for n in plan.desks) / \
-                    len(plan.desks)
-                centre.restricted_to = set()
+                    other_visits_per_day=0.0, wait_info=host.wait_info or p.wait_info),
+                    only_for=())
+                levers.set_counters(i, 0)
+                levers.integrate(i, every, hands_over_processing=p.one_visit_across_processing)
+                levers.set_error_rate(i, sum(office[n].error_rate for n in plan.desks)
+                                      / len(plan.desks))
                 if p.serve_outsiders:
-                    model.walk_in_centres.append(centre)
+                    levers.add_walk_in_centre(i)
                 self.built.append(d)
-            joined = centre.restricted_to or set()  # communities earlier waves brought in
+                centre = levers.offices[i]
+            joined = centre.restricted_to or frozenset()  # communities earlier waves brought in
             complete = set(self.districts[d]) <= joined | wave
             if p.centre_staff == "moved":
                 if p.counters is not None:
                     # a centre of a fixed size: new staff, the desks keep theirs; it does not
                     # grow with later waves (the pilot that is not scaled up with its demand)
                     if d in self.built:
-                        centre.set_counters(p.counters, day)
+                        levers.set_counters(centre.index, p.counters)
                 else:
-                    centre.set_counters(centre.counters + self._move_counters(
-                        model, plan, mine, users, centre), day)
+                    levers.set_counters(centre.index, centre.counters + self._move_counters(
+                        levers, plan, mine, users, centre))
             elif complete:
                 # the whole district is in: rollout at the city's own staff, as at district
                 # level — the desks' counters move in, the pilot's added counters go
-                centre.set_counters(self._move_counters(
-                    model, plan, self.districts[d], users, centre, whole=True), day)
+                levers.set_counters(centre.index, self._move_counters(
+                    levers, plan, self.districts[d], users, centre, whole=True))
             elif p.counters is None or d in self.built:
                 # new counters and staff, sized for this wave (a fixed ``counters``: once)
                 add = p.counters if p.counters is not None else \
-                    self._pilot_share(model, plan, mine, users)
+                    self._pilot_share(levers, plan, mine, users)
                 self.added[centre.index] = add
-                centre.set_counters(centre.counters + add, day)
-            centre.hands_over_processing = p.one_visit_across_processing
+                levers.set_counters(centre.index, centre.counters + add)
             for c in mine:
-                model.routes.prefer(c, centre.index)
-                model.wrong_office_factor[c] *= self.toward(model, c, p.wrong_office_factor)
-                model.missing_document_factor[c] *= self.toward(
-                    model, c, p.missing_document_factor)
-                centre.restricted_to.add(c)
-        model.routes.update()
+                levers.prefer_office(c, centre.index)
+                levers.scale_risk(c, wrong_office=self.toward(levers, c, p.wrong_office_factor),
+                                  missing_document=self.toward(levers, c,
+                                                               p.missing_document_factor))
+                levers.admit(centre.index, c)
 
     @staticmethod
-    def _pilot_share(model: PilotModel, plan: CentrePlan, mine: list[int],
+    def _pilot_share(levers: Levers, plan: CentrePlan, mine: list[int],
                      users: dict[str, dict[int, int]]) -> int:
         """New counters for ``mine``: their share of the desks' counters, rounded up."""
-        spec = model.spec
+        spec = levers.spec
         need = sum(sum(users[n].get(c, 0) for c in mine) / max(sum(users[n].values()), 1)
                    * spec.city.offices[n].counters for n in (*plan.desks, *plan.shared))
         return max(1, math.ceil(need - 1e-9))
 
     @staticmethod
-    def _move_counters(model: PilotModel, plan: CentrePlan, mine: list[int],
-                       users: dict[str, dict[int, int]], centre, whole: bool = False) -> int:
+    def _move_counters(levers: Levers, plan: CentrePlan, mine: list[int],
+                       users: dict[str, dict[int, int]], centre: OfficeView,
+                       whole: bool = False) -> int:
         """Take from each desk the share of its counters ``mine`` use; return how many.
 
         With ``whole`` (``mine`` is the whole district) the district's own desks give all
         they have left.
         """
-        spec, day = model.spec, model.day
-        office = {o.name: o for o in model.offices}
+        spec = levers.spec
+        office = {o.name: o for o in levers.offices}
         moved = 0
         for n in (*plan.desks, *plan.shared):
             u = users[n]
@@ -412,29 +409,29 @@ class OneDoor(Reform):
             o = office[n]
             k = o.counters if whole and n in plan.desks else \
                 min(o.counters, round(share * spec.city.offices[n].counters))
-            o.set_counters(o.counters - k, day)
+            levers.set_counters(o.index, o.counters - k)
             moved += k
             if o.counters == 0:
-                o.departments = set()
-                o.other_visits_per_day = 0.0
+                levers.close_office(o.index)
         if centre.counters + moved == 0:  # a pilot too small for a whole counter: take one
             donor = max((office[n] for n in plan.desks), key=lambda o: o.counters)
             if donor.counters > 1:
-                donor.set_counters(donor.counters - 1, day)
+                levers.set_counters(donor.index, donor.counters - 1)
             moved = 1
         return moved
 
-    def daily(self, model: PilotModel, day: int) -> None:
+    def daily(self, levers: Levers, day: int) -> None:
         """Count the counter-hours this wave's added counters were open today.
 
         They count until their district is whole (then the desks' own staff take over).
         """
         hours = 0.0
+        offices = levers.offices
         for i, k in self.added.items():
-            centre = model.offices[i]
+            centre = offices[i]
             d = next(x for x in self.plan if f"one_door_{x}" == centre.name)
-            if not set(self.districts[d]) <= (centre.restricted_to or set()):
-                hours += k * sum(b - a for a, b in centre.day_open[day]) / 60.0
+            if not set(self.districts[d]) <= (centre.restricted_to or frozenset()):
+                hours += k * centre.open_minutes(day) / 60.0
         self._added_hours.append(hours)
 
     def measured_staff_hours(self, active_days: int) -> float:

@@ -16,7 +16,7 @@ from pilotsim.reforms.params import ReformParams
 from pilotsim.schema import check
 
 if TYPE_CHECKING:
-    from pilotsim.model import PilotModel
+    from pilotsim.levers import Levers
     from pilotsim.spec import RunSpec
 
 
@@ -46,13 +46,12 @@ class OnlineService(Reform):
     Params = OnlineServiceParams
     cost_unit = "service"
 
-    def start(self, model: PilotModel) -> None:  # noqa: D102
-        super().start(model)
+    def start(self, levers: Levers) -> None:  # noqa: D102
+        super().start(levers)
         p: OnlineServiceParams = self.params  # type: ignore[assignment]
         for c in self.communities:
-            view = model.own_services(c)
             for s, mode in p.services.items():
-                view[s].online = mode
+                levers.set_online(c, s, mode)
 
     def units(self) -> float:
         """Services put online, times the share of residents in scope they serve."""

@@ -13,9 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from pilotsim.cases import OPEN
 from pilotsim.distributions import ServiceTime
 from pilotsim.reforms.base import Reform
 from pilotsim.reforms.params import ReformParams
@@ -23,7 +20,7 @@ from pilotsim.schema import check
 from pilotsim.spec import Distribution
 
 if TYPE_CHECKING:
-    from pilotsim.model import PilotModel
+    from pilotsim.levers import Levers
     from pilotsim.spec import RunSpec
 
 
@@ -63,25 +60,19 @@ class OutreachChecklists(Reform):
     Params = OutreachChecklistsParams
     cost_unit = "community"
 
-    def start(self, model: PilotModel) -> None:  # noqa: D102
-        super().start(model)
+    def start(self, levers: Levers) -> None:  # noqa: D102
+        super().start(levers)
         p: OutreachChecklistsParams = self.params  # type: ignore[assignment]
-        pop = model.population
-        share = np.zeros(len(model.community_names))  # knowledge share delivered per community
+        # the knowledge share delivered per community (open cases too: what residents
+        # learn applies to the procedures they are in the middle of)
+        levers.raise_knowledge({c: p.knowledge_share * self.fidelity(levers, c)
+                                for c in self.communities}, open_cases=True)
         for c in self.communities:
-            share[c] = p.knowledge_share * self.fidelity(model, c)
-        rows = share[pop.community]
-        pop.knowledge += rows * (1 - pop.knowledge)
-        for case in model.cases:
-            if case.status == OPEN:
-                case.knowledge += share[pop.community[case.resident.index]] * \
-                    (1 - case.knowledge)
-        for c in self.communities:
-            model.missing_document_factor[c] *= self.toward(model, c,
-                                                            p.missing_document_factor)
-            for rt in model.own_services(c).values():
-                for st in rt.steps:
-                    st.service_time = steadier(st.service_time, p.cv_factor)
+            levers.scale_risk(c, missing_document=self.toward(levers, c,
+                                                              p.missing_document_factor))
+            for name in levers.spec.services.catalogue:
+                for i, st in enumerate(levers.service(c, name).steps):
+                    levers.set_service_time(c, name, i, steadier(st.service_time, p.cv_factor))
 
     def units(self) -> float:  # noqa: D102
         return float(len(self.communities))

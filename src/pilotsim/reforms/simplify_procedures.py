@@ -17,7 +17,7 @@ from pilotsim.reforms.params import ReformParams
 from pilotsim.schema import check
 
 if TYPE_CHECKING:
-    from pilotsim.model import PilotModel
+    from pilotsim.levers import Levers
     from pilotsim.spec import RunSpec
 
 
@@ -68,15 +68,11 @@ class SimplifyProcedures(Reform):
         """The share of residents in scope: a pilot pays its share of the review."""
         return self.population_share
 
-    def start(self, model: PilotModel) -> None:  # noqa: D102
-        super().start(model)
+    def start(self, levers: Levers) -> None:  # noqa: D102
+        super().start(levers)
         p: SimplifyProceduresParams = self.params  # type: ignore[assignment]
-        gone = set(p.remove_documents)
         for c in self.communities:
-            view = model.own_services(c)
             for sname, idxs in p.remove_steps.items():
                 for i in idxs:
-                    view[sname].steps[i].skip = True
-            for rt in view.values():
-                for st in rt.steps:
-                    st.held_documents = tuple(x for x in st.held_documents if x not in gone)
+                    levers.skip_step(c, sname, i)
+            levers.drop_documents(c, p.remove_documents)

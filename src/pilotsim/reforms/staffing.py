@@ -24,7 +24,7 @@ from pilotsim.reforms.params import ReformParams
 from pilotsim.schema import check
 
 if TYPE_CHECKING:
-    from pilotsim.model import PilotModel
+    from pilotsim.levers import Levers
     from pilotsim.spec import RunSpec
 
 
@@ -77,39 +77,40 @@ class Staffing(Reform):
     Params = StaffingParams
     cost_unit = "office"
 
-    def prepare(self, model: PilotModel) -> None:  # noqa: D102
+    def prepare(self, levers: Levers) -> None:  # noqa: D102
         self.offices: list[int] = []
         self._reached: list[int] = []
         self._extra_hours: list[float] = []
 
-    def start(self, model: PilotModel) -> None:
+    def start(self, levers: Levers) -> None:
         """Change the offices, as they are on the start day (after earlier reforms).
 
         Offices closed to the public (no departments, e.g. desks a one-door centre absorbed)
         are left alone.
         """
-        super().start(model)
+        super().start(levers)
         p: StaffingParams = self.params  # type: ignore[assignment]
-        needed = {st.department for s in model.spec.services.catalogue.values()
+        needed = {st.department for s in levers.spec.services.catalogue.values()
                   for st in s.steps}
-        used = {c: {model.routes.right(c, d) for d in needed} for c in self.communities}
-        chosen = [model.office_index[o] for o in p.offices] if p.offices else \
+        used = {c: {levers.right_office(c, d) for d in needed} for c in self.communities}
+        chosen = [levers.office_index[o] for o in p.offices] if p.offices else \
             sorted(set().union(*used.values()))
-        self.offices = [i for i in chosen if model.offices[i].departments]
+        offices = levers.offices
+        self.offices = [i for i in chosen if offices[i].departments]
         self._reached = [c for c in self.communities if used[c] & set(self.offices)]
-        day, days = model.day, model.spec.sim.days
+        day, days = levers.day, levers.spec.sim.days
         extra = [0.0] * (days - day)
         for i in self.offices:
-            o = model.offices[i]
-            before = [(o.counters, _open_minutes(o.day_open[d])) for d in range(day, days)]
+            o = offices[i]
+            before = [(o.counters, o.open_minutes(d)) for d in range(day, days)]
             if p.hours is not None:
-                o.set_hours({d: parse_hours(v, d) for d, v in p.hours.items()})
+                levers.set_hours(i, {d: parse_hours(v, d) for d, v in p.hours.items()})
             n = p.counters if p.counters is not None else max(1, o.counters + p.add_counters)
-            o.set_counters(n, day)
+            levers.set_counters(i, n)
             if p.error_rate is not None:
-                o.error_rate = p.error_rate
+                levers.set_error_rate(i, p.error_rate)
             for k, (c0, m0) in enumerate(before):
-                extra[k] += (n * _open_minutes(o.day_open[day + k]) - c0 * m0) / 60.0
+                extra[k] += (n * o.open_minutes(day + k) - c0 * m0) / 60.0
         self._extra_hours = extra
 
     def reached(self) -> list[int]:
@@ -122,7 +123,3 @@ class Staffing(Reform):
     def measured_staff_hours(self, active_days: int) -> float:
         """Counter-hours added (negative if counters or hours were cut)."""
         return float(sum(self._extra_hours[:active_days]))
-
-
-def _open_minutes(windows: list[tuple[float, float]]) -> float:
-    return float(sum(b - a for a, b in windows))
