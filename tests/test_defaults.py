@@ -1,9 +1,9 @@
 """One source of defaults: the spec dataclasses, which the YAML options and the docs agree with.
 
 A default is a dataclass field's default. A group whose options extend the dataclass (``pilot``)
-restates none of it; a reform's YAML may differ from its dataclass only where the docs say the
-value is the reform's own (``cost``, "per reform") or an example of the shipped district; a
-default the docs state (README's configuration reference, docs/reforms.md, docs/pilots.md) is
+restates none of it; a reform's YAML extends its ``Params`` the same way (under its own key)
+and sets only the shipped district's examples that docs/reforms.md's parameter reference names;
+a default the docs state (README's configuration reference, docs/reforms.md, docs/pilots.md) is
 the dataclass's.
 """
 
@@ -93,16 +93,72 @@ def test_composed_pilot_options_have_every_key_and_build(design):
     assert composed["design"] == design
 
 
+def _reference(name: str) -> dict[str, str]:
+    """docs/reforms.md's parameter reference table of one reform: key → its row's cells."""
+    text = (ROOT / "docs" / "reforms.md").read_text().split("### Parameter reference")[1]
+    section = text.split(f"#### `{name}`\n")[1].split("\n#")[0]
+    return {key: cells for key, cells in
+            re.findall(r"^\| `([\w.]+)` \| (.+) \|$", section, flags=re.M)}
+
+
+def _own_keys(cls: type) -> set[str]:
+    """A reform's keys the reference lists: those not common to every reform with the common
+    default, and its cost (whose figures are each reform's own)."""
+    own = _flat(defaults.plain_defaults(cls))
+    common = _flat(defaults.plain_defaults(ReformParams))
+    return {k for k, v in own.items()
+            if k.startswith("cost.") or k not in common or not _same(v, common[k])}
+
+
+def _yaml_example(cells: str) -> Any:
+    """The value after "example in the YAML:" in a reference row (None: no example)."""
+    found = re.search(r"example in the YAML: `([^`]+)`", cells)
+    return yaml.safe_load(found[1]) if found else None
+
+
 @pytest.mark.parametrize("name", sorted(REFORMS))
-def test_reform_yaml_differs_from_its_dataclass_only_where_the_docs_say_so(name):
-    data = yaml.safe_load((CONF / "reform" / f"{name}.yaml").read_text())[name]
-    differing = {k for k in _differing(data, REFORMS[name].Params) if not k.startswith("cost.")}
-    row = next(line for line in (ROOT / "docs" / "reforms.md").read_text().splitlines()
-               if line.startswith(f"| `{name}` |"))
-    examples = {k for k, inside in re.findall(r"`(\w+)` \(([^()]*)\)", row) if "example" in inside}
-    assert differing <= examples, (
-        f"conf/reform/{name}.yaml differs from {REFORMS[name].Params.__name__} at "
-        f"{sorted(differing - examples)}: change the dataclass default, or document an example")
+def test_reform_reference_lists_every_own_parameter_with_the_dataclass_default(name):
+    rows = _reference(name)
+    cls = REFORMS[name].Params
+    assert set(rows) == _own_keys(cls), f"docs/reforms.md, Parameter reference: {name}"
+    own = _flat(defaults.plain_defaults(cls))
+    for key, cells in rows.items():
+        default = cells.split(" | ")[0]
+        assert _same(_parse(default), own[key]), f"docs/reforms.md: {name}.{key}"
+
+
+@pytest.mark.parametrize("name", sorted(REFORMS))
+def test_reform_yaml_extends_its_dataclass_and_sets_only_documented_examples(name):
+    data = yaml.safe_load((CONF / "reform" / f"{name}.yaml").read_text())
+    assert data.pop("defaults") == [{f"{defaults.BASE}@{name}": name}, "_self_"]
+    assert set(data) <= {name}, f"conf/reform/{name}.yaml: only `{name}:` besides defaults"
+    body = data.get(name) or {}
+    cls = REFORMS[name].Params
+    base = defaults.plain_defaults(cls)
+    assert set(body) <= set(base), sorted(body)
+    restated = {k for k, v in body.items() if _same(v, base[k])}
+    assert not restated, f"conf/reform/{name}.yaml restates the defaults of {sorted(restated)}"
+    rows = _reference(name)
+    for key, value in body.items():
+        assert key in rows and _yaml_example(rows[key]) == value, (
+            f"conf/reform/{name}.yaml sets {key}: change the dataclass default, or document "
+            f"the example in docs/reforms.md's parameter reference")
+
+
+@pytest.mark.parametrize("name", sorted(REFORMS))
+def test_composed_reform_is_its_dataclass_defaults_with_the_yaml_examples(name):
+    composed = OmegaConf.to_container(api.compose([f"reform={name}"]).reform)
+    body = yaml.safe_load((CONF / "reform" / f"{name}.yaml").read_text()).get(name) or {}
+    expected = {**defaults.plain_defaults(REFORMS[name].Params), **body}
+    assert composed == {name: expected}
+
+
+def test_reforms_compose_under_their_own_keys_in_the_order_listed():
+    names = list(REFORMS)[::-1]
+    composed = api.compose([f"reform=[{','.join(names)}]"]).reform
+    assert list(composed) == names
+    assert OmegaConf.to_container(composed["one_door"]) == OmegaConf.to_container(
+        api.compose(["reform=one_door"]).reform.one_door)
 
 
 def test_documented_reform_defaults_are_the_dataclasses():
