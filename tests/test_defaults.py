@@ -9,6 +9,7 @@ the dataclass's.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from typing import Any
@@ -18,11 +19,9 @@ import yaml
 from omegaconf import OmegaConf
 
 from pilotsim import api, defaults
-from pilotsim.comparison.settings import CompareSettings
 from pilotsim.pilots.designs import PilotSpec
 from pilotsim.reforms.params import ReformParams
 from pilotsim.reforms.registry import REFORMS
-from pilotsim.spec import Output, Sim
 
 ROOT = Path(__file__).parent.parent
 CONF = ROOT / "conf"
@@ -185,7 +184,7 @@ def test_documented_pilot_and_run_defaults_are_the_dataclasses():
     assert start and int(start[1]) == PilotSpec().start_day
     reference = (ROOT / "README.md").read_text().split("## Configuration reference")[1]
     readme = _table_defaults(reference)
-    owners = {"sim": Sim, "output": Output, "compare": CompareSettings}
+    owners = defaults.sections()
     checked = 0
     for key, cell in readme.items():
         section, _, field = key.partition(".")
@@ -195,7 +194,26 @@ def test_documented_pilot_and_run_defaults_are_the_dataclasses():
     assert checked == sum(len(defaults.plain_defaults(cls)) for cls in owners.values())
 
 
-def test_shipped_yaml_restating_run_defaults_agrees():
+def test_config_yaml_places_the_run_sections_defaults_and_restates_none():
     config = yaml.safe_load((CONF / "config.yaml").read_text())
-    for section, cls in (("sim", Sim), ("output", Output), ("compare", CompareSettings)):
-        assert not _differing(config[section], cls), section
+    for section in defaults.sections():
+        assert section not in config, f"conf/config.yaml restates {section}"
+        assert {f"{defaults.BASE}@{section}": section} in config["defaults"]
+    composed = api.compose([])
+    for section, cls in defaults.sections().items():
+        assert OmegaConf.to_container(composed[section]) == defaults.plain_defaults(cls)
+
+
+def test_behaviour_yaml_sections_agree_with_their_dataclasses():
+    # behaviour keeps its full YAML (README: "Where a default lives"); its values must still be
+    # the dataclasses' defaults, numbers compared as numbers
+    from pilotsim.spec import Behaviour
+
+    shipped = yaml.safe_load((CONF / "behaviour" / "default.yaml").read_text())
+    checked = 0
+    for f in dataclasses.fields(Behaviour):
+        if f.name == "profiles":  # no defaults: the district's residents
+            continue
+        assert not _differing(shipped[f.name], type(f.default)), f.name
+        checked += 1
+    assert checked == 7

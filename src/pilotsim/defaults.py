@@ -53,6 +53,18 @@ def groups() -> dict[str, type]:
     return {"pilot": PilotSpec}
 
 
+def sections() -> dict[str, type]:
+    """Top-level section of ``conf/config.yaml`` → the dataclass whose defaults it holds.
+
+    ``config.yaml`` places each as option ``NAME`` of group ``_base`` at package ``NAME``
+    (``- _base@sim: sim``), so the file restates none of them.
+    """
+    from pilotsim.comparison.settings import CompareSettings
+    from pilotsim.spec import Output, Sim
+
+    return {"sim": Sim, "compare": CompareSettings, "output": Output}
+
+
 def reforms() -> dict[str, type]:
     """Reform name → its ``Params`` dataclass (the reform registry's, in its order)."""
     from pilotsim.reforms.registry import REFORMS
@@ -65,7 +77,8 @@ def register() -> None:
     """Store the dataclass defaults in Hydra's ConfigStore.
 
     Each group of :func:`groups` gets option ``_base``; each reform of :func:`reforms` gets
-    option ``NAME`` of group ``reform/_base`` (its YAML puts it under ``reform.NAME``).
+    option ``NAME`` of group ``reform/_base`` (its YAML puts it under ``reform.NAME``); each
+    section of :func:`sections` gets option ``NAME`` of group ``_base``.
     Storing again replaces a node with the same data, so calling this more than once is
     harmless.
     """
@@ -74,6 +87,8 @@ def register() -> None:
     store = ConfigStore.instance()
     for group, cls in groups().items():
         store.store(group=group, name=BASE, node=plain_defaults(cls), provider="pilotsim")
+    for name, cls in sections().items():
+        store.store(group=BASE, name=name, node=plain_defaults(cls), provider="pilotsim")
     for name, cls in reforms().items():
         store.store(group=f"{REFORM_GROUP}/{BASE}", name=name, node=plain_defaults(cls),
                     provider="pilotsim")
