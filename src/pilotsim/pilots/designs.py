@@ -55,11 +55,9 @@ class PilotSpec:
     """A pilot design.
 
     Attributes:
-        design: A design of :data:`pilotsim.pilots.registry.DESIGNS` (docs/pilots.md lists
-            them): ``as_configured`` (the default: each reform's own scope and start day),
-            ``none``, ``everywhere``, ``random``, ``matched_pairs``, ``readiness``,
-            ``stepped_wedge``, ``fixed``. The parameters below are shared; each design
-            uses and checks those it needs.
+        design: A name in :data:`pilotsim.pilots.registry.DESIGNS` (docs/pilots.md describes
+            each); the default ``as_configured`` keeps each reform's own scope and start day.
+            The parameters below are shared; each design uses and checks those it needs.
         unit: ``community`` or ``district``: what a site is.
         sites: Number of pilot sites (pairs, for ``matched_pairs``).
         site_names: The sites of a ``fixed`` design.
