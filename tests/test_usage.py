@@ -21,7 +21,9 @@ def _hydra_groups() -> dict[str, list[str]]:
         def walk(parent: str) -> None:
             for group in loader.list_groups(parent):
                 name = f"{parent}/{group}" if parent else group
-                if name == "hydra":
+                # a leading "_" is not a choice to make (usage._HIDDEN): the dataclass
+                # defaults, e.g. reform/_base (pilotsim.defaults)
+                if name == "hydra" or group.startswith("_"):
                     continue
                 options = [o for o in loader.get_group_options(name) if not o.startswith("_")]
                 if options:

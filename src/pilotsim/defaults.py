@@ -5,6 +5,12 @@ A default lives in exactly one place, the field of its spec dataclass (e.g.
 ConfigStore, and a group's YAML files extend that node (``defaults: [_base, _self_]``) and
 carry only what differs. The composed config keeps every key, so an override such as
 ``pilot.sites=6`` needs no ``+``.
+
+Reforms are one group whose options compose (``reform=[one_door,data_sharing]``), each under
+its own key (``reform.one_door``). So each reform's ``Params`` defaults are a node of their own,
+option ``NAME`` of group ``reform/_base``, and ``conf/reform/NAME.yaml`` places it under its
+key: ``defaults: [_base@NAME: NAME, _self_]`` (group ``_base`` relative to ``reform``, package
+``NAME`` relative to ``reform``).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 BASE = "_base"  # option name of a group's dataclass defaults (a leading _: not a choice to make)
+REFORM_GROUP = "reform"  # its options compose; each reform's defaults: group reform/_base
 
 
 def plain_defaults(cls: type) -> dict[str, Any]:
@@ -46,10 +53,33 @@ def groups() -> dict[str, type]:
     return {"pilot": PilotSpec}
 
 
-def register() -> None:
-    """Store each group's dataclass defaults in Hydra's ConfigStore as option ``_base``.
+def sections() -> dict[str, type]:
+    """Top-level section of ``conf/config.yaml`` → the dataclass whose defaults it holds.
 
-    Storing again replaces the node with the same data, so calling this more than once is
+    ``config.yaml`` places each as option ``NAME`` of group ``_base`` at package ``NAME``
+    (``- _base@sim: sim``), so the file restates none of them.
+    """
+    from pilotsim.comparison.settings import CompareSettings
+    from pilotsim.spec import Output, Sim
+
+    return {"sim": Sim, "compare": CompareSettings, "output": Output}
+
+
+def reforms() -> dict[str, type]:
+    """Reform name → its ``Params`` dataclass (the reform registry's, in its order)."""
+    from pilotsim.reforms.registry import REFORMS
+
+    return {name: cls.Params for name, cls in REFORMS.items()}
+
+
+
+def register() -> None:
+    """Store the dataclass defaults in Hydra's ConfigStore.
+
+    Each group of :func:`groups` gets option ``_base``; each reform of :func:`reforms` gets
+    option ``NAME`` of group ``reform/_base`` (its YAML puts it under ``reform.NAME``); each
+    section of :func:`sections` gets option ``NAME`` of group ``_base``.
+    Storing again replaces a node with the same data, so calling this more than once is
     harmless.
     """
     from hydra.core.config_store import ConfigStore
@@ -57,3 +87,8 @@ def register() -> None:
     store = ConfigStore.instance()
     for group, cls in groups().items():
         store.store(group=group, name=BASE, node=plain_defaults(cls), provider="pilotsim")
+    for name, cls in sections().items():
+        store.store(group=BASE, name=name, node=plain_defaults(cls), provider="pilotsim")
+    for name, cls in reforms().items():
+        store.store(group=f"{REFORM_GROUP}/{BASE}", name=name, node=plain_defaults(cls),
+                    provider="pilotsim")

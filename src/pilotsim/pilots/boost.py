@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from pilotsim.pilots.registry import DESIGNS
+
 if TYPE_CHECKING:
     from pilotsim.levers import Levers
     from pilotsim.pilots.designs import PilotBoost
@@ -76,8 +78,7 @@ def boost_interventions(spec: RunSpec, schedule: Mapping[str, int | None] | None
                         ) -> list[PilotBoostWave]:
     """One boost per wave of a pilot design that treats some sites but not all."""
     b = spec.pilot.boost
-    if schedule is None or not b.active or spec.pilot.design in ("none", "everywhere",
-                                                                 "as_configured"):
+    if schedule is None or not b.active or not DESIGNS[spec.pilot.design].boosted:
         return []
     waves: dict[int, list[str]] = {}
     for name, day in schedule.items():

@@ -56,11 +56,12 @@ from pilotsim.evaluation import (
     twfe,
 )
 from pilotsim.evaluation.panel import HIGHER_IS_BETTER
+from pilotsim.pilots.registry import DESIGNS
 
 log = logging.getLogger("pilotsim.pilots")
 
 WORLDS = ("none", "everywhere")
-STAGGERED = ("stepped_wedge",)
+STAGGERED = tuple(name for name, design in DESIGNS.items() if design.staggered)
 HEADLINE_OUTCOMES = ("trips_per_case", "wait_min", "satisfaction", "abandonment_rate")
 
 

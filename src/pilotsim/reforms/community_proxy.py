@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from pilotsim.reforms.base import Reform
-from pilotsim.reforms.params import ReformParams
+from pilotsim.reforms.params import Cost, ReformParams
 from pilotsim.schema import check
 
 if TYPE_CHECKING:
@@ -23,18 +23,25 @@ if TYPE_CHECKING:
     from pilotsim.spec import RunSpec
 
 
+# The default cost: illustrative figures (docs/reforms.md, "Parameter reference"). Named here,
+# not called in the field: Cost is frozen, so sharing one instance is safe.
+COST = Cost(setup_budget=5000, budget_per_staff_hour=40)
+
+
 @dataclass(frozen=True)
 class CommunityProxyParams(ReformParams):
     """Parameters of ``community_proxy``.
 
     Attributes:
+        cost: Illustrative cost figures per organisation (docs/reforms.md).
         extra_staff_min_per_day: Staff minutes added per organisation per day (full scale).
         functions: Functions the organisations start to offer.
         services: Services that become submittable by proxy (besides the catalogue's).
         profiles: Resident profiles that become eligible (besides the behaviour's).
     """
 
-    extra_staff_min_per_day: float = 120.0
+    cost: Cost = COST
+    extra_staff_min_per_day: float = 120  # an int, as configs write it (same config hash)
     functions: tuple[Literal["information", "precheck", "proxy", "relay"], ...] = (
         "proxy", "precheck")
     services: tuple[str, ...] = ()

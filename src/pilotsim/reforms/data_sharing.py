@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from pilotsim.reforms.base import Reform
-from pilotsim.reforms.params import ReformParams
+from pilotsim.reforms.params import Cost, ReformParams
 from pilotsim.schema import check
 
 if TYPE_CHECKING:
@@ -23,17 +23,25 @@ if TYPE_CHECKING:
     from pilotsim.spec import RunSpec
 
 
+# The default cost: illustrative figures (docs/reforms.md, "Parameter reference"). Named here,
+# not called in the field: Cost is frozen, so sharing one instance is safe.
+COST = Cost(setup_budget=500_000, budget_per_day=300, staff_hours_per_day=2,
+            budget_per_staff_hour=60)
+
+
 @dataclass(frozen=True)
 class DataSharingParams(ReformParams):
     """Parameters of ``data_sharing``.
 
     Attributes:
+        cost: Illustrative cost figures per department on the platform (docs/reforms.md).
         departments: ``all`` or the departments on the platform (their steps' certificates
             are shared).
         documents: Further documents offices fetch from records (residents stop carrying
             them).
     """
 
+    cost: Cost = COST
     departments: Literal["all"] | tuple[str, ...] = "all"
     documents: tuple[str, ...] = ()
 

@@ -59,7 +59,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pilotsim.distributions import ServiceTime
 from pilotsim.reforms.base import Reform
-from pilotsim.reforms.params import ReformParams, scope_communities
+from pilotsim.reforms.params import Cost, ReformParams, scope_communities
 from pilotsim.schema import check
 from pilotsim.spec import Distribution
 
@@ -68,11 +68,18 @@ if TYPE_CHECKING:
     from pilotsim.spec import RunSpec
 
 
+# The default cost: illustrative figures (docs/reforms.md, "Parameter reference"). Named here,
+# not called in the field: Cost is frozen, so sharing one instance is safe.
+COST = Cost(setup_budget=1_500_000, budget_per_day=2000, staff_hours_per_day=16,
+            budget_per_staff_hour=60)
+
+
 @dataclass(frozen=True)
 class OneDoorParams(ReformParams):
     """Parameters of ``one_door``.
 
     Attributes:
+        cost: Illustrative cost figures per centre (docs/reforms.md).
         host: District → office that becomes its centre (default: the district's desk nearest
             its population-weighted centroid).
         merge: District → offices whose front desks the centre absorbs (default: the
@@ -107,6 +114,7 @@ class OneDoorParams(ReformParams):
             the communities it was set up for).
     """
 
+    cost: Cost = COST
     host: Mapping[str, str] | None = None
     merge: Mapping[str, tuple[str, ...]] | None = None
     counters: int | None = None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from pilotsim.reforms.base import Reform
-from pilotsim.reforms.params import ReformParams
+from pilotsim.reforms.params import Cost, ReformParams
 from pilotsim.schema import check
 
 if TYPE_CHECKING:
@@ -20,15 +20,23 @@ if TYPE_CHECKING:
     from pilotsim.spec import RunSpec
 
 
+# The default cost: illustrative figures (docs/reforms.md, "Parameter reference"). Named here,
+# not called in the field: Cost is frozen, so sharing one instance is safe.
+COST = Cost(setup_budget=300_000, budget_per_day=200, staff_hours_per_day=4,
+            budget_per_staff_hour=60)
+
+
 @dataclass(frozen=True)
 class OnlineServiceParams(ReformParams):
     """Parameters of ``online_service``.
 
     Attributes:
+        cost: Illustrative cost figures per service (docs/reforms.md).
         services: Service → ``full`` (wholly online) or ``collection`` (online up to one
             collection visit at the last step's office).
     """
 
+    cost: Cost = COST
     services: Mapping[str, Literal["full", "collection"]] = field(default_factory=dict)
 
     def check_run(self, spec: RunSpec, path: str) -> None:  # noqa: D102

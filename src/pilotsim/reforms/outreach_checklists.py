@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from pilotsim.distributions import ServiceTime
 from pilotsim.reforms.base import Reform
-from pilotsim.reforms.params import ReformParams
+from pilotsim.reforms.params import Cost, ReformParams
 from pilotsim.schema import check
 from pilotsim.spec import Distribution
 
@@ -24,16 +24,23 @@ if TYPE_CHECKING:
     from pilotsim.spec import RunSpec
 
 
+# The default cost: illustrative figures (docs/reforms.md, "Parameter reference"). Named here,
+# not called in the field: Cost is frozen, so sharing one instance is safe.
+COST = Cost(setup_budget=10_000, staff_hours_per_day=1, budget_per_staff_hour=40)
+
+
 @dataclass(frozen=True)
 class OutreachChecklistsParams(ReformParams):
     """Parameters of ``outreach_checklists``.
 
     Attributes:
+        cost: Illustrative cost figures per community (docs/reforms.md).
         knowledge_share: Share of the gap between a resident's knowledge and 1 closed.
         missing_document_factor: Multiplier on the risk of a missing document.
         cv_factor: Multiplier on the coefficient of variation of step service times.
     """
 
+    cost: Cost = COST
     knowledge_share: float = 0.5
     missing_document_factor: float = 0.5
     cv_factor: float = 0.7

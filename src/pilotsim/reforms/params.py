@@ -59,10 +59,12 @@ class Cost:
         budget_per_staff_hour: Price of a staff-hour (0: staff-hours are not priced).
     """
 
-    setup_budget: float = 0.0
-    budget_per_day: float = 0.0
-    staff_hours_per_day: float = 0.0
-    budget_per_staff_hour: float = 0.0
+    # Written as ints, as the reform YAMLs (and configs since) write them: the composed config,
+    # and with it a run's config hash, stays what it was (validation makes them floats).
+    setup_budget: float = 0
+    budget_per_day: float = 0
+    staff_hours_per_day: float = 0
+    budget_per_staff_hour: float = 0
 
     def __post_init__(self) -> None:
         for k in ("setup_budget", "budget_per_day", "staff_hours_per_day",
@@ -77,7 +79,8 @@ class ReformParams:
     Attributes:
         start_day: Day (0-based) the reform applies itself, at the start of that day.
         scope: ``all`` or a :class:`Scope` of districts and/or communities.
-        cost: How the reform's cost is counted.
+        cost: How the reform's cost is counted (each reform sets its own illustrative
+            figures; docs/reforms.md, "Parameter reference").
         readiness_fidelity: How much of the reform a site delivers depends on how well run it
             is: at a community with readiness r the reform works with fidelity r ** this
             (0, the default: fully everywhere; 1: a site of readiness 0.5 delivers half).

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pilotsim.reforms.base import Reform
-from pilotsim.reforms.params import ReformParams
+from pilotsim.reforms.params import Cost, ReformParams
 from pilotsim.schema import check
 
 if TYPE_CHECKING:
@@ -21,15 +21,22 @@ if TYPE_CHECKING:
     from pilotsim.spec import RunSpec
 
 
+# The default cost: illustrative figures (docs/reforms.md, "Parameter reference"). Named here,
+# not called in the field: Cost is frozen, so sharing one instance is safe.
+COST = Cost(setup_budget=50_000, budget_per_staff_hour=60)
+
+
 @dataclass(frozen=True)
 class SimplifyProceduresParams(ReformParams):
     """Parameters of ``simplify_procedures``.
 
     Attributes:
+        cost: Illustrative cost figures per the reform (docs/reforms.md).
         remove_steps: Service → indices (0-based) of the steps removed.
         remove_documents: Documents no step requires any more.
     """
 
+    cost: Cost = COST
     remove_steps: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     remove_documents: tuple[str, ...] = ()
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from pilotsim.hours import WEEKDAYS, parse_hours
 from pilotsim.reforms.base import Reform
-from pilotsim.reforms.params import ReformParams
+from pilotsim.reforms.params import Cost, ReformParams
 from pilotsim.schema import check
 
 if TYPE_CHECKING:
@@ -28,11 +28,17 @@ if TYPE_CHECKING:
     from pilotsim.spec import RunSpec
 
 
+# The default cost: illustrative figures (docs/reforms.md, "Parameter reference"). Named here,
+# not called in the field: Cost is frozen, so sharing one instance is safe.
+COST = Cost(budget_per_staff_hour=60)
+
+
 @dataclass(frozen=True)
 class StaffingParams(ReformParams):
     """Parameters of ``staffing``.
 
     Attributes:
+        cost: Illustrative cost figures per office (docs/reforms.md).
         offices: Offices changed (default: the offices the scope's residents use).
         add_counters: Counters added to each (negative: removed; at least one stays); 0 to
             change only hours or the error rate.
@@ -41,6 +47,7 @@ class StaffingParams(ReformParams):
         error_rate: New error rate.
     """
 
+    cost: Cost = COST
     offices: tuple[str, ...] = ()
     add_counters: int = 1
     counters: int | None = None
