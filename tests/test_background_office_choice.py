@@ -17,10 +17,10 @@ import logging
 import numpy as np
 import pytest
 
-from pilotsim import api
-from pilotsim import cases as C  # noqa: N812
-from pilotsim.background import NO_VIA, VISIT
-from pilotsim.model import PilotModel
+from pilotsim.app import api
+from pilotsim.sim import cases as C  # noqa: N812
+from pilotsim.sim.background import NO_VIA, VISIT
+from pilotsim.sim.model import PilotModel
 from pilotsim.spec import RunSpec
 
 PILOT = ["reform=one_door", "reform.one_door.level=community", "reform.one_door.start_day=10",

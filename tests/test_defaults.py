@@ -17,12 +17,12 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
-from pilotsim import api, defaults
-from pilotsim.comparison.settings import CompareSettings
-from pilotsim.pilots.designs import PilotSpec
-from pilotsim.reforms.params import ReformParams
-from pilotsim.reforms.registry import REFORMS
-from pilotsim.spec import Output, Sim
+from pilotsim.analysis.comparison.settings import CompareSettings
+from pilotsim.app import api
+from pilotsim.plugins.reforms.registry import REFORMS
+from pilotsim.spec import Output, Sim, defaults
+from pilotsim.spec.pilot_designs import PilotSpec
+from pilotsim.spec.reform_params import ReformParams
 
 ROOT = Path(__file__).parent.parent
 CONF = ROOT / "conf"

@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from pilotsim import api
+from pilotsim.app import api
 
 
 @pytest.mark.parametrize("enabled", [True, False])

@@ -8,8 +8,9 @@ import sys
 from hydra import initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
 
-from pilotsim import studies, usage
-from pilotsim.api import CONFIG_MODULE
+from pilotsim.app import usage
+from pilotsim.app.api import CONFIG_MODULE
+from pilotsim.spec import studies
 
 
 def _hydra_groups() -> dict[str, list[str]]:
@@ -41,8 +42,8 @@ def test_help_lists_the_config_groups_hydra_composes_from():
 
 
 def test_bare_help_imports_neither_hydra_nor_the_model():
-    code = ("import sys; sys.argv = ['pilotsim', '--help']; from pilotsim.cli import main; "
-            "main(); print(sorted(m for m in ('hydra', 'mesa', 'pandas', 'pilotsim.model') "
+    code = ("import sys; sys.argv = ['pilotsim', '--help']; from pilotsim.app.cli import main; "
+            "main(); print(sorted(m for m in ('hydra', 'mesa', 'pandas', 'pilotsim.sim.model') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout

@@ -7,8 +7,9 @@ import logging
 import pandas as pd
 import pytest
 
-from pilotsim import api, records
-from pilotsim.model import PilotModel
+from pilotsim.app import api
+from pilotsim.sim import records
+from pilotsim.sim.model import PilotModel
 from pilotsim.spec import RunSpec
 
 # pilot.start_day: main (b4c09a0) rejects runs shorter than the default pilot start day (84)

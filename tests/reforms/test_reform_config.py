@@ -3,11 +3,11 @@
 import pytest
 from omegaconf import OmegaConf
 
-from pilotsim import api
-from pilotsim.model import PilotModel
-from pilotsim.reforms.registry import REFORMS, build_reforms
-from pilotsim.schema import SpecError
+from pilotsim.app import api
+from pilotsim.plugins.reforms.registry import REFORMS, build_reforms
+from pilotsim.sim.model import PilotModel
 from pilotsim.spec import RunSpec
+from pilotsim.spec.schema import SpecError
 
 from .runs import BASE
 
