@@ -5,16 +5,13 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import mesa
 import numpy as np
 
-from pilotsim.plugins.pilots.boost import boost_interventions
-from pilotsim.plugins.pilots.schedule import pilot_schedule
-from pilotsim.plugins.reforms.registry import build_reforms
 from pilotsim.sim import cases as C  # noqa: N812  (C.OPEN, C.visit_slot read as constants)
 from pilotsim.sim import decisions as rules
 from pilotsim.sim import satisfaction as sat
@@ -129,15 +126,19 @@ class PilotModel(mesa.Model):
 
     Args:
         spec: The validated run spec.
-        interventions: Reforms and scheduled changes (the office staffing schedules and the
-            reforms in the spec are added automatically).
-        schedule: A rollout of the spec's reforms (community → start day, or None), e.g. a
-            pilot design's; it replaces their own scopes and start days (see
-            :func:`pilotsim.plugins.reforms.registry.build_reforms`).
+        interventions: Scheduled changes other than the spec's reforms (a pilot's boost, a
+            test's probe); the offices' staffing schedules are added here, the rest is given:
+            the model builds no intervention itself (:func:`pilotsim.plugins.runner.build_model`
+            builds a spec's).
+        reforms: The spec's reforms, applied before ``interventions`` and kept as
+            :attr:`reforms` for their reports.
+        pilot_sites: The pilot design's sites (community → start day, or None), kept for the
+            run's metadata.
     """
 
-    def __init__(self, spec: RunSpec, interventions: Iterable[Intervention] = (),
-                 schedule: Mapping[str, int | None] | None = None) -> None:
+    def __init__(self, spec: RunSpec, interventions: Iterable[Intervention] = (), *,
+                 reforms: Sequence[Intervention] = (),
+                 pilot_sites: Mapping[str, int | None] | None = None) -> None:
         super().__init__(rng=spec.seed)
         self.spec = spec
         self.day = 0
@@ -187,15 +188,12 @@ class PilotModel(mesa.Model):
         self.closed_today: list[Case] = []
         self._need_rates = self._needs_per_day()
         self.background = BackgroundDemand(self)
-        self.pilot_sites: dict[str, int | None] = {}
-        if schedule is None and spec.pilot.design != "as_configured":
-            self.pilot_sites, schedule = pilot_schedule(spec)
-        self.reforms = build_reforms(spec, schedule)
+        self.pilot_sites: dict[str, int | None] = dict(pilot_sites or {})
+        self.reforms = list(reforms)
         self.interventions: list[Intervention] = [
             *(_Staffing(o, ch.day, ch.counters) for o in self.offices
               for ch in o.pending_staffing),
             *self.reforms,
-            *boost_interventions(spec, schedule),
             *interventions,
         ]
         for iv in self.interventions:

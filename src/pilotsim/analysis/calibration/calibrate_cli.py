@@ -99,8 +99,8 @@ def prepare(args: argparse.Namespace) -> tuple[Any, Any, Any]:
 
     from pilotsim.analysis.calibration.fit import FitSettings, Simulator, select
     from pilotsim.analysis.calibration.targets import read_targets
-    from pilotsim.app import api
     from pilotsim.spec import RunSpec
+    from pilotsim.spec.compose import compose
     from pilotsim.spec.schema import SpecError
     from pilotsim.spec.uncertainty import Uncertainty, apply_values
 
@@ -110,7 +110,7 @@ def prepare(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     if args.worlds < 1:
         raise SpecError("--worlds", args.worlds, "an integer >= 1")
     try:
-        cfg = api.compose(args.overrides)
+        cfg = compose(args.overrides)
     except Exception as e:  # Hydra's override errors name the override
         raise SpecError("overrides", " ".join(args.overrides), f"valid overrides ({e})") from e
     plain = OmegaConf.to_container(cfg, resolve=True)

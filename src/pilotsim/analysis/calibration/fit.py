@@ -44,8 +44,8 @@ import pandas as pd
 from pilotsim.analysis.calibration.likelihood import log_likelihood
 from pilotsim.analysis.calibration.measures import COLUMNS, simulated_measures
 from pilotsim.analysis.calibration.targets import Target
+from pilotsim.plugins.runner import build_model
 from pilotsim.sim import records
-from pilotsim.sim.model import PilotModel
 from pilotsim.spec import RunSpec
 from pilotsim.spec.ensemble import UNIT_PREFIX
 from pilotsim.spec.schema import SpecError
@@ -155,7 +155,7 @@ class Simulator:
         """Run the particle's world (with ``seed`` if given) and compute each measure."""
         cfg = self.config(unit, seed)
         spec = RunSpec.from_config(cfg)
-        model = PilotModel(spec)
+        model = build_model(spec)
         model.run()
         cases = records.cases_table(model)
         visits = records.visits_table(model)

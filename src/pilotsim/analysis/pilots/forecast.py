@@ -307,7 +307,7 @@ def _member(job: tuple[dict[str, Any], int, dict[str, dict[str, Any]], ForecastS
             ) -> list[dict[str, Any]]:
     """Run one member's worlds and pilots; its rollout effects and each pilot's summaries."""
     logging.getLogger("MESA").setLevel(logging.WARNING)
-    from pilotsim.app import api
+    from pilotsim.plugins import runner
 
     base, k, pilots, settings = job
 
@@ -317,7 +317,7 @@ def _member(job: tuple[dict[str, Any], int, dict[str, dict[str, Any]], ForecastS
         cfg["world"] = k
         cfg["seed"] = MEMBER_SEED + k
         cfg["output"] = {**cfg.get("output", {}), "write": False, "summary": False}
-        r = api.run(cfg)
+        r = runner.run(cfg)
         return r.site_days, dict(r.metadata["treatment"]), r.metadata["world"]["values"]
 
     none, _, values = run({"design": "none"})
@@ -492,10 +492,10 @@ class PilotForecast:
 def _plain(overrides: Sequence[str]) -> dict[str, Any]:
     from omegaconf import OmegaConf
 
-    from pilotsim.app import api
     from pilotsim.spec import RunSpec
+    from pilotsim.spec.compose import compose
 
-    cfg = OmegaConf.to_container(api.compose(list(overrides)), resolve=True)
+    cfg = OmegaConf.to_container(compose(list(overrides)), resolve=True)
     cfg.pop("hydra", None)
     RunSpec.from_config(cfg)
     return cfg

@@ -364,9 +364,9 @@ def run_pilot_study(overrides: Sequence[str] = ("reform=one_door",),
         from omegaconf import OmegaConf
 
         from pilotsim.analysis.pilots.forecast import ForecastSettings, add_forecasts
-        from pilotsim.app import api
+        from pilotsim.spec.compose import compose
 
-        config = OmegaConf.to_container(api.compose(list(overrides)), resolve=True)
+        config = OmegaConf.to_container(compose(list(overrides)), resolve=True)
         add_forecasts(study, runs, config, ForecastSettings(
             members=forecast_members, period_days=period_days, processes=processes,
             warmup_days=evaluate_kwargs.get("warmup_days", 28)))
@@ -380,9 +380,10 @@ def run_pilot_study(overrides: Sequence[str] = ("reform=one_door",),
 def _run_one(job: tuple[list[str], int, str, Path | None]) -> PilotRun:
     import logging
 
-    from pilotsim.app import api
+    from pilotsim.plugins import runner
+    from pilotsim.spec.compose import compose
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
     overrides, s, d, folder = job
-    result = api.run(api.compose(overrides), out_dir=folder)
+    result = runner.run(compose(overrides), out_dir=folder)
     return PilotRun(s, d, dict(result.metadata["treatment"]), result.site_days, folder)

@@ -37,6 +37,7 @@ from pilotsim.app.dashboard.settings import (
 )
 from pilotsim.app.dashboard.teaching import Teaching, strip
 from pilotsim.app.dashboard.tracker import DayTracker
+from pilotsim.plugins import runner
 from pilotsim.sim.model import PilotModel
 from pilotsim.spec import RunSpec
 
@@ -75,7 +76,7 @@ def build_model(cfg: Any) -> PilotModel:
     """
     plain = strip(_plain(cfg))
     plain.pop("hydra", None)
-    return PilotModel(RunSpec.from_config(plain))
+    return runner.build_model(RunSpec.from_config(plain))
 
 
 @dataclass
