@@ -8,7 +8,7 @@ import sys
 from hydra import initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
 
-from pilotsim.app import usage
+from pilotsim.app import cli, usage
 from pilotsim.app.api import CONFIG_MODULE
 from pilotsim.spec import studies
 
@@ -38,7 +38,7 @@ def test_help_lists_the_config_groups_hydra_composes_from():
     assert groups == _hydra_groups()
     assert "as_configured" in groups["pilot"] and "default" in groups["experiment"]
     for group, options in groups.items():
-        assert f"{group}: {', '.join(options)}" in usage.text()
+        assert f"{group}: {', '.join(options)}" in usage.text(cli.__doc__)
 
 
 def test_bare_help_imports_neither_hydra_nor_the_model():

@@ -212,7 +212,7 @@ def main() -> None:
     if _asks_for_help(sys.argv[1:]):
         from pilotsim.app import usage
 
-        print(usage.text())
+        print(usage.text(__doc__))
         return
     import hydra
 

@@ -52,11 +52,9 @@ def config_groups() -> dict[str, list[str]]:
     return dict(sorted(groups.items()))
 
 
-def text() -> str:
-    """The help text: what the command does, how to call it, the config groups."""
-    from pilotsim.app import cli
-
-    lines = [cli.__doc__.strip().replace("``", "`"), "", "== Configuration groups ==",
+def text(intro: str) -> str:
+    """The help text: ``intro`` (the command's docstring), then the config groups."""
+    lines = [intro.strip().replace("``", "`"), "", "== Configuration groups ==",
              "Compose your configuration from those groups (group=option)", ""]
     lines += [f"{group}: {', '.join(options)}" for group, options in config_groups().items()]
     lines += ["", "== Config ==",

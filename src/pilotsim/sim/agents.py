@@ -10,7 +10,7 @@ from pilotsim.sim.distributions import ServiceTime
 from pilotsim.sim.queueing import CounterQueue
 from pilotsim.spec import Office as OfficeSpec
 from pilotsim.spec import Organisation as OrganisationSpec
-from pilotsim.spec.hours import timeline
+from pilotsim.spec.hours import WEEKDAYS, timeline
 
 if TYPE_CHECKING:
     from pilotsim.sim.cases import Case
@@ -92,8 +92,6 @@ class Office(mesa.Agent):
 
 
 def _weekday(spec, day: int) -> str:
-    from pilotsim.spec.hours import WEEKDAYS
-
     return WEEKDAYS[(spec.sim.start_weekday + day) % 7]
 
 

@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from pilotsim.sim.cases import IN_PERSON, ONLINE, PROXY
 from pilotsim.spec import Abandonment, Channels, Knowledge
 
 
@@ -96,8 +97,6 @@ def channel_costs(ch: Channels, kn: Knowledge, online_full, visits, per_visit, k
         ``{channel: cost}`` for in person and each open channel. With arrays, a channel open
         to some rows only costs infinity for the others (the logit never picks it).
     """
-    from pilotsim.sim.cases import IN_PERSON, ONLINE, PROXY
-
     expected_trips_factor = 1 + kn.wrong_office * (1 - knowledge) + \
         kn.missing_document * (1 - knowledge)
     costs = {IN_PERSON: per_visit * expected_trips_factor}

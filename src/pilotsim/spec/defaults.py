@@ -13,6 +13,8 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from pilotsim.spec.pilot_designs import PilotSpec
+
 BASE = "_base"  # option name of a group's dataclass defaults (a leading _: not a choice to make)
 
 
@@ -41,8 +43,6 @@ def _plain(value: Any) -> Any:
 
 def groups() -> dict[str, type]:
     """Config group → the dataclass whose defaults its options extend."""
-    from pilotsim.spec.pilot_designs import PilotSpec
-
     return {"pilot": PilotSpec}
 
 

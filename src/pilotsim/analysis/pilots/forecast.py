@@ -51,6 +51,9 @@ from scipy import stats
 
 from pilotsim.analysis.evaluation import build_panel, true_effects, twfe
 from pilotsim.analysis.evaluation.panel import SITE_DAYS_COLUMNS
+from pilotsim.plugins import runner
+from pilotsim.spec import RunSpec
+from pilotsim.spec.compose import compose
 from pilotsim.spec.schema import SpecError
 from pilotsim.spec.uncertainty import Uncertainty
 
@@ -307,7 +310,6 @@ def _member(job: tuple[dict[str, Any], int, dict[str, dict[str, Any]], ForecastS
             ) -> list[dict[str, Any]]:
     """Run one member's worlds and pilots; its rollout effects and each pilot's summaries."""
     logging.getLogger("MESA").setLevel(logging.WARNING)
-    from pilotsim.plugins import runner
 
     base, k, pilots, settings = job
 
@@ -492,9 +494,6 @@ class PilotForecast:
 def _plain(overrides: Sequence[str]) -> dict[str, Any]:
     from omegaconf import OmegaConf
 
-    from pilotsim.spec import RunSpec
-    from pilotsim.spec.compose import compose
-
     cfg = OmegaConf.to_container(compose(list(overrides)), resolve=True)
     cfg.pop("hydra", None)
     RunSpec.from_config(cfg)
@@ -542,8 +541,6 @@ def forecast_pilot(site_days: str | Path | pd.DataFrame, schedule: Mapping[str, 
         SpecError: naming the bad input (file row and column, schedule entry, config key)
             before any simulation.
     """
-    from pilotsim.spec import RunSpec
-
     config = copy.deepcopy(dict(world)) if isinstance(world, Mapping) else _plain([*world])
 
     spec = RunSpec.from_config(config)

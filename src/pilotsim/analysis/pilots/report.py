@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,9 @@ from pilotsim.analysis.comparison.report import (
     render_html,
     render_markdown,
 )
-from pilotsim.analysis.pilots.study import PilotStudy
+
+if TYPE_CHECKING:  # study writes this report: the type only, to keep the two acyclic
+    from pilotsim.analysis.pilots.study import PilotStudy
 
 LABELS = {"trips_per_case": "trips per case", "wait_min": "mean wait (min)",
           "satisfaction": "satisfaction (0–100)", "abandonment_rate": "abandonment rate",

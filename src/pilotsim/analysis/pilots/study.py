@@ -55,7 +55,11 @@ from pilotsim.analysis.evaluation import (
     twfe,
 )
 from pilotsim.analysis.evaluation.panel import HIGHER_IS_BETTER
+from pilotsim.analysis.pilots.forecast import ForecastSettings, add_forecasts
+from pilotsim.analysis.pilots.report import write_study
+from pilotsim.plugins import runner
 from pilotsim.sim import runfolder
+from pilotsim.spec.compose import compose
 
 log = logging.getLogger("pilotsim.analysis.pilots")
 
@@ -363,26 +367,16 @@ def run_pilot_study(overrides: Sequence[str] = ("reform=one_door",),
     if forecast_members > 0:
         from omegaconf import OmegaConf
 
-        from pilotsim.analysis.pilots.forecast import ForecastSettings, add_forecasts
-        from pilotsim.spec.compose import compose
-
         config = OmegaConf.to_container(compose(list(overrides)), resolve=True)
         add_forecasts(study, runs, config, ForecastSettings(
             members=forecast_members, period_days=period_days, processes=processes,
             warmup_days=evaluate_kwargs.get("warmup_days", 28)))
     if out_dir is not None:
-        from pilotsim.analysis.pilots.report import write_study
-
         write_study(study, Path(out_dir))
     return study
 
 
 def _run_one(job: tuple[list[str], int, str, Path | None]) -> PilotRun:
-    import logging
-
-    from pilotsim.plugins import runner
-    from pilotsim.spec.compose import compose
-
     logging.getLogger("MESA").setLevel(logging.WARNING)
     overrides, s, d, folder = job
     result = runner.run(compose(overrides), out_dir=folder)

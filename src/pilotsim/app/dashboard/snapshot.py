@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from pilotsim.app.api import reform_metadata
 from pilotsim.app.dashboard.tracker import MEASURES
 from pilotsim.spec.hours import WEEKDAYS
 
@@ -158,8 +159,6 @@ def headline_table(twins: TwinWorlds, compare_from: int, window: int = WINDOW) -
 
 def take(twins: TwinWorlds, window: int = WINDOW) -> Snapshot:
     """Copy what the page shows, holding the worlds' lock (see the module docstring)."""
-    from pilotsim.app.api import reform_metadata
-
     with twins.lock:
         base = twins.baseline.model
         spec = base.spec
