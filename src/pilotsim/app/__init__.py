@@ -1,1 +1,1 @@
-"""The public faces: Python API, CLI, sweeps, dashboard (layer 5)."""
+"""The public faces: Python API, CLI, sweeps, dashboard."""

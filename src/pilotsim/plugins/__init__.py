@@ -1,1 +1,1 @@
-"""Plug-ins the model is given: reforms and the run-time pilot pieces (layer 3)."""
+"""Plug-ins the model is given (reforms, run-time pilot pieces) and the runner building them."""
