@@ -18,10 +18,12 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
-from pilotsim import api, defaults
-from pilotsim.pilots.designs import PilotSpec
-from pilotsim.reforms.params import ReformParams
-from pilotsim.reforms.registry import REFORMS
+from pilotsim import conf
+from pilotsim.app import api
+from pilotsim.plugins.reforms.registry import REFORMS
+from pilotsim.spec import defaults
+from pilotsim.spec.pilot_designs import PilotSpec
+from pilotsim.spec.reform_params import ReformParams
 
 ROOT = Path(__file__).parent.parent
 CONF = ROOT / "conf"
@@ -71,9 +73,9 @@ def _parse(cell: str) -> Any:
     return yaml.safe_load(cell.strip().strip("`"))
 
 
-@pytest.mark.parametrize("group", sorted(defaults.groups()))
+@pytest.mark.parametrize("group", sorted(conf.GROUPS))
 def test_group_options_extend_the_dataclass_and_restate_no_default(group):
-    cls = defaults.groups()[group]
+    cls = conf.GROUPS[group]
     options = sorted((CONF / group).glob("*.yaml"))
     assert options
     for path in options:
@@ -184,7 +186,7 @@ def test_documented_pilot_and_run_defaults_are_the_dataclasses():
     assert start and int(start[1]) == PilotSpec().start_day
     reference = (ROOT / "README.md").read_text().split("## Configuration reference")[1]
     readme = _table_defaults(reference)
-    owners = defaults.sections()
+    owners = conf.SECTIONS
     checked = 0
     for key, cell in readme.items():
         section, _, field = key.partition(".")
@@ -196,11 +198,11 @@ def test_documented_pilot_and_run_defaults_are_the_dataclasses():
 
 def test_config_yaml_places_the_run_sections_defaults_and_restates_none():
     config = yaml.safe_load((CONF / "config.yaml").read_text())
-    for section in defaults.sections():
+    for section in conf.SECTIONS:
         assert section not in config, f"conf/config.yaml restates {section}"
         assert {f"{defaults.BASE}@{section}": section} in config["defaults"]
     composed = api.compose([])
-    for section, cls in defaults.sections().items():
+    for section, cls in conf.SECTIONS.items():
         assert OmegaConf.to_container(composed[section]) == defaults.plain_defaults(cls)
 
 

@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 import yaml
 
-from pilotsim import api
-from pilotsim.pilots.design_base import Design, Schedule
-from pilotsim.pilots.registry import DESIGNS
-from pilotsim.pilots.schedule import pilot_schedule
-from pilotsim.schema import SpecError, check
+from pilotsim.app import api
+from pilotsim.plugins.pilots.design_base import Design, Schedule
+from pilotsim.plugins.pilots.registry import DESIGNS
+from pilotsim.plugins.pilots.schedule import pilot_schedule
 from pilotsim.spec import RunSpec
+from pilotsim.spec.schema import SpecError, check
 
 ROOT = Path(__file__).parent.parent.parent
 

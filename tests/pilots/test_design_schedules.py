@@ -1,9 +1,9 @@
 """Fixed-seed golden schedules: every pilot design picks the same sites on the same days.
 
 For each design, a few seeds and parameter variants, the schedule of
-:func:`pilotsim.pilots.schedule.pilot_schedule` on the shipped district (sites as communities
-and as districts) and of :func:`pilotsim.pilots.designs.assign` on twelve sites with tied
-readiness (ties are broken by the ``pilot_sites`` stream) are compared with
+:func:`pilotsim.plugins.pilots.schedule.pilot_schedule` on the shipped district (sites as
+communities and as districts) and of :func:`pilotsim.plugins.pilots.schedule.assign` on
+twelve sites with tied readiness (ties are broken by the ``pilot_sites`` stream) are compared with
 ``tests/golden/pilot_schedules.json``. Refactoring the designs must not move a site; a change
 *meant* to move them regenerates the file and says so in its commit message::
 
@@ -21,10 +21,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from pilotsim import api
-from pilotsim.pilots.designs import PilotSpec, assign
-from pilotsim.pilots.schedule import pilot_schedule
+from pilotsim.app import api
+from pilotsim.plugins.pilots.schedule import assign, pilot_schedule
 from pilotsim.spec import RunSpec
+from pilotsim.spec.pilot_designs import PilotSpec
 
 GOLDEN = Path(__file__).parent.parent / "golden" / "pilot_schedules.json"
 SEEDS = range(4)

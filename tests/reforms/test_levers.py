@@ -22,20 +22,23 @@ from types import MappingProxyType
 
 import pytest
 
-import pilotsim.reforms
-from pilotsim import api
-from pilotsim.distributions import ServiceTime
-from pilotsim.levers import Levers, OfficeView, OrganisationView, ServiceView, StepView
-from pilotsim.model import PilotModel, ServiceRuntime, StepRuntime
-from pilotsim.pilots import boost
+import pilotsim.plugins.reforms
+from pilotsim.app import api
+from pilotsim.plugins import runner
+from pilotsim.plugins.pilots import boost
+from pilotsim.sim.distributions import ServiceTime
+from pilotsim.sim.levers import Levers, OfficeView, OrganisationView, ServiceView, StepView
+from pilotsim.sim.model import PilotModel, ServiceRuntime, StepRuntime
 from pilotsim.spec import RunSpec
 
 ROOT = Path(__file__).resolve().parents[2]
-PLUGINS = [*sorted(Path(pilotsim.reforms.__file__).parent.glob("*.py")), Path(boost.__file__)]
+PLUGINS = [*sorted(Path(pilotsim.plugins.reforms.__file__).parent.glob("*.py")),
+           Path(boost.__file__)]
 
 # modules that hold the running model's state: a plug-in that imports them could reach it
-STATEFUL = {"pilotsim.model", "pilotsim.agents", "pilotsim.routes", "pilotsim.population",
-            "pilotsim.cases", "pilotsim.background", "pilotsim.queueing", "pilotsim.records",
+STATEFUL = {"pilotsim.sim.model", "pilotsim.sim.agents", "pilotsim.sim.routes",
+            "pilotsim.sim.population", "pilotsim.sim.cases", "pilotsim.sim.background",
+            "pilotsim.sim.queueing", "pilotsim.sim.records",
             "gc", "inspect", "ctypes", "importlib", "sys"}
 ESCAPES = {"setattr", "delattr", "vars", "globals", "locals", "eval", "exec", "compile",
            "__import__"}
@@ -185,9 +188,9 @@ def test_plugins_write_model_state_only_through_levers(path: Path) -> None:
     "def f(view):\n    return view._office",
     "def f(levers):\n    return getattr(levers, '_Levers__model')",
     "def f(o):\n    setattr(o, 'error_rate', 0.0)",
-    "from pilotsim.model import PilotModel",
-    "import pilotsim.agents",
-    "from pilotsim import model",
+    "from pilotsim.sim.model import PilotModel",
+    "import pilotsim.sim.agents",
+    "from pilotsim.sim import model",
     "def f(shares, c):\n    shares[c] = 1.0",
     "def f(levers):\n    del levers.offices[0].departments",
 ])
@@ -218,7 +221,7 @@ def model() -> PilotModel:
         "sim.days=12", "sim.sample_fraction=0.05", "seed=2", "pilot=random",
         "pilot.start_day=3", "reform=[one_door,community_proxy,data_sharing]",
         "reform.one_door.level=community", "reform.one_door.serve_outsiders=true"]))
-    m = PilotModel(spec)
+    m = runner.build_model(spec)
     for _ in range(5):
         m.step()
     return m
