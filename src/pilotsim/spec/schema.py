@@ -163,3 +163,18 @@ def check(ok: bool, key: str, value: Any, expected: str) -> None:
     """Raise SpecError(key, value, expected) unless ``ok``."""
     if not ok:
         raise SpecError(key, value, expected)
+
+
+Probability = float
+
+
+def _prob(value: float, key: str) -> None:
+    check(0.0 <= value <= 1.0, key, value, "a probability in [0, 1]")
+
+
+def _positive(value: float, key: str) -> None:
+    check(value > 0, key, value, "a number > 0")
+
+
+def _non_negative(value: float, key: str) -> None:
+    check(value >= 0, key, value, "a number >= 0")
