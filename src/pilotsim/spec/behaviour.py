@@ -11,7 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from pilotsim.spec.schema import Probability, _non_negative, _positive, _prob, check
+from pilotsim.spec.schema import (
+    Probability,
+    check,
+    check_non_negative,
+    check_positive,
+    check_probability,
+)
 from pilotsim.spec.services import Distribution
 
 
@@ -23,8 +29,8 @@ class Beta:
     concentration: float = 10.0
 
     def __post_init__(self) -> None:
-        _prob(self.mean, "mean")
-        _positive(self.concentration, "concentration")
+        check_probability(self.mean, "mean")
+        check_positive(self.concentration, "concentration")
 
 
 @dataclass(frozen=True)
@@ -56,10 +62,10 @@ class Profile:
     delay_days_mean: float = 2.0
 
     def __post_init__(self) -> None:
-        _positive(self.patience, "patience")
-        _positive(self.mobility, "mobility")
-        _non_negative(self.expected_wait_min, "expected_wait_min")
-        _prob(self.info_contact, "info_contact")
+        check_positive(self.patience, "patience")
+        check_positive(self.mobility, "mobility")
+        check_non_negative(self.expected_wait_min, "expected_wait_min")
+        check_probability(self.info_contact, "info_contact")
         check(self.delay_days_mean >= 1, "delay_days_mean", self.delay_days_mean,
               "a mean of at least 1 day (a planned visit is on a later day)")
 
@@ -88,7 +94,7 @@ class Knowledge:
     def __post_init__(self) -> None:
         for k in ("wrong_office", "missing_document", "learn_from_failure", "learn_from_case",
                   "information_effect", "precheck_effect"):
-            _prob(getattr(self, k), k)
+            check_probability(getattr(self, k), k)
 
 
 @dataclass(frozen=True)
@@ -127,13 +133,13 @@ class Channels:
     experience_weight_min: float = 1.0
 
     def __post_init__(self) -> None:
-        _prob(self.online_literacy_threshold, "online_literacy_threshold")
-        _prob(self.online_failure, "online_failure")
-        _positive(self.choice_scale_min, "choice_scale_min")
+        check_probability(self.online_literacy_threshold, "online_literacy_threshold")
+        check_probability(self.online_failure, "online_failure")
+        check_positive(self.choice_scale_min, "choice_scale_min")
         for k in ("online_effort_min", "online_processing_days", "proxy_effort_min",
                   "proxy_days", "proxy_staff_min", "information_staff_min",
                   "precheck_staff_min", "relay_staff_min"):
-            _non_negative(getattr(self, k), k)
+            check_non_negative(getattr(self, k), k)
 
 
 @dataclass(frozen=True)
@@ -162,8 +168,8 @@ class Visits:
     wait_learning: float = 0.2
 
     def __post_init__(self) -> None:
-        _positive(self.arrival_skew, "arrival_skew")
-        _positive(self.office_choice_scale_min, "office_choice_scale_min")
+        check_positive(self.arrival_skew, "arrival_skew")
+        check_positive(self.office_choice_scale_min, "office_choice_scale_min")
         check(0 < self.wait_learning <= 1, "wait_learning", self.wait_learning,
               "a weight in (0, 1]")
 
@@ -186,8 +192,8 @@ class Abandonment:
     travel_burden_min: float = 60.0
 
     def __post_init__(self) -> None:
-        _positive(self.max_case_days, "max_case_days")
-        _positive(self.travel_burden_min, "travel_burden_min")
+        check_positive(self.max_case_days, "max_case_days")
+        check_positive(self.travel_burden_min, "travel_burden_min")
 
 
 @dataclass(frozen=True)
@@ -242,7 +248,7 @@ class Satisfaction:
     satisfied_threshold: float = 60.0
 
     def __post_init__(self) -> None:
-        _positive(self.minutes_scale, "minutes_scale")
+        check_positive(self.minutes_scale, "minutes_scale")
         check(0 <= self.satisfied_threshold <= 100, "satisfied_threshold",
               self.satisfied_threshold, "a score in [0, 100]")
         check(self.loss_aversion >= 1, "loss_aversion", self.loss_aversion, "a number >= 1")
@@ -251,9 +257,9 @@ class Satisfaction:
         check(0 <= self.abandon_score <= 100, "abandon_score", self.abandon_score,
               "a score in [0, 100]")
         for k in ("travel_weight_per_hour", "effort_weight_per_hour", "delay_weight_per_day"):
-            _non_negative(getattr(self, k), k)
-        _prob(self.expectation_learning, "expectation_learning")
-        _prob(self.trust_learning, "trust_learning")
+            check_non_negative(getattr(self, k), k)
+        check_probability(self.expectation_learning, "expectation_learning")
+        check_probability(self.trust_learning, "trust_learning")
 
 
 @dataclass(frozen=True)
@@ -289,9 +295,9 @@ class TakeUp:
     document_min: float = 10.0
 
     def __post_init__(self) -> None:
-        _positive(self.scale_min, "scale_min")
+        check_positive(self.scale_min, "scale_min")
         for k in ("value_min", "learning_min", "document_min"):
-            _non_negative(getattr(self, k), k)
+            check_non_negative(getattr(self, k), k)
 
 
 @dataclass(frozen=True)
@@ -308,8 +314,8 @@ class WordOfMouth:
     weight: Probability = 0.1
 
     def __post_init__(self) -> None:
-        _non_negative(self.contacts, "contacts")
-        _prob(self.weight, "weight")
+        check_non_negative(self.contacts, "contacts")
+        check_probability(self.weight, "weight")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from pilotsim.spec.hours import WEEKDAYS, parse_hours
-from pilotsim.spec.schema import Probability, _non_negative, _positive, _prob, check
+from pilotsim.spec.schema import (
+    Probability,
+    check,
+    check_non_negative,
+    check_positive,
+    check_probability,
+)
 from pilotsim.spec.services import Distribution
 
 
@@ -25,8 +31,8 @@ class StaffingChange:
     counters: int
 
     def __post_init__(self) -> None:
-        _non_negative(self.day, "day")
-        _non_negative(self.counters, "counters")
+        check_non_negative(self.day, "day")
+        check_non_negative(self.counters, "counters")
 
 
 @dataclass(frozen=True)
@@ -62,8 +68,8 @@ class Office:
         check(len(self.departments) > 0, "departments", list(self.departments),
               "at least one department")
         check(self.counters >= 1, "counters", self.counters, "an integer >= 1")
-        _prob(self.error_rate, "error_rate")
-        _non_negative(self.other_visits_per_day, "other_visits_per_day")
+        check_probability(self.error_rate, "error_rate")
+        check_non_negative(self.other_visits_per_day, "other_visits_per_day")
         for day in self.hours:
             check(day in WEEKDAYS, f"hours.{day}", day, "a weekday: " + ", ".join(WEEKDAYS))
         intervals = {d: parse_hours(v, f"hours.{d}") for d, v in self.hours.items()}
@@ -99,11 +105,11 @@ class Community:
     def __post_init__(self) -> None:
         check(self.population >= 1, "population", self.population, "an integer >= 1")
         for k, v in self.profile_mix.items():
-            _prob(v, f"profile_mix.{k}")
+            check_probability(v, f"profile_mix.{k}")
         total = sum(self.profile_mix.values())
         check(math.isclose(total, 1.0, abs_tol=1e-6), "profile_mix", dict(self.profile_mix),
               f"shares that sum to 1 (they sum to {total:.6g})")
-        _prob(self.readiness, "readiness")
+        check_probability(self.readiness, "readiness")
 
 
 ORGANISATION_FUNCTIONS = ("information", "precheck", "proxy", "relay")
@@ -126,7 +132,7 @@ class Organisation:
     functions: tuple[Literal["information", "precheck", "proxy", "relay"], ...] = ()
 
     def __post_init__(self) -> None:
-        _non_negative(self.staff_min_per_day, "staff_min_per_day")
+        check_non_negative(self.staff_min_per_day, "staff_min_per_day")
 
 
 @dataclass(frozen=True)
@@ -142,8 +148,8 @@ class Travel:
     overhead_min: float = 10.0
 
     def __post_init__(self) -> None:
-        _positive(self.speed_km_per_h, "speed_km_per_h")
-        _non_negative(self.overhead_min, "overhead_min")
+        check_positive(self.speed_km_per_h, "speed_km_per_h")
+        check_non_negative(self.overhead_min, "overhead_min")
 
 
 @dataclass(frozen=True)

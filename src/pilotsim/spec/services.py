@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pilotsim.spec.schema import _non_negative, _positive, check
+from pilotsim.spec.schema import check, check_non_negative, check_positive
 
 
 @dataclass(frozen=True)
@@ -31,9 +31,9 @@ class Distribution:
     cv: float = 0.5
 
     def __post_init__(self) -> None:
-        _positive(self.mean, "mean")
+        check_positive(self.mean, "mean")
         if self.dist == "lognormal":
-            _positive(self.cv, "cv")
+            check_positive(self.cv, "cv")
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class Step:
     relayable: bool = False
 
     def __post_init__(self) -> None:
-        _non_negative(self.processing_days, "processing_days")
+        check_non_negative(self.processing_days, "processing_days")
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class Service:
     def __post_init__(self) -> None:
         check(len(self.steps) > 0, "steps", [], "at least one step")
         for k, v in self.demand_per_year.items():
-            _non_negative(v, f"demand_per_year.{k}")
+            check_non_negative(v, f"demand_per_year.{k}")
 
 
 @dataclass(frozen=True)
