@@ -163,3 +163,21 @@ def check(ok: bool, key: str, value: Any, expected: str) -> None:
     """Raise SpecError(key, value, expected) unless ``ok``."""
     if not ok:
         raise SpecError(key, value, expected)
+
+
+Probability = float  # a field that must lie in [0, 1] (check it with check_probability)
+
+
+def check_probability(value: float, key: str) -> None:
+    """Raise SpecError unless ``value`` is a probability in [0, 1]."""
+    check(0.0 <= value <= 1.0, key, value, "a probability in [0, 1]")
+
+
+def check_positive(value: float, key: str) -> None:
+    """Raise SpecError unless ``value`` > 0."""
+    check(value > 0, key, value, "a number > 0")
+
+
+def check_non_negative(value: float, key: str) -> None:
+    """Raise SpecError unless ``value`` >= 0."""
+    check(value >= 0, key, value, "a number >= 0")
