@@ -22,7 +22,18 @@ behind it and ``runs.csv`` every run folder found, with the reason any was left 
 Every measure leaves out the warm-up and costs are per year (``settings.CompareSettings``).
 """
 
-from pilotsim.analysis.comparison.compare import ComparisonResult, compare_sweep
-from pilotsim.analysis.comparison.runs import ComparisonError
+from importlib import import_module
+from typing import Any
+
+# Name → the module that defines it. Loaded on first use (PEP 562): composing any config
+# imports `settings` (its defaults are a `_base` node), and that must not pull in the figures'
+# seaborn and matplotlib (about 1.8 s and 90 MB for every run).
+_EXPORTS = {"ComparisonResult": "compare", "compare_sweep": "compare", "ComparisonError": "runs"}
 
 __all__ = ["ComparisonError", "ComparisonResult", "compare_sweep"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_EXPORTS[name]}"), name)
