@@ -23,6 +23,7 @@ from pilotsim.cases import Case
 from pilotsim.distributions import ServiceTime, sum_of
 from pilotsim.office_choice import choose_office, expected_wait
 from pilotsim.pilots.boost import boost_interventions
+from pilotsim.phases import DayPlan, Phase
 from pilotsim.pilots.schedule import pilot_schedule
 from pilotsim.population import Population
 from pilotsim.records import Outcome, VisitLog
@@ -87,7 +88,9 @@ class ServiceRuntime:
 class PilotModel(mesa.Model):
     """The pilotsim world. One :meth:`step` is one day; within it, minutes are continuous.
 
-    The order of a day (``step``), which the code below follows:
+    A day is :attr:`phases`, an ordered :class:`~pilotsim.phases.DayPlan` that ``step`` runs
+    and times phase by phase (:meth:`day_plan` prints it; :meth:`phase_seconds` gives the
+    cumulative times). Its order, which the code below follows:
 
     1. **Start of day** — interventions whose start day has come apply themselves (dated office
        staffing changes are among them); organisations' staff time resets.
@@ -187,6 +190,8 @@ class PilotModel(mesa.Model):
         self.closed_today: list[Case] = []
         self._need_rates = self._needs_per_day()
         self.background = BackgroundDemand(self)
+        # the day as data: step() runs these in order, timing each (see day_plan())
+        self.phases = self._build_phases()
         self.pilot_sites: dict[str, int | None] = {}
         if schedule is None and spec.pilot.design != "as_configured":
             self.pilot_sites, schedule = pilot_schedule(spec)
@@ -343,26 +348,56 @@ class PilotModel(mesa.Model):
 
     # --------------------------------------------------------------------------------- day
 
+    def _build_phases(self) -> DayPlan:
+        """The day's phases in order (the class docstring tells the story of each)."""
+        return DayPlan([
+            Phase("interventions", "interventions whose start day has come apply themselves "
+                  "(staffing changes, reforms, pilot boosts)", self._interventions_start),
+            Phase("organisations", "committees' staff time resets for the day",
+                  self._organisations_day),
+            Phase("needs", "needs arrive (Poisson per community, profile and service); each "
+                  "opens a case: committee contact, take-up, channel", self._needs_arrive),
+            Phase("act", "cases with something due act in agenda order: remote steps finish, "
+                  "next steps are planned, residents set off", self._residents_act),
+            Phase("serve", "offices serve the day's arrivals FCFS with unrecorded visits; "
+                  "visits resolve, cases advance, finish or give up", self._offices_serve),
+            Phase("word_of_mouth", "residents whose case closed today tell neighbours",
+                  self._word_of_mouth),
+            Phase("daily_hooks", "interventions' per-day hooks run", self._daily_hooks),
+        ])
+
+    def day_plan(self) -> str:
+        """The day's phases as a small table (name, what it does), in the order they run."""
+        return str(self.phases)
+
+    def phase_seconds(self) -> dict[str, float]:
+        """Cumulative seconds each phase of the day has taken so far, in plan order."""
+        return self.phases.seconds()
+
     def step(self) -> None:
-        """Simulate one day, in the order given in the class docstring."""
-        d = self.day
-        if d >= self.spec.sim.days:
+        """Simulate one day: run :attr:`phases` in order (see the class docstring)."""
+        if self.day >= self.spec.sim.days:
             self.running = False
             return
+        self.phases.run_day(self.day)
+        self.day += 1
+        self.running = self.day < self.spec.sim.days
+
+    # ------------------------------------------------------------------------ 1. start of day
+
+    def _interventions_start(self, d: int) -> None:
         for iv in self.interventions:
             if iv.start_day == d:
                 iv.start(self)
+
+    def _organisations_day(self, d: int) -> None:
         for org in self.organisation_of.values():
             org.start_day()
-        self._needs_arrive(d)
-        self._residents_act(d)
-        self._offices_serve(d)
-        self._word_of_mouth(d)
+
+    def _daily_hooks(self, d: int) -> None:
         for iv in self.interventions:
             if iv.start_day <= d:
                 iv.daily(self, d)
-        self.day += 1
-        self.running = self.day < self.spec.sim.days
 
     def run(self) -> None:
         """Run every remaining day of the spec."""
