@@ -328,8 +328,8 @@ class BackgroundDemand:
         """Each need's channel by the simulated residents' logit, and whether it is pursued.
 
         Both for the whole day in one call: the take-up decision is the model's
-        (:meth:`PilotModel._pursues`: the same burden from the same channel costs, documents
-        and pre-check, drawn from the need's own ``S_PURSUE`` slot).
+        (:meth:`~pilotsim.lifecycle.CaseLifecycle._pursues`: the same burden from the same
+        channel costs, documents and pre-check, drawn from the need's own ``S_PURSUE`` slot).
         """
         m = self.model
         pop, beh = m.population, m.spec.behaviour

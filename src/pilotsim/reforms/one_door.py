@@ -38,11 +38,12 @@ still serves most of the district). Later waves (a stepped wedge) add their own;
 community of a district is in, the desks' counters move into the centre, the desks close and
 added counters are withdrawn: rollout runs on the city's own staff, as at district level.
 Residents of the pilot communities may still use their old desks while those serve
-(:meth:`~pilotsim.model.PilotModel._choose_office` weighs travel and expected waits). With
-``serve_outsiders`` residents of other communities may take a case to the centre too, by the
-same rule: the pilot's spillover, and demand a centre sized for its own communities was not
-sized for; they self-limit as its expected wait rises. It is off by default: a pilot centre
-serves the communities it was set up for (the desks keep the others' records and jurisdiction).
+(:meth:`~pilotsim.lifecycle.CaseLifecycle._choose_office` weighs travel and expected
+waits). With ``serve_outsiders`` residents of other communities may take a case to the
+centre too, by the same rule: the pilot's spillover, and demand a centre sized for its own
+communities was not sized for; they self-limit as its expected wait rises. It is off by
+default: a pilot centre serves the communities it was set up for (the desks keep the others'
+records and jurisdiction).
 A district's *desks* are, unless ``merge`` names them (then only those are absorbed, wholly),
 the offices whose users (the communities for which they are the nearest office serving a
 department the catalogue needs) all live in that district. Residents outside the scope who

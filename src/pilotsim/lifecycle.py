@@ -1,0 +1,403 @@
+"""The case lifecycle: from a need to a completed or abandoned case, one case at a time.
+
+:class:`CaseLifecycle` is what a case goes through, held by the model as
+``model.lifecycle``: a need opens a case (committee contact, take-up, channel choice,
+:meth:`~CaseLifecycle.open_case`); on the days the case has something due it acts
+(:meth:`~CaseLifecycle.act`: remote steps finish, the next step is planned, the resident
+sets off for an office with or without the right documents); an office's queue resolves the
+visit (:meth:`~CaseLifecycle.visited`: outcome, record, experience, what comes next); the case
+completes or is given up and the resident learns from it. It reads and changes the world only
+through the model (its agenda, population, offices, services and their queries), so the model
+stays the build, the day's phases and the queries reforms use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from pilotsim import cases as C  # noqa: N812  (C.OPEN, C.visit_slot read as constants)
+from pilotsim import decisions as rules
+from pilotsim import satisfaction as sat
+from pilotsim import takeup
+from pilotsim.agenda import Due
+from pilotsim.cases import Case
+from pilotsim.records import Outcome
+
+if TYPE_CHECKING:
+    from pilotsim.agents import Office, Organisation, Resident
+    from pilotsim.model import PilotModel, ServiceRuntime
+
+# Module names for the members: looking one up on its enum class (Due.VISIT) costs ~45 ns, and
+# the per-visit path does it several times a visit.
+SERVED, WRONG, MISSING, ERROR, CLOSED = Outcome
+VISIT, ADVANCE, ONLINE, REMOTE, PROXY = Due
+
+
+class CaseLifecycle:
+    """The per-case engine of a :class:`~pilotsim.model.PilotModel` (``model.lifecycle``).
+
+    Args:
+        model: The model whose cases these are.
+    """
+
+    def __init__(self, model: PilotModel) -> None:
+        self.model = model
+
+    # ----------------------------- opening: a need becomes a case (or is not pursued)
+
+    def open_case(self, res: Resident, service: str, d: int, t: float) -> None:
+        """A need of ``res`` for ``service`` arose on day ``d`` at minute ``t``: open its case."""
+        m = self.model
+        pop, r = m.population, res.index
+        case = Case(len(m.cases), res, service, d, t, float(pop.knowledge[r]))
+        m.cases.append(case)
+        res.cases.append(case)
+        beh = m.spec.behaviour
+        profile = m.profiles[pop.profile[r]]
+        org = m.organisation_of.get(int(pop.community[r]))
+        if org is not None and m.choices.uniform(case.id, C.S_INFO) < profile.info_contact:
+            ch = beh.channels
+            if org.use("information", ch.information_staff_min):
+                case.informed = True
+                case.knowledge = rules.learn(case.knowledge, beh.knowledge.information_effect)
+                case.prechecked = org.use("precheck", ch.precheck_staff_min)
+        costs = self._channel_costs(case, org)
+        if not self._pursues(case, costs):
+            case.status = C.NOT_PURSUED
+            return
+        case.channel = self._choose_channel(case, costs)
+        c = int(pop.community[r])
+        rt = m.service(c, service)
+        if case.channel == C.ONLINE:
+            fail = beh.channels.online_failure * (1 - pop.literacy[r])
+            if m.choices.uniform(case.id, C.S_ONLINE_FAIL) < fail:
+                case.channel = C.IN_PERSON  # tried online, gave up on it: goes in person
+            else:
+                upto, days = m.online_application(c, rt)
+                m.agenda[d + beh.channels.online_processing_days + days].append(
+                    (ONLINE, case, float(upto)))
+                return
+        if case.channel == C.PROXY:
+            m.agenda[d].append((PROXY, case, 0.0))
+            return
+        self._plan_step(case, d, first=True)
+
+    def _pursues(self, case: Case, costs: dict[str, float]) -> bool:
+        """The application decision: does the resident act on the need at all?
+
+        The burden they expect (:func:`pilotsim.takeup.burden_min`): the easiest open channel
+        (soft minimum of ``costs``), finding out how (falls with knowledge, which the
+        committee's information raises) and gathering the documents the remaining steps
+        require that offices do not fetch themselves (less the pre-check's share).
+        """
+        m = self.model
+        p = m.spec.behaviour.takeup
+        if not p.enabled:
+            return True
+        c = int(m.population.community[case.resident.index])
+        rt = m.service(c, case.service)
+        share = 1 - m.spec.behaviour.knowledge.precheck_effect if case.prechecked else 1.0
+        channel = takeup.channel_burden_min(list(costs.values()),
+                                            m.spec.behaviour.channels.choice_scale_min)
+        burden = takeup.burden_min(p, channel, case.knowledge, m.documents_to_gather(c, rt),
+                                   share)
+        return m.choices.uniform(case.id, C.S_PURSUE) < \
+            float(takeup.pursue_probability(p, burden))
+
+    def _channel_costs(self, case: Case, org: Organisation | None) -> dict[str, float]:
+        """Expected minutes each channel open to this resident costs for this case."""
+        m = self.model
+        beh, pop, r = m.spec.behaviour, m.population, case.resident.index
+        c = int(pop.community[r])
+        rt = m.service(c, case.service)
+        lit = float(pop.literacy[r])
+        online_open, proxy_open = m.channels_open(
+            c, pop.profile[r], lit, rt.online != "none", rt.proxy,
+            org is not None and org.offers("proxy"))
+        if not (online_open or proxy_open) and not beh.takeup.enabled:
+            return {C.IN_PERSON: 0.0}  # the only channel, and no decision needs its cost
+        travel, visits, service = m.in_person_route(c, rt)
+        per_visit = 2 * travel * pop.mobility[r] + visits * pop.expectation[r] + service
+        return rules.channel_costs(beh.channels, beh.knowledge, rt.online == "full", visits,
+                                   per_visit, case.knowledge, lit, online_open, proxy_open)
+
+    def _choose_channel(self, case: Case, costs: dict[str, float]) -> str:
+        """Multinomial logit over the channels open to this resident (``costs``' keys)."""
+        m = self.model
+        if len(costs) == 1:
+            return next(iter(costs))
+        util = rules.channel_utilities(m.spec.behaviour.channels, costs,
+                                       case.resident.channel_memory,
+                                       100 * float(m.population.trust[case.resident.index]))
+        return rules.logit_draw(util, m.choices.uniform(case.id, C.S_CHANNEL))
+
+    def _online_effort(self, r: int) -> float:
+        """Minutes an online application costs resident ``r`` (more at low literacy)."""
+        m = self.model
+        return m.spec.behaviour.channels.online_effort_min / \
+            max(float(m.population.literacy[r]), 0.05)
+
+    # ------------------------- acting: what a case does on a day it has something due
+
+    def act(self, d: int) -> None:
+        """Every case with something due on day ``d`` acts, in agenda order."""
+        m = self.model
+        for kind, case, arg in m.agenda.pop(d, ()):
+            if case.status != C.OPEN:
+                continue
+            if self._overdue(case, d):
+                self._abandon(case, d)
+            elif kind == VISIT:
+                self._go(case, d, arg)
+            elif kind == ADVANCE:
+                self._plan_step(case, d)
+            elif kind == ONLINE:
+                self._remote_done(case, d, int(arg), self._online_effort(case.resident.index))
+            elif kind == REMOTE:
+                self._remote_done(case, d, int(arg), 0.0)
+            elif kind == PROXY:
+                self._proxy_submit(case, d)
+
+    def _overdue(self, case: Case, d: int) -> bool:
+        m = self.model
+        ab = m.spec.behaviour.abandonment
+        return ab.enabled and d - case.day_opened > ab.max_case_days
+
+    def _finished(self, case: Case, c: int, rt: ServiceRuntime, d: int) -> bool:
+        """Pass over steps the resident need not do; complete the case if none is left."""
+        m = self.model
+        case.step = m.next_step_to_do(c, rt, case.step)
+        if case.step >= len(rt.steps):
+            self._complete(case, d)
+            return True
+        return False
+
+    def _plan_step(self, case: Case, d: int, first: bool = False) -> None:
+        """Decide how the case's next step gets done, or complete the case."""
+        m = self.model
+        c = int(m.population.community[case.resident.index])
+        rt = m.service(c, case.service)
+        if self._finished(case, c, rt, d):
+            return
+        step = rt.steps[case.step]
+        org = m.organisation_of.get(c)
+        ch = m.spec.behaviour.channels
+        if step.relayable and case.informed and org is not None and \
+                org.use("relay", ch.relay_staff_min):
+            m.agenda[d + max(1, ch.proxy_days) + step.processing_days].append(
+                (REMOTE, case, case.step + 1.0))
+            return
+        self._schedule_visit(case, d, first)
+
+    def _choose_office(self, case: Case, c: int) -> None:
+        """Where the resident takes the case's next visit: the plan of least expected time.
+
+        The options and their plans are the group's
+        (:meth:`~pilotsim.model.PilotModel.office_options`); the walk-in centre is one only if
+        the resident knows of it (with probability their knowledge of the procedure); the pick
+        is :meth:`~pilotsim.model.PilotModel.choose_offices`, drawn from the case's counter
+        stream.
+        """
+        m = self.model
+        case.via = None
+        if not m.walk_in_centres and c not in m.routes.preferred:
+            return  # one option only: the community's route
+        vias, plans, centre = m.office_options(c, m.service(c, case.service), case.step)
+        if len(plans) < 2:
+            return
+        available = np.ones((1, len(plans)), dtype=bool)
+        if centre >= 0:
+            available[0, centre] = m.choices.uniform(case.id, C.S_VIA) < case.knowledge
+        if available.sum() < 2:
+            return
+        width = max(len(p) for p in plans)
+        padded = np.array([[p + [-1] * (width - len(p)) for p in plans]], dtype=np.int64)
+        r = case.resident.index
+        pop = m.population
+        u = m.choices.uniform(case.id, C.visit_slot(case.trips, C.V_OFFICE))
+        pick = m.choose_offices(np.array([c]), padded, available, pop.mobility[[r]],
+                                   pop.expectation[[r]], np.array([u]))[0]
+        case.via = vias[int(pick)]
+
+    def _schedule_visit(self, case: Case, d: int, first: bool) -> None:
+        m = self.model
+        beh = m.spec.behaviour
+        r = case.resident.index
+        c = int(m.population.community[r])
+        step = m.service(c, case.service).steps[case.step]
+        self._choose_office(case, c)
+        office = m.offices[m.office_for(case, c, step.department)]
+        if first and beh.visits.timing == "immediate":
+            t = office.queue.next_open(case.need_min)
+            if t is not None and int(t // 1440) < m.spec.sim.days:
+                m.agenda[int(t // 1440)].append((VISIT, case, t))
+            return
+        mean = m.profiles[m.population.profile[r]].delay_days_mean
+        u = m.choices.uniform(case.id, C.S_FIRST_DELAY if first else
+                                 C.visit_slot(case.trips, C.V_DELAY))
+        day = d + rules.delay_days(u, mean)
+        last = m.spec.sim.days
+        while day < last and not office.is_open(day):
+            day += 1
+        if day < last:
+            m.agenda[day].append((VISIT, case, -1.0))
+
+    def _go(self, case: Case, d: int, arrival: float) -> None:
+        """The resident sets off for an office, with or without the right documents."""
+        m = self.model
+        beh, pop = m.spec.behaviour, m.population
+        r = case.resident.index
+        c = int(pop.community[r])
+        rt = m.service(c, case.service)
+        step = rt.steps[case.step]
+        if m.step_skippable(c, step):  # removed or shared since the visit was planned
+            self._plan_step(case, d)
+            return
+        right = m.offices[m.office_for(case, c, step.department)]
+        if arrival < 0 and not right.is_open(d):
+            # the office changed since the visit was planned (a reform moved the step to an
+            # office closed today): go on its next open day instead
+            nxt = d + 1
+            while nxt < m.spec.sim.days and not right.is_open(nxt):
+                nxt += 1
+            if nxt < m.spec.sim.days:
+                m.agenda[nxt].append((VISIT, case, -1.0))
+            return
+        u = m.choices.uniform
+        v = case.trips
+        k = case.knowledge
+        kn = beh.knowledge
+        if u(case.id, C.visit_slot(v, C.V_WRONG)) < \
+                rules.p_wrong_office(kn, k, m.wrong_office_factor[c]):
+            office, kind, dist = m.offices[m.routes.wrong(c, step.department)], WRONG, \
+                m.redirect
+        else:
+            office, kind = right, SERVED
+            # an integrated window may take several steps in this visit
+            end = m.visit_span(c, rt, case.step, right.index)
+            dist, docs = m.span_service(c, rt, case.step, end)
+            if docs and u(case.id, C.visit_slot(v, C.V_MISSING)) < rules.p_missing_documents(
+                    kn, k, m.missing_document_factor[c], case.prechecked, len(docs)):
+                kind, dist = MISSING, m.redirect
+        if arrival < 0:  # planned: a minute within the intended office's hours that day
+            windows = right.day_open[d]
+            a, b = windows[0][0], windows[-1][1]
+            arrival = a + (b - a) * u(case.id, C.visit_slot(v, C.V_ARRIVAL)) ** \
+                beh.visits.arrival_skew
+        scale = office.service_scale if kind == SERVED else 1.0
+        service = dist.sample(m.service_draws.uniform(case.id, C.visit_slot(v, 0))) * scale
+        office.today.append((arrival, service, case, kind, dist))
+
+    def _remote_done(self, case: Case, d: int, upto: int, effort_min: float) -> None:
+        """Steps up to ``upto`` were done without a trip (online or relay), on time.
+
+        Scored by the rule every experience follows: no queue (wait 0 against the expected
+        wait), the channel's effort, no delay (processing days were expected).
+        """
+        m = self.model
+        p = m.spec.behaviour.satisfaction
+        expected = float(m.population.expectation[case.resident.index])
+        case.remember(sat.experience_score(p, expected, 0.0, effort_min=effort_min))
+        case.step = upto
+        self._plan_step(case, d)
+
+    def _proxy_submit(self, case: Case, d: int) -> None:
+        """The committee submits the case's next step for the resident, staff time allowing."""
+        m = self.model
+        c = int(m.population.community[case.resident.index])
+        rt = m.service(c, case.service)
+        if self._finished(case, c, rt, d):
+            return
+        org = m.organisation_of.get(c)
+        ch = m.spec.behaviour.channels
+        if org is None or not org.use("proxy", ch.proxy_staff_min):
+            case.late_days += 1  # a delay beyond the stated turnaround: it counts as a loss
+            m.agenda[d + 1].append((PROXY, case, 0.0))  # no staff time left: tomorrow
+            return
+        step = rt.steps[case.step]
+        case.step += 1
+        m.agenda[d + ch.proxy_days + step.processing_days].append((PROXY, case, 0.0))
+        if case.step >= len(rt.steps):
+            # the proxy case's one experience, by the rule every channel follows: no queue,
+            # the effort of arranging it, and the days it was put off for want of staff time
+            case.remember(sat.experience_score(
+                m.spec.behaviour.satisfaction,
+                float(m.population.expectation[case.resident.index]), 0.0,
+                effort_min=ch.proxy_effort_min, late_days=float(case.late_days)))
+
+    # ----------------------------------------- a visit resolved by the office's queue
+
+    def visited(self, item: tuple, d: int, office: Office, wait: float, served: bool) -> None:
+        """Resolve one visit: outcome, record, experience, and what the case does next."""
+        m = self.model
+        arrival, service, case, kind, _ = item
+        beh, pop = m.spec.behaviour, m.population
+        r = case.resident.index
+        v = case.trips
+        if not served:
+            kind, service = CLOSED, 0.0
+        elif kind == SERVED and \
+                m.choices.uniform(case.id, C.visit_slot(v, C.V_ERROR)) < office.error_rate:
+            kind = ERROR
+        round_trip = 2.0 * m.travel[int(pop.community[r]), office.index] * pop.mobility[r]
+        case.trips += 1
+        case.wait += wait
+        case.travel += round_trip
+        c = int(pop.community[r])
+        learned = m.wait_learned[c, office.index]
+        m.wait_learned[c, office.index] = wait if np.isnan(learned) else \
+            learned + beh.visits.wait_learning * (wait - learned)
+        m.visits.add(case, office.index, d, arrival, wait, service, round_trip, kind)
+        p = beh.satisfaction
+        felt = sat.perceived_wait(p, wait, office.wait_info)
+        case.remember(sat.experience_score(p, float(pop.expectation[r]), felt,
+                                           wasted=kind != SERVED, travel_min=round_trip))
+        pop.expectation[r] += p.expectation_learning * (felt - pop.expectation[r])
+        # what comes next is planned from the day the resident left the office (past midnight
+        # at an office open around the clock), so no visit starts before the last one ended
+        left = int((arrival + wait + service) // 1440)
+        if kind == SERVED:
+            c = int(pop.community[r])
+            rt = m.service(c, case.service)
+            end = m.visit_span(c, rt, case.step, office.index)
+            days = m.span_processing_days(c, rt, case.step, end)
+            case.step = end
+            if days:
+                m.agenda[left + days].append((ADVANCE, case, 0.0))
+            else:
+                self._plan_step(case, left)
+            return
+        case.wasted += 1
+        case.knowledge = rules.learn(case.knowledge, beh.knowledge.learn_from_failure)
+        ab = beh.abandonment
+        if ab.enabled and m.choices.uniform(case.id, C.visit_slot(v, C.V_ABANDON)) < \
+                rules.p_abandon(ab, case.wasted, round_trip, pop.patience[r]):
+            self._abandon(case, d)
+            return
+        self._schedule_visit(case, left, first=False)
+
+    # ------------------------------------------------------------------------ endings
+
+    def _complete(self, case: Case, d: int) -> None:
+        case.status = C.COMPLETED
+        self._close(case, d)
+
+    def _abandon(self, case: Case, d: int) -> None:
+        m = self.model
+        case.status = C.ABANDONED
+        case.remember(m.spec.behaviour.satisfaction.abandon_score)
+        self._close(case, d)
+
+    def _close(self, case: Case, d: int) -> None:
+        m = self.model
+        case.day_closed = d
+        beh, pop, r = m.spec.behaviour, m.population, case.resident.index
+        if case.knowledge > pop.knowledge[r]:
+            pop.knowledge[r] += beh.knowledge.learn_from_case * (case.knowledge - pop.knowledge[r])
+        score = case.satisfaction
+        if score is not None:
+            pop.trust[r] += beh.satisfaction.trust_learning * (score / 100 - pop.trust[r])
+            case.resident.channel_memory[case.channel] = score
+        m.closed_today.append(case)
