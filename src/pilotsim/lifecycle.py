@@ -56,7 +56,7 @@ class CaseLifecycle:
         res.cases.append(case)
         beh = m.spec.behaviour
         profile = m.profiles[pop.profile[r]]
-        org = m.organisation_of.get(int(pop.community[r]))
+        org = m.organisation_of.get(res.community_index)
         if org is not None and m.choices.uniform(case.id, C.S_INFO) < profile.info_contact:
             ch = beh.channels
             if org.use("information", ch.information_staff_min):
@@ -68,7 +68,7 @@ class CaseLifecycle:
             case.status = C.NOT_PURSUED
             return
         case.channel = self._choose_channel(case, costs)
-        c = int(pop.community[r])
+        c = res.community_index
         rt = m.service(c, service)
         if case.channel == C.ONLINE:
             fail = beh.channels.online_failure * (1 - pop.literacy[r])
@@ -96,7 +96,7 @@ class CaseLifecycle:
         p = m.spec.behaviour.takeup
         if not p.enabled:
             return True
-        c = int(m.population.community[case.resident.index])
+        c = case.resident.community_index
         rt = m.service(c, case.service)
         share = 1 - m.spec.behaviour.knowledge.precheck_effect if case.prechecked else 1.0
         channel = takeup.channel_burden_min(list(costs.values()),
@@ -110,7 +110,7 @@ class CaseLifecycle:
         """Expected minutes each channel open to this resident costs for this case."""
         m = self.model
         beh, pop, r = m.spec.behaviour, m.population, case.resident.index
-        c = int(pop.community[r])
+        c = case.resident.community_index
         rt = m.service(c, case.service)
         lit = float(pop.literacy[r])
         online_open, proxy_open = m.channels_open(
@@ -177,7 +177,7 @@ class CaseLifecycle:
     def _plan_step(self, case: Case, d: int, first: bool = False) -> None:
         """Decide how the case's next step gets done, or complete the case."""
         m = self.model
-        c = int(m.population.community[case.resident.index])
+        c = case.resident.community_index
         rt = m.service(c, case.service)
         if self._finished(case, c, rt, d):
             return
@@ -225,7 +225,7 @@ class CaseLifecycle:
         m = self.model
         beh = m.spec.behaviour
         r = case.resident.index
-        c = int(m.population.community[r])
+        c = case.resident.community_index
         step = m.service(c, case.service).steps[case.step]
         self._choose_office(case, c)
         office = m.offices[m.office_for(case, c, step.department)]
@@ -247,9 +247,8 @@ class CaseLifecycle:
     def _go(self, case: Case, d: int, arrival: float) -> None:
         """The resident sets off for an office, with or without the right documents."""
         m = self.model
-        beh, pop = m.spec.behaviour, m.population
-        r = case.resident.index
-        c = int(pop.community[r])
+        beh = m.spec.behaviour
+        c = case.resident.community_index
         rt = m.service(c, case.service)
         step = rt.steps[case.step]
         if m.step_skippable(c, step):  # removed or shared since the visit was planned
@@ -269,8 +268,11 @@ class CaseLifecycle:
         v = case.trips
         k = case.knowledge
         kn = beh.knowledge
-        if u(case.id, C.visit_slot(v, C.V_WRONG)) < \
-                rules.p_wrong_office(kn, k, m.wrong_office_factor[c]):
+        # An event of probability 0 needs no draw (u < 0 never holds) and each purpose has
+        # its own slot, so skipping one moves no other draw: residents who know the procedure
+        # (the Erlang C scenario) draw neither a wrong office nor missing documents.
+        p = rules.p_wrong_office(kn, k, m.wrong_office_factor.item(c))
+        if p > 0 and u(case.id, C.visit_slot(v, C.V_WRONG)) < p:
             office, kind, dist = m.offices[m.routes.wrong(c, step.department)], WRONG, \
                 m.redirect
         else:
@@ -278,9 +280,11 @@ class CaseLifecycle:
             # an integrated window may take several steps in this visit
             end = m.visit_span(c, rt, case.step, right.index)
             dist, docs = m.span_service(c, rt, case.step, end)
-            if docs and u(case.id, C.visit_slot(v, C.V_MISSING)) < rules.p_missing_documents(
-                    kn, k, m.missing_document_factor[c], case.prechecked, len(docs)):
-                kind, dist = MISSING, m.redirect
+            if docs:
+                p = rules.p_missing_documents(kn, k, m.missing_document_factor.item(c),
+                                              case.prechecked, len(docs))
+                if p > 0 and u(case.id, C.visit_slot(v, C.V_MISSING)) < p:
+                    kind, dist = MISSING, m.redirect
         if arrival < 0:  # planned: a minute within the intended office's hours that day
             windows = right.day_open[d]
             a, b = windows[0][0], windows[-1][1]
@@ -306,7 +310,7 @@ class CaseLifecycle:
     def _proxy_submit(self, case: Case, d: int) -> None:
         """The committee submits the case's next step for the resident, staff time allowing."""
         m = self.model
-        c = int(m.population.community[case.resident.index])
+        c = case.resident.community_index
         rt = m.service(c, case.service)
         if self._finished(case, c, rt, d):
             return
@@ -334,32 +338,36 @@ class CaseLifecycle:
         m = self.model
         arrival, service, case, kind, _ = item
         beh, pop = m.spec.behaviour, m.population
-        r = case.resident.index
+        res = case.resident
+        r, c, o = res.index, res.community_index, office.index
         v = case.trips
         if not served:
             kind, service = CLOSED, 0.0
-        elif kind == SERVED and \
+        elif kind == SERVED and office.error_rate > 0 and \
                 m.choices.uniform(case.id, C.visit_slot(v, C.V_ERROR)) < office.error_rate:
+            # (an office that makes no errors needs no draw: u < 0 never holds, and the
+            # slot is the visit's own, so skipping it moves no other draw)
             kind = ERROR
-        round_trip = 2.0 * m.travel[int(pop.community[r]), office.index] * pop.mobility[r]
-        case.trips += 1
+        # Python floats from .item(): IEEE arithmetic identical to NumPy's float64 scalars,
+        # without their per-operation overhead
+        round_trip = 2.0 * m.travel.item(c, o) * pop.mobility.item(r)
+        case.trips = v + 1
         case.wait += wait
         case.travel += round_trip
-        c = int(pop.community[r])
-        learned = m.wait_learned[c, office.index]
-        m.wait_learned[c, office.index] = wait if np.isnan(learned) else \
-            learned + beh.visits.wait_learning * (wait - learned)
-        m.visits.add(case, office.index, d, arrival, wait, service, round_trip, kind)
+        learned = m.wait_learned.item(c, o)
+        m.wait_learned[c, o] = wait if learned != learned else \
+            learned + beh.visits.wait_learning * (wait - learned)  # (NaN: no one has been)
+        m.visits.add(case, o, d, arrival, wait, service, round_trip, kind)
         p = beh.satisfaction
         felt = sat.perceived_wait(p, wait, office.wait_info)
-        case.remember(sat.experience_score(p, float(pop.expectation[r]), felt,
-                                           wasted=kind != SERVED, travel_min=round_trip))
-        pop.expectation[r] += p.expectation_learning * (felt - pop.expectation[r])
+        expected = pop.expectation.item(r)
+        case.remember(sat.experience_score(p, expected, felt, wasted=kind != SERVED,
+                                           travel_min=round_trip))
+        pop.expectation[r] = expected + p.expectation_learning * (felt - expected)
         # what comes next is planned from the day the resident left the office (past midnight
         # at an office open around the clock), so no visit starts before the last one ended
         left = int((arrival + wait + service) // 1440)
         if kind == SERVED:
-            c = int(pop.community[r])
             rt = m.service(c, case.service)
             end = m.visit_span(c, rt, case.step, office.index)
             days = m.span_processing_days(c, rt, case.step, end)
@@ -372,10 +380,11 @@ class CaseLifecycle:
         case.wasted += 1
         case.knowledge = rules.learn(case.knowledge, beh.knowledge.learn_from_failure)
         ab = beh.abandonment
-        if ab.enabled and m.choices.uniform(case.id, C.visit_slot(v, C.V_ABANDON)) < \
-                rules.p_abandon(ab, case.wasted, round_trip, pop.patience[r]):
-            self._abandon(case, d)
-            return
+        if ab.enabled:
+            p_quit = rules.p_abandon(ab, case.wasted, round_trip, pop.patience.item(r))
+            if p_quit > 0 and m.choices.uniform(case.id, C.visit_slot(v, C.V_ABANDON)) < p_quit:
+                self._abandon(case, d)
+                return
         self._schedule_visit(case, left, first=False)
 
     # ------------------------------------------------------------------------ endings
