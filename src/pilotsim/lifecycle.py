@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 # the per-visit path does it several times a visit.
 SERVED, WRONG, MISSING, ERROR, CLOSED = Outcome
 VISIT, ADVANCE, ONLINE, REMOTE, PROXY = Due
+# the case-level slots a new case may use, drawn for a day's new cases at once
+_CASE_SLOTS = np.arange(C.S_PURSUE + 1)
 
 
 class CaseLifecycle:
@@ -44,11 +46,85 @@ class CaseLifecycle:
 
     def __init__(self, model: PilotModel) -> None:
         self.model = model
+        # Group-level answers (one per community × service, × step and office for a visit)
+        # that every case of the group would recompute: the in-person route, documents to
+        # gather, what an online application covers, the next step to do and what a visit
+        # does. They are functions of the world, which only interventions change, so they
+        # are kept until PilotModel.world_may_have_changed says otherwise (forget_groups).
+        self._routes: dict = {}
+        self._documents: dict = {}
+        self._online: dict = {}
+        self._next_steps: dict = {}
+        self._spans: dict = {}
+
+    def forget_groups(self) -> None:
+        """Drop the group-level answers: the world may have changed since they were computed."""
+        for memo in (self._routes, self._documents, self._online, self._next_steps,
+                     self._spans):
+            memo.clear()
+
+    def _next_step(self, c: int, rt: ServiceRuntime, step: int) -> int:
+        """:meth:`~pilotsim.model.PilotModel.next_step_to_do`, kept per group."""
+        key = (c, rt.name, step)
+        got = self._next_steps.get(key)
+        if got is None:
+            got = self._next_steps[key] = self.model.next_step_to_do(c, rt, step)
+        return got
+
+    def _span(self, c: int, rt: ServiceRuntime, first: int, office: int) -> tuple:
+        """What a visit to ``office`` for step ``first`` does, kept per group.
+
+        Returns:
+            ``(end, dist, docs, days)``: one past its last step
+            (:meth:`~pilotsim.model.PilotModel.visit_span`), its service time and the
+            documents to carry (``span_service``) and the back-office days after it
+            (``span_processing_days``).
+        """
+        key = (c, rt.name, first, office)
+        got = self._spans.get(key)
+        if got is None:
+            m = self.model
+            end = m.visit_span(c, rt, first, office)
+            dist, docs = m.span_service(c, rt, first, end)
+            got = self._spans[key] = (end, dist, docs,
+                                      m.span_processing_days(c, rt, first, end))
+        return got
+
+    def _group(self, memo: dict, query, c: int, rt: ServiceRuntime):
+        """``query(c, rt)`` (a model query of community and service), kept per group."""
+        key = (c, rt.name)
+        got = memo.get(key)
+        if got is None:
+            got = memo[key] = query(c, rt)
+        return got
 
     # ----------------------------- opening: a need becomes a case (or is not pursued)
 
-    def open_case(self, res: Resident, service: str, d: int, t: float) -> None:
-        """A need of ``res`` for ``service`` arose on day ``d`` at minute ``t``: open its case."""
+    def open_cases(self, d: int, residents: list[int], services: list[str],
+                   minutes: list[float]) -> None:
+        """Open a day's needs as cases, in order: resident rows, services, minutes of the run.
+
+        The case-level draws of all of them (committee contact, take-up, channel, online
+        failure, first delay) are taken at once: counter-based, so the bulk draw gives each
+        case exactly the numbers its own scalar draws would (:meth:`CounterStream.uniforms`),
+        whether or not the case uses them.
+        """
+        if not residents:
+            return
+        m = self.model
+        first = len(m.cases)  # open_case appends one case per need: ids first, first + 1, …
+        ids = np.arange(first, first + len(residents), dtype=np.int64)
+        draws = m.choices.uniforms(ids[:, None], _CASE_SLOTS).tolist()
+        resident = m.resident
+        for r, service, t, u in zip(residents, services, minutes, draws, strict=True):
+            self.open_case(resident(r), service, d, t, u)
+
+    def open_case(self, res: Resident, service: str, d: int, t: float,
+                  u: list[float]) -> None:
+        """A need of ``res`` for ``service`` arose on day ``d`` at minute ``t``: open its case.
+
+        ``u`` holds the case's uniforms of slots 0 to ``S_PURSUE`` (``u[C.S_INFO]`` …).
+        """
         m = self.model
         pop, r = m.population, res.index
         case = Case(len(m.cases), res, service, d, t, float(pop.knowledge[r]))
@@ -57,40 +133,41 @@ class CaseLifecycle:
         beh = m.spec.behaviour
         profile = m.profiles[pop.profile[r]]
         org = m.organisation_of.get(res.community_index)
-        if org is not None and m.choices.uniform(case.id, C.S_INFO) < profile.info_contact:
+        if org is not None and u[C.S_INFO] < profile.info_contact:
             ch = beh.channels
             if org.use("information", ch.information_staff_min):
                 case.informed = True
                 case.knowledge = rules.learn(case.knowledge, beh.knowledge.information_effect)
                 case.prechecked = org.use("precheck", ch.precheck_staff_min)
         costs = self._channel_costs(case, org)
-        if not self._pursues(case, costs):
+        if not self._pursues(case, costs, u[C.S_PURSUE]):
             case.status = C.NOT_PURSUED
             return
-        case.channel = self._choose_channel(case, costs)
+        case.channel = self._choose_channel(case, costs, u[C.S_CHANNEL])
         c = res.community_index
         rt = m.service(c, service)
         if case.channel == C.ONLINE:
             fail = beh.channels.online_failure * (1 - pop.literacy[r])
-            if m.choices.uniform(case.id, C.S_ONLINE_FAIL) < fail:
+            if u[C.S_ONLINE_FAIL] < fail:
                 case.channel = C.IN_PERSON  # tried online, gave up on it: goes in person
             else:
-                upto, days = m.online_application(c, rt)
+                upto, days = self._group(self._online, m.online_application, c, rt)
                 m.agenda[d + beh.channels.online_processing_days + days].append(
                     (ONLINE, case, float(upto)))
                 return
         if case.channel == C.PROXY:
             m.agenda[d].append((PROXY, case, 0.0))
             return
-        self._plan_step(case, d, first=True)
+        self._plan_step(case, d, first_delay_u=u[C.S_FIRST_DELAY])
 
-    def _pursues(self, case: Case, costs: dict[str, float]) -> bool:
+    def _pursues(self, case: Case, costs: dict[str, float], u: float) -> bool:
         """The application decision: does the resident act on the need at all?
 
         The burden they expect (:func:`pilotsim.takeup.burden_min`): the easiest open channel
         (soft minimum of ``costs``), finding out how (falls with knowledge, which the
         committee's information raises) and gathering the documents the remaining steps
-        require that offices do not fetch themselves (less the pre-check's share).
+        require that offices do not fetch themselves (less the pre-check's share). ``u`` is
+        the case's ``S_PURSUE`` uniform.
         """
         m = self.model
         p = m.spec.behaviour.takeup
@@ -101,10 +178,9 @@ class CaseLifecycle:
         share = 1 - m.spec.behaviour.knowledge.precheck_effect if case.prechecked else 1.0
         channel = takeup.channel_burden_min(list(costs.values()),
                                             m.spec.behaviour.channels.choice_scale_min)
-        burden = takeup.burden_min(p, channel, case.knowledge, m.documents_to_gather(c, rt),
-                                   share)
-        return m.choices.uniform(case.id, C.S_PURSUE) < \
-            float(takeup.pursue_probability(p, burden))
+        documents = self._group(self._documents, m.documents_to_gather, c, rt)
+        burden = takeup.burden_min(p, channel, case.knowledge, documents, share)
+        return u < float(takeup.pursue_probability(p, burden))
 
     def _channel_costs(self, case: Case, org: Organisation | None) -> dict[str, float]:
         """Expected minutes each channel open to this resident costs for this case."""
@@ -118,20 +194,23 @@ class CaseLifecycle:
             org is not None and org.offers("proxy"))
         if not (online_open or proxy_open) and not beh.takeup.enabled:
             return {C.IN_PERSON: 0.0}  # the only channel, and no decision needs its cost
-        travel, visits, service = m.in_person_route(c, rt)
+        travel, visits, service = self._group(self._routes, m.in_person_route, c, rt)
         per_visit = 2 * travel * pop.mobility[r] + visits * pop.expectation[r] + service
         return rules.channel_costs(beh.channels, beh.knowledge, rt.online == "full", visits,
                                    per_visit, case.knowledge, lit, online_open, proxy_open)
 
-    def _choose_channel(self, case: Case, costs: dict[str, float]) -> str:
-        """Multinomial logit over the channels open to this resident (``costs``' keys)."""
+    def _choose_channel(self, case: Case, costs: dict[str, float], u: float) -> str:
+        """Multinomial logit over the channels open to this resident (``costs``' keys).
+
+        ``u`` is the case's ``S_CHANNEL`` uniform.
+        """
         m = self.model
         if len(costs) == 1:
             return next(iter(costs))
         util = rules.channel_utilities(m.spec.behaviour.channels, costs,
                                        case.resident.channel_memory,
                                        100 * float(m.population.trust[case.resident.index]))
-        return rules.logit_draw(util, m.choices.uniform(case.id, C.S_CHANNEL))
+        return rules.logit_draw(util, u)
 
     def _online_effort(self, r: int) -> float:
         """Minutes an online application costs resident ``r`` (more at low literacy)."""
@@ -167,15 +246,18 @@ class CaseLifecycle:
 
     def _finished(self, case: Case, c: int, rt: ServiceRuntime, d: int) -> bool:
         """Pass over steps the resident need not do; complete the case if none is left."""
-        m = self.model
-        case.step = m.next_step_to_do(c, rt, case.step)
+        case.step = self._next_step(c, rt, case.step)
         if case.step >= len(rt.steps):
             self._complete(case, d)
             return True
         return False
 
-    def _plan_step(self, case: Case, d: int, first: bool = False) -> None:
-        """Decide how the case's next step gets done, or complete the case."""
+    def _plan_step(self, case: Case, d: int, first_delay_u: float | None = None) -> None:
+        """Decide how the case's next step gets done, or complete the case.
+
+        ``first_delay_u``: the case's ``S_FIRST_DELAY`` uniform when this plans its first
+        visit (None for every later step).
+        """
         m = self.model
         c = case.resident.community_index
         rt = m.service(c, case.service)
@@ -189,7 +271,7 @@ class CaseLifecycle:
             m.agenda[d + max(1, ch.proxy_days) + step.processing_days].append(
                 (REMOTE, case, case.step + 1.0))
             return
-        self._schedule_visit(case, d, first)
+        self._schedule_visit(case, d, first_delay_u)
 
     def _choose_office(self, case: Case, c: int) -> None:
         """Where the resident takes the case's next visit: the plan of least expected time.
@@ -221,7 +303,7 @@ class CaseLifecycle:
                                    pop.expectation[[r]], np.array([u]))[0]
         case.via = vias[int(pick)]
 
-    def _schedule_visit(self, case: Case, d: int, first: bool) -> None:
+    def _schedule_visit(self, case: Case, d: int, first_delay_u: float | None) -> None:
         m = self.model
         beh = m.spec.behaviour
         r = case.resident.index
@@ -229,14 +311,14 @@ class CaseLifecycle:
         step = m.service(c, case.service).steps[case.step]
         self._choose_office(case, c)
         office = m.offices[m.office_for(case, c, step.department)]
-        if first and beh.visits.timing == "immediate":
+        if first_delay_u is not None and beh.visits.timing == "immediate":
             t = office.queue.next_open(case.need_min)
             if t is not None and int(t // 1440) < m.spec.sim.days:
                 m.agenda[int(t // 1440)].append((VISIT, case, t))
             return
         mean = m.profiles[m.population.profile[r]].delay_days_mean
-        u = m.choices.uniform(case.id, C.S_FIRST_DELAY if first else
-                                 C.visit_slot(case.trips, C.V_DELAY))
+        u = first_delay_u if first_delay_u is not None else \
+            m.choices.uniform(case.id, C.visit_slot(case.trips, C.V_DELAY))
         day = d + rules.delay_days(u, mean)
         last = m.spec.sim.days
         while day < last and not office.is_open(day):
@@ -251,7 +333,7 @@ class CaseLifecycle:
         c = case.resident.community_index
         rt = m.service(c, case.service)
         step = rt.steps[case.step]
-        if m.step_skippable(c, step):  # removed or shared since the visit was planned
+        if self._next_step(c, rt, case.step) != case.step:  # removed or shared since planned
             self._plan_step(case, d)
             return
         right = m.offices[m.office_for(case, c, step.department)]
@@ -278,8 +360,7 @@ class CaseLifecycle:
         else:
             office, kind = right, SERVED
             # an integrated window may take several steps in this visit
-            end = m.visit_span(c, rt, case.step, right.index)
-            dist, docs = m.span_service(c, rt, case.step, end)
+            _, dist, docs, _ = self._span(c, rt, case.step, right.index)
             if docs:
                 p = rules.p_missing_documents(kn, k, m.missing_document_factor.item(c),
                                               case.prechecked, len(docs))
@@ -369,8 +450,7 @@ class CaseLifecycle:
         left = int((arrival + wait + service) // 1440)
         if kind == SERVED:
             rt = m.service(c, case.service)
-            end = m.visit_span(c, rt, case.step, office.index)
-            days = m.span_processing_days(c, rt, case.step, end)
+            end, _, _, days = self._span(c, rt, case.step, o)
             case.step = end
             if days:
                 m.agenda[left + days].append((ADVANCE, case, 0.0))
@@ -385,7 +465,7 @@ class CaseLifecycle:
             if p_quit > 0 and m.choices.uniform(case.id, C.visit_slot(v, C.V_ABANDON)) < p_quit:
                 self._abandon(case, d)
                 return
-        self._schedule_visit(case, left, first=False)
+        self._schedule_visit(case, left, None)
 
     # ------------------------------------------------------------------------ endings
 

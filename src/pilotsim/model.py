@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import dis
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -182,6 +184,7 @@ class PilotModel(mesa.Model):
         self.visits = VisitLog()
         self.closed_today: list[Case] = []
         self._need_rates = self._needs_per_day()
+        self._world_day, self._world_changed, self._world_fingerprint = -1, True, ()
         self.lifecycle = CaseLifecycle(self)  # what a case goes through, one case at a time
         self.background = BackgroundDemand(self)
         # the day as data: step() runs these in order, timing each (see day_plan())
@@ -315,6 +318,29 @@ class PilotModel(mesa.Model):
             held = tuple(dict.fromkeys(x for s in span for x in s.held_documents))
         return dist, tuple(x for x in held if not self.is_shared(community, x))
 
+    def world_may_have_changed(self, d: int) -> bool:
+        """Whether group-level answers (routes, spans, documents) of before today may be stale.
+
+        The world changes only through interventions: at the start of their start day and
+        in their daily hooks (run at the end of each day from then on). Hooks that do nothing
+        (the default of most reforms and of staffing changes) are recognised by their empty
+        body, so group answers are recomputed on the days something may have moved; the
+        fingerprint catches changes made outside interventions (routes recomputed, offices
+        added, a community's service view created). Computed once a day, after the
+        interventions' starts: every caller that day (the case lifecycle's memo, the
+        background's) gets the same answer.
+        """
+        if self._world_day == d:
+            return self._world_changed
+        key = (id(self.routes._right), len(self.offices), len(self.walk_in_centres),
+               sum(v is not None for v in self._service_views))
+        changed = key != self._world_fingerprint or any(
+            iv.start_day == d or (iv.start_day < d and _acts_daily(iv))
+            for iv in self.interventions)
+        self._world_fingerprint = key
+        self._world_day, self._world_changed = d, changed
+        return changed
+
     def add_office(self, name: str, spec: OfficeSpec) -> Office:
         """Open a new office during the run (e.g. a pilot's one-door centre).
 
@@ -383,6 +409,8 @@ class PilotModel(mesa.Model):
         for iv in self.interventions:
             if iv.start_day == d:
                 iv.start(self)
+        if self.world_may_have_changed(d):  # the world is settled for the day from here on
+            self.lifecycle.forget_groups()
 
     def _organisations_day(self, d: int) -> None:
         for org in self.organisation_of.values():
@@ -404,13 +432,16 @@ class PilotModel(mesa.Model):
         gen = self.streams.generator("needs", d)
         counts = gen.poisson(self._need_rates)
         pop = self.population
+        residents: list[int] = []
+        services: list[str] = []
+        minutes: list[float] = []
         for ci, pi, si in zip(*np.nonzero(counts), strict=True):
             n = int(counts[ci, pi, si])
             rows = pop.group_start[ci, pi] + gen.integers(0, pop.group_size[ci, pi], n)
-            minutes = d * 1440.0 + gen.random(n) * 1440.0
-            service = self.service_names[si]
-            for r, t in zip(rows.tolist(), minutes.tolist(), strict=True):
-                self.lifecycle.open_case(self.resident(r), service, d, t)
+            residents += rows.tolist()
+            minutes += (d * 1440.0 + gen.random(n) * 1440.0).tolist()
+            services += [self.service_names[si]] * n
+        self.lifecycle.open_cases(d, residents, services, minutes)
 
     # ------------------------------------------------------ queries of channels and routes
 
@@ -695,6 +726,24 @@ class PilotModel(mesa.Model):
         pop.trust[listeners[ok]] += w * (score[ok] / 100 - pop.trust[listeners[ok]])
         gain = np.maximum(known - pop.knowledge[listeners], 0.0)
         pop.knowledge[listeners] += w * gain
+
+
+def _acts_daily(intervention) -> bool:
+    """Whether an intervention's daily hook has a body (may change the world each day).
+
+    A hook whose bytecode only returns None (``pass`` or a docstring) does nothing.
+    """
+    return _has_body(type(intervention).daily)
+
+
+@functools.cache
+def _has_body(hook) -> bool:
+    code = getattr(hook, "__code__", None)
+    if code is None:
+        return True
+    ops = [(i.opname, i.argval) for i in dis.get_instructions(code)
+           if i.opname not in ("RESUME", "NOP", "CACHE")]
+    return ops not in ([("RETURN_CONST", None)], [("LOAD_CONST", None), ("RETURN_VALUE", None)])
 
 
 @dataclass
