@@ -35,6 +35,8 @@ SERVED, WRONG, MISSING, ERROR, CLOSED = Outcome
 VISIT, ADVANCE, ONLINE, REMOTE, PROXY = Due
 # the case-level slots a new case may use, drawn for a day's new cases at once
 _CASE_SLOTS = np.arange(C.S_PURSUE + 1)
+# the purposes a visit's setting off draws, taken for a day's visits at once (see act)
+_GO_PURPOSES = np.array([C.V_WRONG, C.V_MISSING, C.V_ARRIVAL])
 
 
 class CaseLifecycle:
@@ -221,15 +223,25 @@ class CaseLifecycle:
     # ------------------------- acting: what a case does on a day it has something due
 
     def act(self, d: int) -> None:
-        """Every case with something due on day ``d`` acts, in agenda order."""
+        """Every case with something due on day ``d`` acts, in agenda order.
+
+        The draws of the day's visits (wrong office, missing documents, arrival minute,
+        service time) are taken at once before the loop: their slots depend only on the case
+        and its visit number, which no visit changes before the offices serve, so each visit
+        gets the numbers its scalar draws would.
+        """
         m = self.model
-        for kind, case, arg in m.agenda.pop(d, ()):
+        entries = m.agenda.pop(d, ())
+        draws = self._visit_draws([case for kind, case, _ in entries if kind == VISIT])
+        ab = m.spec.behaviour.abandonment
+        for kind, case, arg in entries:
+            u = next(draws) if kind == VISIT else None
             if case.status != C.OPEN:
                 continue
-            if self._overdue(case, d):
+            if ab.enabled and d - case.day_opened > ab.max_case_days:  # overdue: gives up
                 self._abandon(case, d)
             elif kind == VISIT:
-                self._go(case, d, arg)
+                self._go(case, d, arg, u)
             elif kind == ADVANCE:
                 self._plan_step(case, d)
             elif kind == ONLINE:
@@ -238,11 +250,6 @@ class CaseLifecycle:
                 self._remote_done(case, d, int(arg), 0.0)
             elif kind == PROXY:
                 self._proxy_submit(case, d)
-
-    def _overdue(self, case: Case, d: int) -> bool:
-        m = self.model
-        ab = m.spec.behaviour.abandonment
-        return ab.enabled and d - case.day_opened > ab.max_case_days
 
     def _finished(self, case: Case, c: int, rt: ServiceRuntime, d: int) -> bool:
         """Pass over steps the resident need not do; complete the case if none is left."""
@@ -326,8 +333,24 @@ class CaseLifecycle:
         if day < last:
             m.agenda[day].append((VISIT, case, -1.0))
 
-    def _go(self, case: Case, d: int, arrival: float) -> None:
-        """The resident sets off for an office, with or without the right documents."""
+    def _visit_draws(self, cases: list[Case]):
+        """Per case, its visit's ``(wrong, missing, arrival)`` and service-time uniforms."""
+        if not cases:
+            return iter(())
+        m = self.model
+        ids = np.fromiter((c.id for c in cases), dtype=np.int64, count=len(cases))
+        trips = np.fromiter((c.trips for c in cases), dtype=np.int64, count=len(cases))
+        base = C.VISIT_BASE + C.VISIT_SLOTS * (trips % C.MAX_VISIT_SLOTS)  # visit_slot(v, 0)
+        choice = m.choices.uniforms(ids[:, None], base[:, None] + _GO_PURPOSES).tolist()
+        service = m.service_draws.uniforms(ids, base).tolist()
+        return zip(choice, service, strict=True)
+
+    def _go(self, case: Case, d: int, arrival: float, u: tuple[list[float], float]) -> None:
+        """The resident sets off for an office, with or without the right documents.
+
+        ``u``: the visit's ``(V_WRONG, V_MISSING, V_ARRIVAL)`` uniforms and its service-time
+        uniform (:meth:`_visit_draws`).
+        """
         m = self.model
         beh = m.spec.behaviour
         c = case.resident.community_index
@@ -346,15 +369,14 @@ class CaseLifecycle:
             if nxt < m.spec.sim.days:
                 m.agenda[nxt].append((VISIT, case, -1.0))
             return
-        u = m.choices.uniform
-        v = case.trips
+        (u_wrong, u_missing, u_arrival), u_service = u
         k = case.knowledge
         kn = beh.knowledge
         # An event of probability 0 needs no draw (u < 0 never holds) and each purpose has
         # its own slot, so skipping one moves no other draw: residents who know the procedure
         # (the Erlang C scenario) draw neither a wrong office nor missing documents.
         p = rules.p_wrong_office(kn, k, m.wrong_office_factor.item(c))
-        if p > 0 and u(case.id, C.visit_slot(v, C.V_WRONG)) < p:
+        if p > 0 and u_wrong < p:
             office, kind, dist = m.offices[m.routes.wrong(c, step.department)], WRONG, \
                 m.redirect
         else:
@@ -364,15 +386,14 @@ class CaseLifecycle:
             if docs:
                 p = rules.p_missing_documents(kn, k, m.missing_document_factor.item(c),
                                               case.prechecked, len(docs))
-                if p > 0 and u(case.id, C.visit_slot(v, C.V_MISSING)) < p:
+                if p > 0 and u_missing < p:
                     kind, dist = MISSING, m.redirect
         if arrival < 0:  # planned: a minute within the intended office's hours that day
             windows = right.day_open[d]
             a, b = windows[0][0], windows[-1][1]
-            arrival = a + (b - a) * u(case.id, C.visit_slot(v, C.V_ARRIVAL)) ** \
-                beh.visits.arrival_skew
+            arrival = a + (b - a) * u_arrival ** beh.visits.arrival_skew
         scale = office.service_scale if kind == SERVED else 1.0
-        service = dist.sample(m.service_draws.uniform(case.id, C.visit_slot(v, 0))) * scale
+        service = dist.sample(u_service) * scale
         office.today.append((arrival, service, case, kind, dist))
 
     def _remote_done(self, case: Case, d: int, upto: int, effort_min: float) -> None:
