@@ -31,9 +31,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.dashboard.browser
 
-from pilotsim.dashboard import figures  # noqa: E402
-from pilotsim.dashboard.snapshot import take  # noqa: E402
-from pilotsim.dashboard.worlds import TwinWorlds  # noqa: E402
+from pilotsim.dashboard import figures
+from pilotsim.dashboard.snapshot import take
+from pilotsim.dashboard.worlds import TwinWorlds
 
 LESSON = "+teaching=pooling"
 # Long enough that Play never reaches the end: at 0 ms on a quiet machine the lesson's 365 days
