@@ -129,11 +129,11 @@ class CaseLifecycle:
         """
         m = self.model
         pop, r = m.population, res.index
-        case = Case(len(m.cases), res, service, d, t, float(pop.knowledge[r]))
+        case = Case(len(m.cases), res, service, d, t, pop.knowledge.item(r))
         m.cases.append(case)
         res.cases.append(case)
         beh = m.spec.behaviour
-        profile = m.profiles[pop.profile[r]]
+        profile = m.profiles[pop.profile.item(r)]
         org = m.organisation_of.get(res.community_index)
         if org is not None and u[C.S_INFO] < profile.info_contact:
             ch = beh.channels
@@ -149,7 +149,7 @@ class CaseLifecycle:
         c = res.community_index
         rt = m.service(c, service)
         if case.channel == C.ONLINE:
-            fail = beh.channels.online_failure * (1 - pop.literacy[r])
+            fail = beh.channels.online_failure * (1 - pop.literacy.item(r))
             if u[C.S_ONLINE_FAIL] < fail:
                 case.channel = C.IN_PERSON  # tried online, gave up on it: goes in person
             else:
@@ -190,14 +190,14 @@ class CaseLifecycle:
         beh, pop, r = m.spec.behaviour, m.population, case.resident.index
         c = case.resident.community_index
         rt = m.service(c, case.service)
-        lit = float(pop.literacy[r])
+        lit = pop.literacy.item(r)
         online_open, proxy_open = m.channels_open(
-            c, pop.profile[r], lit, rt.online != "none", rt.proxy,
+            c, pop.profile.item(r), lit, rt.online != "none", rt.proxy,
             org is not None and org.offers("proxy"))
         if not (online_open or proxy_open) and not beh.takeup.enabled:
             return {C.IN_PERSON: 0.0}  # the only channel, and no decision needs its cost
         travel, visits, service = self._group(self._routes, m.in_person_route, c, rt)
-        per_visit = 2 * travel * pop.mobility[r] + visits * pop.expectation[r] + service
+        per_visit = 2 * travel * pop.mobility.item(r) + visits * pop.expectation.item(r) + service
         return rules.channel_costs(beh.channels, beh.knowledge, rt.online == "full", visits,
                                    per_visit, case.knowledge, lit, online_open, proxy_open)
 
@@ -211,7 +211,7 @@ class CaseLifecycle:
             return next(iter(costs))
         util = rules.channel_utilities(m.spec.behaviour.channels, costs,
                                        case.resident.channel_memory,
-                                       100 * float(m.population.trust[case.resident.index]))
+                                       100 * m.population.trust.item(case.resident.index))
         return rules.logit_draw(util, u)
 
     def _online_effort(self, r: int) -> float:
@@ -271,13 +271,13 @@ class CaseLifecycle:
         if self._finished(case, c, rt, d):
             return
         step = rt.steps[case.step]
-        org = m.organisation_of.get(c)
-        ch = m.spec.behaviour.channels
-        if step.relayable and case.informed and org is not None and \
-                org.use("relay", ch.relay_staff_min):
-            m.agenda[d + max(1, ch.proxy_days) + step.processing_days].append(
-                (REMOTE, case, case.step + 1.0))
-            return
+        if step.relayable and case.informed:  # the committee may relay it (staff allowing)
+            org = m.organisation_of.get(c)
+            ch = m.spec.behaviour.channels
+            if org is not None and org.use("relay", ch.relay_staff_min):
+                m.agenda[d + max(1, ch.proxy_days) + step.processing_days].append(
+                    (REMOTE, case, case.step + 1.0))
+                return
         self._schedule_visit(case, d, first_delay_u)
 
     def _choose_office(self, case: Case, c: int) -> None:
@@ -323,7 +323,7 @@ class CaseLifecycle:
             if t is not None and int(t // 1440) < m.spec.sim.days:
                 m.agenda[int(t // 1440)].append((VISIT, case, t))
             return
-        mean = m.profiles[m.population.profile[r]].delay_days_mean
+        mean = m.profiles[m.population.profile.item(r)].delay_days_mean
         u = first_delay_u if first_delay_u is not None else \
             m.choices.uniform(case.id, C.visit_slot(case.trips, C.V_DELAY))
         day = d + rules.delay_days(u, mean)
@@ -504,10 +504,12 @@ class CaseLifecycle:
         m = self.model
         case.day_closed = d
         beh, pop, r = m.spec.behaviour, m.population, case.resident.index
-        if case.knowledge > pop.knowledge[r]:
-            pop.knowledge[r] += beh.knowledge.learn_from_case * (case.knowledge - pop.knowledge[r])
+        known = pop.knowledge.item(r)
+        if case.knowledge > known:
+            pop.knowledge[r] = known + beh.knowledge.learn_from_case * (case.knowledge - known)
         score = case.satisfaction
         if score is not None:
-            pop.trust[r] += beh.satisfaction.trust_learning * (score / 100 - pop.trust[r])
+            trust = pop.trust.item(r)
+            pop.trust[r] = trust + beh.satisfaction.trust_learning * (score / 100 - trust)
             case.resident.channel_memory[case.channel] = score
         m.closed_today.append(case)
