@@ -432,15 +432,20 @@ class PilotModel(mesa.Model):
         gen = self.streams.generator("needs", d)
         counts = gen.poisson(self._need_rates)
         pop = self.population
-        residents: list[int] = []
-        services: list[str] = []
-        minutes: list[float] = []
-        for ci, pi, si in zip(*np.nonzero(counts), strict=True):
-            n = int(counts[ci, pi, si])
-            rows = pop.group_start[ci, pi] + gen.integers(0, pop.group_size[ci, pi], n)
-            residents += rows.tolist()
-            minutes += (d * 1440.0 + gen.random(n) * 1440.0).tolist()
-            services += [self.service_names[si]] * n
+        ci, pi, si = np.nonzero(counts)
+        if not len(ci):
+            return
+        n = counts[ci, pi, si]
+        # The generator is called per group in the same order as ever (who, then when); the
+        # arithmetic on its numbers is done once for the day (element-wise, the same values).
+        offsets, fractions = [], []
+        for size, k in zip(pop.group_size[ci, pi].tolist(), n.tolist(), strict=True):
+            offsets.append(gen.integers(0, size, k))
+            fractions.append(gen.random(k))
+        residents = (np.repeat(pop.group_start[ci, pi], n) + np.concatenate(offsets)).tolist()
+        minutes = (d * 1440.0 + np.concatenate(fractions) * 1440.0).tolist()
+        names = self.service_names
+        services = [names[s] for s in np.repeat(si, n).tolist()]
         self.lifecycle.open_cases(d, residents, services, minutes)
 
     # ------------------------------------------------------ queries of channels and routes
