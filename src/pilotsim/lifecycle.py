@@ -108,7 +108,8 @@ class CaseLifecycle:
 
         The case-level draws of all of them (committee contact, take-up, channel, online
         failure, first delay) are taken at once: counter-based, so the bulk draw gives each
-        case exactly the numbers its own scalar draws would (:meth:`CounterStream.uniforms`),
+        case exactly the numbers its own scalar draws would
+        (:meth:`~pilotsim.rng.CounterStream.uniforms`),
         whether or not the case uses them.
         """
         if not residents:
