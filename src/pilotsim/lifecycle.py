@@ -27,7 +27,7 @@ from pilotsim.records import Outcome
 
 if TYPE_CHECKING:
     from pilotsim.agents import Office, Organisation, Resident
-    from pilotsim.model import PilotModel, ServiceRuntime
+    from pilotsim.model import PilotModel, ServiceRuntime, StepRuntime
 
 # Module names for the members: looking one up on its enum class (Due.VISIT) costs ~45 ns, and
 # the per-visit path does it several times a visit.
@@ -135,20 +135,20 @@ class CaseLifecycle:
         res.cases.append(case)
         beh = m.spec.behaviour
         profile = m.profiles[pop.profile.item(r)]
-        org = m.organisation_of.get(res.community_index)
+        c = res.community_index
+        rt = m.service(c, service)
+        org = m.organisation_of.get(c)
         if org is not None and u[C.S_INFO] < profile.info_contact:
             ch = beh.channels
             if org.use("information", ch.information_staff_min):
                 case.informed = True
                 case.knowledge = rules.learn(case.knowledge, beh.knowledge.information_effect)
                 case.prechecked = org.use("precheck", ch.precheck_staff_min)
-        costs = self._channel_costs(case, org)
-        if not self._pursues(case, costs, u[C.S_PURSUE]):
+        costs = self._channel_costs(case, org, c, rt)
+        if not self._pursues(case, costs, u[C.S_PURSUE], c, rt):
             case.status = C.NOT_PURSUED
             return
         case.channel = self._choose_channel(case, costs, u[C.S_CHANNEL])
-        c = res.community_index
-        rt = m.service(c, service)
         if case.channel == C.ONLINE:
             fail = beh.channels.online_failure * (1 - pop.literacy.item(r))
             if u[C.S_ONLINE_FAIL] < fail:
@@ -163,21 +163,20 @@ class CaseLifecycle:
             return
         self._plan_step(case, d, first_delay_u=u[C.S_FIRST_DELAY])
 
-    def _pursues(self, case: Case, costs: dict[str, float], u: float) -> bool:
+    def _pursues(self, case: Case, costs: dict[str, float], u: float, c: int,
+                 rt: ServiceRuntime) -> bool:
         """The application decision: does the resident act on the need at all?
 
         The burden they expect (:func:`pilotsim.takeup.burden_min`): the easiest open channel
         (soft minimum of ``costs``), finding out how (falls with knowledge, which the
         committee's information raises) and gathering the documents the remaining steps
         require that offices do not fetch themselves (less the pre-check's share). ``u`` is
-        the case's ``S_PURSUE`` uniform.
+        the case's ``S_PURSUE`` uniform; ``c`` and ``rt`` its community and service.
         """
         m = self.model
         p = m.spec.behaviour.takeup
         if not p.enabled:
             return True
-        c = case.resident.community_index
-        rt = m.service(c, case.service)
         share = 1 - m.spec.behaviour.knowledge.precheck_effect if case.prechecked else 1.0
         channel = takeup.channel_burden_min(list(costs.values()),
                                             m.spec.behaviour.channels.choice_scale_min)
@@ -185,12 +184,14 @@ class CaseLifecycle:
         burden = takeup.burden_min(p, channel, case.knowledge, documents, share)
         return u < float(takeup.pursue_probability(p, burden))
 
-    def _channel_costs(self, case: Case, org: Organisation | None) -> dict[str, float]:
-        """Expected minutes each channel open to this resident costs for this case."""
+    def _channel_costs(self, case: Case, org: Organisation | None, c: int,
+                       rt: ServiceRuntime) -> dict[str, float]:
+        """Expected minutes each channel open to this resident costs for this case.
+
+        ``c`` and ``rt``: the resident's community and the service as it sees it.
+        """
         m = self.model
         beh, pop, r = m.spec.behaviour, m.population, case.resident.index
-        c = case.resident.community_index
-        rt = m.service(c, case.service)
         lit = pop.literacy.item(r)
         online_open, proxy_open = m.channels_open(
             c, pop.profile.item(r), lit, rt.online != "none", rt.proxy,
@@ -279,7 +280,7 @@ class CaseLifecycle:
                 m.agenda[d + max(1, ch.proxy_days) + step.processing_days].append(
                     (REMOTE, case, case.step + 1.0))
                 return
-        self._schedule_visit(case, d, first_delay_u)
+        self._schedule_visit(case, d, first_delay_u, c, step)
 
     def _choose_office(self, case: Case, c: int) -> None:
         """Where the resident takes the case's next visit: the plan of least expected time.
@@ -311,12 +312,12 @@ class CaseLifecycle:
                                    pop.expectation[[r]], np.array([u]))[0]
         case.via = vias[int(pick)]
 
-    def _schedule_visit(self, case: Case, d: int, first_delay_u: float | None) -> None:
+    def _schedule_visit(self, case: Case, d: int, first_delay_u: float | None, c: int,
+                        step: StepRuntime) -> None:
+        """Plan the case's visit for ``step`` (community ``c``): where, and on which day."""
         m = self.model
         beh = m.spec.behaviour
         r = case.resident.index
-        c = case.resident.community_index
-        step = m.service(c, case.service).steps[case.step]
         self._choose_office(case, c)
         office = m.offices[m.office_for(case, c, step.department)]
         if first_delay_u is not None and beh.visits.timing == "immediate":
@@ -487,7 +488,7 @@ class CaseLifecycle:
             if p_quit > 0 and m.choices.uniform(case.id, C.visit_slot(v, C.V_ABANDON)) < p_quit:
                 self._abandon(case, d)
                 return
-        self._schedule_visit(case, left, None)
+        self._schedule_visit(case, left, None, c, m.service(c, case.service).steps[case.step])
 
     # ------------------------------------------------------------------------ endings
 
