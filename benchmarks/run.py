@@ -259,7 +259,9 @@ def machine() -> dict:
                             capture_output=True, text=True).stdout.strip()
     return {"date": datetime.now(UTC).isoformat(timespec="seconds"), "nproc": os.cpu_count(),
             "cpu": cpu, "ram_gb": round(mem_kb / 2**20, 1), "python": platform.python_version(),
-            "commit": commit}
+            "commit": commit,
+            # set when the measured code is another tree's (e.g. main's src for a before run)
+            "pythonpath": os.environ.get("PYTHONPATH")}
 
 
 def main() -> None:
