@@ -25,12 +25,12 @@ import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
-from pilotsim import api
-from pilotsim.calibration.fit import FitSettings, Simulator, fit, select
-from pilotsim.calibration.fit_report import weighted_quantile
-from pilotsim.calibration.targets import read_targets
+from pilotsim.analysis.calibration.fit import FitSettings, Simulator, fit, select
+from pilotsim.analysis.calibration.fit_report import weighted_quantile
+from pilotsim.analysis.calibration.targets import read_targets
+from pilotsim.app import api
 from pilotsim.spec import RunSpec
-from pilotsim.uncertainty import Uncertainty
+from pilotsim.spec.uncertainty import Uncertainty
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ["city=from_files", f"city.path={ROOT / 'examples' / 'riverside'}",

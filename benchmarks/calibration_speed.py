@@ -18,11 +18,11 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from pilotsim import api
-from pilotsim.calibration.fit import Simulator, select
-from pilotsim.calibration.targets import read_targets
+from pilotsim.analysis.calibration.fit import Simulator, select
+from pilotsim.analysis.calibration.targets import read_targets
+from pilotsim.app import api
 from pilotsim.spec import RunSpec
-from pilotsim.uncertainty import Uncertainty
+from pilotsim.spec.uncertainty import Uncertainty
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMETERS = ["behaviour.knowledge.wrong_office", "behaviour.knowledge.missing_document",

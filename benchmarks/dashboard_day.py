@@ -31,9 +31,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.dashboard.browser
 
-from pilotsim.dashboard import figures
-from pilotsim.dashboard.snapshot import take
-from pilotsim.dashboard.worlds import TwinWorlds
+from pilotsim.app.dashboard import figures
+from pilotsim.app.dashboard.snapshot import take
+from pilotsim.app.dashboard.worlds import TwinWorlds
 
 LESSON = "+teaching=pooling"
 # Long enough that Play never reaches the end: at 0 ms on a quiet machine the lesson's 365 days
@@ -85,7 +85,7 @@ def browser() -> dict[str, float] | None:
     if (why := chromium_available()) is not None:
         print(f"browser: skipped ({why})")
         return None
-    from pilotsim.dashboard import assets
+    from pilotsim.app.dashboard import assets
 
     assets.ensure()
     with tempfile.TemporaryDirectory() as tmp, \

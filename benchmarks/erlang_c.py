@@ -15,8 +15,8 @@ import time
 
 import numpy as np
 
-from pilotsim import api
-from pilotsim.theory import erlang_c
+from pilotsim.analysis.theory import erlang_c
+from pilotsim.app import api
 
 
 def parameters(cfg) -> tuple[int, float, float]:

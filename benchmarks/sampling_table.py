@@ -17,8 +17,8 @@ import math
 
 import numpy as np
 
-from pilotsim import api
-from pilotsim.summary import summary_table
+from pilotsim.analysis.summary import summary_table
+from pilotsim.app import api
 
 METRICS = {  # column → (label, scale to print)
     "wait_mean_min": ("mean wait, min", 1.0),

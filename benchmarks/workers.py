@@ -25,7 +25,7 @@ logging.getLogger("MESA").setLevel(logging.WARNING)
 
 
 def queue_model(visits: int, counters: int = 2) -> dict:
-    from pilotsim import api
+    from pilotsim.app import api
 
     cfg = erlang_c.config(visits, counters=counters)
     t, c = time.perf_counter(), time.process_time()
@@ -50,7 +50,7 @@ def queue_kernel(visits: int, counters: int = 2) -> dict:
     """The model's queue arithmetic alone (CounterQueue.serve) on the same M/M/c arrivals."""
     import numpy as np
 
-    from pilotsim.queueing import CounterQueue
+    from pilotsim.sim.queueing import CounterQueue
 
     c, mean, lam = erlang_c.parameters(erlang_c.config(1000, counters=counters))
     rng = np.random.default_rng(0)
@@ -64,7 +64,7 @@ def queue_kernel(visits: int, counters: int = 2) -> dict:
 
 
 def _one(job: tuple[int, int, float]) -> int:
-    from pilotsim import api
+    from pilotsim.app import api
 
     seed, days, fraction = job
     logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -86,7 +86,7 @@ def sweep(workers: int, runs: int, days: int, fraction_pct: int = 20) -> dict:
 def scale(residents: int, days: int) -> dict:
     from omegaconf import OmegaConf
 
-    from pilotsim import api
+    from pilotsim.app import api
 
     cfg = OmegaConf.to_container(api.compose([f"sim.days={days}"]), resolve=True)
     cfg.pop("hydra", None)

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from pilotsim import api, cli
+from pilotsim.app import api, cli
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
@@ -24,7 +24,7 @@ def pilotsim_main(monkeypatch: pytest.MonkeyPatch):
     """The ``pilotsim`` command run in this process: a function of its arguments that returns
     its exit code (what it prints is in ``capsys``).
 
-    The installed command is ``pilotsim.cli:main``, so this is the same code from parsing the
+    The installed command is ``pilotsim.app.cli:main``, so this is the same code from parsing the
     arguments to the exit, without the seconds a new interpreter takes to import Hydra, Mesa
     and pandas; a few tests run the real command for what only a process shows. The signal
     handlers that ``main()`` installs are put back afterwards, and so is the root logger:

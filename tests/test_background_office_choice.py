@@ -17,10 +17,11 @@ import logging
 import numpy as np
 import pytest
 
-from pilotsim import api
-from pilotsim import cases as C  # noqa: N812
-from pilotsim.background import NO_VIA, VISIT
-from pilotsim.model import PilotModel
+from pilotsim.app import api
+from pilotsim.plugins.runner import build_model
+from pilotsim.sim import cases as C  # noqa: N812
+from pilotsim.sim.background import NO_VIA, VISIT
+from pilotsim.sim.model import PilotModel
 from pilotsim.spec import RunSpec
 
 PILOT = ["reform=one_door", "reform.one_door.level=community", "reform.one_door.start_day=10",
@@ -32,7 +33,7 @@ PILOT = ["reform=one_door", "reform.one_door.level=community", "reform.one_door.
 @pytest.fixture(scope="module")
 def model() -> PilotModel:
     logging.getLogger("MESA").setLevel(logging.WARNING)
-    m = PilotModel(RunSpec.from_config(api.compose(PILOT)))
+    m = build_model(RunSpec.from_config(api.compose(PILOT)))
     for _ in range(45):
         m.step()
     return m
@@ -67,7 +68,7 @@ def test_an_online_application_waits_for_its_steps_processing_days_in_both_popul
     # a business licence online ("collection"): the housing step is done online and still
     # takes its 2 statutory processing days before the collection visit can be planned, for
     # the unsimulated residents as for a simulated case (PilotModel.online_application)
-    m = PilotModel(RunSpec.from_config(api.compose(["sim.sample_fraction=0.5", "seed=1"])))
+    m = build_model(RunSpec.from_config(api.compose(["sim.sample_fraction=0.5", "seed=1"])))
     for _ in range(20):
         m.step()
     bg, cols = m.background, m.background.cols

@@ -1,7 +1,7 @@
 """Every bad input a careful user tried stops before any run: exit 2, one line naming the key
 (or the file and line), no traceback, nothing written.
 
-The command runs in this process (the ``pilotsim_main`` fixture: ``pilotsim.cli.main`` with
+The command runs in this process (the ``pilotsim_main`` fixture: ``pilotsim.app.cli.main`` with
 the arguments on ``sys.argv``), in an empty folder that must stay empty; the single-run and the
 sweep forms of a typo must name the same key. ``test_a_rejected_command_in_a_real_process``
 runs a few through the installed command as a user would.

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilotsim.rng import Streams
+from pilotsim.sim.rng import Streams
 from tests.conftest import run
 
 

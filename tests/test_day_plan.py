@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pilotsim import api
-from pilotsim.model import PilotModel
+from pilotsim.app import api
+from pilotsim.sim.model import PilotModel
 from pilotsim.spec import RunSpec
 
 ORDER = ["interventions", "organisations", "needs", "act", "serve", "word_of_mouth",

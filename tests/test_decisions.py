@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from pilotsim import decisions as rules
+from pilotsim.sim import decisions as rules
 
 
 @pytest.mark.parametrize("mean", [1.0, 1.5, 2.0, 3.0, 4.0])

@@ -7,7 +7,7 @@ import sys
 import pandas as pd
 import pyarrow.parquet as pq
 
-from pilotsim.summary import summary_table
+from pilotsim.analysis.summary import summary_table
 
 CASE_COLUMNS = ["case_id", "resident_id", "profile", "community", "district", "service",
                 "channel", "day_opened", "day_closed", "status", "trips", "wasted_trips",

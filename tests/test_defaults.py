@@ -1,14 +1,15 @@
 """One source of defaults: the spec dataclasses, which the YAML options and the docs agree with.
 
 A default is a dataclass field's default. A group whose options extend the dataclass (``pilot``)
-restates none of it; a reform's YAML may differ from its dataclass only where the docs say the
-value is the reform's own (``cost``, "per reform") or an example of the shipped district; a
-default the docs state (README's configuration reference, docs/reforms.md, docs/pilots.md) is
+restates none of it; a reform's YAML extends its ``Params`` the same way (under its own key)
+and sets only the shipped district's examples that docs/reforms.md's parameter reference names;
+a default the docs state (README's configuration reference, docs/reforms.md, docs/pilots.md) is
 the dataclass's.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,12 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
-from pilotsim import api, defaults
-from pilotsim.comparison.settings import CompareSettings
-from pilotsim.pilots.designs import PilotSpec
-from pilotsim.reforms.params import ReformParams
-from pilotsim.reforms.registry import REFORMS
-from pilotsim.spec import Output, Sim
+from pilotsim import conf
+from pilotsim.app import api
+from pilotsim.plugins.reforms.registry import REFORMS
+from pilotsim.spec import defaults
+from pilotsim.spec.pilot_designs import PilotSpec
+from pilotsim.spec.reform_params import ReformParams
 
 ROOT = Path(__file__).parent.parent
 CONF = ROOT / "conf"
@@ -72,9 +73,9 @@ def _parse(cell: str) -> Any:
     return yaml.safe_load(cell.strip().strip("`"))
 
 
-@pytest.mark.parametrize("group", sorted(defaults.groups()))
+@pytest.mark.parametrize("group", sorted(conf.GROUPS))
 def test_group_options_extend_the_dataclass_and_restate_no_default(group):
-    cls = defaults.groups()[group]
+    cls = conf.GROUPS[group]
     options = sorted((CONF / group).glob("*.yaml"))
     assert options
     for path in options:
@@ -93,16 +94,72 @@ def test_composed_pilot_options_have_every_key_and_build(design):
     assert composed["design"] == design
 
 
+def _reference(name: str) -> dict[str, str]:
+    """docs/reforms.md's parameter reference table of one reform: key → its row's cells."""
+    text = (ROOT / "docs" / "reforms.md").read_text().split("### Parameter reference")[1]
+    section = text.split(f"#### `{name}`\n")[1].split("\n#")[0]
+    return {key: cells for key, cells in
+            re.findall(r"^\| `([\w.]+)` \| (.+) \|$", section, flags=re.M)}
+
+
+def _own_keys(cls: type) -> set[str]:
+    """A reform's keys the reference lists: those not common to every reform with the common
+    default, and its cost (whose figures are each reform's own)."""
+    own = _flat(defaults.plain_defaults(cls))
+    common = _flat(defaults.plain_defaults(ReformParams))
+    return {k for k, v in own.items()
+            if k.startswith("cost.") or k not in common or not _same(v, common[k])}
+
+
+def _yaml_example(cells: str) -> Any:
+    """The value after "example in the YAML:" in a reference row (None: no example)."""
+    found = re.search(r"example in the YAML: `([^`]+)`", cells)
+    return yaml.safe_load(found[1]) if found else None
+
+
 @pytest.mark.parametrize("name", sorted(REFORMS))
-def test_reform_yaml_differs_from_its_dataclass_only_where_the_docs_say_so(name):
-    data = yaml.safe_load((CONF / "reform" / f"{name}.yaml").read_text())[name]
-    differing = {k for k in _differing(data, REFORMS[name].Params) if not k.startswith("cost.")}
-    row = next(line for line in (ROOT / "docs" / "reforms.md").read_text().splitlines()
-               if line.startswith(f"| `{name}` |"))
-    examples = {k for k, inside in re.findall(r"`(\w+)` \(([^()]*)\)", row) if "example" in inside}
-    assert differing <= examples, (
-        f"conf/reform/{name}.yaml differs from {REFORMS[name].Params.__name__} at "
-        f"{sorted(differing - examples)}: change the dataclass default, or document an example")
+def test_reform_reference_lists_every_own_parameter_with_the_dataclass_default(name):
+    rows = _reference(name)
+    cls = REFORMS[name].Params
+    assert set(rows) == _own_keys(cls), f"docs/reforms.md, Parameter reference: {name}"
+    own = _flat(defaults.plain_defaults(cls))
+    for key, cells in rows.items():
+        default = cells.split(" | ")[0]
+        assert _same(_parse(default), own[key]), f"docs/reforms.md: {name}.{key}"
+
+
+@pytest.mark.parametrize("name", sorted(REFORMS))
+def test_reform_yaml_extends_its_dataclass_and_sets_only_documented_examples(name):
+    data = yaml.safe_load((CONF / "reform" / f"{name}.yaml").read_text())
+    assert data.pop("defaults") == [{f"{defaults.BASE}@{name}": name}, "_self_"]
+    assert set(data) <= {name}, f"conf/reform/{name}.yaml: only `{name}:` besides defaults"
+    body = data.get(name) or {}
+    cls = REFORMS[name].Params
+    base = defaults.plain_defaults(cls)
+    assert set(body) <= set(base), sorted(body)
+    restated = {k for k, v in body.items() if _same(v, base[k])}
+    assert not restated, f"conf/reform/{name}.yaml restates the defaults of {sorted(restated)}"
+    rows = _reference(name)
+    for key, value in body.items():
+        assert key in rows and _yaml_example(rows[key]) == value, (
+            f"conf/reform/{name}.yaml sets {key}: change the dataclass default, or document "
+            f"the example in docs/reforms.md's parameter reference")
+
+
+@pytest.mark.parametrize("name", sorted(REFORMS))
+def test_composed_reform_is_its_dataclass_defaults_with_the_yaml_examples(name):
+    composed = OmegaConf.to_container(api.compose([f"reform={name}"]).reform)
+    body = yaml.safe_load((CONF / "reform" / f"{name}.yaml").read_text()).get(name) or {}
+    expected = {**defaults.plain_defaults(REFORMS[name].Params), **body}
+    assert composed == {name: expected}
+
+
+def test_reforms_compose_under_their_own_keys_in_the_order_listed():
+    names = list(REFORMS)[::-1]
+    composed = api.compose([f"reform=[{','.join(names)}]"]).reform
+    assert list(composed) == names
+    assert OmegaConf.to_container(composed["one_door"]) == OmegaConf.to_container(
+        api.compose(["reform=one_door"]).reform.one_door)
 
 
 def test_documented_reform_defaults_are_the_dataclasses():
@@ -129,7 +186,7 @@ def test_documented_pilot_and_run_defaults_are_the_dataclasses():
     assert start and int(start[1]) == PilotSpec().start_day
     reference = (ROOT / "README.md").read_text().split("## Configuration reference")[1]
     readme = _table_defaults(reference)
-    owners = {"sim": Sim, "output": Output, "compare": CompareSettings}
+    owners = conf.SECTIONS
     checked = 0
     for key, cell in readme.items():
         section, _, field = key.partition(".")
@@ -139,7 +196,26 @@ def test_documented_pilot_and_run_defaults_are_the_dataclasses():
     assert checked == sum(len(defaults.plain_defaults(cls)) for cls in owners.values())
 
 
-def test_shipped_yaml_restating_run_defaults_agrees():
+def test_config_yaml_places_the_run_sections_defaults_and_restates_none():
     config = yaml.safe_load((CONF / "config.yaml").read_text())
-    for section, cls in (("sim", Sim), ("output", Output), ("compare", CompareSettings)):
-        assert not _differing(config[section], cls), section
+    for section in conf.SECTIONS:
+        assert section not in config, f"conf/config.yaml restates {section}"
+        assert {f"{defaults.BASE}@{section}": section} in config["defaults"]
+    composed = api.compose([])
+    for section, cls in conf.SECTIONS.items():
+        assert OmegaConf.to_container(composed[section]) == defaults.plain_defaults(cls)
+
+
+def test_behaviour_yaml_sections_agree_with_their_dataclasses():
+    # behaviour keeps its full YAML (README: "Where a default lives"); its values must still be
+    # the dataclasses' defaults, numbers compared as numbers
+    from pilotsim.spec import Behaviour
+
+    shipped = yaml.safe_load((CONF / "behaviour" / "default.yaml").read_text())
+    checked = 0
+    for f in dataclasses.fields(Behaviour):
+        if f.name == "profiles":  # no defaults: the district's residents
+            continue
+        assert not _differing(shipped[f.name], type(f.default)), f.name
+        checked += 1
+    assert checked == 7

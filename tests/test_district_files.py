@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from pyproj import Geod
 
-from pilotsim import api
-from pilotsim.district_files import DistrictFileError, read_district
+from pilotsim.app import api
 from pilotsim.spec import RunSpec
+from pilotsim.spec.district_files import DistrictFileError, read_district
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "riverside"
 

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilotsim import api
+from pilotsim.app import api
 
 GOLDEN = Path(__file__).parent / "golden" / "default_f0.2_d120_seed3.json"
 OVERRIDES = ["sim.sample_fraction=0.2", "sim.days=120", "seed=3"]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pilotsim import api
-from pilotsim.model import PilotModel
+from pilotsim.app import api
+from pilotsim.sim.levers import Levers
+from pilotsim.sim.model import PilotModel
 from pilotsim.spec import RunSpec
 
 
@@ -15,13 +16,14 @@ class _SharesAll:
 
     start_day: int
 
-    def setup(self, model: PilotModel) -> None:
+    def setup(self, levers: Levers) -> None:
         pass
 
-    def start(self, model: PilotModel) -> None:
-        model.shared_documents.update(model.spec.services.documents)
+    def start(self, levers: Levers) -> None:
+        for c in range(len(levers.community_names)):
+            levers.share_documents(c, levers.spec.services.documents)
 
-    def daily(self, model: PilotModel, day: int) -> None:
+    def daily(self, levers: Levers, day: int) -> None:
         pass
 
 

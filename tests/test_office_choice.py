@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from pilotsim.office_choice import choose_office, expected_wait
+from pilotsim.sim.office_choice import choose_office, expected_wait
 
 
 def test_the_quicker_office_wins_more_often_as_the_gap_grows():

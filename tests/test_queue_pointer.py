@@ -9,7 +9,7 @@ from bisect import bisect_right
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pilotsim.queueing import CounterQueue
+from pilotsim.sim.queueing import CounterQueue
 
 
 def reference_serve(q: CounterQueue, day: int, arrivals, services):

@@ -3,8 +3,8 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pilotsim.hours import timeline
-from pilotsim.queueing import CounterQueue
+from pilotsim.sim.queueing import CounterQueue
+from pilotsim.spec.hours import timeline
 
 WEEKDAY = {d: ((540, 720), (840, 1050)) for d in ("mon", "tue", "wed", "thu", "fri")}
 

@@ -6,7 +6,8 @@ import gc
 
 import pytest
 
-from pilotsim import api
+from pilotsim.app import api
+from pilotsim.plugins import runner
 
 
 @pytest.mark.parametrize("enabled", [True, False])
@@ -27,13 +28,13 @@ def test_collector_state_is_restored(enabled) -> None:
         def daily(self, model, day) -> None:
             seen.append(gc.isenabled())
 
-    original = api.PilotModel
-    api.PilotModel = lambda spec: original(spec, interventions=[Probe()])
+    original = runner.build_model
+    runner.build_model = lambda spec: original(spec, interventions=[Probe()])
     try:
         (gc.enable if enabled else gc.disable)()
         api.run(cfg)
         assert gc.isenabled() is enabled
     finally:
-        api.PilotModel = original
+        runner.build_model = original
         gc.enable()
     assert seen == [False, False]  # paused on both days of the run

@@ -9,7 +9,7 @@ Why 4: with 4 seeds per arm the Welch statistic has 3–6 degrees of freedom, wh
 a probability of 0.5–3 % under no bias, across five metrics and two fractions. The clone
 design this replaced (exactly 1/f − 1 clones of each simulated visit) failed it at 0.25: mean
 wait +4.6 min (|t| ≈ 8), satisfaction −1.8 (|t| ≈ 11), abandonment +0.8 points; the
-unsimulated residents' demand drawn as its own process (:mod:`pilotsim.background`) passes.
+unsimulated residents' demand drawn as its own process (:mod:`pilotsim.sim.background`) passes.
 The seed-to-seed spread covers everything that differs between seeds (demand, queues,
 behaviour), which the case-level standard errors of one run would understate, since cases of
 one run share their offices' queues.
@@ -26,8 +26,8 @@ import numpy as np
 import pytest
 from omegaconf import OmegaConf
 
-from pilotsim import api
-from pilotsim.summary import summary_table
+from pilotsim.analysis.summary import summary_table
+from pilotsim.app import api
 
 ROOT = Path(__file__).resolve().parents[1]
 METRICS = ("trips_per_case", "one_trip_share", "wait_mean_min", "satisfaction", "abandonment")

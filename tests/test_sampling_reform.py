@@ -1,6 +1,6 @@
 """A reform's effect, week by week from its start day, must not depend on the sample fraction.
 
-The unsimulated residents' demand (:mod:`pilotsim.background`) takes every decision on the day
+The unsimulated residents' demand (:mod:`pilotsim.sim.background`) takes every decision on the day
 it is due, with the world as it is that day, so a reform reaches all of an office's load from
 its start day. A design that followed the simulated load with a lag (a smoothed expectation of
 the unsimulated visits, tried and withdrawn before) shrinks the effect in the first weeks at
@@ -27,7 +27,7 @@ import numpy as np
 import pytest
 from omegaconf import OmegaConf
 
-from pilotsim import api
+from pilotsim.app import api
 from tests.test_sampling import _make_city
 
 START, WEEKS, SEEDS = 28, 5, range(4)

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from pilotsim.satisfaction import experience_score
+from pilotsim.sim.satisfaction import experience_score
 from pilotsim.spec import Satisfaction
 from tests.reforms.runs import closed, run
 

@@ -3,9 +3,9 @@ catalogue; every bad file stops before the run naming the file, row and column."
 
 import pytest
 
-from pilotsim import api
-from pilotsim.service_files import ServiceFileError
+from pilotsim.app import api
 from pilotsim.spec import RunSpec
+from pilotsim.spec.service_files import ServiceFileError
 
 from .test_district_files import EXAMPLE, _copy, _drop_column, _edit, assert_located
 

@@ -3,9 +3,9 @@
 
 import pytest
 
-from pilotsim import api
-from pilotsim.schema import SpecError
+from pilotsim.app import api
 from pilotsim.spec import RunSpec
+from pilotsim.spec.schema import SpecError
 
 CASES = [  # (overrides, key named in the error, words of the expectation)
     (["+city.offices.east_civil_affairs.countres=3"], "city.offices.east_civil_affairs.countres",

@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from pilotsim.summary import format_summary, summary_table
+from pilotsim.analysis.summary import format_summary, summary_table
 
 
 def _cases() -> pd.DataFrame:

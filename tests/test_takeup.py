@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from pilotsim import api, takeup
+from pilotsim.app import api
+from pilotsim.sim import takeup
 from pilotsim.spec import TakeUp
 
 P = TakeUp()

@@ -8,7 +8,7 @@ batches), and the run is long enough for that SE to be under 8% of the theoretic
 
 import pytest
 
-from pilotsim import theory
+from pilotsim.analysis import theory
 from tests.conftest import run
 
 SETTINGS = [  # (arrivals per hour, mean service min, counters): ρ = 0.75 and 0.8

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from pilotsim import api
-from pilotsim.schema import SpecError
+from pilotsim.app import api
 from pilotsim.spec import RunSpec
-from pilotsim.uncertainty import Parameter, Uncertainty, apply_values, resolve_world
+from pilotsim.spec.schema import SpecError
+from pilotsim.spec.uncertainty import Parameter, Uncertainty, apply_values, resolve_world
 
 U = {"dist": "uniform", "low": 0.1, "high": 0.3, "reason": "a guess"}
 

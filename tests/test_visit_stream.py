@@ -7,8 +7,10 @@ import logging
 import pandas as pd
 import pytest
 
-from pilotsim import api, records
-from pilotsim.model import PilotModel
+from pilotsim.app import api
+from pilotsim.plugins.runner import build_model
+from pilotsim.sim import records
+from pilotsim.sim.model import PilotModel
 from pilotsim.spec import RunSpec
 
 # pilot.start_day: main (b4c09a0) rejects runs shorter than the default pilot start day (84)
@@ -22,7 +24,7 @@ def spec() -> RunSpec:
 
 
 def _run(spec: RunSpec, chunk: int) -> PilotModel:
-    model = PilotModel(spec)
+    model = build_model(spec)
     model.visits = records.VisitLog(chunk=chunk)
     model.run()
     return model
@@ -38,7 +40,7 @@ def test_chunk_size_does_not_change_the_table(spec) -> None:
 
 def test_streamed_parquet_matches_the_in_memory_table(spec, tmp_path) -> None:
     want = records.visits_table(_run(spec, chunk=10**9))
-    model = PilotModel(spec)
+    model = build_model(spec)
     model.visits = records.VisitLog(chunk=101)
     stream = records.VisitParquetStream(tmp_path / "v.parquet", model)
     model.visits.sink = stream.write

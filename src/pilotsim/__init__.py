@@ -13,14 +13,14 @@ def _arm(*, _root_: object) -> str:
 
 def _district_files(path: str, part: str, *, _root_: object) -> object:
     """``${pilotsim.district_files:PATH,PART}``: a city read from files (city=from_files)."""
-    from pilotsim.district_files import city_part
+    from pilotsim.spec.district_files import city_part
 
     return city_part(path, part, _root_=_root_)
 
 
 def _service_files(path: str, part: str, *, _root_: object) -> object:
     """``${pilotsim.service_files:PATH,PART}``: a catalogue from files (services=from_files)."""
-    from pilotsim.service_files import services_part
+    from pilotsim.spec.service_files import services_part
 
     return services_part(path, part, _root_=_root_)
 
@@ -31,8 +31,8 @@ def _folder_name(label: object) -> str:
     Hydra creates the run folder from ``hydra.run.dir`` before pilotsim sees the config; an
     arm like ``../../x`` must stop there, not after Hydra has written outside ``results/``.
     """
-    from pilotsim.schema import SpecError
     from pilotsim.spec import SAFE_LABEL, is_safe_label
+    from pilotsim.spec.schema import SpecError
 
     if not is_safe_label(str(label)):
         raise SpecError("arm", label, SAFE_LABEL)
@@ -43,7 +43,7 @@ def _worlds(*, _root_: object) -> str:
     """``${pilotsim.worlds:}``: ``range(N)`` over the worlds of the ``uncertainty`` design."""
     from omegaconf import OmegaConf
 
-    from pilotsim.uncertainty import world_range
+    from pilotsim.spec.uncertainty import world_range
 
     section = getattr(_root_, "get", lambda _k: None)("uncertainty")
     if section is not None and not isinstance(section, dict):

@@ -1,5 +1,5 @@
 """``python -m pilotsim`` is the ``pilotsim`` command."""
 
-from pilotsim.cli import main
+from pilotsim.app.cli import main
 
 main()

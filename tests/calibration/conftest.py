@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from pilotsim import api
+from pilotsim.app import api
 from pilotsim.spec import RunSpec
 
 ROOT = Path(__file__).resolve().parents[2]

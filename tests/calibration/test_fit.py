@@ -13,18 +13,18 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
-from pilotsim import api
-from pilotsim.calibration import calibrate_cli
-from pilotsim.calibration.fit import FitSettings, Simulator, fit, select
-from pilotsim.calibration.fit_report import (
+from pilotsim.analysis.calibration import calibrate_cli
+from pilotsim.analysis.calibration.fit import FitSettings, Simulator, fit, select
+from pilotsim.analysis.calibration.fit_report import (
     parameter_table,
     predictive_table,
     weighted_quantile,
 )
-from pilotsim.calibration.targets import read_targets
-from pilotsim.schema import SpecError
+from pilotsim.analysis.calibration.targets import read_targets
+from pilotsim.app import api
 from pilotsim.spec import RunSpec
-from pilotsim.uncertainty import Uncertainty, resolve_world
+from pilotsim.spec.schema import SpecError
+from pilotsim.spec.uncertainty import Uncertainty, resolve_world
 
 from .conftest import EXAMPLE
 

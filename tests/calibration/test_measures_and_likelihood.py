@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from pilotsim import api
-from pilotsim.calibration.likelihood import log_likelihood, total
-from pilotsim.calibration.measures import run_measures, simulated_measures
-from pilotsim.calibration.targets import read_targets
+from pilotsim.analysis.calibration.likelihood import log_likelihood, total
+from pilotsim.analysis.calibration.measures import run_measures, simulated_measures
+from pilotsim.analysis.calibration.targets import read_targets
+from pilotsim.app import api
 
 from .conftest import GENERATING, KPIS
 
@@ -80,7 +80,7 @@ def test_shipped_kpis_are_the_generating_runs_figures(tmp_path, generating_run):
     """The command in examples/riverside/README.md reproduces kpis.csv."""
     _, folder = generating_run
     out = tmp_path / "kpis.csv"
-    proc = subprocess.run([sys.executable, "-m", "pilotsim.calibration.cli", str(KPIS),
+    proc = subprocess.run([sys.executable, "-m", "pilotsim.analysis.calibration.cli", str(KPIS),
                            str(folder), "--write", str(out)], capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
@@ -133,7 +133,7 @@ def test_likelihood_terms_match_scipy_at_whole_numbers():
 
 def test_cli_prints_the_fit(generating_run):
     _, folder = generating_run
-    proc = subprocess.run([sys.executable, "-m", "pilotsim.calibration.cli", str(KPIS),
+    proc = subprocess.run([sys.executable, "-m", "pilotsim.analysis.calibration.cli", str(KPIS),
                            str(folder)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "15 targets:" in proc.stdout and "deviance 0.00" in proc.stdout

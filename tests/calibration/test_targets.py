@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pilotsim.calibration.targets import TargetsError, read_targets
+from pilotsim.analysis.calibration.targets import TargetsError, read_targets
 
 from .conftest import KPIS
 
@@ -80,12 +80,12 @@ def test_duplicate_and_missing_columns(tmp_path, riverside_spec):
 def test_cli_exits_2_naming_the_row(tmp_path, generating_run):
     _, folder = generating_run
     path = _write(tmp_path, "wait_mean_min,all,all,20,100,", "one_trip_share,all,all,0.6,-5,")
-    proc = subprocess.run([sys.executable, "-m", "pilotsim.calibration.cli", str(path),
+    proc = subprocess.run([sys.executable, "-m", "pilotsim.analysis.calibration.cli", str(path),
                            str(folder)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "targets.csv, row 3, column n = '-5'" in proc.stderr
     assert proc.stdout == ""
-    proc = subprocess.run([sys.executable, "-m", "pilotsim.calibration.cli", str(KPIS),
+    proc = subprocess.run([sys.executable, "-m", "pilotsim.analysis.calibration.cli", str(KPIS),
                            str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "expected a complete run folder" in proc.stderr

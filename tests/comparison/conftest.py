@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from synthetic_runs import Case, write_run
 
-from pilotsim.comparison import ComparisonResult, compare_sweep
-from pilotsim.comparison.settings import CompareSettings
+from pilotsim.analysis.comparison import ComparisonResult, compare_sweep
+from pilotsim.analysis.comparison.settings import CompareSettings
 
 RunWriter = Callable[..., Path]
 

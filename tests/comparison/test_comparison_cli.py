@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from conftest import RunWriter, build_known_sweep
 
-from pilotsim.comparison.cli import main
+from pilotsim.analysis.comparison.cli import main
 
 
 def test_missing_directory_fails_with_its_name(tmp_path: Path,
@@ -67,7 +67,8 @@ def test_module_entry_point_exits_non_zero(tmp_path: Path) -> None:
     src = Path(__file__).resolve().parents[2] / "src"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(src), os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run([sys.executable, "-m", "pilotsim.comparison", str(tmp_path / "nope")],
+    done = subprocess.run([sys.executable, "-m", "pilotsim.analysis.comparison",
+                           str(tmp_path / "nope")],
                           capture_output=True, text=True, env=env, timeout=60, check=False)
     assert done.returncode == 2
     assert "pilotsim-compare: error: sweep directory" in done.stderr

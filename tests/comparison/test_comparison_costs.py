@@ -12,11 +12,11 @@ from conftest import NO_WARMUP, RunWriter
 from scipy import stats
 from synthetic_runs import Case
 
-from pilotsim.comparison import ComparisonError, compare_sweep
-from pilotsim.comparison.cost_effectiveness import fieller
-from pilotsim.comparison.metrics import summarise_runs
-from pilotsim.comparison.runs import discover_runs
-from pilotsim.comparison.settings import CompareSettings
+from pilotsim.analysis.comparison import ComparisonError, compare_sweep
+from pilotsim.analysis.comparison.cost_effectiveness import fieller
+from pilotsim.analysis.comparison.metrics import summarise_runs
+from pilotsim.analysis.comparison.runs import discover_runs
+from pilotsim.analysis.comparison.settings import CompareSettings
 
 DAYS = 28
 FRACTION = 0.5
@@ -148,7 +148,7 @@ def test_fieller_covers_the_true_ratio_about_95_percent_of_the_time() -> None:
 
 
 def test_arms_are_ranked_cost_saving_first_then_cheapest_then_unclear_then_worse() -> None:
-    from pilotsim.comparison.cost_effectiveness import cost_effectiveness
+    from pilotsim.analysis.comparison.cost_effectiveness import cost_effectiveness
 
     rows = []
     # per arm: (cost diff per seed, visits diff per seed)

@@ -7,8 +7,8 @@ import re
 import pandas as pd
 from conftest import FAILED_ERROR
 
-from pilotsim.comparison import ComparisonResult
-from pilotsim.comparison.paired import COLUMNS
+from pilotsim.analysis.comparison import ComparisonResult
+from pilotsim.analysis.comparison.paired import COLUMNS
 
 CORE_COLUMNS = ["arm", "reference", "group_type", "group", "metric", "n_pairs", "ref_mean",
                 "arm_mean", "diff_mean", "ci_low", "ci_high", "rel_change", "p_better",

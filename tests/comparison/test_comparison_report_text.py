@@ -9,18 +9,18 @@ import pytest
 from conftest import NO_WARMUP, RunWriter
 from synthetic_runs import Case
 
-from pilotsim.comparison import compare_sweep
-from pilotsim.comparison.header import header_blocks
-from pilotsim.comparison.metrics import METRICS_BY_NAME
-from pilotsim.comparison.paired import paired_comparison
-from pilotsim.comparison.report import (
+from pilotsim.analysis.comparison import compare_sweep
+from pilotsim.analysis.comparison.header import header_blocks
+from pilotsim.analysis.comparison.metrics import METRICS_BY_NAME
+from pilotsim.analysis.comparison.paired import paired_comparison
+from pilotsim.analysis.comparison.report import (
     change_text,
     decimals_for,
     headline_table,
     mechanism_sentences,
     render_markdown,
 )
-from pilotsim.comparison.runs import discover_runs
+from pilotsim.analysis.comparison.runs import discover_runs
 
 
 @pytest.mark.parametrize(("halfwidth", "decimals"), [

@@ -11,8 +11,8 @@ import pytest
 from conftest import NO_WARMUP, RunWriter
 from synthetic_runs import Case
 
-from pilotsim.comparison.metrics import summarise_runs
-from pilotsim.comparison.runs import discover_runs
+from pilotsim.analysis.comparison.metrics import summarise_runs
+from pilotsim.analysis.comparison.runs import discover_runs
 
 
 def test_only_complete_runs_with_all_tables_count(run_writer: RunWriter, tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from pilotsim.comparison import ComparisonError, ComparisonResult
-from pilotsim.comparison.paired import Target, paired_comparison, seeds_needed
+from pilotsim.analysis.comparison import ComparisonError, ComparisonResult
+from pilotsim.analysis.comparison.paired import Target, paired_comparison, seeds_needed
 
 T_975_DF2 = 4.302652729911275  # scipy.stats.t.ppf(0.975, 2), as in any t table (4.303)
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from pilotsim.comparison import ComparisonResult
+from pilotsim.analysis.comparison import ComparisonResult
 
 
 def sub(result: ComparisonResult, group_type: str, group: str,

@@ -248,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     overrides = args[2:]
     if (why := chromium_available()) is not None:
         raise SystemExit(why)
-    from pilotsim.dashboard import assets
+    from pilotsim.app.dashboard import assets
 
     assets.ensure()
     with tempfile.TemporaryDirectory() as tmp, \

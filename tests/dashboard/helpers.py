@@ -1,8 +1,8 @@
 """Shared helpers of the dashboard tests."""
 
-from pilotsim import api
-from pilotsim.dashboard.settings import Changes, world_overrides
-from pilotsim.dashboard.worlds import build_model
+from pilotsim.app import api
+from pilotsim.app.dashboard.settings import Changes, world_overrides
+from pilotsim.app.dashboard.worlds import build_model
 
 
 def baseline_model(*overrides: str):

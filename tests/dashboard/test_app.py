@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import solara
 
-from pilotsim.dashboard import app, figures
-from pilotsim.dashboard.snapshot import take
-from pilotsim.dashboard.tracker import MEASURES
-from pilotsim.dashboard.vega import VegaChart
-from pilotsim.dashboard.worlds import TwinWorlds
+from pilotsim.app.dashboard import app, figures
+from pilotsim.app.dashboard.snapshot import take
+from pilotsim.app.dashboard.tracker import MEASURES
+from pilotsim.app.dashboard.vega import VegaChart
+from pilotsim.app.dashboard.worlds import TwinWorlds
 
 OVERRIDES = ["sim.days=20", "seed=1"]
 
@@ -274,7 +274,7 @@ def test_stepping_in_one_thread_while_the_page_reads_in_another():
 
 
 def test_a_community_level_one_door_centre_is_tracked_and_drawn():
-    from pilotsim.dashboard.settings import available_reforms
+    from pilotsim.app.dashboard.settings import available_reforms
 
     if "one_door" not in available_reforms():
         pytest.skip("the one_door reform is not on main yet")
@@ -293,7 +293,7 @@ def test_a_community_level_one_door_centre_is_tracked_and_drawn():
 
 
 def test_ticking_a_reform_and_resetting_builds_a_reform_world(twins):
-    from pilotsim.dashboard.settings import available_reforms
+    from pilotsim.app.dashboard.settings import available_reforms
 
     if "data_sharing" not in available_reforms():
         pytest.skip("the data_sharing reform is not on main yet")

@@ -3,7 +3,7 @@
 import subprocess
 import tarfile
 
-from pilotsim.dashboard import assets
+from pilotsim.app.dashboard import assets
 
 
 def test_required_packages_come_from_the_template():

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from pilotsim.dashboard import assets
-from pilotsim.dashboard.teaching import preset_names, read_preset
-from pilotsim.dashboard.tracker import MEASURES
+from pilotsim.app.dashboard import assets
+from pilotsim.app.dashboard.teaching import preset_names, read_preset
+from pilotsim.app.dashboard.tracker import MEASURES
 from tests.dashboard.browser import (
     _day,
     browser_page,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pilotsim.dashboard import cli
+from pilotsim.app.dashboard import cli
 
 
 def test_defaults_are_loopback_and_overrides_pass_through():
@@ -33,10 +33,10 @@ def test_good_config_serves_the_page_with_the_overrides(monkeypatch):
     monkeypatch.delenv("PILOTSIM_DASHBOARD", raising=False)
     cli.main(["--port", "8999", "sim.days=5"])
     (args,) = served
-    assert args[:2] == ["run", "pilotsim.dashboard.app:Page"]
+    assert args[:2] == ["run", "pilotsim.app.dashboard.app:Page"]
     assert args[args.index("--host") + 1] == "127.0.0.1"
     assert args[args.index("--port") + 1] == "8999"
-    from pilotsim.dashboard.app import launch_settings
+    from pilotsim.app.dashboard.app import launch_settings
 
     assert launch_settings() == {"overrides": ["sim.days=5"], "sample_fraction": 0.2,
                                  "present": False}

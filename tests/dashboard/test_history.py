@@ -2,8 +2,8 @@
 
 import pytest
 
-from pilotsim import records
-from pilotsim.dashboard import history
+from pilotsim.app.dashboard import history
+from pilotsim.sim import records
 from tests.dashboard.helpers import baseline_model
 
 

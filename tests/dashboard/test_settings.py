@@ -2,10 +2,10 @@
 
 import pytest
 
-from pilotsim import api
-from pilotsim.dashboard import settings as S  # noqa: N812
-from pilotsim.dashboard.settings import Changes
-from pilotsim.schema import SpecError
+from pilotsim.app import api
+from pilotsim.app.dashboard import settings as S  # noqa: N812
+from pilotsim.app.dashboard.settings import Changes
+from pilotsim.spec.schema import SpecError
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,12 @@
 
 import pytest
 
-from pilotsim import api
-from pilotsim.dashboard.settings import available_reforms
-from pilotsim.dashboard.snapshot import take
-from pilotsim.dashboard.teaching import Teaching, preset_names, read_preset
-from pilotsim.dashboard.worlds import TwinWorlds
-from pilotsim.schema import SpecError
+from pilotsim.app import api
+from pilotsim.app.dashboard.settings import available_reforms
+from pilotsim.app.dashboard.snapshot import take
+from pilotsim.app.dashboard.teaching import Teaching, preset_names, read_preset
+from pilotsim.app.dashboard.worlds import TwinWorlds
+from pilotsim.spec.schema import SpecError
 
 EXPECTED = {"pooling", "certificate_run", "committee_broker", "pilot_at_scale"}
 

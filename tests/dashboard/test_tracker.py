@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilotsim import records
-from pilotsim.dashboard.tracker import DayTracker
+from pilotsim.app.dashboard.tracker import DayTracker
+from pilotsim.sim import records
 from tests.dashboard.helpers import baseline_model
 
 DAYS = 45

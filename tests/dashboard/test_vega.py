@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from pilotsim.dashboard.vega import Chart, VegaChart, split
+from pilotsim.app.dashboard.vega import Chart, VegaChart, split
 
 
 def test_split_takes_the_rows_out_of_the_structure():

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from pilotsim.dashboard.settings import Changes, has_reform_group
-from pilotsim.dashboard.worlds import TwinWorlds, parse_controls
-from pilotsim.schema import SpecError
+from pilotsim.app.dashboard.settings import Changes, has_reform_group
+from pilotsim.app.dashboard.worlds import TwinWorlds, parse_controls
+from pilotsim.spec.schema import SpecError
 
 
 def run(twins, days):
@@ -110,8 +110,8 @@ def test_a_reform_world_differs_and_its_label_says_how():
 
 @pytest.mark.skipif(not has_reform_group(), reason="the reform config group is not on main yet")
 def test_a_pilot_design_picks_the_sites_from_the_runs_stream():
-    from pilotsim.dashboard import snapshot
-    from pilotsim.pilots.schedule import pilot_schedule
+    from pilotsim.app.dashboard import snapshot
+    from pilotsim.plugins.pilots.schedule import pilot_schedule
 
     tw = TwinWorlds(["sim.days=200", "reform=data_sharing", "seed=4"], pilot="random",
                     pilot_sites=3, start_day=2)

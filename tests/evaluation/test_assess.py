@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilotsim.evaluation.assess import assess, rollout_decision
+from pilotsim.analysis.evaluation.assess import assess, rollout_decision
 
 EST = pd.DataFrame(
     {

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 
-from pilotsim.evaluation.did import event_study, twfe
+from pilotsim.analysis.evaluation.did import event_study, twfe
 
 from .synth import make_panel, random_assignment
 

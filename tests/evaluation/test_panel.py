@@ -4,7 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilotsim.evaluation.panel import HIGHER_IS_BETTER, OUTCOMES, assign_treatment, build_panel
+from pilotsim.analysis.evaluation.panel import (
+    HIGHER_IS_BETTER,
+    OUTCOMES,
+    assign_treatment,
+    build_panel,
+)
 
 
 def site_days(n_days: int = 9) -> pd.DataFrame:

@@ -1,14 +1,14 @@
 import numpy as np
 import pytest
 
-from pilotsim.evaluation.power import (
+from pilotsim.analysis.evaluation.power import (
     mde,
     placebo_pilots,
     predicted_power,
     rejection_rate,
     simulated_power,
 )
-from pilotsim.evaluation.staggered import callaway_santanna
+from pilotsim.analysis.evaluation.staggered import callaway_santanna
 
 from .synth import make_panel
 

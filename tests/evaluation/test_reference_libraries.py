@@ -13,8 +13,8 @@ the reference lacks and agrees on every cell both have.
 import numpy as np
 import pytest
 
-from pilotsim.evaluation.did import twfe
-from pilotsim.evaluation.staggered import callaway_santanna
+from pilotsim.analysis.evaluation.did import twfe
+from pilotsim.analysis.evaluation.staggered import callaway_santanna
 from tests.evaluation.synth import make_panel
 
 linearmodels = pytest.importorskip("linearmodels")

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from pilotsim.evaluation.did import twfe
-from pilotsim.evaluation.staggered import callaway_santanna
+from pilotsim.analysis.evaluation.did import twfe
+from pilotsim.analysis.evaluation.staggered import callaway_santanna
 
 from .synth import make_panel, random_assignment
 

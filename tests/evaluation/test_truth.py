@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilotsim.evaluation.truth import true_effects, true_effects_by_seed
+from pilotsim.analysis.evaluation.truth import true_effects, true_effects_by_seed
 
 SITES = ["a", "b", "c", "d"]
 

@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
-from pilotsim.pilots.designs import PilotSpec, assign
-from pilotsim.schema import SpecError
+from pilotsim.plugins.pilots.schedule import assign
+from pilotsim.spec.pilot_designs import PilotSpec
+from pilotsim.spec.schema import SpecError
 
 UNITS = {f"c{i:02d}": r for i, r in enumerate(np.linspace(0.9, 0.2, 12).round(3))}
 
@@ -80,7 +81,7 @@ def test_bad_designs_are_named(spec, key, words):
     (["reform=data_sharing", "pilot=random", "pilot.unit=block"], "pilot.unit", "one of"),
 ])
 def test_bad_pilot_configs_stop_before_any_run(overrides, key, words):
-    from pilotsim import api
+    from pilotsim.app import api
     from pilotsim.spec import RunSpec
 
     with pytest.raises(SpecError) as err:
@@ -89,7 +90,7 @@ def test_bad_pilot_configs_stop_before_any_run(overrides, key, words):
 
 
 def test_a_pilot_run_records_its_design_sites_and_treatment():
-    from pilotsim import api
+    from pilotsim.app import api
 
     r = api.run(api.compose(["reform=data_sharing", "pilot=random", "pilot.sites=4",
                              "sim.days=100", "sim.sample_fraction=0.1", "seed=3"]))
@@ -108,7 +109,7 @@ def test_a_pilot_run_records_its_design_sites_and_treatment():
 
 
 def test_district_pilots_reach_every_community_of_the_district():
-    from pilotsim import api
+    from pilotsim.app import api
 
     r = api.run(api.compose(["reform=data_sharing", "pilot=random", "pilot.unit=district",
                              "pilot.sites=1", "sim.days=90", "sim.sample_fraction=0.05"]))

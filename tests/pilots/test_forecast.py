@@ -1,4 +1,4 @@
-"""The rollout forecast from a pilot's data (pilotsim.pilots.forecast).
+"""The rollout forecast from a pilot's data (pilotsim.analysis.pilots.forecast).
 
 The regression and its interval are checked on synthetic ensembles with a known answer (no
 simulation); one small simulated case checks the whole path on a real pilot's table; bad
@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
-from pilotsim import api
-from pilotsim.pilots import forecast as fc
-from pilotsim.schema import SpecError
+from pilotsim.analysis.pilots import forecast as fc
+from pilotsim.app import api
+from pilotsim.spec.schema import SpecError
 
 ROOT = Path(__file__).resolve().parents[2]
 RIVERSIDE = ROOT / "examples" / "riverside"
@@ -253,9 +253,9 @@ def test_an_ensemble_member_is_reproduced_exactly(simulated_pilot):
 # --- scoring and reporting the forecasts ---------------------------------------------------
 
 def test_forecasts_and_did_are_scored_by_hand_and_reported():
-    from pilotsim.comparison.report import Table, render_markdown
-    from pilotsim.pilots.report import forecast_blocks
-    from pilotsim.pilots.study import PilotStudy
+    from pilotsim.analysis.comparison.report import Table, render_markdown
+    from pilotsim.analysis.pilots.report import forecast_blocks
+    from pilotsim.analysis.pilots.study import PilotStudy
 
     truth = [-0.40, -0.30]
     forecasts = pd.DataFrame({
@@ -293,8 +293,8 @@ def test_forecasts_and_did_are_scored_by_hand_and_reported():
 
 @pytest.mark.parametrize("value", [5, -1, 2.5, True])
 def test_a_bad_forecast_member_count_is_named(value):
-    from pilotsim.comparison.runs import ComparisonError
-    from pilotsim.comparison.settings import CompareSettings
+    from pilotsim.analysis.comparison.runs import ComparisonError
+    from pilotsim.analysis.comparison.settings import CompareSettings
 
     with pytest.raises(ComparisonError, match=r"compare\.forecast_members = .*: expected 0"):
         CompareSettings.from_config({"forecast_members": value})

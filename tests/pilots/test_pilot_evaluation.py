@@ -7,7 +7,7 @@ and sampled (20% of residents, offices at full load), so each takes about a seco
 import numpy as np
 import pytest
 
-from pilotsim.pilots.study import run_pilot_study
+from pilotsim.analysis.pilots.study import run_pilot_study
 
 WORLD = ["sim.days=168", "sim.sample_fraction=0.2"]
 
@@ -41,7 +41,7 @@ def test_did_is_unbiased_for_the_pilot_sites_and_covers(random_pilots):
 def test_readiness_pilot_overstates_when_ready_sites_benefit_more():
     # readiness_fidelity 3: a site delivers readiness**3 of the outreach, so the best-run
     # sites (readiness 0.65-0.8) benefit several times more than the average site. Take-up is
-    # off: outreach also draws marginal applicants in (pilotsim.takeup), a composition change
+    # off: outreach also draws marginal applicants in (pilotsim.sim.takeup), a composition change
     # in trips per case that is real but not the mechanism under test, and with three pilot
     # sites it makes the bias too noisy to see in 12 replicates (measured: 24 replicates with
     # take-up give a bias of -0.019 ± 0.020 trips while the pilot sites' own truth, -0.064,

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from pilotsim.pilots.study import load_runs, run_pilot_study
+from pilotsim.analysis.pilots.study import load_runs, run_pilot_study
 
 
 def test_pilot_study_writes_tables_figures_and_a_report(tmp_path):

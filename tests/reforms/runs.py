@@ -2,7 +2,7 @@
 
 from functools import cache
 
-from pilotsim import api
+from pilotsim.app import api
 
 DAYS = 90
 BASE = (f"sim.days={DAYS}", "sim.sample_fraction=0.3", "seed=3")

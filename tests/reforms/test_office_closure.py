@@ -3,9 +3,9 @@
 
 import pytest
 
-from pilotsim import api
-from pilotsim.schema import SpecError
+from pilotsim.app import api
 from pilotsim.spec import RunSpec
+from pilotsim.spec.schema import SpecError
 
 from .runs import communities_of, run
 

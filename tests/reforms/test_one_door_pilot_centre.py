@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from pilotsim.hours import WEEKDAYS
+from pilotsim.spec.hours import WEEKDAYS
 
 from .runs import DAYS, run
 

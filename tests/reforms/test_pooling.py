@@ -7,8 +7,8 @@ show it with the same arrivals, and agree with Erlang C where its assumptions ho
 import numpy as np
 import pytest
 
-from pilotsim.queueing import CounterQueue
-from pilotsim.theory import batch_means_se, erlang_c
+from pilotsim.analysis.theory import batch_means_se, erlang_c
+from pilotsim.sim.queueing import CounterQueue
 
 OPEN = [(0.0, 1e12)]
 

@@ -3,11 +3,11 @@
 import pytest
 from omegaconf import OmegaConf
 
-from pilotsim import api
-from pilotsim.model import PilotModel
-from pilotsim.reforms.registry import REFORMS, build_reforms
-from pilotsim.schema import SpecError
+from pilotsim.app import api
+from pilotsim.plugins.reforms.registry import REFORMS, build_reforms
+from pilotsim.plugins.runner import build_model
 from pilotsim.spec import RunSpec
+from pilotsim.spec.schema import SpecError
 
 from .runs import BASE
 
@@ -20,14 +20,14 @@ def test_list_selection_composes_reforms_in_order_and_labels_the_arm():
     spec = spec_of("reform=[one_door,data_sharing]")
     assert spec.reform.names == ("one_door", "data_sharing")
     assert spec.arm == "one_door+data_sharing"
-    assert [r.name for r in PilotModel(spec).reforms] == ["one_door", "data_sharing"]
+    assert [r.name for r in build_model(spec).reforms] == ["one_door", "data_sharing"]
     assert spec_of("reform=[data_sharing,one_door]").arm == "data_sharing+one_door"
 
 
 def test_baseline_is_no_reform_and_arm_stays_overridable():
     for spec in (spec_of(), spec_of("reform=baseline")):
         assert len(spec.reform) == 0 and spec.arm == "baseline"
-        assert PilotModel(spec).reforms == []
+        assert build_model(spec).reforms == []
     assert spec_of("reform=one_door", "arm=pilot_a").arm == "pilot_a"
 
 
@@ -127,9 +127,9 @@ def test_a_schedule_runs_each_reform_once_per_wave():
 def test_a_schedule_given_to_the_model_sets_treatment_and_leaves_earlier_days_alone():
     spec = spec_of("reform=data_sharing")
     schedule = {c: None for c in spec.city.communities} | {"east_01": 20, "west_04": 40}
-    base = PilotModel(spec_of())
+    base = build_model(spec_of())
     base.run()
-    model = PilotModel(spec, schedule=schedule)
+    model = build_model(spec, schedule=schedule)
     model.run()
     assert [(r.start_day, r.communities) for r in model.reforms] == [(20, [0]), (40, [9])]
     assert api.reform_metadata(model)["treatment"] == schedule
@@ -155,7 +155,7 @@ def test_wave_start_days_are_plain_ints_for_the_metadata():
     import numpy as np
 
     spec = spec_of("reform=online_service")
-    model = PilotModel(spec, schedule={"east_01": np.int64(5)})
+    model = build_model(spec, schedule={"east_01": np.int64(5)})
     model.run()
     meta = api.reform_metadata(model)
     assert json.loads(json.dumps(meta))["treatment"]["east_01"] == 5

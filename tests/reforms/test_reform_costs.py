@@ -2,7 +2,7 @@
 
 import pytest
 
-from pilotsim.reforms.base import COST_KEYS, combine_waves
+from pilotsim.plugins.reforms.base import COST_KEYS, combine_waves
 
 from .runs import DAYS, run
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilotsim.hours import WEEKDAYS
+from pilotsim.spec.hours import WEEKDAYS
 
 from .runs import (
     CERTIFICATE_SERVICES,

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from pilotsim.robustness.decision import best_arms, decision_table
+from pilotsim.analysis.robustness.decision import best_arms, decision_table
 
 # trips per case in three worlds (lower is better); satisfaction (higher is better)
 TRIPS = {"baseline": [2.0, 2.0, 2.0], "one_door": [1.0, 1.5, 2.5], "data_sharing": [1.5, 1.5, 1.8]}

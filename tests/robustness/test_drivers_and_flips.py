@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilotsim.robustness.drivers import SensitivityUnavailableError, sensitivity
-from pilotsim.robustness.flips import flip_rules
-from pilotsim.uncertainty import Uncertainty
+from pilotsim.analysis.robustness.drivers import SensitivityUnavailableError, sensitivity
+from pilotsim.analysis.robustness.flips import flip_rules
+from pilotsim.spec.uncertainty import Uncertainty
 
 UNIT = {"dist": "uniform", "low": 0.0, "high": 1.0, "reason": "synthetic"}
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pilotsim.comparison import compare_sweep
-from pilotsim.comparison.runs import discover_runs
-from pilotsim.robustness import robustness_sweep
-from pilotsim.uncertainty import Uncertainty
+from pilotsim.analysis.comparison import compare_sweep
+from pilotsim.analysis.comparison.runs import discover_runs
+from pilotsim.analysis.robustness import robustness_sweep
+from pilotsim.spec.uncertainty import Uncertainty
 from tests.comparison.synthetic_runs import Case as _Case
 from tests.comparison.synthetic_runs import write_run
 

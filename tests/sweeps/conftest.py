@@ -22,7 +22,7 @@ PILOTSIM = Path(sys.executable).with_name("pilotsim")
 
 INJECT = '''\
 import time
-from pilotsim.model import PilotModel
+from pilotsim.sim.model import PilotModel
 
 _run = PilotModel.run
 

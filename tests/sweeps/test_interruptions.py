@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from pilotsim import runfolder
-from pilotsim.sweeps import lock
-from pilotsim.sweeps.__main__ import status_lines
+from pilotsim.app.sweeps import lock
+from pilotsim.app.sweeps.__main__ import status_lines
+from pilotsim.sim import runfolder
 from tests.sweeps.conftest import PILOTSIM, TINY, injected_env, metadata, pilotsim
 
 TWO_ARMS = ("reform=baseline,one_door",)
@@ -234,7 +234,7 @@ def test_a_sweep_of_another_config_into_the_same_folder_is_refused(work):
 FULL_DISK = '''\
 import errno
 import os
-from pilotsim import runfolder
+from pilotsim.sim import runfolder
 
 _table, _meta = runfolder.write_table, runfolder.write_metadata
 

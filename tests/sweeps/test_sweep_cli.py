@@ -10,7 +10,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from pilotsim import runfolder
+from pilotsim.sim import runfolder
 from tests.sweeps.conftest import PILOTSIM, TINY, injected_env, metadata, pilotsim
 
 

@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from pilotsim import api, runfolder, studies
-from pilotsim.sweeps import SweepCallback, plan_sweep, progress, provenance
-from pilotsim.sweeps.__main__ import main as status_main
-from pilotsim.sweeps.lock import SweepLock
-from pilotsim.sweeps.plan import SweepPlanError
+from pilotsim.app import api
+from pilotsim.app.sweeps import SweepCallback, plan_sweep, progress, provenance
+from pilotsim.app.sweeps.__main__ import main as status_main
+from pilotsim.app.sweeps.lock import SweepLock
+from pilotsim.app.sweeps.plan import SweepPlanError
+from pilotsim.sim import runfolder
+from pilotsim.spec import studies
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = ["sim.days=20", "sim.sample_fraction=0.05"]
@@ -135,7 +137,7 @@ def ending_callback(**kwargs) -> SweepCallback:
 
 def test_end_of_sweep_compares_records_and_exits_1_for_a_failed_run(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import pilotsim.comparison
+    import pilotsim.analysis.comparison
 
     sweep = fake_sweep(tmp_path / "sweep")
     calls = []
@@ -150,7 +152,7 @@ def test_end_of_sweep_compares_records_and_exits_1_for_a_failed_run(
         calls.append((Path(sweep_dir), reference, target_halfwidth))
         return Result()
 
-    monkeypatch.setattr(pilotsim.comparison, "compare_sweep", compare_sweep)
+    monkeypatch.setattr(pilotsim.analysis.comparison, "compare_sweep", compare_sweep)
     cb = ending_callback(reference="one_door", target_halfwidth=0.05)
     config = OmegaConf.create({"hydra": {"sweep": {"dir": str(sweep)}}})
     with pytest.raises(SystemExit) as ended:
@@ -165,21 +167,21 @@ def test_end_of_sweep_compares_records_and_exits_1_for_a_failed_run(
 
 def test_end_of_sweep_survives_a_comparison_that_cannot_be_made(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import pilotsim.comparison
+    import pilotsim.analysis.comparison
 
     sweep = fake_sweep(tmp_path / "sweep")
 
     def compare_sweep(sweep_dir, **kwargs):
-        raise pilotsim.comparison.ComparisonError("nothing to compare it with")
+        raise pilotsim.analysis.comparison.ComparisonError("nothing to compare it with")
 
-    monkeypatch.setattr(pilotsim.comparison, "compare_sweep", compare_sweep)
+    monkeypatch.setattr(pilotsim.analysis.comparison, "compare_sweep", compare_sweep)
     cb = ending_callback(fail_exit_code=False)
     cb.on_multirun_end(config=OmegaConf.create({"hydra": {"sweep": {"dir": str(sweep)}}}))
     (attempt,) = provenance.read(sweep)["attempts"]
     assert attempt["comparison"]["status"] == "not written"
     assert "nothing to compare it with" in attempt["comparison"]["reason"]
 
-    monkeypatch.setitem(__import__("sys").modules, "pilotsim.comparison", None)
+    monkeypatch.setitem(__import__("sys").modules, "pilotsim.analysis.comparison", None)
     ending_callback(fail_exit_code=False).on_multirun_end(
         config=OmegaConf.create({"hydra": {"sweep": {"dir": str(sweep)}}}))
     assert provenance.read(sweep)["attempts"][0]["comparison"]["status"] == "unavailable"
@@ -231,7 +233,8 @@ def _arms_and_seeds(plan) -> dict[str, list[int]]:
 
 @pytest.mark.parametrize("name", STUDIES)
 def test_study_plans_paired_arms_that_validate(loader, name: str, tmp_path: Path) -> None:
-    pytest.importorskip("pilotsim.reforms", reason="the reform config group is not merged yet")
+    pytest.importorskip("pilotsim.plugins.reforms",
+                        reason="the reform config group is not merged yet")
     config = master(loader, [f"+experiment={name}"], tmp_path)
     assert str(config.hydra.mode) == "RunMode.MULTIRUN"  # no -m needed
     plan = plan_sweep(config, loader)  # every point composes and validates
@@ -269,7 +272,7 @@ def test_launcher_configs_compose(loader, choice: str, plugin: str, target: str)
 def test_default_launcher_is_local_joblib(loader) -> None:
     assert master(loader, []).hydra.launcher._target_.endswith("JoblibLauncher")
     data = json.loads(json.dumps(OmegaConf.to_container(master(loader, []).hydra.callbacks)))
-    assert data["pilotsim_sweep"]["_target_"] == "pilotsim.sweeps.SweepCallback"
+    assert data["pilotsim_sweep"]["_target_"] == "pilotsim.app.sweeps.SweepCallback"
 
 
 def test_sweeper_skips_hydras_second_composition_only_when_the_plan_validated(

@@ -4,7 +4,7 @@ Before the task function runs, Hydra's ``run_job`` creates the job's folder, wri
 ``.hydra/`` record and opens its log file there; afterwards it calls the callbacks. An error in
 those steps (a folder that cannot be written, a full disk) escapes the job, and the joblib and
 Ray launchers then abandon the whole sweep with a traceback: no other run, no comparison. The
-task itself never raises (:func:`pilotsim.sweeps.run_point` records its failures), so these are
+task itself never raises (:func:`pilotsim.app.sweeps.run_point` records its failures), so these are
 the only errors left.
 
 :func:`contain` replaces the function the launcher sends to its workers by :func:`joblib_job`

@@ -2,7 +2,7 @@
 
 Hydra's ``BasicSweeper`` composes the config of every job of a batch before launching it, to
 catch composition errors early. pilotsim's sweep callback has already composed *and validated*
-every point in ``on_multirun_start`` (:mod:`pilotsim.sweeps.plan`, which composes each
+every point in ``on_multirun_start`` (:mod:`pilotsim.app.sweeps.plan`, which composes each
 combination once and varies only the seed), so that second pass only costs time: about 0.2 s a
 job, 10-20 s before a 60-run study starts. Selected by ``conf/config.yaml``
 (``override hydra/sweeper: pilotsim``); it behaves exactly like the basic sweeper otherwise, and

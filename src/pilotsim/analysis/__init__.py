@@ -1,0 +1,1 @@
+"""What is done with runs: comparison, evaluation, pilot studies, robustness, calibration."""

@@ -1,0 +1,112 @@
+"""Why a measure moved the "worse" way: the mechanism, read from the other measures.
+
+A reform can make a measure worse for a good reason: outreach means fewer residents give up, so
+more cases keep coming to the counters and queues get longer. When an arm's overall change in a
+measure is significantly worse, the report looks for a rule below whose conditions the same
+arm's other measures meet (each a change whose 95% interval excludes zero, in the stated
+direction) and names that mechanism, with the numbers. The rules are about measures, not about
+reforms: they apply to any arm, and a worse change no rule explains is reported as unexplained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pilotsim.analysis.comparison.metrics import COST_METRICS, METRICS_BY_NAME
+
+WAITS = ("wait_mean_min", "wait_p90_min", "wait_hours_per_year")
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    """A known way a worse measure follows from another change.
+
+    Attributes:
+        worse: Measures this mechanism can explain (each worse, significantly).
+        needs: Measure → direction of change (``"up"`` or ``"down"``) the rule requires, each
+            with a 95% CI excluding zero.
+        text: The explanation; ``{name}`` fields are filled with the change of that measure.
+    """
+
+    worse: tuple[str, ...]
+    needs: Mapping[str, str]
+    text: str
+
+
+MECHANISMS: tuple[Mechanism, ...] = (
+    # take-up: needs unmet counts the deterred and those who gave up, so where it falls more
+    # residents' needs reach the counters, a wider mechanism than abandonment alone
+    Mechanism(WAITS, {"needs_unmet": "down", "counter_hours_per_year": "up"},
+              "more needs are pursued to the end — fewer residents are deterred from applying "
+              "or give up (needs unmet {needs_unmet}) — so the counters have more work "
+              "(counter time per year {counter_hours_per_year}): the same counters have "
+              "longer queues"),
+    Mechanism(("counter_hours_per_year", "visits_per_year"), {"needs_unmet": "down"},
+              "more needs are pursued to the end — fewer residents are deterred from applying "
+              "or give up (needs unmet {needs_unmet}) — so more cases reach the counters"),
+    Mechanism(WAITS, {"abandonment_rate": "down", "counter_hours_per_year": "up"},
+              "fewer residents give up (abandonment rate {abandonment_rate}), so more cases "
+              "are served to the end and the counters have more work (counter time per year "
+              "{counter_hours_per_year}): the same counters have longer queues"),
+    Mechanism(WAITS, {"abandonment_rate": "down", "visits_per_year": "up"},
+              "fewer residents give up (abandonment rate {abandonment_rate}), so more cases "
+              "keep coming back to the counters (office visits per year {visits_per_year}) "
+              "and the same counters have longer queues"),
+    Mechanism(WAITS, {"counter_hours_per_year": "up"},
+              "the counters have more work (counter time per year {counter_hours_per_year})"),
+    Mechanism(WAITS, {"visits_per_year": "up"},
+              "more office visits per year ({visits_per_year}) load the same counters"),
+    Mechanism(("counter_hours_per_year",), {"abandonment_rate": "down"},
+              "fewer residents give up (abandonment rate {abandonment_rate}), so more cases "
+              "are served at the counters to the end (residents moving between online and "
+              "in-person service, not measured here, can add to it)"),
+    Mechanism(("visits_per_year",), {"abandonment_rate": "down"},
+              "fewer residents give up (abandonment rate {abandonment_rate}): cases that used "
+              "to stop after a wasted trip now go on to the counters"),
+    Mechanism(("trips_per_case", "wasted_trips_per_case", "days_to_completion"),
+              {"abandonment_rate": "down"},
+              "cases that used to be abandoned now go on to completion and count with their "
+              "extra trips and days (abandonment rate {abandonment_rate})"),
+    Mechanism(("abandonment_rate", "abandoned_per_year", "satisfaction_mean"),
+              {"wait_mean_min": "up"},
+              "longer waits (mean wait per visit {wait_mean_min}) wear residents down"),
+)
+"""The rules, most specific first; the first that holds explains the measure."""
+
+
+def explain(comparison: pd.DataFrame, describe: Callable[[Mapping[str, object]], str]
+            ) -> list[tuple[str, str, str, str]]:
+    """Every significantly worse overall change of every arm, with its mechanism if one holds.
+
+    Args:
+        comparison: The comparison table (``paired.COLUMNS``).
+        describe: Formats a comparison row's change with its interval (the report's).
+
+    Returns:
+        ``(arm, measure, its change, explanation)`` per worse change, in the table's order;
+        the explanation is ``""`` when no rule holds.
+    """
+    overall = comparison[comparison["group_type"] == "overall"]
+    out = []
+    for arm, sub in overall.groupby("arm", sort=False):
+        rows = {str(r["metric"]): r for r in sub.to_dict("records")}
+
+        def moved(metric: str, direction: str, rows: dict = rows) -> bool:
+            r = rows.get(metric)
+            if r is None or pd.isna(r["ci_low"]):
+                return False
+            return bool(r["ci_low"] > 0) if direction == "up" else bool(r["ci_high"] < 0)
+
+        for metric, r in rows.items():
+            if r["verdict"] != "worse" or metric in COST_METRICS:
+                continue
+            because = ""
+            for m in MECHANISMS:
+                if metric in m.worse and all(moved(k, d) for k, d in m.needs.items()):
+                    because = m.text.format(**{k: describe(rows[k]) for k in m.needs})
+                    break
+            out.append((str(arm), METRICS_BY_NAME[metric].label, describe(r), because))
+    return out

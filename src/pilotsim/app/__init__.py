@@ -1,0 +1,1 @@
+"""The public faces: Python API, CLI, sweeps, dashboard."""

@@ -1,1 +1,0 @@
-"""Pilot designs (which sites get a reform when) and pilot studies (estimate vs truth)."""

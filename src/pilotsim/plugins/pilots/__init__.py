@@ -1,0 +1,1 @@
+"""Pilot designs at run time: the rollout schedule and the pilot-site boost."""

@@ -1,0 +1,221 @@
+"""Run a spec in-process: build its interventions, give them to the model, run, make the tables.
+
+This is the one place that assembles a run (it sits in ``plugins``, the lowest layer that sees
+both the model and the interventions): :func:`build_model` turns a spec into the reforms, the
+pilot schedule and the pilot-site boost and hands them to
+:class:`~pilotsim.sim.model.PilotModel`, which receives its interventions and builds none
+itself; :func:`run` runs that model and makes the tables (and writes the run folder if asked).
+The app's :mod:`pilotsim.app.api` is the public face of the same functions; analysis code that
+must run the model (pilot studies, forecasts, calibration) calls this module, not the app.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import os
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pilotsim.plugins.pilots.boost import boost_interventions
+from pilotsim.plugins.pilots.schedule import pilot_schedule
+from pilotsim.plugins.reforms.base import combine_waves
+from pilotsim.plugins.reforms.registry import build_reforms
+from pilotsim.sim import records, runfolder
+from pilotsim.sim.model import Intervention, PilotModel
+from pilotsim.spec import RunSpec, plain_config
+from pilotsim.spec.schema import SpecError
+from pilotsim.spec.uncertainty import resolve_world
+
+
+def build_model(spec: RunSpec, interventions: Iterable[Intervention] = (),
+                schedule: Mapping[str, int | None] | None = None) -> PilotModel:
+    """The model of ``spec`` with the spec's reforms, pilot schedule and boost.
+
+    Args:
+        spec: The validated run spec.
+        interventions: Further interventions, applied after the spec's own.
+        schedule: A rollout of the spec's reforms (community → start day, or None), e.g. a
+            pilot design's; it replaces their own scopes and start days (see
+            :func:`pilotsim.plugins.reforms.registry.build_reforms`). None: the spec's pilot
+            design chooses it (unless the design is ``as_configured``).
+    """
+    pilot_sites: dict[str, int | None] = {}
+    if schedule is None and spec.pilot.design != "as_configured":
+        pilot_sites, schedule = pilot_schedule(spec)
+    return PilotModel(spec, [*boost_interventions(spec, schedule), *interventions],
+                      reforms=build_reforms(spec, schedule), pilot_sites=pilot_sites)
+
+
+@dataclass
+class RunResult:
+    """What one run produced.
+
+    Attributes:
+        cases: One row per case.
+        visits: One row per office visit.
+        site_days: One row per community per day.
+        metadata: Seed, config, versions, timings (as written to ``metadata.json``).
+        model: The model at the end of the run (for inspection).
+        folder: The run folder, if one was written.
+    """
+
+    cases: pd.DataFrame
+    visits: pd.DataFrame
+    site_days: pd.DataFrame
+    metadata: dict[str, Any]
+    model: PilotModel = field(repr=False)
+    folder: Path | None = None
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause CPython's cyclic garbage collector while the model runs.
+
+    A run builds up hundreds of thousands of long-lived objects (cases, resident agents) and
+    makes next to no cyclic garbage (160 objects in a district-year); the generational
+    collector would scan the growing heap again and again, 15–20 % of the CPU time of a
+    240,000-resident year. Reference counting still frees every temporary object; the
+    collector is restored (and catches up) when the run ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def reform_metadata(model: PilotModel) -> dict[str, Any]:
+    """The run's ``cost`` (summed over reforms), ``reform_costs`` (each) and ``treatment``.
+
+    ``treatment`` maps every community to the first day a reform reaches it, or None.
+    """
+    waves: dict[str, list[dict[str, float]]] = {}
+    for r in model.reforms:  # a stepped wedge runs a reform once per wave: count them all
+        waves.setdefault(r.name, []).append(r.report(model.levers))
+    per = {name: combine_waves(reports) for name, reports in waves.items()}
+    cost = {k: float(sum(c[k] for c in per.values()))
+            for k in ("staff_hours", "budget", "setup_budget", "running_budget")}
+    first: dict[str, int | None] = {c: None for c in model.community_names}
+    for r in model.reforms:
+        if not r.started:
+            continue
+        for ci in r.reached():
+            name = model.community_names[ci]
+            day = first[name]
+            first[name] = r.start_day if day is None else min(day, r.start_day)
+    return {"cost": cost, "reform_costs": per, "treatment": first}
+
+
+def run(cfg: Any, out_dir: str | Path | None = None, spec: RunSpec | None = None) -> RunResult:
+    """Validate ``cfg``, run the model to the end, and optionally write the run folder.
+
+    Args:
+        cfg: A composed config (DictConfig) or plain dict.
+        out_dir: Folder to write the run into (created if needed); None writes nothing.
+        spec: An already validated spec for ``cfg`` (skips validation).
+
+    Returns:
+        The tables, metadata and final model.
+
+    Raises:
+        SpecError: if the config is invalid; nothing is written then.
+        Exception: whatever the simulation raised; the run folder's ``metadata.json`` then says
+            ``"status": "failed"`` with the ``error`` and a ``traceback`` summary (if the
+            folder can still be written). KeyboardInterrupt (Ctrl-C, or SIGTERM in the CLI)
+            leaves ``"status": "interrupted"``.
+    """
+    try:
+        return _run(cfg, out_dir, spec)
+    except SpecError:
+        raise
+    except Exception as e:
+        if out_dir is not None:
+            runfolder.remove_temp_files(Path(out_dir))
+            runfolder.mark_failed(Path(out_dir), e)
+        raise
+    except BaseException as e:  # Ctrl-C, SIGTERM (see pilotsim.app.cli), sys.exit from a handler
+        if out_dir is not None:
+            runfolder.remove_temp_files(Path(out_dir))
+            runfolder.mark_interrupted(Path(out_dir), getattr(e, "signal_name", type(e).__name__))
+        raise
+
+
+def _run(cfg: Any, out_dir: str | Path | None, spec: RunSpec | None) -> RunResult:
+    t0 = time.perf_counter()
+    spec = spec or RunSpec.from_config(cfg)
+    plain = plain_config(cfg)
+    plain.pop("hydra", None)
+    # The hash is of the config as the sweep planned it (world number, not its values), so a
+    # resumed sweep recognises the run; config.yaml holds the values the run used.
+    config_hash = runfolder.config_hash(plain)
+    plain, world = resolve_world(plain)
+    meta: dict[str, Any] = {
+        "status": "running",
+        "seed": spec.seed,
+        "arm": spec.arm,
+        "days": spec.sim.days,
+        "sample_fraction": spec.sim.sample_fraction,
+        "started_at": runfolder.now_iso(),
+        "package_version": runfolder.package_version(),
+        "git_commit": runfolder.git_commit(),
+        "dependencies": runfolder.dependency_versions(),
+        "config": plain,
+        "config_hash": config_hash,
+        **runfolder.process_fields(),
+        "world": world,
+    }
+    folder = Path(out_dir) if out_dir is not None else None
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        runfolder.write_metadata(folder, meta)
+    t1 = time.perf_counter()
+    model = build_model(spec)
+    stream = None
+    if folder is not None:  # visits go to Parquet row groups as the run goes
+        stream = records.VisitParquetStream(runfolder.temp_path(folder / "visits.parquet"),
+                                            model)
+        model.visits.sink = stream.write
+    t2 = time.perf_counter()
+    with _cyclic_gc_paused():
+        model.run()
+    t3 = time.perf_counter()
+    cases = records.cases_table(model)
+    if stream is not None:
+        stream.close()
+        visits = stream.read()
+    else:
+        visits = records.visits_table(model)
+    site_days = records.site_days_table(model, cases, visits)
+    meta.update(reform_metadata(model))
+    meta["pilot"] = {"design": spec.pilot.design, "unit": spec.pilot.unit,
+                     "sites": model.pilot_sites,
+                     "boost": dataclasses.asdict(spec.pilot.boost)}
+    meta["counts"] = {"residents": int(model.population.size), "cases": len(cases),
+                      "visits": len(visits)}
+    if folder is not None:
+        import yaml
+
+        (folder / "config.yaml").write_text(yaml.safe_dump(plain, sort_keys=False))
+        for name, df in (("cases", cases), ("site_days", site_days)):
+            runfolder.write_table(folder, name, df)
+        os.replace(stream.path, folder / "visits.parquet")
+    t4 = time.perf_counter()
+    meta["timings"] = {"validate": round(t1 - t0, 4), "build": round(t2 - t1, 4),
+                       "simulate": round(t3 - t2, 4), "tables_and_write": round(t4 - t3, 4)}
+    # where the simulate time went, phase by phase of the day (they sum to about "simulate")
+    meta["phase_seconds"] = {k: round(v, 4) for k, v in model.phase_seconds().items()}
+    meta["wall_seconds"] = round(t4 - t0, 4)
+    meta["finished_at"] = runfolder.now_iso()
+    meta["status"] = "complete"
+    if folder is not None:
+        runfolder.write_metadata(folder, meta)
+    return RunResult(cases, visits, site_days, meta, model, folder)

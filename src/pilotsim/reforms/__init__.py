@@ -1,6 +1,0 @@
-"""Reforms: plug-ins that change named quantities of the running model from a start day.
-
-Each reform is one module here (its parameters and its :class:`~pilotsim.reforms.base.Reform`
-subclass), one entry in :data:`pilotsim.reforms.registry.REFORMS`, and one config file under
-``conf/reform/``. See ``docs/reforms.md`` for the list and for how to add one.
-"""

@@ -1,0 +1,1 @@
+"""The model: offices and queues, cases, residents, routes, streams and records."""

@@ -1,0 +1,93 @@
+"""A case: one need of one resident, from the day it arises to completion or giving up."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pilotsim.sim.agents import Resident
+
+OPEN, COMPLETED, ABANDONED, NOT_PURSUED = "open", "completed", "abandoned", "not_pursued"
+IN_PERSON, ONLINE, PROXY = "in_person", "online", "proxy"
+
+# Slots in the case's counter streams. Case-level decisions use slots below VISIT_BASE; visit v
+# (0-based) uses VISIT_BASE + VISIT_SLOTS * v + purpose, so the n-th visit of a case draws the
+# same numbers in every scenario.
+S_INFO, S_CHANNEL, S_ONLINE_FAIL, S_FIRST_DELAY, S_VIA, S_PURSUE = 0, 1, 2, 3, 4, 5
+VISIT_BASE, VISIT_SLOTS = 16, 16
+V_WRONG, V_MISSING, V_ERROR, V_ARRIVAL, V_DELAY, V_ABANDON, V_OFFICE = range(7)
+# Case.via value: the resident's usual desks, passing over their community's preferred office
+# (a pilot's one-door centre they judge too slow today)
+VIA_DESKS = -1
+MAX_VISIT_SLOTS = 63
+
+
+def visit_slot(visit_no: int, purpose: int) -> int:
+    """The counter-stream slot of ``purpose`` at the case's ``visit_no``-th visit."""
+    return VISIT_BASE + VISIT_SLOTS * (visit_no % MAX_VISIT_SLOTS) + purpose
+
+
+class Case:
+    """One resident's need for one service.
+
+    Attributes:
+        id: Case id (same case, same id, in every scenario with the same seed).
+        resident: The resident.
+        service: Service name.
+        step: Index of the next step to do.
+        channel: The channel the case is handled through (in_person, online, proxy).
+        status: open, completed, abandoned, or not_pursued (the resident did not apply: the
+            need went unmet without a case being started).
+        day_opened: Day the need arose. need_min: minute it arose (since run start).
+        day_closed: Day completed or abandoned (None while open).
+        trips: Office visits made. wasted: of which wasted.
+        wait, travel: Total queue wait and round-trip travel minutes.
+        knowledge: The resident's knowledge of this procedure, 0–1.
+        prechecked: Documents checked by the committee.
+        informed: Asked the committee when the need arose.
+        min_score, last_score: Worst and last experience (peak–end), 0–100.
+        late_days: Days a proxy submission was put off beyond the stated turnaround.
+        via: Where the resident chose to take the case's next visit
+            (:meth:`~pilotsim.sim.model.PilotModel.office_for`): None (their community's route),
+            an office index (a one-door centre open to walk-ins from outside its scope), or
+            ``VIA_DESKS`` (the usual desks instead of their community's preferred centre).
+    """
+
+    __slots__ = ("channel", "day_closed", "day_opened", "id", "informed", "knowledge",
+                 "last_score", "late_days", "min_score", "need_min", "prechecked", "resident",
+                 "service", "status", "step", "travel", "trips", "via", "wait", "wasted")
+
+    def __init__(self, case_id: int, resident: Resident, service: str, day: int,
+                 need_min: float, knowledge: float) -> None:
+        self.id = case_id
+        self.resident = resident
+        self.service = service
+        self.day_opened = day
+        self.need_min = need_min
+        self.day_closed: int | None = None
+        self.status = OPEN
+        self.channel = IN_PERSON
+        self.step = 0
+        self.trips = 0
+        self.wasted = 0
+        self.wait = 0.0
+        self.travel = 0.0
+        self.knowledge = knowledge
+        self.prechecked = False
+        self.informed = False
+        self.min_score = 101.0
+        self.last_score: float | None = None
+        self.via: int | None = None
+        self.late_days = 0
+
+    def remember(self, score: float) -> None:
+        """Add an experience (visit or remote step) to the case's memory."""
+        self.min_score = min(self.min_score, score)
+        self.last_score = score
+
+    @property
+    def satisfaction(self) -> float | None:
+        """Peak–end memory of the case: mean of its worst and its last experience."""
+        if self.last_score is None:
+            return None
+        return (self.min_score + self.last_score) / 2

@@ -1,0 +1,161 @@
+"""The residents' decision rules, one formula each, for one case or for many at once.
+
+Every function here takes plain numbers or NumPy arrays of them (the arithmetic is written so
+that both work) and returns a probability, a number of days or a cost. The per-case code in
+:class:`~pilotsim.sim.model.PilotModel` calls them with a case's floats; the unsimulated residents'
+demand (:mod:`pilotsim.sim.background`) calls them with a whole day's needs as arrays. So a rule —
+how likely a wrong office is, how long residents put a visit off, when they give up — is
+written once, and a reform that changes one of its inputs changes both populations alike.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from pilotsim.sim.cases import IN_PERSON, ONLINE, PROXY
+from pilotsim.spec import Abandonment, Channels, Knowledge
+
+
+def p_wrong_office(kn: Knowledge, knowledge, factor):
+    """P(a resident goes to the wrong office): falls with their knowledge of the procedure.
+
+    Args:
+        kn: The behaviour's knowledge parameters.
+        knowledge: The case's knowledge, 0–1.
+        factor: The community's ``wrong_office_factor`` (reforms lower it).
+    """
+    return kn.wrong_office * (1 - knowledge) * factor
+
+
+def p_missing_documents(kn: Knowledge, knowledge, factor, prechecked, n_docs):
+    """P(at least one of ``n_docs`` documents to carry is missing at the counter).
+
+    Args:
+        kn: The behaviour's knowledge parameters.
+        knowledge: The case's knowledge, 0–1.
+        factor: The community's ``missing_document_factor``.
+        prechecked: Whether the committee checked the documents (bool or bool array).
+        n_docs: Documents the resident must bring (those the office does not fetch itself).
+    """
+    p_one = kn.missing_document * (1 - knowledge) * factor * (1 - kn.precheck_effect * prechecked)
+    return 1 - (1 - p_one) ** n_docs
+
+
+def delay_days(u, mean):
+    """Days from planning a visit to making it: 1 + a geometric number, mean ``mean``.
+
+    The geometric part (failures before a success of probability 1/mean) has mean
+    ``mean − 1``, so the delay's mean is the configured ``delay_days_mean`` exactly (it is at
+    least 1: a planned visit is on a later day). Drawn by inversion of the uniform ``u``.
+    """
+    if type(u) is float:  # one case: math on floats is ~10× NumPy's
+        return 1 if mean <= 1 else 1 + int(math.log1p(-u) / math.log((mean - 1) / mean))
+    mean = np.broadcast_to(np.asarray(mean, dtype=float), np.shape(u))
+    out = np.ones(np.shape(u), dtype=np.int64)
+    m = mean > 1
+    out[m] += (np.log1p(-np.asarray(u)[m]) / np.log((mean[m] - 1) / mean[m])).astype(np.int64)
+    return out
+
+
+def p_abandon(ab: Abandonment, wasted, round_trip, patience):
+    """P(giving up after a wasted trip): the hazard grows with wasted trips and travel burden.
+
+    Args:
+        ab: The abandonment parameters.
+        wasted: Wasted trips of the case so far (including this one).
+        round_trip: This trip's round-trip travel, minutes.
+        patience: The resident's patience.
+    """
+    hazard = wasted * (1 + round_trip / ab.travel_burden_min) / patience
+    return 1 - (np.exp(-hazard) if isinstance(hazard, np.ndarray) else math.exp(-hazard))
+
+
+def learn(knowledge, rate):
+    """Knowledge after learning at ``rate`` (a wasted trip, the committee's information)."""
+    return knowledge + rate * (1 - knowledge)
+
+
+def channel_costs(ch: Channels, kn: Knowledge, online_full, visits, per_visit, knowledge,
+                  literacy, online_open, proxy_open) -> dict:
+    """Expected cost in minutes of each channel open to a resident, for the logit.
+
+    Args:
+        ch: The behaviour's channel parameters.
+        kn: The behaviour's knowledge parameters.
+        online_full: The service is fully online (else online still takes one visit, to
+            collect the result).
+        visits: Visits the procedure takes in person (see ``PilotModel.in_person_route``).
+        per_visit: Minutes all those visits take (travel, expected wait, service).
+        knowledge: The resident's knowledge of the procedure (float or array).
+        literacy: The resident's digital literacy (float or array).
+        online_open: Whether online service is open to them.
+        proxy_open: Whether a proxy submission is open to them.
+
+    Returns:
+        ``{channel: cost}`` for in person and each open channel. With arrays, a channel open
+        to some rows only costs infinity for the others (the logit never picks it).
+    """
+    expected_trips_factor = 1 + kn.wrong_office * (1 - knowledge) + \
+        kn.missing_document * (1 - knowledge)
+    costs = {IN_PERSON: per_visit * expected_trips_factor}
+    many = isinstance(per_visit, np.ndarray)
+    biggest = np.maximum if many else max  # one case: Python's max on floats is cheaper
+    if online_open.any() if many else online_open:
+        collect = (1 - online_full) * per_visit / biggest(visits, 1)
+        costs[ONLINE] = _only(online_open, ch.online_effort_min / biggest(literacy, 0.05) +
+                              collect + ch.online_failure * (1 - literacy) * per_visit)
+    if proxy_open.any() if many else proxy_open:
+        costs[PROXY] = _only(proxy_open, ch.proxy_effort_min + 0 * per_visit)
+    return costs
+
+
+def _only(open_, cost):
+    """``cost`` where the channel is open, infinite where not (arrays; one case: as is)."""
+    return cost if np.ndim(open_) == 0 else np.where(open_, cost, np.inf)
+
+
+def channel_utilities(ch: Channels, costs: dict, memory: dict, prior) -> dict:
+    """Logit utilities: minus the cost, plus the remembered satisfaction of the channel.
+
+    Args:
+        ch: The behaviour's channel parameters.
+        costs: ``{channel: cost}`` from :func:`channel_costs`.
+        memory: ``{channel: remembered satisfaction 0–100}`` (missing: ``prior``).
+        prior: What an untried channel is expected to score (100 × trust).
+    """
+    return {n: (-c + ch.experience_weight_min * (memory.get(n, prior) - 50)) / ch.choice_scale_min
+            for n, c in costs.items()}
+
+
+def logit_draw(util: dict, u):
+    """The channel a multinomial logit picks with the uniform ``u`` (inverse CDF).
+
+    Args:
+        util: ``{channel: utility}``, floats (one case) or equal-length arrays (many).
+        u: A uniform, or an array of them.
+
+    Returns:
+        The channel's name, or an array of names.
+    """
+    names = list(util)
+    if not isinstance(u, np.ndarray):  # one case: two or three floats beat NumPy's overhead
+        vals = [float(util[n]) for n in names]
+        top = max(vals)
+        p = [math.exp(x - top) for x in vals]
+        total = 0.0
+        for x in p:
+            total += x
+        cum = 0.0
+        for i, x in enumerate(p):
+            cum += x / total
+            if u < cum:
+                return names[i]
+        return names[-1]
+    vals = np.column_stack([np.broadcast_to(np.asarray(util[n], dtype=float), np.shape(u))
+                            for n in names])
+    p = np.exp(vals - vals.max(axis=1, keepdims=True))
+    cum = np.cumsum(p / p.sum(axis=1, keepdims=True), axis=1)
+    pick = np.minimum((np.asarray(u)[:, None] >= cum).sum(axis=1), len(names) - 1)
+    return np.asarray(names)[pick]

@@ -1,0 +1,301 @@
+"""Tidy records of a run: cases, visits and community-days, as DataFrames.
+
+Visits are logged into column buffers (one list per column, categorical columns as integer
+codes) while the model runs; cases are read off the model's case objects at the end; the
+community-day series is derived from both, so every number in it is recomputable from the
+two row-level tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import IntEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from pilotsim.sim.cases import Case
+    from pilotsim.sim.model import PilotModel
+
+
+
+class Outcome(IntEnum):
+    """What a visit came to; the code is what the visit log stores (one small integer a row)."""
+
+    SERVED = 0
+    WRONG_OFFICE = 1
+    MISSING_DOCUMENT = 2
+    OFFICE_ERROR = 3  # served, but the step was done wrong: the resident is sent back
+    CLOSED = 4  # still waiting at closing time
+
+
+OUTCOMES = tuple(o.name.lower() for o in Outcome)  # the visits table's category labels, by code
+
+
+class VisitLog:
+    """Visit rows, compacted into typed NumPy column chunks as they fill.
+
+    Each visit appends one tuple (one append a visit instead of one per column); every
+    ``chunk`` rows they become NumPy arrays, one per column (8 bytes or fewer a value instead
+    of a Python object and a pointer), so a city-year never holds every visit as Python
+    objects. With a ``sink`` (e.g.
+    :class:`VisitParquetStream`) the chunks are handed over and not kept: the log then holds
+    at most one chunk of rows.
+
+    Args:
+        chunk: Rows per chunk.
+    """
+
+    COLUMNS = ("case_id", "resident_id", "step", "office", "day", "arrival_min", "wait_min",
+               "service_min", "travel_min", "outcome")
+    DTYPES = (np.int64, np.int64, np.int16, np.int32, np.int32, np.float64, np.float64,
+              np.float64, np.float64, np.int8)
+
+    def __init__(self, chunk: int = 1 << 16) -> None:
+        self.chunk = chunk
+        self.sink: Callable[[dict[str, np.ndarray]], None] | None = None
+        self.streamed = 0  # rows handed to the sink
+        self._chunks: list[dict[str, np.ndarray]] = []
+        self._held = 0  # rows in _chunks
+        self._new_buffers()
+
+    def _new_buffers(self) -> None:
+        self._rows: list[tuple] = []
+
+    def __len__(self) -> int:
+        return self.streamed + self._held + len(self._rows)
+
+    def add(self, case: Case, office: int, day: int, arrival: float, wait: float,
+            service: float, travel: float, outcome: int) -> None:
+        """Log one visit (``outcome`` is an :class:`Outcome`)."""
+        rows = self._rows
+        rows.append((case.id, case.resident.index, case.step, office, day, arrival, wait,
+                     service, travel, outcome))
+        if len(rows) >= self.chunk:
+            self.flush()
+
+    def flush(self) -> None:
+        """Turn the buffered rows into a chunk (kept, or handed to the sink)."""
+        if not self._rows:
+            return
+        # zip(*rows) transposes the tuples into columns in C; the values are the same
+        # Python objects the column lists held
+        arrays = {c: np.asarray(col, dtype=t)
+                  for c, t, col in zip(self.COLUMNS, self.DTYPES, zip(*self._rows, strict=True),
+                                       strict=True)}
+        n = len(self._rows)
+        self._new_buffers()
+        if self.sink is not None:
+            self.sink(arrays)
+            self.streamed += n
+        else:
+            self._chunks.append(arrays)
+            self._held += n
+
+    @property
+    def cols(self) -> dict[str, list]:
+        """Every visit held in memory, one plain list per column (as before chunking).
+
+        For inspection and tests; :meth:`columns` gives the typed arrays without copying.
+        """
+        return {c: a.tolist() for c, a in self.columns().items()}
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """Every visit held in memory, one typed array per column.
+
+        Raises:
+            RuntimeError: if rows were streamed to a sink (read them from there).
+        """
+        if self.streamed:
+            raise RuntimeError(f"{self.streamed} visits were streamed to the sink, not held")
+        self.flush()
+        if len(self._chunks) > 1:  # concatenate once, keep one chunk
+            self._chunks = [{c: np.concatenate([ch[c] for ch in self._chunks])
+                             for c in self.COLUMNS}]
+        if not self._chunks:
+            return {c: np.empty(0, dtype=t) for c, t in zip(self.COLUMNS, self.DTYPES,
+                                                            strict=True)}
+        return self._chunks[0]
+
+
+def _cat(codes, names) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int32), categories=list(names))
+
+
+def visits_table(model: PilotModel) -> pd.DataFrame:
+    """One row per office visit (columns documented in the README)."""
+    return _visits_frame(model, model.visits.columns(), *_case_codes(model, 0))
+
+
+def _case_codes(model: PilotModel, start: int) -> tuple[np.ndarray, np.ndarray]:
+    """Community and service codes of cases ``start``, ``start + 1``, … (one pass)."""
+    pop_comm = model.population.community
+    service_code = {s: i for i, s in enumerate(model.service_names)}
+    cases = model.cases[start:]
+    comm = np.fromiter((x.resident.index for x in cases), dtype=np.int64, count=len(cases))
+    service = np.fromiter((service_code[x.service] for x in cases), dtype=np.int32,
+                          count=len(cases))
+    return pop_comm[comm].astype(np.int32), service
+
+
+def _visits_frame(model: PilotModel, c: dict, case_comm: np.ndarray,
+                  case_service: np.ndarray) -> pd.DataFrame:
+    case_id = np.asarray(c["case_id"], dtype=np.int64)
+    return pd.DataFrame({
+        "case_id": case_id,
+        "resident_id": np.asarray(c["resident_id"], dtype=np.int64),
+        "community": _cat(case_comm[case_id], model.community_names),
+        "service": _cat(case_service[case_id], model.service_names),
+        "step": np.asarray(c["step"], dtype=np.int16),
+        "office": _cat(c["office"], [o.name for o in model.offices]),
+        "day": np.asarray(c["day"], dtype=np.int32),
+        "arrival_min": np.asarray(c["arrival_min"], dtype=np.float64),
+        "wait_min": np.asarray(c["wait_min"], dtype=np.float64),
+        "service_min": np.asarray(c["service_min"], dtype=np.float64),
+        "travel_min": np.asarray(c["travel_min"], dtype=np.float64),
+        "outcome": _cat(c["outcome"], OUTCOMES),
+    })
+
+
+class VisitParquetStream:
+    """Write a run's visits to Parquet as the run goes, one row group per chunk.
+
+    Set ``model.visits.sink = stream.write`` before the run, :meth:`close` after it; the file
+    holds exactly the rows and columns of :func:`visits_table`, and :meth:`read` returns that
+    table (categories included).
+
+    Args:
+        path: File to write.
+        model: The model whose visits these are.
+    """
+
+    def __init__(self, path: str | Path, model: PilotModel) -> None:
+        self.path = Path(path)
+        self.model = model
+        self._writer = None
+        self._comm = np.empty(0, dtype=np.int32)  # codes of the cases seen so far
+        self._service = np.empty(0, dtype=np.int32)
+
+    def write(self, chunk: dict[str, np.ndarray]) -> None:
+        """Append one chunk of visit columns as a row group."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if len(self._comm) < len(self.model.cases):
+            comm, service = _case_codes(self.model, len(self._comm))
+            self._comm = np.concatenate([self._comm, comm])
+            self._service = np.concatenate([self._service, service])
+        frame = _visits_frame(self.model, chunk, self._comm, self._service)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, table.schema)
+        self._writer.write_table(table)
+
+    def close(self) -> None:
+        """Write the rows still buffered and close the file (an empty table if none)."""
+        log = self.model.visits
+        if log.sink is None:
+            log.sink = self.write
+        log.flush()
+        if self._writer is None:
+            empty = {c: np.empty(0, dtype=t) for c, t in zip(log.COLUMNS, log.DTYPES,
+                                                             strict=True)}
+            self.write(empty)
+        self._writer.close()
+
+    def read(self) -> pd.DataFrame:
+        """The written visits as :func:`visits_table` would return them."""
+        df = pd.read_parquet(self.path)
+        m = self.model
+        for col, names in (("community", m.community_names), ("service", m.service_names),
+                           ("office", [o.name for o in m.offices]), ("outcome", OUTCOMES)):
+            df[col] = pd.Categorical(df[col].astype(object), categories=list(names))
+        return df
+
+
+def cases_table(model: PilotModel) -> pd.DataFrame:
+    """One row per case (columns documented in the README)."""
+    cs = model.cases
+    pop = model.population
+    res = np.array([x.resident.index for x in cs], dtype=np.int64)
+    comm = pop.community[res] if len(cs) else np.array([], dtype=np.int32)
+    closed = [x.day_closed for x in cs]
+    day_closed = pd.array(closed, dtype="Int32")
+    day_opened = np.array([x.day_opened for x in cs], dtype=np.int32)
+    threshold = model.spec.behaviour.channels.online_literacy_threshold
+    return pd.DataFrame({
+        "case_id": np.array([x.id for x in cs], dtype=np.int64),
+        "resident_id": res,
+        "profile": _cat(pop.profile[res] if len(cs) else [], model.profile_names),
+        "community": _cat(comm, model.community_names),
+        "district": _cat(model.community_district[comm] if len(cs) else [],
+                         model.district_names),
+        "service": _cat([model.service_names.index(x.service) for x in cs],
+                        model.service_names),
+        "channel": pd.Categorical([x.channel if x.status != "not_pursued" else None
+                                   for x in cs], categories=["in_person", "online", "proxy"]),
+        "day_opened": day_opened,
+        "day_closed": day_closed,
+        "status": pd.Categorical([x.status for x in cs],
+                                 categories=["completed", "abandoned", "open",
+                                             "not_pursued"]),
+        "trips": np.array([x.trips for x in cs], dtype=np.int32),
+        "wasted_trips": np.array([x.wasted for x in cs], dtype=np.int32),
+        "wait_min": np.array([x.wait for x in cs], dtype=np.float64),
+        "travel_min": np.array([x.travel for x in cs], dtype=np.float64),
+        "satisfaction": np.array([x.satisfaction if x.status in ("completed", "abandoned")
+                                  else np.nan for x in cs], dtype=np.float64),
+        "digitally_excluded": pop.literacy[res] < threshold if len(cs) else
+        np.array([], dtype=bool),
+        "duration_days": day_closed - pd.array(day_opened, dtype="Int32"),
+    })
+
+
+def site_days_table(model: PilotModel, cases: pd.DataFrame, visits: pd.DataFrame) -> pd.DataFrame:
+    """One row per community per day, derived from the case and visit tables."""
+    days = model.spec.sim.days
+    names = model.community_names
+    idx = pd.MultiIndex.from_product([range(days), names], names=["day", "community"])
+    out = pd.DataFrame(index=idx)
+    c = cases.assign(community=cases["community"].astype(str))
+    unmet = c["status"] == "not_pursued"
+    out["cases_opened"] = c[~unmet].groupby(["day_opened", "community"]).size() \
+        .rename_axis(["day", "community"])
+    out["needs_not_pursued"] = c[unmet].groupby(["day_opened", "community"]).size() \
+        .rename_axis(["day", "community"])
+    closed = c[c["status"].isin(["completed", "abandoned"])].assign(
+        day=lambda x: x["day_closed"].astype(int))
+    g = closed.groupby(["day", "community"])
+    out["cases_closed"] = g.size()
+    # Boolean columns summed per group: one vectorised pass (a per-group lambda costs ~0.5 s
+    # a district-year).
+    flags = closed.assign(completed=closed["status"] == "completed",
+                          abandoned=closed["status"] == "abandoned")
+    fg = flags.groupby(["day", "community"])
+    out["cases_completed"] = fg["completed"].sum()
+    out["cases_abandoned"] = fg["abandoned"].sum()
+    one = closed[(closed["status"] == "completed") & (closed["trips"] <= 1)]
+    out["one_trip_cases"] = one.groupby(["day", "community"]).size()
+    v = visits.assign(community=visits["community"].astype(str),
+                      wasted=visits["outcome"].astype(str) != "served")
+    gv = v.groupby(["day", "community"])
+    out["trips"] = gv.size()
+    out["wasted_trips"] = gv["wasted"].sum()
+    counts = ["cases_opened", "needs_not_pursued", "cases_closed", "cases_completed",
+              "cases_abandoned", "one_trip_cases", "trips", "wasted_trips"]
+    out[counts] = out[counts].fillna(0).astype(np.int32)
+    out["wait_min_mean"] = gv["wait_min"].mean()
+    out["satisfaction_mean"] = g["satisfaction"].mean()
+    out["abandonment_rate"] = out["cases_abandoned"] / out["cases_closed"].where(
+        out["cases_closed"] > 0)
+    out = out.reset_index()
+    district = dict(zip(names, (model.district_names[i] for i in model.community_district),
+                        strict=True))
+    out.insert(2, "district", out["community"].map(district))
+    out["day"] = out["day"].astype(np.int32)
+    out["community"] = pd.Categorical(out["community"], categories=names)
+    out["district"] = pd.Categorical(out["district"], categories=model.district_names)
+    return out
