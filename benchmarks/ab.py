@@ -29,6 +29,10 @@ WORKLOADS = {
     "district_f0.2": ["sim.sample_fraction=0.2"],
     "district_f1": [],
     "city_f0.1": ["city=city_million", "sim.sample_fraction=0.1"],
+    # the M/M/c scenario, ~200,000 visits: c = 2 as shipped, and c = 10 at the same ρ = 0.75
+    "erlang_c_c2": ["+scenario=erlang_c", "sim.days=1390"],
+    "erlang_c_c10": ["+scenario=erlang_c", "city.offices.office.counters=10",
+                     "services.catalogue.visit.demand_per_year.resident=30.0", "sim.days=278"],
 }
 
 

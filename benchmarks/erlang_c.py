@@ -2,8 +2,10 @@
 
 The scenario as shipped: one office open around the clock with c = 2 counters, Poisson
 arrivals at 6 an hour, exponential service of mean 15 min (ρ = 0.75), residents who always know
-the procedure, go the moment a need arises and never give up. The benchmark only lengthens
-``sim.days`` so that about the wanted number of visits arrive.
+the procedure, go the moment a need arises and never give up. The benchmark lengthens
+``sim.days`` so that about the wanted number of visits arrive, and for c ≠ 2 (issue #13 asks
+for c = 2 and c = 10) sets the counters and scales the arrival rate with them, keeping
+ρ = 0.75 (c = 10: 30 an hour).
 """
 
 from __future__ import annotations
@@ -26,13 +28,22 @@ def parameters(cfg) -> tuple[int, float, float]:
     return c, mean, lam
 
 
-def config(visits: int, seed: int = 0):
-    """The shipped scenario, run long enough for about ``visits`` arrivals, nothing written."""
-    cfg = api.compose(["+scenario=erlang_c", f"seed={seed}", "output.write=false"])
-    _, _, lam = parameters(cfg)
+def overrides(counters: int = 2) -> list[str]:
+    """The scenario's overrides: as shipped (c = 2), or ``counters`` counters at the same ρ."""
+    out = ["+scenario=erlang_c"]
+    if counters != 2:  # λ = 6 an hour per 2 counters: ρ = λ / (c μ) stays 0.75
+        out += [f"city.offices.office.counters={counters}",
+                f"services.catalogue.visit.demand_per_year.resident={6.0 * counters / 2}"]
+    return out
+
+
+def config(visits: int, seed: int = 0, counters: int = 2):
+    """The scenario with ``counters`` counters, long enough for about ``visits`` arrivals,
+    nothing written."""
+    base = [*overrides(counters), f"seed={seed}", "output.write=false"]
+    _, _, lam = parameters(api.compose(base))
     days = max(1, math.ceil(visits / (lam * 1440)))
-    return api.compose(["+scenario=erlang_c", f"seed={seed}", "output.write=false",
-                        f"sim.days={days}"])
+    return api.compose([*base, f"sim.days={days}"])
 
 
 def expected_wait(cfg) -> float:

@@ -1,8 +1,8 @@
 """Workloads the benchmarks time, one per process; each prints one JSON line.
 
-    python benchmarks/workers.py queue-model VISITS
-    python benchmarks/workers.py queue-simpy VISITS
-    python benchmarks/workers.py queue-kernel VISITS
+    python benchmarks/workers.py queue-model VISITS [COUNTERS]
+    python benchmarks/workers.py queue-simpy VISITS [COUNTERS]
+    python benchmarks/workers.py queue-kernel VISITS [COUNTERS]
     python benchmarks/workers.py sweep WORKERS RUNS DAYS [FRACTION_PERCENT]
     python benchmarks/workers.py scale RESIDENTS DAYS
 """
@@ -24,10 +24,10 @@ import make_city
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
 
-def queue_model(visits: int) -> dict:
+def queue_model(visits: int, counters: int = 2) -> dict:
     from pilotsim.app import api
 
-    cfg = erlang_c.config(visits)
+    cfg = erlang_c.config(visits, counters=counters)
     t, c = time.perf_counter(), time.process_time()
     r = api.run(cfg)  # validate, build, simulate, tables (cases, visits, site-days)
     secs, cpu = time.perf_counter() - t, time.process_time() - c
@@ -37,8 +37,8 @@ def queue_model(visits: int) -> dict:
             "erlang_c": erlang_c.expected_wait(cfg), "days": r.metadata["days"]}
 
 
-def queue_simpy(visits: int) -> dict:
-    c, mean, lam = erlang_c.parameters(erlang_c.config(1000))
+def queue_simpy(visits: int, counters: int = 2) -> dict:
+    c, mean, lam = erlang_c.parameters(erlang_c.config(1000, counters=counters))
     cpu = time.process_time()
     secs, waits = erlang_c.simpy_queue(visits, c, mean, lam)
     cpu = time.process_time() - cpu  # includes drawing the times up front (~0.1 s a million)
@@ -46,13 +46,13 @@ def queue_simpy(visits: int) -> dict:
             "wait_mean": sum(waits) / len(waits)}
 
 
-def queue_kernel(visits: int) -> dict:
+def queue_kernel(visits: int, counters: int = 2) -> dict:
     """The model's queue arithmetic alone (CounterQueue.serve) on the same M/M/c arrivals."""
     import numpy as np
 
     from pilotsim.sim.queueing import CounterQueue
 
-    c, mean, lam = erlang_c.parameters(erlang_c.config(1000))
+    c, mean, lam = erlang_c.parameters(erlang_c.config(1000, counters=counters))
     rng = np.random.default_rng(0)
     arrivals = np.cumsum(rng.exponential(1.0 / lam, visits)).tolist()
     services = rng.exponential(mean, visits).tolist()

@@ -4,7 +4,7 @@ Office choice: a one-door pilot centre in two communities that serves outsiders 
 elsewhere may walk in, and the pilot communities' residents may keep their usual desks), half
 of the residents simulated, stopped mid-run. Each background case waiting for a visit is copied into
 a simulated ``Case`` (same id, knowledge, step, visits so far, representative resident) and
-routed by ``PilotModel._choose_office`` with the background's counter stream; the
+routed by ``CaseLifecycle._choose_office`` with the background's counter stream; the
 background's bulk choice (``BackgroundDemand._choose_offices``) must pick the same option for
 every one of them. Online timing: an online application waits for the processing days of the
 steps it covers before the collection visit, in both populations.
@@ -52,7 +52,7 @@ def test_bulk_choice_equals_the_simulated_residents_choice_row_by_row(model) -> 
                       m.service_names[int(cols["s"][r])], int(cols["opened"][r]), 0.0,
                       float(cols["k"][r]))
         case.step, case.trips = int(cols["step"][r]), int(cols["trips"][r])
-        m._choose_office(case, c)
+        m.lifecycle._choose_office(case, c)
         by_rule.append(NO_VIA if case.via is None else case.via)
     bg._choose_offices(rows)
     bulk = cols["via"][rows].tolist()

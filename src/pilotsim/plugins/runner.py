@@ -211,6 +211,8 @@ def _run(cfg: Any, out_dir: str | Path | None, spec: RunSpec | None) -> RunResul
     t4 = time.perf_counter()
     meta["timings"] = {"validate": round(t1 - t0, 4), "build": round(t2 - t1, 4),
                        "simulate": round(t3 - t2, 4), "tables_and_write": round(t4 - t3, 4)}
+    # where the simulate time went, phase by phase of the day (they sum to about "simulate")
+    meta["phase_seconds"] = {k: round(v, 4) for k, v in model.phase_seconds().items()}
     meta["wall_seconds"] = round(t4 - t0, 4)
     meta["finished_at"] = runfolder.now_iso()
     meta["status"] = "complete"

@@ -158,6 +158,9 @@ class Resident(mesa.Agent):
     def __init__(self, model: PilotModel, index: int) -> None:
         super().__init__(model)
         self.index = index
+        # the community's row, read on every step of a case (a NumPy lookup each time costs
+        # more than the attribute)
+        self.community_index = int(model.population.community[index])
         self.cases: list[Case] = []
         self.channel_memory: dict[str, float] = {}
 

@@ -57,8 +57,6 @@ of it, and the pick by travel plus expected waits
 
 from __future__ import annotations
 
-import dis
-import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -81,24 +79,6 @@ _COLUMNS = {  # column → dtype
     "informed": bool, "prechecked": bool, "via": np.int32, "trips": np.int32,
     "wasted": np.int32, "due": np.int64, "act": np.int8, "first": bool,
 }
-
-
-def _acts_daily(intervention) -> bool:
-    """Whether an intervention's daily hook has a body (may change the world each day).
-
-    A hook whose bytecode only returns None (``pass`` or a docstring) does nothing.
-    """
-    return _has_body(type(intervention).daily)
-
-
-@functools.cache
-def _has_body(hook) -> bool:
-    code = getattr(hook, "__code__", None)
-    if code is None:
-        return True
-    ops = [(i.opname, i.argval) for i in dis.get_instructions(code)
-           if i.opname not in ("RESUME", "NOP", "CACHE")]
-    return ops not in ([("RETURN_CONST", None)], [("LOAD_CONST", None), ("RETURN_VALUE", None)])
 
 
 class BackgroundDemand:
@@ -140,7 +120,6 @@ class BackgroundDemand:
         self._memo: dict = {}
         self._plans: list = []  # office options per group (see _choose_offices)
         self._plan_cache: tuple | None = None
-        self._fingerprint: tuple = ()
         self._dists: list = []
         self._dist_ids: dict[int, int] = {}
         self.opened = self.completed = self.abandoned = self.not_pursued = 0
@@ -158,7 +137,7 @@ class BackgroundDemand:
         if not self.active:
             return {}
         m = self.model
-        if self._world_may_have_changed(d):
+        if m.world_may_have_changed(d):
             self._memo = {}
             self._plans, self._plan_cache = [], None
             orgs = [m.organisation_of.get(c) for c in range(len(m.community_names))]
@@ -182,25 +161,6 @@ class BackgroundDemand:
         self._plan(due[cols["act"][due] == PLAN], d)
         n = self.n
         return self._go(np.nonzero((cols["due"][:n] == d) & (cols["act"][:n] == VISIT))[0], d)
-
-    def _world_may_have_changed(self, d: int) -> bool:
-        """Whether group routing computed before today may be out of date.
-
-        The world changes only through interventions: at the start of their start day and
-        in their daily hooks (run at the end of each day from then on). Hooks that do nothing
-        (the default of most reforms and of staffing changes) are recognised by their empty
-        body, so the routing is recomputed on the days something may have moved; the
-        fingerprint catches changes made outside interventions (routes recomputed, offices
-        added, a community's service view created).
-        """
-        m = self.model
-        key = (id(m.routes._right), len(m.offices), len(m.walk_in_centres),
-               sum(v is not None for v in m._service_views))
-        changed = key != self._fingerprint or any(
-            iv.start_day == d or (iv.start_day < d and _acts_daily(iv))
-            for iv in m.interventions)
-        self._fingerprint = key
-        return changed
 
     def served(self, office: int, waits: list[float], served: list[bool]) -> None:
         """Queue outcomes of the background visits :meth:`visits` sent to ``office``.
@@ -328,8 +288,8 @@ class BackgroundDemand:
         """Each need's channel by the simulated residents' logit, and whether it is pursued.
 
         Both for the whole day in one call: the take-up decision is the model's
-        (:meth:`PilotModel._pursues`: the same burden from the same channel costs, documents
-        and pre-check, drawn from the need's own ``S_PURSUE`` slot).
+        (:meth:`~pilotsim.sim.lifecycle.CaseLifecycle._pursues`: the same burden from the same
+        channel costs, documents and pre-check, drawn from the need's own ``S_PURSUE`` slot).
         """
         m = self.model
         pop, beh = m.population, m.spec.behaviour
@@ -407,9 +367,9 @@ class BackgroundDemand:
         """``fn`` of each row's group (the integer columns ``cols``), computed once per group.
 
         Results are kept per ``name`` in a table sorted by group key until the world may have
-        changed (:meth:`_world_may_have_changed`); rows find their group by binary search, so
-        only groups never seen before cost a Python call. Each of ``fn``'s returned fields
-        comes back as an array over the rows.
+        changed (:meth:`~pilotsim.sim.model.PilotModel.world_may_have_changed`); rows find
+        their group by binary search, so only groups never seen before cost a Python call.
+        Each of ``fn``'s returned fields comes back as an array over the rows.
         """
         key = np.zeros(len(cols[0]), dtype=np.int64)
         for col in cols:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import dis
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -13,27 +15,21 @@ import mesa
 import numpy as np
 
 from pilotsim.sim import cases as C  # noqa: N812  (C.OPEN, C.visit_slot read as constants)
-from pilotsim.sim import decisions as rules
-from pilotsim.sim import satisfaction as sat
-from pilotsim.sim import takeup
 from pilotsim.sim.agenda import Due
 from pilotsim.sim.agents import Office, Organisation, Resident
 from pilotsim.sim.background import BackgroundDemand
 from pilotsim.sim.cases import Case
 from pilotsim.sim.distributions import ServiceTime, sum_of
 from pilotsim.sim.levers import Levers
+from pilotsim.sim.lifecycle import CaseLifecycle
 from pilotsim.sim.office_choice import choose_office, expected_wait
+from pilotsim.sim.phases import DayPlan, Phase
 from pilotsim.sim.population import Population
-from pilotsim.sim.records import Outcome, VisitLog
+from pilotsim.sim.records import VisitLog
 from pilotsim.sim.rng import Streams
 from pilotsim.sim.routes import Routes, travel_matrix
 from pilotsim.spec import Office as OfficeSpec
 from pilotsim.spec import RunSpec
-
-# Module names for the members: looking one up on its enum class (Due.VISIT) costs ~45 ns, and
-# the per-visit path does it several times a visit.
-SERVED, WRONG, MISSING, ERROR, CLOSED = Outcome
-VISIT, ADVANCE, ONLINE, REMOTE, PROXY = Due
 
 
 class Intervention(Protocol):
@@ -88,7 +84,9 @@ class ServiceRuntime:
 class PilotModel(mesa.Model):
     """The pilotsim world. One :meth:`step` is one day; within it, minutes are continuous.
 
-    The order of a day (``step``), which the code below follows:
+    A day is :attr:`phases`, an ordered :class:`~pilotsim.sim.phases.DayPlan` that ``step`` runs
+    and times phase by phase (:meth:`day_plan` prints it; :meth:`phase_seconds` gives the
+    cumulative times). Its order, which the code below follows:
 
     1. **Start of day** — interventions whose start day has come apply themselves (dated office
        staffing changes are among them); organisations' staff time resets.
@@ -103,7 +101,7 @@ class PilotModel(mesa.Model):
        planned, and residents due at an office pick the office they believe right (or a wrong
        one), an arrival minute, and bring or forget documents. Where they have a choice of
        place (a one-door centre or their usual desks) they weigh travel and expected waits
-       when planning the visit (:meth:`_choose_office`).
+       when planning the visit (:meth:`~pilotsim.sim.lifecycle.CaseLifecycle._choose_office`).
     4. **Offices serve** — each office serves the day's arrivals FCFS in continuous time,
        with unrecorded visits: business outside the catalogue and, when sampling, the
        unsimulated residents' background cases (:mod:`pilotsim.sim.background`; their needs
@@ -185,7 +183,11 @@ class PilotModel(mesa.Model):
         self.visits = VisitLog()
         self.closed_today: list[Case] = []
         self._need_rates = self._needs_per_day()
+        self._world_day, self._world_changed, self._world_fingerprint = -1, True, ()
+        self.lifecycle = CaseLifecycle(self)  # what a case goes through, one case at a time
         self.background = BackgroundDemand(self)
+        # the day as data: step() runs these in order, timing each (see day_plan())
+        self.phases = self._build_phases()
         self.pilot_sites: dict[str, int | None] = dict(pilot_sites or {})
         self.reforms = list(reforms)
         self.interventions: list[Intervention] = [
@@ -314,6 +316,29 @@ class PilotModel(mesa.Model):
             held = tuple(dict.fromkeys(x for s in span for x in s.held_documents))
         return dist, tuple(x for x in held if not self.is_shared(community, x))
 
+    def world_may_have_changed(self, d: int) -> bool:
+        """Whether group-level answers (routes, spans, documents) of before today may be stale.
+
+        The world changes only through interventions: at the start of their start day and
+        in their daily hooks (run at the end of each day from then on). Hooks that do nothing
+        (the default of most reforms and of staffing changes) are recognised by their empty
+        body, so group answers are recomputed on the days something may have moved; the
+        fingerprint catches changes made outside interventions (routes recomputed, offices
+        added, a community's service view created). Computed once a day, after the
+        interventions' starts: every caller that day (the case lifecycle's memo, the
+        background's) gets the same answer.
+        """
+        if self._world_day == d:
+            return self._world_changed
+        key = (id(self.routes._right), len(self.offices), len(self.walk_in_centres),
+               sum(v is not None for v in self._service_views))
+        changed = key != self._world_fingerprint or any(
+            iv.start_day == d or (iv.start_day < d and _acts_daily(iv))
+            for iv in self.interventions)
+        self._world_fingerprint = key
+        self._world_day, self._world_changed = d, changed
+        return changed
+
     def add_office(self, name: str, spec: OfficeSpec) -> Office:
         """Open a new office during the run (e.g. a pilot's one-door centre).
 
@@ -341,26 +366,58 @@ class PilotModel(mesa.Model):
 
     # --------------------------------------------------------------------------------- day
 
+    def _build_phases(self) -> DayPlan:
+        """The day's phases in order (the class docstring tells the story of each)."""
+        return DayPlan([
+            Phase("interventions", "interventions whose start day has come apply themselves "
+                  "(staffing changes, reforms, pilot boosts)", self._interventions_start),
+            Phase("organisations", "committees' staff time resets for the day",
+                  self._organisations_day),
+            Phase("needs", "needs arrive (Poisson per community, profile and service); each "
+                  "opens a case: committee contact, take-up, channel", self._needs_arrive),
+            Phase("act", "cases with something due act in agenda order: remote steps finish, "
+                  "next steps are planned, residents set off", self.lifecycle.act),
+            Phase("serve", "offices serve the day's arrivals FCFS with unrecorded visits; "
+                  "visits resolve, cases advance, finish or give up", self._offices_serve),
+            Phase("word_of_mouth", "residents whose case closed today tell neighbours",
+                  self._word_of_mouth),
+            Phase("daily_hooks", "interventions' per-day hooks run", self._daily_hooks),
+        ])
+
+    def day_plan(self) -> str:
+        """The day's phases as a small table (name, what it does), in the order they run."""
+        return str(self.phases)
+
+    def phase_seconds(self) -> dict[str, float]:
+        """Cumulative seconds each phase of the day has taken so far, in plan order."""
+        return self.phases.seconds()
+
     def step(self) -> None:
-        """Simulate one day, in the order given in the class docstring."""
-        d = self.day
-        if d >= self.spec.sim.days:
+        """Simulate one day: run :attr:`phases` in order (see the class docstring)."""
+        if self.day >= self.spec.sim.days:
             self.running = False
             return
+        self.phases.run_day(self.day)
+        self.day += 1
+        self.running = self.day < self.spec.sim.days
+
+    # ------------------------------------------------------------------------ 1. start of day
+
+    def _interventions_start(self, d: int) -> None:
         for iv in self.interventions:
             if iv.start_day == d:
                 iv.start(self.levers)
+        if self.world_may_have_changed(d):  # the world is settled for the day from here on
+            self.lifecycle.forget_groups()
+
+    def _organisations_day(self, d: int) -> None:
         for org in self.organisation_of.values():
             org.start_day()
-        self._needs_arrive(d)
-        self._residents_act(d)
-        self._offices_serve(d)
-        self._word_of_mouth(d)
+
+    def _daily_hooks(self, d: int) -> None:
         for iv in self.interventions:
             if iv.start_day <= d:
                 iv.daily(self.levers, d)
-        self.day += 1
-        self.running = self.day < self.spec.sim.days
 
     def run(self) -> None:
         """Run every remaining day of the spec."""
@@ -373,69 +430,23 @@ class PilotModel(mesa.Model):
         gen = self.streams.generator("needs", d)
         counts = gen.poisson(self._need_rates)
         pop = self.population
-        for ci, pi, si in zip(*np.nonzero(counts), strict=True):
-            n = int(counts[ci, pi, si])
-            rows = pop.group_start[ci, pi] + gen.integers(0, pop.group_size[ci, pi], n)
-            minutes = d * 1440.0 + gen.random(n) * 1440.0
-            service = self.service_names[si]
-            for r, t in zip(rows.tolist(), minutes.tolist(), strict=True):
-                self._open_case(self.resident(r), service, d, t)
-
-    def _open_case(self, res: Resident, service: str, d: int, t: float) -> None:
-        pop, r = self.population, res.index
-        case = Case(len(self.cases), res, service, d, t, float(pop.knowledge[r]))
-        self.cases.append(case)
-        res.cases.append(case)
-        beh = self.spec.behaviour
-        profile = self.profiles[pop.profile[r]]
-        org = self.organisation_of.get(int(pop.community[r]))
-        if org is not None and self.choices.uniform(case.id, C.S_INFO) < profile.info_contact:
-            ch = beh.channels
-            if org.use("information", ch.information_staff_min):
-                case.informed = True
-                case.knowledge = rules.learn(case.knowledge, beh.knowledge.information_effect)
-                case.prechecked = org.use("precheck", ch.precheck_staff_min)
-        costs = self._channel_costs(case, org)
-        if not self._pursues(case, costs):
-            case.status = C.NOT_PURSUED
+        ci, pi, si = np.nonzero(counts)
+        if not len(ci):
             return
-        case.channel = self._choose_channel(case, costs)
-        c = int(pop.community[r])
-        rt = self.service(c, service)
-        if case.channel == C.ONLINE:
-            fail = beh.channels.online_failure * (1 - pop.literacy[r])
-            if self.choices.uniform(case.id, C.S_ONLINE_FAIL) < fail:
-                case.channel = C.IN_PERSON  # tried online, gave up on it: goes in person
-            else:
-                upto, days = self.online_application(c, rt)
-                self.agenda[d + beh.channels.online_processing_days + days].append(
-                    (ONLINE, case, float(upto)))
-                return
-        if case.channel == C.PROXY:
-            self.agenda[d].append((PROXY, case, 0.0))
-            return
-        self._plan_step(case, d, first=True)
+        n = counts[ci, pi, si]
+        # The generator is called per group in the same order as ever (who, then when); the
+        # arithmetic on its numbers is done once for the day (element-wise, the same values).
+        offsets, fractions = [], []
+        for size, k in zip(pop.group_size[ci, pi].tolist(), n.tolist(), strict=True):
+            offsets.append(gen.integers(0, size, k))
+            fractions.append(gen.random(k))
+        residents = (np.repeat(pop.group_start[ci, pi], n) + np.concatenate(offsets)).tolist()
+        minutes = (d * 1440.0 + np.concatenate(fractions) * 1440.0).tolist()
+        names = self.service_names
+        services = [names[s] for s in np.repeat(si, n).tolist()]
+        self.lifecycle.open_cases(d, residents, services, minutes)
 
-    def _pursues(self, case: Case, costs: dict[str, float]) -> bool:
-        """The application decision: does the resident act on the need at all?
-
-        The burden they expect (:func:`pilotsim.sim.takeup.burden_min`): the easiest open channel
-        (soft minimum of ``costs``), finding out how (falls with knowledge, which the
-        committee's information raises) and gathering the documents the remaining steps
-        require that offices do not fetch themselves (less the pre-check's share).
-        """
-        p = self.spec.behaviour.takeup
-        if not p.enabled:
-            return True
-        c = int(self.population.community[case.resident.index])
-        rt = self.service(c, case.service)
-        share = 1 - self.spec.behaviour.knowledge.precheck_effect if case.prechecked else 1.0
-        channel = takeup.channel_burden_min(list(costs.values()),
-                                            self.spec.behaviour.channels.choice_scale_min)
-        burden = takeup.burden_min(p, channel, case.knowledge, self.documents_to_gather(c, rt),
-                                   share)
-        return self.choices.uniform(case.id, C.S_PURSUE) < \
-            float(takeup.pursue_probability(p, burden))
+    # ------------------------------------------------------ queries of channels and routes
 
     def online_application(self, community: int, rt: ServiceRuntime) -> tuple[int, int]:
         """What an online application of ``rt`` does for residents of ``community``.
@@ -462,11 +473,6 @@ class PilotModel(mesa.Model):
         c = community
         return len({x for st in rt.steps if not self.step_skippable(c, st)
                     for x in st.held_documents if not self.is_shared(c, x)})
-
-    def _online_effort(self, r: int) -> float:
-        """Minutes an online application costs resident ``r`` (more at low literacy)."""
-        return self.spec.behaviour.channels.online_effort_min / \
-            max(float(self.population.literacy[r]), 0.05)
 
     def channels_open(self, community, profile, literacy, online_offered, proxy_offered,
                       committee_proxy):
@@ -521,82 +527,13 @@ class PilotModel(mesa.Model):
             i = end
         return travel, visits, service
 
-    def _channel_costs(self, case: Case, org: Organisation | None) -> dict[str, float]:
-        """Expected minutes each channel open to this resident costs for this case."""
-        beh, pop, r = self.spec.behaviour, self.population, case.resident.index
-        c = int(pop.community[r])
-        rt = self.service(c, case.service)
-        lit = float(pop.literacy[r])
-        online_open, proxy_open = self.channels_open(
-            c, pop.profile[r], lit, rt.online != "none", rt.proxy,
-            org is not None and org.offers("proxy"))
-        if not (online_open or proxy_open) and not beh.takeup.enabled:
-            return {C.IN_PERSON: 0.0}  # the only channel, and no decision needs its cost
-        travel, visits, service = self.in_person_route(c, rt)
-        per_visit = 2 * travel * pop.mobility[r] + visits * pop.expectation[r] + service
-        return rules.channel_costs(beh.channels, beh.knowledge, rt.online == "full", visits,
-                                   per_visit, case.knowledge, lit, online_open, proxy_open)
-
-    def _choose_channel(self, case: Case, costs: dict[str, float]) -> str:
-        """Multinomial logit over the channels open to this resident (``costs``' keys)."""
-        if len(costs) == 1:
-            return next(iter(costs))
-        util = rules.channel_utilities(self.spec.behaviour.channels, costs,
-                                       case.resident.channel_memory,
-                                       100 * float(self.population.trust[case.resident.index]))
-        return rules.logit_draw(util, self.choices.uniform(case.id, C.S_CHANNEL))
-
-    # ------------------------------------------------------------------------ 3. act
-
-    def _residents_act(self, d: int) -> None:
-        for kind, case, arg in self.agenda.pop(d, ()):
-            if case.status != C.OPEN:
-                continue
-            if self._overdue(case, d):
-                self._abandon(case, d)
-            elif kind == VISIT:
-                self._go(case, d, arg)
-            elif kind == ADVANCE:
-                self._plan_step(case, d)
-            elif kind == ONLINE:
-                self._remote_done(case, d, int(arg), self._online_effort(case.resident.index))
-            elif kind == REMOTE:
-                self._remote_done(case, d, int(arg), 0.0)
-            elif kind == PROXY:
-                self._proxy_submit(case, d)
-
-    def _overdue(self, case: Case, d: int) -> bool:
-        ab = self.spec.behaviour.abandonment
-        return ab.enabled and d - case.day_opened > ab.max_case_days
-
-    def _finished(self, case: Case, c: int, rt: ServiceRuntime, d: int) -> bool:
-        """Pass over steps the resident need not do; complete the case if none is left."""
-        case.step = self.next_step_to_do(c, rt, case.step)
-        if case.step >= len(rt.steps):
-            self._complete(case, d)
-            return True
-        return False
-
-    def _plan_step(self, case: Case, d: int, first: bool = False) -> None:
-        """Decide how the case's next step gets done, or complete the case."""
-        c = int(self.population.community[case.resident.index])
-        rt = self.service(c, case.service)
-        if self._finished(case, c, rt, d):
-            return
-        step = rt.steps[case.step]
-        org = self.organisation_of.get(c)
-        ch = self.spec.behaviour.channels
-        if step.relayable and case.informed and org is not None and \
-                org.use("relay", ch.relay_staff_min):
-            self.agenda[d + max(1, ch.proxy_days) + step.processing_days].append(
-                (REMOTE, case, case.step + 1.0))
-            return
-        self._schedule_visit(case, d, first)
+    # ------------------------------------------------------ queries of offices and plans
 
     def office_for(self, case: Case, community: int, department: str) -> int:
         """The office a case's resident goes to for ``department``.
 
-        The office they chose for the visit (:meth:`_choose_office`: a walk-in centre, if it
+        The office they chose for the visit
+        (:meth:`~pilotsim.sim.lifecycle.CaseLifecycle._choose_office`: a walk-in centre, if it
         serves the department, or their usual desks instead of their preferred centre), else
         their community's route (:meth:`route_office`).
         """
@@ -689,8 +626,8 @@ class PilotModel(mesa.Model):
         its offices (:meth:`expected_waits`); the pick is a logit over those times
         (:func:`pilotsim.sim.office_choice.choose_office`), so a centre whose queue residents
         have learned to fear loses walk-ins (it self-limits). A simulated case passes one
-        row (:meth:`_choose_office`), the unsimulated residents' demand a day's rows
-        (:class:`~pilotsim.sim.background.BackgroundDemand`).
+        row (:meth:`~pilotsim.sim.lifecycle.CaseLifecycle._choose_office`), the unsimulated
+        residents' demand a day's rows (:class:`~pilotsim.sim.background.BackgroundDemand`).
 
         Args:
             c: Community per row, shape ``(rows,)``.
@@ -713,136 +650,6 @@ class PilotModel(mesa.Model):
         cost = travel.sum(axis=2) + waits.sum(axis=2)
         return choose_office(cost, available, u,
                              self.spec.behaviour.visits.office_choice_scale_min)
-
-    def _choose_office(self, case: Case, c: int) -> None:
-        """Where the resident takes the case's next visit: the plan of least expected time.
-
-        The options and their plans are the group's (:meth:`office_options`); the walk-in
-        centre is one only if the resident knows of it (with probability their knowledge of
-        the procedure); the pick is :meth:`choose_offices`, drawn from the case's counter
-        stream.
-        """
-        case.via = None
-        if not self.walk_in_centres and c not in self.routes.preferred:
-            return  # one option only: the community's route
-        vias, plans, centre = self.office_options(c, self.service(c, case.service), case.step)
-        if len(plans) < 2:
-            return
-        available = np.ones((1, len(plans)), dtype=bool)
-        if centre >= 0:
-            available[0, centre] = self.choices.uniform(case.id, C.S_VIA) < case.knowledge
-        if available.sum() < 2:
-            return
-        width = max(len(p) for p in plans)
-        padded = np.array([[p + [-1] * (width - len(p)) for p in plans]], dtype=np.int64)
-        r = case.resident.index
-        pop = self.population
-        u = self.choices.uniform(case.id, C.visit_slot(case.trips, C.V_OFFICE))
-        pick = self.choose_offices(np.array([c]), padded, available, pop.mobility[[r]],
-                                   pop.expectation[[r]], np.array([u]))[0]
-        case.via = vias[int(pick)]
-
-    def _schedule_visit(self, case: Case, d: int, first: bool) -> None:
-        beh = self.spec.behaviour
-        r = case.resident.index
-        c = int(self.population.community[r])
-        step = self.service(c, case.service).steps[case.step]
-        self._choose_office(case, c)
-        office = self.offices[self.office_for(case, c, step.department)]
-        if first and beh.visits.timing == "immediate":
-            t = office.queue.next_open(case.need_min)
-            if t is not None and int(t // 1440) < self.spec.sim.days:
-                self.agenda[int(t // 1440)].append((VISIT, case, t))
-            return
-        mean = self.profiles[self.population.profile[r]].delay_days_mean
-        u = self.choices.uniform(case.id, C.S_FIRST_DELAY if first else
-                                 C.visit_slot(case.trips, C.V_DELAY))
-        day = d + rules.delay_days(u, mean)
-        last = self.spec.sim.days
-        while day < last and not office.is_open(day):
-            day += 1
-        if day < last:
-            self.agenda[day].append((VISIT, case, -1.0))
-
-    def _go(self, case: Case, d: int, arrival: float) -> None:
-        """The resident sets off for an office, with or without the right documents."""
-        beh, pop = self.spec.behaviour, self.population
-        r = case.resident.index
-        c = int(pop.community[r])
-        rt = self.service(c, case.service)
-        step = rt.steps[case.step]
-        if self.step_skippable(c, step):  # removed or shared since the visit was planned
-            self._plan_step(case, d)
-            return
-        right = self.offices[self.office_for(case, c, step.department)]
-        if arrival < 0 and not right.is_open(d):
-            # the office changed since the visit was planned (a reform moved the step to an
-            # office closed today): go on its next open day instead
-            nxt = d + 1
-            while nxt < self.spec.sim.days and not right.is_open(nxt):
-                nxt += 1
-            if nxt < self.spec.sim.days:
-                self.agenda[nxt].append((VISIT, case, -1.0))
-            return
-        u = self.choices.uniform
-        v = case.trips
-        k = case.knowledge
-        kn = beh.knowledge
-        if u(case.id, C.visit_slot(v, C.V_WRONG)) < \
-                rules.p_wrong_office(kn, k, self.wrong_office_factor[c]):
-            office, kind, dist = self.offices[self.routes.wrong(c, step.department)], WRONG, \
-                self.redirect
-        else:
-            office, kind = right, SERVED
-            # an integrated window may take several steps in this visit
-            end = self.visit_span(c, rt, case.step, right.index)
-            dist, docs = self.span_service(c, rt, case.step, end)
-            if docs and u(case.id, C.visit_slot(v, C.V_MISSING)) < rules.p_missing_documents(
-                    kn, k, self.missing_document_factor[c], case.prechecked, len(docs)):
-                kind, dist = MISSING, self.redirect
-        if arrival < 0:  # planned: a minute within the intended office's hours that day
-            windows = right.day_open[d]
-            a, b = windows[0][0], windows[-1][1]
-            arrival = a + (b - a) * u(case.id, C.visit_slot(v, C.V_ARRIVAL)) ** \
-                beh.visits.arrival_skew
-        scale = office.service_scale if kind == SERVED else 1.0
-        service = dist.sample(self.service_draws.uniform(case.id, C.visit_slot(v, 0))) * scale
-        office.today.append((arrival, service, case, kind, dist))
-
-    def _remote_done(self, case: Case, d: int, upto: int, effort_min: float) -> None:
-        """Steps up to ``upto`` were done without a trip (online or relay), on time.
-
-        Scored by the rule every experience follows: no queue (wait 0 against the expected
-        wait), the channel's effort, no delay (processing days were expected).
-        """
-        p = self.spec.behaviour.satisfaction
-        expected = float(self.population.expectation[case.resident.index])
-        case.remember(sat.experience_score(p, expected, 0.0, effort_min=effort_min))
-        case.step = upto
-        self._plan_step(case, d)
-
-    def _proxy_submit(self, case: Case, d: int) -> None:
-        """The committee submits the case's next step for the resident, staff time allowing."""
-        c = int(self.population.community[case.resident.index])
-        rt = self.service(c, case.service)
-        if self._finished(case, c, rt, d):
-            return
-        org = self.organisation_of.get(c)
-        ch = self.spec.behaviour.channels
-        if org is None or not org.use("proxy", ch.proxy_staff_min):
-            case.late_days += 1  # a delay beyond the stated turnaround: it counts as a loss
-            self.agenda[d + 1].append((PROXY, case, 0.0))  # no staff time left: tomorrow
-            return
-        step = rt.steps[case.step]
-        case.step += 1
-        self.agenda[d + ch.proxy_days + step.processing_days].append((PROXY, case, 0.0))
-        if case.step >= len(rt.steps):
-            # the proxy case's one experience, by the rule every channel follows: no queue,
-            # the effort of arranging it, and the days it was put off for want of staff time
-            case.remember(sat.experience_score(
-                self.spec.behaviour.satisfaction,
-                float(self.population.expectation[case.resident.index]), 0.0,
-                effort_min=ch.proxy_effort_min, late_days=float(case.late_days)))
 
     # ------------------------------------------------------------------------ 4-5. serve
 
@@ -873,7 +680,7 @@ class PilotModel(mesa.Model):
                 office.shown_wait = float(np.mean(waits))
             for j, i in enumerate(order):
                 if i < n_real:
-                    self._visited(real[i], d, office, waits[j], served[j])
+                    self.lifecycle.visited(real[i], d, office, waits[j], served[j])
                 elif i < n_real + n_bg:
                     bg_waits[i - n_real], bg_served[i - n_real] = waits[j], served[j]
             if n_bg:
@@ -895,76 +702,6 @@ class PilotModel(mesa.Model):
         u = gen.random((n, 2))
         times.extend((a + (b - a) * u[:, 0] ** skew).tolist())
         services.extend(office.other_service.sample_many(u[:, 1].tolist()))
-
-    def _visited(self, item: tuple, d: int, office: Office, wait: float, served: bool) -> None:
-        """Resolve one visit: outcome, record, experience, and what the case does next."""
-        arrival, service, case, kind, _ = item
-        beh, pop = self.spec.behaviour, self.population
-        r = case.resident.index
-        v = case.trips
-        if not served:
-            kind, service = CLOSED, 0.0
-        elif kind == SERVED and \
-                self.choices.uniform(case.id, C.visit_slot(v, C.V_ERROR)) < office.error_rate:
-            kind = ERROR
-        round_trip = 2.0 * self.travel[int(pop.community[r]), office.index] * pop.mobility[r]
-        case.trips += 1
-        case.wait += wait
-        case.travel += round_trip
-        c = int(pop.community[r])
-        learned = self.wait_learned[c, office.index]
-        self.wait_learned[c, office.index] = wait if np.isnan(learned) else \
-            learned + beh.visits.wait_learning * (wait - learned)
-        self.visits.add(case, office.index, d, arrival, wait, service, round_trip, kind)
-        p = beh.satisfaction
-        felt = sat.perceived_wait(p, wait, office.wait_info)
-        case.remember(sat.experience_score(p, float(pop.expectation[r]), felt,
-                                           wasted=kind != SERVED, travel_min=round_trip))
-        pop.expectation[r] += p.expectation_learning * (felt - pop.expectation[r])
-        # what comes next is planned from the day the resident left the office (past midnight
-        # at an office open around the clock), so no visit starts before the last one ended
-        left = int((arrival + wait + service) // 1440)
-        if kind == SERVED:
-            c = int(pop.community[r])
-            rt = self.service(c, case.service)
-            end = self.visit_span(c, rt, case.step, office.index)
-            days = self.span_processing_days(c, rt, case.step, end)
-            case.step = end
-            if days:
-                self.agenda[left + days].append((ADVANCE, case, 0.0))
-            else:
-                self._plan_step(case, left)
-            return
-        case.wasted += 1
-        case.knowledge = rules.learn(case.knowledge, beh.knowledge.learn_from_failure)
-        ab = beh.abandonment
-        if ab.enabled and self.choices.uniform(case.id, C.visit_slot(v, C.V_ABANDON)) < \
-                rules.p_abandon(ab, case.wasted, round_trip, pop.patience[r]):
-            self._abandon(case, d)
-            return
-        self._schedule_visit(case, left, first=False)
-
-    # ------------------------------------------------------------------------ endings
-
-    def _complete(self, case: Case, d: int) -> None:
-        case.status = C.COMPLETED
-        self._close(case, d)
-
-    def _abandon(self, case: Case, d: int) -> None:
-        case.status = C.ABANDONED
-        case.remember(self.spec.behaviour.satisfaction.abandon_score)
-        self._close(case, d)
-
-    def _close(self, case: Case, d: int) -> None:
-        case.day_closed = d
-        beh, pop, r = self.spec.behaviour, self.population, case.resident.index
-        if case.knowledge > pop.knowledge[r]:
-            pop.knowledge[r] += beh.knowledge.learn_from_case * (case.knowledge - pop.knowledge[r])
-        score = case.satisfaction
-        if score is not None:
-            pop.trust[r] += beh.satisfaction.trust_learning * (score / 100 - pop.trust[r])
-            case.resident.channel_memory[case.channel] = score
-        self.closed_today.append(case)
 
     # ------------------------------------------------------------------------ 6. neighbours
 
@@ -992,6 +729,24 @@ class PilotModel(mesa.Model):
         pop.trust[listeners[ok]] += w * (score[ok] / 100 - pop.trust[listeners[ok]])
         gain = np.maximum(known - pop.knowledge[listeners], 0.0)
         pop.knowledge[listeners] += w * gain
+
+
+def _acts_daily(intervention) -> bool:
+    """Whether an intervention's daily hook has a body (may change the world each day).
+
+    A hook whose bytecode only returns None (``pass`` or a docstring) does nothing.
+    """
+    return _has_body(type(intervention).daily)
+
+
+@functools.cache
+def _has_body(hook) -> bool:
+    code = getattr(hook, "__code__", None)
+    if code is None:
+        return True
+    ops = [(i.opname, i.argval) for i in dis.get_instructions(code)
+           if i.opname not in ("RESUME", "NOP", "CACHE")]
+    return ops not in ([("RETURN_CONST", None)], [("LOAD_CONST", None), ("RETURN_VALUE", None)])
 
 
 @dataclass

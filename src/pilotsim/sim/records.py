@@ -36,11 +36,12 @@ OUTCOMES = tuple(o.name.lower() for o in Outcome)  # the visits table's category
 
 
 class VisitLog:
-    """Column buffers of visits, compacted into typed NumPy chunks as they fill.
+    """Visit rows, compacted into typed NumPy column chunks as they fill.
 
-    Each visit appends to one Python list per column; every ``chunk`` rows the lists become
-    NumPy arrays (8 bytes or fewer a value instead of a Python object and a pointer), so a
-    city-year never holds every visit as Python objects. With a ``sink`` (e.g.
+    Each visit appends one tuple (one append a visit instead of one per column); every
+    ``chunk`` rows they become NumPy arrays, one per column (8 bytes or fewer a value instead
+    of a Python object and a pointer), so a city-year never holds every visit as Python
+    objects. With a ``sink`` (e.g.
     :class:`VisitParquetStream`) the chunks are handed over and not kept: the log then holds
     at most one chunk of rows.
 
@@ -62,37 +63,30 @@ class VisitLog:
         self._new_buffers()
 
     def _new_buffers(self) -> None:
-        self._buf: dict[str, list] = {c: [] for c in self.COLUMNS}
-        self._append = [self._buf[c].append for c in self.COLUMNS]
-        self._first = self._buf["case_id"]
+        self._rows: list[tuple] = []
 
     def __len__(self) -> int:
-        return self.streamed + self._held + len(self._first)
+        return self.streamed + self._held + len(self._rows)
 
     def add(self, case: Case, office: int, day: int, arrival: float, wait: float,
             service: float, travel: float, outcome: int) -> None:
         """Log one visit (``outcome`` is an :class:`Outcome`)."""
-        a = self._append
-        a[0](case.id)
-        a[1](case.resident.index)
-        a[2](case.step)
-        a[3](office)
-        a[4](day)
-        a[5](arrival)
-        a[6](wait)
-        a[7](service)
-        a[8](travel)
-        a[9](outcome)
-        if len(self._first) >= self.chunk:
+        rows = self._rows
+        rows.append((case.id, case.resident.index, case.step, office, day, arrival, wait,
+                     service, travel, outcome))
+        if len(rows) >= self.chunk:
             self.flush()
 
     def flush(self) -> None:
         """Turn the buffered rows into a chunk (kept, or handed to the sink)."""
-        if not self._first:
+        if not self._rows:
             return
-        arrays = {c: np.asarray(self._buf[c], dtype=t)
-                  for c, t in zip(self.COLUMNS, self.DTYPES, strict=True)}
-        n = len(self._first)
+        # zip(*rows) transposes the tuples into columns in C; the values are the same
+        # Python objects the column lists held
+        arrays = {c: np.asarray(col, dtype=t)
+                  for c, t, col in zip(self.COLUMNS, self.DTYPES, zip(*self._rows, strict=True),
+                                       strict=True)}
+        n = len(self._rows)
         self._new_buffers()
         if self.sink is not None:
             self.sink(arrays)

@@ -1,0 +1,517 @@
+"""The case lifecycle: from a need to a completed or abandoned case, one case at a time.
+
+:class:`CaseLifecycle` is what a case goes through, held by the model as
+``model.lifecycle``: a need opens a case (committee contact, take-up, channel choice,
+:meth:`~CaseLifecycle.open_case`); on the days the case has something due it acts
+(:meth:`~CaseLifecycle.act`: remote steps finish, the next step is planned, the resident
+sets off for an office with or without the right documents); an office's queue resolves the
+visit (:meth:`~CaseLifecycle.visited`: outcome, record, experience, what comes next); the case
+completes or is given up and the resident learns from it. It reads and changes the world only
+through the model (its agenda, population, offices, services and their queries), so the model
+stays the build, the day's phases and the queries reforms use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from pilotsim.sim import cases as C  # noqa: N812  (C.OPEN, C.visit_slot read as constants)
+from pilotsim.sim import decisions as rules
+from pilotsim.sim import satisfaction as sat
+from pilotsim.sim import takeup
+from pilotsim.sim.agenda import Due
+from pilotsim.sim.cases import Case
+from pilotsim.sim.records import Outcome
+
+if TYPE_CHECKING:
+    from pilotsim.sim.agents import Office, Organisation, Resident
+    from pilotsim.sim.model import PilotModel, ServiceRuntime, StepRuntime
+
+# Module names for the members: looking one up on its enum class (Due.VISIT) costs ~45 ns, and
+# the per-visit path does it several times a visit.
+SERVED, WRONG, MISSING, ERROR, CLOSED = Outcome
+VISIT, ADVANCE, ONLINE, REMOTE, PROXY = Due
+# the case-level slots a new case may use, drawn for a day's new cases at once
+_CASE_SLOTS = np.arange(C.S_PURSUE + 1)
+# the purposes a visit's setting off draws, taken for a day's visits at once (see act)
+_GO_PURPOSES = np.array([C.V_WRONG, C.V_MISSING, C.V_ARRIVAL])
+
+
+class CaseLifecycle:
+    """The per-case engine of a :class:`~pilotsim.sim.model.PilotModel` (``model.lifecycle``).
+
+    Args:
+        model: The model whose cases these are.
+    """
+
+    def __init__(self, model: PilotModel) -> None:
+        self.model = model
+        # Group-level answers (one per community × service, × step and office for a visit)
+        # that every case of the group would recompute: the in-person route, documents to
+        # gather, what an online application covers, the next step to do and what a visit
+        # does. They are functions of the world, which only interventions change, so they
+        # are kept until PilotModel.world_may_have_changed says otherwise (forget_groups).
+        self._routes: dict = {}
+        self._documents: dict = {}
+        self._online: dict = {}
+        self._next_steps: dict = {}
+        self._spans: dict = {}
+
+    def forget_groups(self) -> None:
+        """Drop the group-level answers: the world may have changed since they were computed."""
+        for memo in (self._routes, self._documents, self._online, self._next_steps,
+                     self._spans):
+            memo.clear()
+
+    def _next_step(self, c: int, rt: ServiceRuntime, step: int) -> int:
+        """:meth:`~pilotsim.sim.model.PilotModel.next_step_to_do`, kept per group."""
+        key = (c, rt.name, step)
+        got = self._next_steps.get(key)
+        if got is None:
+            got = self._next_steps[key] = self.model.next_step_to_do(c, rt, step)
+        return got
+
+    def _span(self, c: int, rt: ServiceRuntime, first: int, office: int) -> tuple:
+        """What a visit to ``office`` for step ``first`` does, kept per group.
+
+        Returns:
+            ``(end, dist, docs, days)``: one past its last step
+            (:meth:`~pilotsim.sim.model.PilotModel.visit_span`), its service time and the
+            documents to carry (``span_service``) and the back-office days after it
+            (``span_processing_days``).
+        """
+        key = (c, rt.name, first, office)
+        got = self._spans.get(key)
+        if got is None:
+            m = self.model
+            end = m.visit_span(c, rt, first, office)
+            dist, docs = m.span_service(c, rt, first, end)
+            got = self._spans[key] = (end, dist, docs,
+                                      m.span_processing_days(c, rt, first, end))
+        return got
+
+    def _group(self, memo: dict, query, c: int, rt: ServiceRuntime):
+        """``query(c, rt)`` (a model query of community and service), kept per group."""
+        key = (c, rt.name)
+        got = memo.get(key)
+        if got is None:
+            got = memo[key] = query(c, rt)
+        return got
+
+    # ----------------------------- opening: a need becomes a case (or is not pursued)
+
+    def open_cases(self, d: int, residents: list[int], services: list[str],
+                   minutes: list[float]) -> None:
+        """Open a day's needs as cases, in order: resident rows, services, minutes of the run.
+
+        The case-level draws of all of them (committee contact, take-up, channel, online
+        failure, first delay) are taken at once: counter-based, so the bulk draw gives each
+        case exactly the numbers its own scalar draws would
+        (:meth:`~pilotsim.sim.rng.CounterStream.uniforms`),
+        whether or not the case uses them.
+        """
+        if not residents:
+            return
+        m = self.model
+        first = len(m.cases)  # open_case appends one case per need: ids first, first + 1, …
+        ids = np.arange(first, first + len(residents), dtype=np.int64)
+        draws = m.choices.uniforms(ids[:, None], _CASE_SLOTS).tolist()
+        resident = m.resident
+        for r, service, t, u in zip(residents, services, minutes, draws, strict=True):
+            self.open_case(resident(r), service, d, t, u)
+
+    def open_case(self, res: Resident, service: str, d: int, t: float,
+                  u: list[float]) -> None:
+        """A need of ``res`` for ``service`` arose on day ``d`` at minute ``t``: open its case.
+
+        ``u`` holds the case's uniforms of slots 0 to ``S_PURSUE`` (``u[C.S_INFO]`` …).
+        """
+        m = self.model
+        pop, r = m.population, res.index
+        case = Case(len(m.cases), res, service, d, t, pop.knowledge.item(r))
+        m.cases.append(case)
+        res.cases.append(case)
+        beh = m.spec.behaviour
+        profile = m.profiles[pop.profile.item(r)]
+        c = res.community_index
+        rt = m.service(c, service)
+        org = m.organisation_of.get(c)
+        if org is not None and u[C.S_INFO] < profile.info_contact:
+            ch = beh.channels
+            if org.use("information", ch.information_staff_min):
+                case.informed = True
+                case.knowledge = rules.learn(case.knowledge, beh.knowledge.information_effect)
+                case.prechecked = org.use("precheck", ch.precheck_staff_min)
+        costs = self._channel_costs(case, org, c, rt)
+        if not self._pursues(case, costs, u[C.S_PURSUE], c, rt):
+            case.status = C.NOT_PURSUED
+            return
+        case.channel = self._choose_channel(case, costs, u[C.S_CHANNEL])
+        if case.channel == C.ONLINE:
+            fail = beh.channels.online_failure * (1 - pop.literacy.item(r))
+            if u[C.S_ONLINE_FAIL] < fail:
+                case.channel = C.IN_PERSON  # tried online, gave up on it: goes in person
+            else:
+                upto, days = self._group(self._online, m.online_application, c, rt)
+                m.agenda[d + beh.channels.online_processing_days + days].append(
+                    (ONLINE, case, float(upto)))
+                return
+        if case.channel == C.PROXY:
+            m.agenda[d].append((PROXY, case, 0.0))
+            return
+        self._plan_step(case, d, first_delay_u=u[C.S_FIRST_DELAY])
+
+    def _pursues(self, case: Case, costs: dict[str, float], u: float, c: int,
+                 rt: ServiceRuntime) -> bool:
+        """The application decision: does the resident act on the need at all?
+
+        The burden they expect (:func:`pilotsim.sim.takeup.burden_min`): the easiest open channel
+        (soft minimum of ``costs``), finding out how (falls with knowledge, which the
+        committee's information raises) and gathering the documents the remaining steps
+        require that offices do not fetch themselves (less the pre-check's share). ``u`` is
+        the case's ``S_PURSUE`` uniform; ``c`` and ``rt`` its community and service.
+        """
+        m = self.model
+        p = m.spec.behaviour.takeup
+        if not p.enabled:
+            return True
+        share = 1 - m.spec.behaviour.knowledge.precheck_effect if case.prechecked else 1.0
+        channel = takeup.channel_burden_min(list(costs.values()),
+                                            m.spec.behaviour.channels.choice_scale_min)
+        documents = self._group(self._documents, m.documents_to_gather, c, rt)
+        burden = takeup.burden_min(p, channel, case.knowledge, documents, share)
+        return u < float(takeup.pursue_probability(p, burden))
+
+    def _channel_costs(self, case: Case, org: Organisation | None, c: int,
+                       rt: ServiceRuntime) -> dict[str, float]:
+        """Expected minutes each channel open to this resident costs for this case.
+
+        ``c`` and ``rt``: the resident's community and the service as it sees it.
+        """
+        m = self.model
+        beh, pop, r = m.spec.behaviour, m.population, case.resident.index
+        lit = pop.literacy.item(r)
+        online_open, proxy_open = m.channels_open(
+            c, pop.profile.item(r), lit, rt.online != "none", rt.proxy,
+            org is not None and org.offers("proxy"))
+        if not (online_open or proxy_open) and not beh.takeup.enabled:
+            return {C.IN_PERSON: 0.0}  # the only channel, and no decision needs its cost
+        travel, visits, service = self._group(self._routes, m.in_person_route, c, rt)
+        per_visit = 2 * travel * pop.mobility.item(r) + visits * pop.expectation.item(r) + service
+        return rules.channel_costs(beh.channels, beh.knowledge, rt.online == "full", visits,
+                                   per_visit, case.knowledge, lit, online_open, proxy_open)
+
+    def _choose_channel(self, case: Case, costs: dict[str, float], u: float) -> str:
+        """Multinomial logit over the channels open to this resident (``costs``' keys).
+
+        ``u`` is the case's ``S_CHANNEL`` uniform.
+        """
+        m = self.model
+        if len(costs) == 1:
+            return next(iter(costs))
+        util = rules.channel_utilities(m.spec.behaviour.channels, costs,
+                                       case.resident.channel_memory,
+                                       100 * m.population.trust.item(case.resident.index))
+        return rules.logit_draw(util, u)
+
+    def _online_effort(self, r: int) -> float:
+        """Minutes an online application costs resident ``r`` (more at low literacy)."""
+        m = self.model
+        return m.spec.behaviour.channels.online_effort_min / \
+            max(float(m.population.literacy[r]), 0.05)
+
+    # ------------------------- acting: what a case does on a day it has something due
+
+    def act(self, d: int) -> None:
+        """Every case with something due on day ``d`` acts, in agenda order.
+
+        The draws of the day's visits (wrong office, missing documents, arrival minute,
+        service time) are taken at once before the loop: their slots depend only on the case
+        and its visit number, which no visit changes before the offices serve, so each visit
+        gets the numbers its scalar draws would.
+        """
+        m = self.model
+        entries = m.agenda.pop(d, ())
+        draws = self._visit_draws([case for kind, case, _ in entries if kind == VISIT])
+        ab = m.spec.behaviour.abandonment
+        for kind, case, arg in entries:
+            u = next(draws) if kind == VISIT else None
+            if case.status != C.OPEN:
+                continue
+            if ab.enabled and d - case.day_opened > ab.max_case_days:  # overdue: gives up
+                self._abandon(case, d)
+            elif kind == VISIT:
+                self._go(case, d, arg, u)
+            elif kind == ADVANCE:
+                self._plan_step(case, d)
+            elif kind == ONLINE:
+                self._remote_done(case, d, int(arg), self._online_effort(case.resident.index))
+            elif kind == REMOTE:
+                self._remote_done(case, d, int(arg), 0.0)
+            elif kind == PROXY:
+                self._proxy_submit(case, d)
+
+    def _finished(self, case: Case, c: int, rt: ServiceRuntime, d: int) -> bool:
+        """Pass over steps the resident need not do; complete the case if none is left."""
+        case.step = self._next_step(c, rt, case.step)
+        if case.step >= len(rt.steps):
+            self._complete(case, d)
+            return True
+        return False
+
+    def _plan_step(self, case: Case, d: int, first_delay_u: float | None = None) -> None:
+        """Decide how the case's next step gets done, or complete the case.
+
+        ``first_delay_u``: the case's ``S_FIRST_DELAY`` uniform when this plans its first
+        visit (None for every later step).
+        """
+        m = self.model
+        c = case.resident.community_index
+        rt = m.service(c, case.service)
+        if self._finished(case, c, rt, d):
+            return
+        step = rt.steps[case.step]
+        if step.relayable and case.informed:  # the committee may relay it (staff allowing)
+            org = m.organisation_of.get(c)
+            ch = m.spec.behaviour.channels
+            if org is not None and org.use("relay", ch.relay_staff_min):
+                m.agenda[d + max(1, ch.proxy_days) + step.processing_days].append(
+                    (REMOTE, case, case.step + 1.0))
+                return
+        self._schedule_visit(case, d, first_delay_u, c, step)
+
+    def _choose_office(self, case: Case, c: int) -> None:
+        """Where the resident takes the case's next visit: the plan of least expected time.
+
+        The options and their plans are the group's
+        (:meth:`~pilotsim.sim.model.PilotModel.office_options`); the walk-in centre is one only if
+        the resident knows of it (with probability their knowledge of the procedure); the pick
+        is :meth:`~pilotsim.sim.model.PilotModel.choose_offices`, drawn from the case's counter
+        stream.
+        """
+        m = self.model
+        case.via = None
+        if not m.walk_in_centres and c not in m.routes.preferred:
+            return  # one option only: the community's route
+        vias, plans, centre = m.office_options(c, m.service(c, case.service), case.step)
+        if len(plans) < 2:
+            return
+        available = np.ones((1, len(plans)), dtype=bool)
+        if centre >= 0:
+            available[0, centre] = m.choices.uniform(case.id, C.S_VIA) < case.knowledge
+        if available.sum() < 2:
+            return
+        width = max(len(p) for p in plans)
+        padded = np.array([[p + [-1] * (width - len(p)) for p in plans]], dtype=np.int64)
+        r = case.resident.index
+        pop = m.population
+        u = m.choices.uniform(case.id, C.visit_slot(case.trips, C.V_OFFICE))
+        pick = m.choose_offices(np.array([c]), padded, available, pop.mobility[[r]],
+                                   pop.expectation[[r]], np.array([u]))[0]
+        case.via = vias[int(pick)]
+
+    def _schedule_visit(self, case: Case, d: int, first_delay_u: float | None, c: int,
+                        step: StepRuntime) -> None:
+        """Plan the case's visit for ``step`` (community ``c``): where, and on which day."""
+        m = self.model
+        beh = m.spec.behaviour
+        r = case.resident.index
+        self._choose_office(case, c)
+        office = m.offices[m.office_for(case, c, step.department)]
+        if first_delay_u is not None and beh.visits.timing == "immediate":
+            t = office.queue.next_open(case.need_min)
+            if t is not None and int(t // 1440) < m.spec.sim.days:
+                m.agenda[int(t // 1440)].append((VISIT, case, t))
+            return
+        mean = m.profiles[m.population.profile.item(r)].delay_days_mean
+        u = first_delay_u if first_delay_u is not None else \
+            m.choices.uniform(case.id, C.visit_slot(case.trips, C.V_DELAY))
+        day = d + rules.delay_days(u, mean)
+        last = m.spec.sim.days
+        while day < last and not office.is_open(day):
+            day += 1
+        if day < last:
+            m.agenda[day].append((VISIT, case, -1.0))
+
+    def _visit_draws(self, cases: list[Case]):
+        """Per case, its visit's ``(wrong, missing, arrival)`` and service-time uniforms."""
+        if not cases:
+            return iter(())
+        m = self.model
+        ids = np.fromiter((c.id for c in cases), dtype=np.int64, count=len(cases))
+        trips = np.fromiter((c.trips for c in cases), dtype=np.int64, count=len(cases))
+        base = C.VISIT_BASE + C.VISIT_SLOTS * (trips % C.MAX_VISIT_SLOTS)  # visit_slot(v, 0)
+        choice = m.choices.uniforms(ids[:, None], base[:, None] + _GO_PURPOSES).tolist()
+        service = m.service_draws.uniforms(ids, base).tolist()
+        return zip(choice, service, strict=True)
+
+    def _go(self, case: Case, d: int, arrival: float, u: tuple[list[float], float]) -> None:
+        """The resident sets off for an office, with or without the right documents.
+
+        ``u``: the visit's ``(V_WRONG, V_MISSING, V_ARRIVAL)`` uniforms and its service-time
+        uniform (:meth:`_visit_draws`).
+        """
+        m = self.model
+        beh = m.spec.behaviour
+        c = case.resident.community_index
+        rt = m.service(c, case.service)
+        step = rt.steps[case.step]
+        if self._next_step(c, rt, case.step) != case.step:  # removed or shared since planned
+            self._plan_step(case, d)
+            return
+        right = m.offices[m.office_for(case, c, step.department)]
+        if arrival < 0 and not right.is_open(d):
+            # the office changed since the visit was planned (a reform moved the step to an
+            # office closed today): go on its next open day instead
+            nxt = d + 1
+            while nxt < m.spec.sim.days and not right.is_open(nxt):
+                nxt += 1
+            if nxt < m.spec.sim.days:
+                m.agenda[nxt].append((VISIT, case, -1.0))
+            return
+        (u_wrong, u_missing, u_arrival), u_service = u
+        k = case.knowledge
+        kn = beh.knowledge
+        # An event of probability 0 needs no draw (u < 0 never holds) and each purpose has
+        # its own slot, so skipping one moves no other draw: residents who know the procedure
+        # (the Erlang C scenario) draw neither a wrong office nor missing documents.
+        p = rules.p_wrong_office(kn, k, m.wrong_office_factor.item(c))
+        if p > 0 and u_wrong < p:
+            office, kind, dist = m.offices[m.routes.wrong(c, step.department)], WRONG, \
+                m.redirect
+        else:
+            office, kind = right, SERVED
+            # an integrated window may take several steps in this visit
+            _, dist, docs, _ = self._span(c, rt, case.step, right.index)
+            if docs:
+                p = rules.p_missing_documents(kn, k, m.missing_document_factor.item(c),
+                                              case.prechecked, len(docs))
+                if p > 0 and u_missing < p:
+                    kind, dist = MISSING, m.redirect
+        if arrival < 0:  # planned: a minute within the intended office's hours that day
+            windows = right.day_open[d]
+            a, b = windows[0][0], windows[-1][1]
+            arrival = a + (b - a) * u_arrival ** beh.visits.arrival_skew
+        scale = office.service_scale if kind == SERVED else 1.0
+        service = dist.sample(u_service) * scale
+        office.today.append((arrival, service, case, kind, dist))
+
+    def _remote_done(self, case: Case, d: int, upto: int, effort_min: float) -> None:
+        """Steps up to ``upto`` were done without a trip (online or relay), on time.
+
+        Scored by the rule every experience follows: no queue (wait 0 against the expected
+        wait), the channel's effort, no delay (processing days were expected).
+        """
+        m = self.model
+        p = m.spec.behaviour.satisfaction
+        expected = float(m.population.expectation[case.resident.index])
+        case.remember(sat.experience_score(p, expected, 0.0, effort_min=effort_min))
+        case.step = upto
+        self._plan_step(case, d)
+
+    def _proxy_submit(self, case: Case, d: int) -> None:
+        """The committee submits the case's next step for the resident, staff time allowing."""
+        m = self.model
+        c = case.resident.community_index
+        rt = m.service(c, case.service)
+        if self._finished(case, c, rt, d):
+            return
+        org = m.organisation_of.get(c)
+        ch = m.spec.behaviour.channels
+        if org is None or not org.use("proxy", ch.proxy_staff_min):
+            case.late_days += 1  # a delay beyond the stated turnaround: it counts as a loss
+            m.agenda[d + 1].append((PROXY, case, 0.0))  # no staff time left: tomorrow
+            return
+        step = rt.steps[case.step]
+        case.step += 1
+        m.agenda[d + ch.proxy_days + step.processing_days].append((PROXY, case, 0.0))
+        if case.step >= len(rt.steps):
+            # the proxy case's one experience, by the rule every channel follows: no queue,
+            # the effort of arranging it, and the days it was put off for want of staff time
+            case.remember(sat.experience_score(
+                m.spec.behaviour.satisfaction,
+                float(m.population.expectation[case.resident.index]), 0.0,
+                effort_min=ch.proxy_effort_min, late_days=float(case.late_days)))
+
+    # ----------------------------------------- a visit resolved by the office's queue
+
+    def visited(self, item: tuple, d: int, office: Office, wait: float, served: bool) -> None:
+        """Resolve one visit: outcome, record, experience, and what the case does next."""
+        m = self.model
+        arrival, service, case, kind, _ = item
+        beh, pop = m.spec.behaviour, m.population
+        res = case.resident
+        r, c, o = res.index, res.community_index, office.index
+        v = case.trips
+        if not served:
+            kind, service = CLOSED, 0.0
+        elif kind == SERVED and office.error_rate > 0 and \
+                m.choices.uniform(case.id, C.visit_slot(v, C.V_ERROR)) < office.error_rate:
+            # (an office that makes no errors needs no draw: u < 0 never holds, and the
+            # slot is the visit's own, so skipping it moves no other draw)
+            kind = ERROR
+        # Python floats from .item(): IEEE arithmetic identical to NumPy's float64 scalars,
+        # without their per-operation overhead
+        round_trip = 2.0 * m.travel.item(c, o) * pop.mobility.item(r)
+        case.trips = v + 1
+        case.wait += wait
+        case.travel += round_trip
+        learned = m.wait_learned.item(c, o)
+        m.wait_learned[c, o] = wait if learned != learned else \
+            learned + beh.visits.wait_learning * (wait - learned)  # (NaN: no one has been)
+        m.visits.add(case, o, d, arrival, wait, service, round_trip, kind)
+        p = beh.satisfaction
+        felt = sat.perceived_wait(p, wait, office.wait_info)
+        expected = pop.expectation.item(r)
+        case.remember(sat.experience_score(p, expected, felt, wasted=kind != SERVED,
+                                           travel_min=round_trip))
+        pop.expectation[r] = expected + p.expectation_learning * (felt - expected)
+        # what comes next is planned from the day the resident left the office (past midnight
+        # at an office open around the clock), so no visit starts before the last one ended
+        left = int((arrival + wait + service) // 1440)
+        if kind == SERVED:
+            rt = m.service(c, case.service)
+            end, _, _, days = self._span(c, rt, case.step, o)
+            case.step = end
+            if days:
+                m.agenda[left + days].append((ADVANCE, case, 0.0))
+            else:
+                self._plan_step(case, left)
+            return
+        case.wasted += 1
+        case.knowledge = rules.learn(case.knowledge, beh.knowledge.learn_from_failure)
+        ab = beh.abandonment
+        if ab.enabled:
+            p_quit = rules.p_abandon(ab, case.wasted, round_trip, pop.patience.item(r))
+            if p_quit > 0 and m.choices.uniform(case.id, C.visit_slot(v, C.V_ABANDON)) < p_quit:
+                self._abandon(case, d)
+                return
+        self._schedule_visit(case, left, None, c, m.service(c, case.service).steps[case.step])
+
+    # ------------------------------------------------------------------------ endings
+
+    def _complete(self, case: Case, d: int) -> None:
+        case.status = C.COMPLETED
+        self._close(case, d)
+
+    def _abandon(self, case: Case, d: int) -> None:
+        m = self.model
+        case.status = C.ABANDONED
+        case.remember(m.spec.behaviour.satisfaction.abandon_score)
+        self._close(case, d)
+
+    def _close(self, case: Case, d: int) -> None:
+        m = self.model
+        case.day_closed = d
+        beh, pop, r = m.spec.behaviour, m.population, case.resident.index
+        known = pop.knowledge.item(r)
+        if case.knowledge > known:
+            pop.knowledge[r] = known + beh.knowledge.learn_from_case * (case.knowledge - known)
+        score = case.satisfaction
+        if score is not None:
+            trust = pop.trust.item(r)
+            pop.trust[r] = trust + beh.satisfaction.trust_learning * (score / 100 - trust)
+            case.resident.channel_memory[case.channel] = score
+        m.closed_today.append(case)
