@@ -246,6 +246,7 @@ class Levers:
             raise RuntimeError("interventions must not change the model in setup (days "
                                "before their start day must stay the baseline's): change it "
                                "in start or daily")
+        self.__model.note_world_change()
         return self.__model
 
     # ------------------------------------------------------------------------- queries

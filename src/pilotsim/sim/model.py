@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import dis
-import functools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -184,6 +182,7 @@ class PilotModel(mesa.Model):
         self.closed_today: list[Case] = []
         self._need_rates = self._needs_per_day()
         self._world_day, self._world_changed, self._world_fingerprint = -1, True, ()
+        self._world_touched = False
         self.lifecycle = CaseLifecycle(self)  # what a case goes through, one case at a time
         self.background = BackgroundDemand(self)
         # the day as data: step() runs these in order, timing each (see day_plan())
@@ -319,25 +318,25 @@ class PilotModel(mesa.Model):
     def world_may_have_changed(self, d: int) -> bool:
         """Whether group-level answers (routes, spans, documents) of before today may be stale.
 
-        The world changes only through interventions: at the start of their start day and
-        in their daily hooks (run at the end of each day from then on). Hooks that do nothing
-        (the default of most reforms and of staffing changes) are recognised by their empty
-        body, so group answers are recomputed on the days something may have moved; the
-        fingerprint catches changes made outside interventions (routes recomputed, offices
-        added, a community's service view created). Computed once a day, after the
-        interventions' starts: every caller that day (the case lifecycle's memo, the
+        The world changes only through :class:`~pilotsim.sim.levers.Levers` (every change
+        method reports itself here, :meth:`note_world_change`): interventions' starts and their
+        daily hooks. The fingerprint catches changes made by the model's own methods (routes
+        recomputed, offices added, a community's service view created). Computed once a day,
+        after the interventions' starts: every caller that day (the case lifecycle's memo, the
         background's) gets the same answer.
         """
         if self._world_day == d:
             return self._world_changed
         key = (id(self.routes._right), len(self.offices), len(self.walk_in_centres),
                sum(v is not None for v in self._service_views))
-        changed = key != self._world_fingerprint or any(
-            iv.start_day == d or (iv.start_day < d and _acts_daily(iv))
-            for iv in self.interventions)
-        self._world_fingerprint = key
+        changed = key != self._world_fingerprint or self._world_touched
+        self._world_fingerprint, self._world_touched = key, False
         self._world_day, self._world_changed = d, changed
         return changed
+
+    def note_world_change(self) -> None:
+        """Record that something group answers may depend on changed (called by the levers)."""
+        self._world_touched = True
 
     def add_office(self, name: str, spec: OfficeSpec) -> Office:
         """Open a new office during the run (e.g. a pilot's one-door centre).
@@ -729,24 +728,6 @@ class PilotModel(mesa.Model):
         pop.trust[listeners[ok]] += w * (score[ok] / 100 - pop.trust[listeners[ok]])
         gain = np.maximum(known - pop.knowledge[listeners], 0.0)
         pop.knowledge[listeners] += w * gain
-
-
-def _acts_daily(intervention) -> bool:
-    """Whether an intervention's daily hook has a body (may change the world each day).
-
-    A hook whose bytecode only returns None (``pass`` or a docstring) does nothing.
-    """
-    return _has_body(type(intervention).daily)
-
-
-@functools.cache
-def _has_body(hook) -> bool:
-    code = getattr(hook, "__code__", None)
-    if code is None:
-        return True
-    ops = [(i.opname, i.argval) for i in dis.get_instructions(code)
-           if i.opname not in ("RESUME", "NOP", "CACHE")]
-    return ops not in ([("RETURN_CONST", None)], [("LOAD_CONST", None), ("RETURN_VALUE", None)])
 
 
 @dataclass
