@@ -357,13 +357,74 @@ def bench(visits: int, counters: int, reps: int, seed: int = 0) -> dict:
     return out
 
 
+def unit_costs(n: int = 100_000) -> dict:
+    """Per-element and per-call costs (µs) of the pieces a full column engine adds.
+
+    What docs/engine-soa.md's estimate of the left-out parts is made of: a NumPy call on a
+    day's rows, a bulk counter-stream uniform, an exact ``math`` transcendental in a list
+    comprehension against NumPy's, one step of an ordered scalar loop (an exponential average
+    such as ``wait_learned``), a day's ``needs`` generator, a Mesa agent and a ``Case``.
+    """
+    from pilotsim.sim.agents import Resident
+    from pilotsim.sim.cases import Case
+    from pilotsim.sim.rng import CounterStream, Streams
+
+    clock = time.perf_counter
+    rng = np.random.default_rng(0)
+    x = rng.random(n)
+    small = rng.random(150)
+    out = {}
+
+    def per(fn, count, reps=5):
+        best = math.inf
+        for _ in range(reps):
+            t = clock()
+            fn()
+            best = min(best, clock() - t)
+        return 1e6 * best / count
+
+    out["numpy_call_150_rows_us"] = per(lambda: [small * 2.0 + 1.0 for _ in range(1000)], 2000)
+    cs = CounterStream(0, "choices")
+    ids = np.arange(n, dtype=np.int64)
+    out["counter_uniform_bulk_us"] = per(lambda: cs.uniforms(ids, 16), n)
+    out["counter_uniform_scalar_us"] = per(lambda: [cs.uniform(i, 16) for i in range(n)], n)
+    exp = math.exp
+    out["math_exp_listcomp_us"] = per(lambda: np.array([exp(-v) for v in x.tolist()]), n)
+    out["numpy_exp_us"] = per(lambda: np.exp(-x), n)
+    lam = np.full(n, 0.1)
+
+    def ema_loop():
+        w = np.zeros(8)
+        for j, c in enumerate((ids % 8).tolist()):
+            e = w.item(c)
+            w[c] = e + 0.1 * (lam.item(j) - e)
+
+    out["ordered_scalar_step_us"] = per(ema_loop, n, reps=3)
+    st = Streams(0)
+    out["needs_generator_per_day_us"] = per(lambda: [st.generator("needs", d)
+                                                     for d in range(2000)], 2000)
+    cfg = erlang_c.config(1000)
+    m = PilotModel(RunSpec.from_config(cfg))
+    k = 20_000
+    out["mesa_resident_agent_us"] = per(lambda: [Resident(m, i % 8760) for i in range(k)], k,
+                                        reps=2)
+    res = Resident(m, 0)
+    out["case_object_us"] = per(lambda: [Case(i, res, "visit", 0, 0.0, 1.0)
+                                         for i in range(k)], k)
+    return out
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--visits", type=int, default=200_000)
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--counters", type=int, nargs="+", default=[2, 10])
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--unit-costs", action="store_true", help="only the per-piece costs")
     a = p.parse_args()
+    if a.unit_costs:
+        print(json.dumps({"load": os.getloadavg(), "unit_costs": unit_costs()}, indent=1))
+        return
     load = os.getloadavg()
     results = [bench(a.visits, c, a.reps, a.seed) for c in a.counters]
     print(json.dumps({"load_before": load, "load_after": os.getloadavg(),
