@@ -115,15 +115,23 @@ def _tiny_simulator(keys: list[str]) -> Simulator:
 def test_recovery_of_a_known_parameter(tmp_path):
     """Observed figures from a run at a known missing-document rate near the prior's low end:
     the posterior's 90% interval covers it, is narrower than the prior's, and its median moved
-    from the prior's toward the truth. (The ≥ 10-replicate coverage study is
-    benchmarks/calibration_recovery.py.)"""
+    from the prior's toward the truth.
+
+    A small fit (12 particles, 2 generations: about 110 simulations, a third of the 16 × 3
+    fit this test made before); the fit is seeded and runs in this process, so it is
+    deterministic. Measured: truth 0.097, posterior 5/50/95% 0.092/0.135/0.208 against the
+    prior's 0.089/0.165/0.242 (width ratio 0.76). A simulator that reads its parameter
+    mirrored (u → 1 − u) fails it. The 16 × 3 fit of the same problem is
+    ``benchmarks/calibration_recovery.py --known``; the ≥ 10-replicate coverage study is
+    ``benchmarks/calibration_recovery.py``."""
     sim = _tiny_simulator(["behaviour.knowledge.missing_document"])
     truth_u = 0.1
     m = sim.measures([truth_u], seed=777)
     obs = Simulator(sim.base, sim.unc, [dataclasses.replace(t, value=float(v)) for t, v in
                                         zip(sim.targets, m["simulated"], strict=True)])
-    res = fit(obs, FitSettings(population=16, generations=3, min_epsilon=0.0, workers=1),
+    res = fit(obs, FitSettings(population=12, generations=2, min_epsilon=0.0, workers=1),
               tmp_path / "abc.db", seed=1)
+    assert len(res.epsilons) == 2 and res.epsilons[1] < res.epsilons[0]
     p = res.particles
     key = "behaviour.knowledge.missing_document"
     truth = sim.unc.values([truth_u])[key]
