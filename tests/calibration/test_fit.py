@@ -139,7 +139,9 @@ def test_recovery_of_a_known_parameter(tmp_path):
                                     [0.05, 0.5, 0.95])
     prior_lo, prior_med, prior_hi = sim.unc.parameters[0].ppf(np.array([0.05, 0.5, 0.95]))
     assert lo <= truth <= hi
-    assert hi - lo < prior_hi - prior_lo
+    # narrower by a clear margin (measured 0.76 of the prior's width; a fit that learns
+    # nothing stays near 1)
+    assert hi - lo < 0.9 * (prior_hi - prior_lo)
     assert abs(med - truth) < abs(prior_med - truth)
 
 
