@@ -528,10 +528,8 @@ class BackgroundDemand:
         rt = m.service(c, m.service_names[s])
         dept = rt.steps[step].department
         right = m.route_office(c, dept, None if via == NO_VIA else via)
-        end = m.visit_span(c, rt, step, right)
-        dist, docs = m.span_service(c, rt, step, end)
-        return (right, m.routes.wrong(c, dept), end, self._dist_index(dist), len(docs),
-                m.span_processing_days(c, rt, step, end))
+        end, dist, docs, days = m.visit_effect(c, rt, step, right)
+        return right, m.routes.wrong(c, dept), end, self._dist_index(dist), len(docs), days
 
     def _dist_index(self, dist) -> int:
         """A number for a service-time distribution (the list keeps it alive: ids stay unique)."""

@@ -74,22 +74,11 @@ class CaseLifecycle:
         return got
 
     def _span(self, c: int, rt: ServiceRuntime, first: int, office: int) -> tuple:
-        """What a visit to ``office`` for step ``first`` does, kept per group.
-
-        Returns:
-            ``(end, dist, docs, days)``: one past its last step
-            (:meth:`~pilotsim.sim.model.PilotModel.visit_span`), its service time and the
-            documents to carry (``span_service``) and the back-office days after it
-            (``span_processing_days``).
-        """
+        """:meth:`~pilotsim.sim.model.PilotModel.visit_effect`, kept per group."""
         key = (c, rt.name, first, office)
         got = self._spans.get(key)
         if got is None:
-            m = self.model
-            end = m.visit_span(c, rt, first, office)
-            dist, docs = m.span_service(c, rt, first, end)
-            got = self._spans[key] = (end, dist, docs,
-                                      m.span_processing_days(c, rt, first, end))
+            got = self._spans[key] = self.model.visit_effect(c, rt, first, office)
         return got
 
     def _group(self, memo: dict, query, c: int, rt: ServiceRuntime):

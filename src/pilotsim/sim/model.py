@@ -315,6 +315,19 @@ class PilotModel(mesa.Model):
             held = tuple(dict.fromkeys(x for s in span for x in s.held_documents))
         return dist, tuple(x for x in held if not self.is_shared(community, x))
 
+    def visit_effect(self, community: int, rt: ServiceRuntime, first: int,
+                     office: int) -> tuple[int, ServiceTime, tuple[str, ...], int]:
+        """What a visit to ``office`` for step ``first`` does: the rule of both populations.
+
+        Returns:
+            ``(end, dist, docs, days)``: one past its last step (:meth:`visit_span`), its
+            counter time and the documents to carry (:meth:`span_service`) and the back-office
+            days after it (:meth:`span_processing_days`).
+        """
+        end = self.visit_span(community, rt, first, office)
+        dist, docs = self.span_service(community, rt, first, end)
+        return end, dist, docs, self.span_processing_days(community, rt, first, end)
+
     def world_may_have_changed(self, d: int) -> bool:
         """Whether group-level answers (routes, spans, documents) of before today may be stale.
 
