@@ -181,8 +181,8 @@ class PilotModel(mesa.Model):
         self.visits = VisitLog()
         self.closed_today: list[Case] = []
         self._need_rates = self._needs_per_day()
-        self._world_day, self._world_changed, self._world_fingerprint = -1, True, ()
-        self._world_touched = False
+        # day 0 computes every group answer afresh; from then on a lever marks a change
+        self._world_day, self._world_changed, self._world_touched = -1, True, True
         self.lifecycle = CaseLifecycle(self)  # what a case goes through, one case at a time
         self.background = BackgroundDemand(self)
         # the day as data: step() runs these in order, timing each (see day_plan())
@@ -332,20 +332,16 @@ class PilotModel(mesa.Model):
         """Whether group-level answers (routes, spans, documents) of before today may be stale.
 
         The world changes only through :class:`~pilotsim.sim.levers.Levers` (every change
-        method reports itself here, :meth:`note_world_change`): interventions' starts and their
-        daily hooks. The fingerprint catches changes made by the model's own methods (routes
-        recomputed, offices added, a community's service view created). Computed once a day,
-        after the interventions' starts: every caller that day (the case lifecycle's memo, the
+        method reports itself here, :meth:`note_world_change`; the model's own changing
+        methods, such as :meth:`add_office` and :meth:`own_services`, are called only by
+        them): interventions' starts and their daily hooks. Computed once a day, after the
+        interventions' starts: every caller that day (the case lifecycle's memo, the
         background's) gets the same answer.
         """
-        if self._world_day == d:
-            return self._world_changed
-        key = (id(self.routes._right), len(self.offices), len(self.walk_in_centres),
-               sum(v is not None for v in self._service_views))
-        changed = key != self._world_fingerprint or self._world_touched
-        self._world_fingerprint, self._world_touched = key, False
-        self._world_day, self._world_changed = d, changed
-        return changed
+        if self._world_day != d:
+            self._world_day, self._world_changed = d, self._world_touched
+            self._world_touched = False
+        return self._world_changed
 
     def note_world_change(self) -> None:
         """Record that something group answers may depend on changed (called by the levers)."""
