@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pilotsim.analysis.comparison.runs import ComparisonError
+from pilotsim.analysis.comparison.errors import ComparisonError
 from pilotsim.spec import plain_config
 
 WARMUP_DAYS = 28
