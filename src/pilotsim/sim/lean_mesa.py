@@ -60,14 +60,18 @@ class _Deferred(types.ModuleType):
         return getattr(self, name)  # raises AttributeError as usual if still missing
 
 
-class _DeferringLoader(importlib.abc.Loader):
-    """Creates the module as its own loader would, and leaves its code for later."""
+class _WrappingLoader(importlib.abc.Loader):
+    """Creates the module as its own loader would; subclasses change how its code runs."""
 
     def __init__(self, loader: importlib.abc.Loader) -> None:
         self.loader = loader
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType | None:
         return self.loader.create_module(spec)
+
+
+class _DeferringLoader(_WrappingLoader):
+    """Leaves the module's code for later (:class:`_Deferred`)."""
 
     def exec_module(self, module: types.ModuleType) -> None:
         module.__spec__.loader_state = self.loader
@@ -87,14 +91,8 @@ def _quick_logger(create: Callable[..., Any]) -> Callable[..., Any]:
     return create_module_logger
 
 
-class _PatchingLoader(importlib.abc.Loader):
+class _PatchingLoader(_WrappingLoader):
     """Runs the module as its own loader would, then gives it the logger shortcut."""
-
-    def __init__(self, loader: importlib.abc.Loader) -> None:
-        self.loader = loader
-
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType | None:
-        return self.loader.create_module(spec)
 
     def exec_module(self, module: types.ModuleType) -> None:
         self.loader.exec_module(module)
