@@ -269,12 +269,14 @@ class SweepCallback(Callback):
         With ``forecast_members`` > 0 every pilot's full rollout is also forecast from its
         data (:mod:`pilotsim.analysis.pilots.forecast`), with the runs' ``uncertainty:`` as priors.
         """
+        from pilotsim.analysis.pilots.folders import pilot_folders
+
+        if not pilot_folders(sweep_dir):  # most sweeps: spare the evaluation's imports
+            return []
         from pilotsim.analysis.pilots.report import pilot_blocks, write_study
         from pilotsim.analysis.pilots.study import evaluate, load_runs
 
         runs = load_runs(sweep_dir)
-        if not runs:
-            return []
         try:
             study = evaluate(runs)
         except ValueError as e:  # e.g. a seed without its none/everywhere world
