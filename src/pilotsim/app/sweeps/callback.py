@@ -40,7 +40,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from pilotsim.app.sweeps import progress, provenance, worker
+from pilotsim.app.sweeps import progress, provenance, warmup, worker
 from pilotsim.app.sweeps.lock import SweepLock, SweepLockedError
 from pilotsim.app.sweeps.plan import SweepPlan, plan_sweep, uses_basic_sweeper
 from pilotsim.sim import runfolder
@@ -125,6 +125,8 @@ class SweepCallback(Callback):
                      "run was" if len(stopped) == 1 else "runs were", stopped[0].folder,
                      ", ..." if len(stopped) > 1 else "")
         provenance.start(config, self.plan, self.attempt, done)
+        if self.compare:
+            warmup.start(config)  # the comparison's imports, while the runs go on elsewhere
         launcher = str(OmegaConf.select(config, "hydra.launcher._target_")).rsplit(".", 1)[-1]
         n_arms = len(self.plan.arms()) if self.plan else 0
         arms = f" ({n_arms} arm{'s' if n_arms != 1 else ''})" if self.plan else ""
