@@ -10,7 +10,9 @@ comparison, its report, the pilot-study and robustness checks) on a finished swe
 ``compare-warm`` does the same after importing the comparison's modules untimed, as a
 sweep's launching process does while the runs go on elsewhere (``pilotsim.app.sweeps.warmup``).
 Each prints one JSON line: CPU seconds of the part (``part_cpu_s``) and of this process's
-imports and composition before it (``setup_cpu_s``); ``benchmarks/run.py study`` runs them.
+imports and composition before it (``setup_cpu_s``; for ``plan`` that includes importing the
+sweep callback, as Hydra does before planning: with the plan, the serial start of a study);
+``benchmarks/run.py study`` runs them.
 """
 
 from __future__ import annotations
@@ -46,9 +48,11 @@ def _master(overrides: list[str], sweep_dir: str):
 
 
 def plan(overrides: list[str]) -> dict:
+    c0 = _cpu()
+    # what the launching process imports before planning: Hydra instantiates the callback
+    import pilotsim.app.sweeps.callback  # noqa: F401
     from pilotsim.app.sweeps.plan import plan_sweep
 
-    c0 = _cpu()
     cfg, loader = _master(overrides, "/nonexistent/pilotsim-study-parts")
     c1, t1 = _cpu(), time.perf_counter()
     p = plan_sweep(cfg, loader)
