@@ -55,6 +55,9 @@ def plan(overrides: list[str]) -> dict:
 
     cfg, loader = _master(overrides, "/nonexistent/pilotsim-study-parts")
     c1, t1 = _cpu(), time.perf_counter()
+    from pilotsim.analysis.comparison.settings import CompareSettings
+
+    CompareSettings.from_config(cfg.compare)  # the callback checks them before planning
     p = plan_sweep(cfg, loader)
     return {"part": "plan", "points": len(p.points), "setup_cpu_s": c1 - c0,
             "part_cpu_s": _cpu() - c1, "part_wall_s": time.perf_counter() - t1}
