@@ -27,7 +27,7 @@ def test_each_job_gets_the_config_hydra_would_compose(loader, tmp_path: Path) ->
         calls.append(overrides)
         return compose(master_config, overrides)
 
-    job_configs._composed.clear()
+    job_configs.clear()
     points = expand(config, loader)
     assert len(points) == 24
     for overrides in points:

@@ -9,6 +9,12 @@ other overrides; a later job that differs only in plain ``seed=N`` or ``world=K`
 set, and with what Hydra derives from the overrides made as Hydra makes them: the job's
 ``hydra.overrides.task`` and ``hydra.job.override_dirname``. Any other job is composed as
 before. ``tests/sweeps/test_job_configs.py`` checks that both ways give the same config.
+
+The kept configs belong to one sweep: :func:`clear` forgets them when the next sweep is set up
+in the same process (``PlannedSweeper.setup``), so a config file edited between two sweeps of
+one Python session is read again. (joblib's workers are new processes for each ``pilotsim``
+command; only a session that launches several sweeps through Hydra's API within loky's idle
+timeout reuses them.)
 """
 
 from __future__ import annotations
@@ -36,6 +42,11 @@ def _shape(overrides: Sequence[str]) -> tuple[tuple[str, ...], dict[str, int]]:
         else:
             shape.append(o)
     return tuple(shape), plain
+
+
+def clear() -> None:
+    """Forget the configs kept so far (a new sweep starts in this process)."""
+    _composed.clear()
 
 
 def load_sweep_config(compose: Callable[[DictConfig, list[str]], DictConfig],
