@@ -35,16 +35,19 @@ def _cpu() -> float:
 
 def _master(overrides: list[str], sweep_dir: str):
     """The multirun config Hydra hands the sweep callback, and Hydra's config loader."""
-    from hydra import compose, initialize_config_module
+    from hydra import initialize_config_module
     from hydra.core.global_hydra import GlobalHydra
+    from hydra.types import RunMode
 
     from pilotsim.spec import studies
 
     studies.register()
     initialize_config_module(config_module="pilotsim.conf", version_base="1.3")
-    cfg = compose("config", overrides=[*overrides, f"hydra.sweep.dir={sweep_dir}"],
-                  return_hydra_config=True)
-    return cfg, GlobalHydra.instance().config_loader()
+    loader = GlobalHydra.instance().config_loader()
+    # as a multirun composes it: sweep overrides (seed=range(3)) are allowed
+    cfg = loader.load_configuration("config", [*overrides, f"hydra.sweep.dir={sweep_dir}"],
+                                    run_mode=RunMode.MULTIRUN)
+    return cfg, loader
 
 
 def plan(overrides: list[str]) -> dict:
