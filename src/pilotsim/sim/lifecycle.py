@@ -100,16 +100,115 @@ class CaseLifecycle:
         case exactly the numbers its own scalar draws would
         (:meth:`~pilotsim.sim.rng.CounterStream.uniforms`),
         whether or not the case uses them.
+
+        Most needs are decided together (:meth:`_decide_bulk`): those of a resident's first
+        need today who does not contact their committee read only the state the day started
+        with. The others go one by one (:meth:`open_case`), in order: the committee's staff
+        time is spent first come, first served, and a resident's earlier case today may have
+        closed at once and changed what they know, trust and remember. Every case then sets
+        off (:meth:`_start`) in the order of the needs, so the agenda keeps that order.
         """
         if not residents:
             return
         m = self.model
-        first = len(m.cases)  # open_case appends one case per need: ids first, first + 1, …
-        ids = np.arange(first, first + len(residents), dtype=np.int64)
-        draws = m.choices.uniforms(ids[:, None], _CASE_SLOTS).tolist()
+        pop = m.population
+        first = len(m.cases)  # one case per need, appended in order: ids first, first + 1, …
+        n = len(residents)
+        ids = np.arange(first, first + n, dtype=np.int64)
+        u = m.choices.uniforms(ids[:, None], _CASE_SLOTS)
+        r = np.asarray(residents, dtype=np.int64)
+        fresh = np.zeros(n, dtype=bool)
+        fresh[np.unique(r, return_index=True)[1]] = True  # each resident's first need today
+        has_org = np.zeros(len(m.community_names), dtype=bool)
+        has_org[list(m.organisation_of)] = True
+        info = np.array([p.info_contact for p in m.profiles])
+        contact = has_org[pop.community[r]] & (u[:, C.S_INFO] < info[pop.profile[r]])
+        bulk = fresh & ~contact
+        draws = u.tolist()
+        channels = self._decide_bulk(np.flatnonzero(bulk), r, services, draws)
+        knowledge = pop.knowledge[r].tolist()
         resident = m.resident
-        for r, service, t, u in zip(residents, services, minutes, draws, strict=True):
-            self.open_case(resident(r), service, d, t, u)
+        for i, (ri, service, t, ui) in enumerate(zip(residents, services, minutes, draws,
+                                                     strict=True)):
+            res = resident(ri)
+            channel = channels.get(i, False)
+            if channel is False:  # decided one by one
+                self.open_case(res, service, d, t, ui)
+                continue
+            case = Case(first + i, res, service, d, t, knowledge[i])
+            m.cases.append(case)
+            res.cases.append(case)
+            if channel is None:
+                case.status = C.NOT_PURSUED
+            else:
+                self._start(case, channel, d, ui)
+
+    def _decide_bulk(self, rows: np.ndarray, r: np.ndarray, services: list[str],
+                     u: list[list[float]]) -> dict[int, str | None]:
+        """The channel (None: not pursued) of the day's ``rows`` that contact no committee.
+
+        The same rules as :meth:`open_case` (:meth:`_channel_costs`, :meth:`_pursues`,
+        :meth:`_choose_channel`), with the costs on arrays (the same IEEE arithmetic per row)
+        and the logsum, logistic and logit per row with ``math``, as the scalar rules do, so
+        every decision is bit-identical. ``r``: each row's resident; ``u``: each row's
+        case-level uniforms.
+        """
+        if not len(rows):
+            return {}
+        m = self.model
+        beh, pop = m.spec.behaviour, m.population
+        ch, tk = beh.channels, beh.takeup
+        rr = r[rows]
+        comm = pop.community[rr]
+        groups: dict[tuple[int, str], tuple] = {}
+        per_row = []
+        for c, i in zip(comm.tolist(), rows.tolist(), strict=True):
+            key = (c, services[i])
+            g = groups.get(key)
+            if g is None:
+                rt = m.service(c, services[i])
+                org = m.organisation_of.get(c)
+                g = groups[key] = (rt.online != "none", rt.proxy,
+                                   org is not None and org.offers("proxy"), rt.online == "full",
+                                   *self._group(self._routes, m.in_person_route, c, rt),
+                                   self._group(self._documents, m.documents_to_gather, c, rt)
+                                   if tk.enabled else 0)
+            per_row.append(g)
+        online_offered, proxy_offered, committee_proxy, online_full, travel, visits, service, \
+            documents = (np.array(col) for col in zip(*per_row, strict=True))
+        lit, k = pop.literacy[rr], pop.knowledge[rr]
+        online_open, proxy_open = m.channels_open(comm, pop.profile[rr], lit, online_offered,
+                                                  proxy_offered, committee_proxy)
+        per_visit = 2 * travel * pop.mobility[rr] + visits * pop.expectation[rr] + service
+        costs = rules.channel_costs(ch, beh.knowledge, online_full, visits, per_visit, k, lit,
+                                    online_open, proxy_open)
+        names = list(costs)
+        table = np.column_stack([costs[n] for n in names]).tolist()
+        opened = np.column_stack([np.ones(len(rows), dtype=bool), online_open, proxy_open])
+        opened = opened[:, [(C.IN_PERSON, C.ONLINE, C.PROXY).index(n) for n in names]].tolist()
+        trust = pop.trust[rr].tolist()
+        burden = None
+        if tk.enabled:
+            soft = [takeup.channel_burden_min([x for x, o in zip(row, op, strict=True) if o],
+                                              ch.choice_scale_min)
+                    for row, op in zip(table, opened, strict=True)]
+            burden = takeup.burden_min(tk, np.array(soft), k, documents).tolist()
+        out: dict[int, str | None] = {}
+        for j, i in enumerate(rows.tolist()):
+            ui = u[i]
+            if burden is not None and not ui[C.S_PURSUE] < takeup.pursue_probability(
+                    tk, burden[j]):
+                out[i] = None
+                continue
+            open_costs = {n: x for n, x, o in zip(names, table[j], opened[j], strict=True) if o}
+            if len(open_costs) == 1:
+                out[i] = C.IN_PERSON
+                continue
+            res = m.residents.get(int(rr[j]))
+            util = rules.channel_utilities(ch, open_costs, res.channel_memory if res else {},
+                                           100 * trust[j])
+            out[i] = rules.logit_draw(util, ui[C.S_CHANNEL])
+        return out
 
     def open_case(self, res: Resident, service: str, d: int, t: float,
                   u: list[float]) -> None:
@@ -137,17 +236,26 @@ class CaseLifecycle:
         if not self._pursues(case, costs, u[C.S_PURSUE], c, rt):
             case.status = C.NOT_PURSUED
             return
-        case.channel = self._choose_channel(case, costs, u[C.S_CHANNEL])
-        if case.channel == C.ONLINE:
-            fail = beh.channels.online_failure * (1 - pop.literacy.item(r))
+        self._start(case, self._choose_channel(case, costs, u[C.S_CHANNEL]), d, u)
+
+    def _start(self, case: Case, channel: str, d: int, u: list[float]) -> None:
+        """A pursued case sets off through ``channel`` (``u``: its case-level uniforms)."""
+        m = self.model
+        beh = m.spec.behaviour
+        case.channel = channel
+        if channel == C.ONLINE:
+            fail = beh.channels.online_failure * (1 - m.population.literacy.item(
+                case.resident.index))
             if u[C.S_ONLINE_FAIL] < fail:
                 case.channel = C.IN_PERSON  # tried online, gave up on it: goes in person
             else:
-                upto, days = self._group(self._online, m.online_application, c, rt)
+                c = case.resident.community_index
+                upto, days = self._group(self._online, m.online_application, c,
+                                         m.service(c, case.service))
                 m.agenda[d + beh.channels.online_processing_days + days].append(
                     (ONLINE, case, float(upto)))
                 return
-        if case.channel == C.PROXY:
+        if channel == C.PROXY:
             m.agenda[d].append((PROXY, case, 0.0))
             return
         self._plan_step(case, d, first_delay_u=u[C.S_FIRST_DELAY])
