@@ -26,7 +26,7 @@ from pilotsim.sim.cases import Case
 from pilotsim.sim.records import Outcome
 
 if TYPE_CHECKING:
-    from pilotsim.sim.agents import Office, Organisation, Resident
+    from pilotsim.sim.agents import Organisation, Resident
     from pilotsim.sim.model import PilotModel, ServiceRuntime, StepRuntime
 
 # Module names for the members: looking one up on its enum class (Due.VISIT) costs ~45 ns, and
@@ -534,40 +534,107 @@ class CaseLifecycle:
 
     # ----------------------------------------- a visit resolved by the office's queue
 
-    def visited(self, item: tuple, d: int, office: Office, wait: float, served: bool) -> None:
-        """Resolve one visit: outcome, record, experience, and what the case does next."""
+    def resolve_visits(self, d: int, offices: list[tuple]) -> None:
+        """Resolve the day's visits: per office ``(office, shown, items, waits, served)``.
+
+        ``items`` are the office's simulated visits in serve order, ``waits`` and ``served``
+        their queue outcomes, ``shown`` the office's mean wait today (None: no visitors),
+        which its queue display takes as its visits start to resolve.
+
+        What does not depend on an earlier visit of the day is done on the day's arrays: the
+        outcome (office errors drawn at once), round-trip travel, the visit records, and the
+        experience and expectation learning of each resident's first visit today. Then in
+        order, one visit at a time: the case's sums, the community's learned wait (an
+        exponential average in visit order, read by an office choice planned further on),
+        a resident's later visits today (their expectation moved by the earlier one), and
+        what the case does next (it may spend committee time, plan, close).
+        """
+        items = [x for _, _, its, _, _ in offices for x in its]
+        rows = self._visit_rows(d, offices, items) if items else []
         m = self.model
-        arrival, service, case, kind, _ = item
-        beh, pop = m.spec.behaviour, m.population
-        res = case.resident
-        r, c, o = res.index, res.community_index, office.index
-        v = case.trips
-        if not served:
-            kind, service = CLOSED, 0.0
-        elif kind == SERVED and office.error_rate > 0 and \
-                m.choices.uniform(case.id, C.visit_slot(v, C.V_ERROR)) < office.error_rate:
-            # (an office that makes no errors needs no draw: u < 0 never holds, and the
-            # slot is the visit's own, so skipping it moves no other draw)
-            kind = ERROR
-        # Python floats from .item(): IEEE arithmetic identical to NumPy's float64 scalars,
-        # without their per-operation overhead
-        round_trip = 2.0 * m.travel.item(c, o) * pop.mobility.item(r)
-        case.trips = v + 1
-        case.wait += wait
-        case.travel += round_trip
-        learned = m.wait_learned.item(c, o)
-        m.wait_learned[c, o] = wait if learned != learned else \
-            learned + beh.visits.wait_learning * (wait - learned)  # (NaN: no one has been)
-        m.visits.add(case, o, d, arrival, wait, service, round_trip, kind)
-        p = beh.satisfaction
-        felt = sat.perceived_wait(p, wait, office.wait_info)
-        expected = pop.expectation.item(r)
-        case.remember(sat.experience_score(p, expected, felt, wasted=kind != SERVED,
-                                           travel_min=round_trip))
-        pop.expectation[r] = expected + p.expectation_learning * (felt - expected)
+        pop = m.population
+        p = m.spec.behaviour.satisfaction
+        learning = m.spec.behaviour.visits.wait_learning
+        j = 0
+        for office, shown, its, _, _ in offices:
+            if shown is not None:
+                office.shown_wait = shown
+            o = office.index
+            for x in its:
+                case = x[2]
+                v, wait, tr, ci, ri, k, once, sc, left, felt = rows[j]
+                j += 1
+                case.trips = v + 1
+                case.wait += wait
+                case.travel += tr
+                learned = m.wait_learned.item(ci, o)
+                m.wait_learned[ci, o] = wait if learned != learned else \
+                    learned + learning * (wait - learned)  # (NaN: no one has been)
+                if not once:  # the resident's later visit today: after the earlier one
+                    ex = pop.expectation.item(ri)
+                    sc = sat.experience_score(p, ex, felt, wasted=k != SERVED, travel_min=tr)
+                    pop.expectation[ri] = ex + p.expectation_learning * (felt - ex)
+                case.remember(sc)
+                self._after_visit(case, d, left, v, k, tr, ci, ri, o)
+
+    def _visit_rows(self, d: int, offices: list[tuple], items: list[tuple]) -> list[tuple]:
+        """The day's visits on arrays: outcome, travel, records, first visits' experience.
+
+        Returns, per visit in order, ``(visit number, wait, round trip, community, resident,
+        outcome, first visit of the resident today, score, day left, perceived wait)``.
+        """
+        m = self.model
+        pop = m.population
+        n = len(items)
+        cases = [x[2] for x in items]
+        counts = [len(its) for _, _, its, _, _ in offices]
+        office = np.repeat([of.index for of, *_ in offices], counts)
+        error_rate = np.repeat([of.error_rate for of, *_ in offices], counts)
+        informed = np.repeat([of.wait_info for of, *_ in offices], counts)
+        waits = np.concatenate([w for *_, w, _ in offices])
+        served = np.concatenate([s for *_, s in offices])
+        arrival = np.fromiter((x[0] for x in items), dtype=np.float64, count=n)
+        service = np.fromiter((x[1] for x in items), dtype=np.float64, count=n)
+        kind = np.fromiter((x[3] for x in items), dtype=np.int8, count=n)
+        ids = np.fromiter((x.id for x in cases), dtype=np.int64, count=n)
+        trips = np.fromiter((x.trips for x in cases), dtype=np.int64, count=n)
+        steps = np.fromiter((x.step for x in cases), dtype=np.int64, count=n)
+        r = np.fromiter((x.resident.index for x in cases), dtype=np.int64, count=n)
+        c = np.fromiter((x.resident.community_index for x in cases), dtype=np.int64, count=n)
+        kind[~served] = CLOSED
+        service[~served] = 0.0
+        # (an office that makes no errors needs no draw: u < 0 never holds, and the slot is
+        # the visit's own, so skipping it moves no other draw)
+        done = np.flatnonzero((kind == SERVED) & (error_rate > 0))
+        if len(done):
+            u = m.choices.uniforms(ids[done], C.VISIT_BASE + C.VISIT_SLOTS * (
+                trips[done] % C.MAX_VISIT_SLOTS) + C.V_ERROR)
+            kind[done[u < error_rate[done]]] = ERROR
+        round_trip = 2.0 * m.travel[c, office] * pop.mobility[r]
+        m.visits.add_rows(ids, r, steps, office, d, arrival, waits, service, round_trip, kind)
+        p = m.spec.behaviour.satisfaction
+        felt = np.where(informed, sat.perceived_wait(p, waits, True),
+                        sat.perceived_wait(p, waits, False))
+        first = np.zeros(n, dtype=bool)
+        first[np.unique(r, return_index=True)[1]] = True  # each resident's first visit today
+        f = np.flatnonzero(first)
+        score = np.zeros(n)
+        expected = pop.expectation[r[f]]
+        score[f] = sat.experience_score(p, expected, felt[f], wasted=kind[f] != SERVED,
+                                        travel_min=round_trip[f])
+        pop.expectation[r[f]] = expected + p.expectation_learning * (felt[f] - expected)
         # what comes next is planned from the day the resident left the office (past midnight
         # at an office open around the clock), so no visit starts before the last one ended
-        left = int((arrival + wait + service) // 1440)
+        left = ((arrival + waits + service) // 1440).astype(np.int64)
+        return list(zip(trips.tolist(), waits.tolist(), round_trip.tolist(), c.tolist(),
+                        r.tolist(), kind.tolist(), first.tolist(), score.tolist(),
+                        left.tolist(), felt.tolist(), strict=True))
+
+    def _after_visit(self, case: Case, d: int, left: int, v: int, kind: int,
+                     round_trip: float, c: int, r: int, o: int) -> None:
+        """What the case does after its visit ``v`` to office ``o`` (left on day ``left``)."""
+        m = self.model
+        beh = m.spec.behaviour
         if kind == SERVED:
             rt = m.service(c, case.service)
             end, _, _, days = self._span(c, rt, case.step, o)
@@ -581,7 +648,7 @@ class CaseLifecycle:
         case.knowledge = rules.learn(case.knowledge, beh.knowledge.learn_from_failure)
         ab = beh.abandonment
         if ab.enabled:
-            p_quit = rules.p_abandon(ab, case.wasted, round_trip, pop.patience.item(r))
+            p_quit = rules.p_abandon(ab, case.wasted, round_trip, m.population.patience.item(r))
             if p_quit > 0 and m.choices.uniform(case.id, C.visit_slot(v, C.V_ABANDON)) < p_quit:
                 self._abandon(case, d)
                 return
