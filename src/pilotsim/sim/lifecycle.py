@@ -179,6 +179,8 @@ class CaseLifecycle:
         lit, k = pop.literacy[rr], pop.knowledge[rr]
         online_open, proxy_open = m.channels_open(comm, pop.profile[rr], lit, online_offered,
                                                   proxy_offered, committee_proxy)
+        if not tk.enabled and not (online_open.any() or proxy_open.any()):
+            return dict.fromkeys(rows.tolist(), C.IN_PERSON)  # no choice and no decision
         per_visit = 2 * travel * pop.mobility[rr] + visits * pop.expectation[rr] + service
         costs = rules.channel_costs(ch, beh.knowledge, online_full, visits, per_visit, k, lit,
                                     online_open, proxy_open)
@@ -324,23 +326,27 @@ class CaseLifecycle:
     def act(self, d: int) -> None:
         """Every case with something due on day ``d`` acts, in agenda order.
 
-        The draws of the day's visits (wrong office, missing documents, arrival minute,
-        service time) are taken at once before the loop: their slots depend only on the case
-        and its visit number, which no visit changes before the offices serve, so each visit
-        gets the numbers its scalar draws would.
+        The day's visits are prepared together first (:meth:`_set_off`): their draws, where
+        each goes and with what, depend only on the case, the world and its visit number,
+        which nothing changes before the offices serve. The loop then acts in agenda order,
+        so the offices' arrivals and the agenda's new entries keep that order.
         """
         m = self.model
         entries = m.agenda.pop(d, ())
-        draws = self._visit_draws([case for kind, case, _ in entries if kind == VISIT])
+        going = iter(self._set_off(d, [(case, arg) for kind, case, arg in entries
+                                       if kind == VISIT]))
         ab = m.spec.behaviour.abandonment
         for kind, case, arg in entries:
-            u = next(draws) if kind == VISIT else None
+            go = next(going) if kind == VISIT else None
             if case.status != C.OPEN:
                 continue
             if ab.enabled and d - case.day_opened > ab.max_case_days:  # overdue: gives up
                 self._abandon(case, d)
             elif kind == VISIT:
-                self._go(case, d, arg, u)
+                if go is None:
+                    self._go_again(case, d)
+                else:
+                    go[0].today.append(go[1])
             elif kind == ADVANCE:
                 self._plan_step(case, d)
             elif kind == ONLINE:
@@ -432,68 +438,102 @@ class CaseLifecycle:
         if day < last:
             m.agenda[day].append((VISIT, case, -1.0))
 
-    def _visit_draws(self, cases: list[Case]):
-        """Per case, its visit's ``(wrong, missing, arrival)`` and service-time uniforms."""
-        if not cases:
-            return iter(())
-        m = self.model
-        ids = np.fromiter((c.id for c in cases), dtype=np.int64, count=len(cases))
-        trips = np.fromiter((c.trips for c in cases), dtype=np.int64, count=len(cases))
-        base = C.VISIT_BASE + C.VISIT_SLOTS * (trips % C.MAX_VISIT_SLOTS)  # visit_slot(v, 0)
-        choice = m.choices.uniforms(ids[:, None], base[:, None] + _GO_PURPOSES).tolist()
-        service = m.service_draws.uniforms(ids, base).tolist()
-        return zip(choice, service, strict=True)
+    def _set_off(self, d: int, visits: list[tuple[Case, float]]) -> list:
+        """Prepare the day's visits ``(case, arrival)`` (arrival -1: drawn on the day).
 
-    def _go(self, case: Case, d: int, arrival: float, u: tuple[list[float], float]) -> None:
-        """The resident sets off for an office, with or without the right documents.
-
-        ``u``: the visit's ``(V_WRONG, V_MISSING, V_ARRIVAL)`` uniforms and its service-time
-        uniform (:meth:`_visit_draws`).
+        Per visit ``(office, arrival item)`` for the office's day, or None where the plan no
+        longer holds (:meth:`_go_again`). The resident sets off for the office they believe
+        right (or a wrong one, knowledge allowing), with or without the right documents, at
+        a minute within its hours. The draws (wrong office, missing documents, arrival
+        minute, service time) are the visit's own counter slots, taken for the day at once.
         """
+        if not visits:
+            return []
         m = self.model
         beh = m.spec.behaviour
-        c = case.resident.community_index
-        rt = m.service(c, case.service)
-        step = rt.steps[case.step]
-        if self._next_step(c, rt, case.step) != case.step:  # removed or shared since planned
-            self._plan_step(case, d)
-            return
-        right = m.offices[m.office_for(case, c, step.department)]
-        if arrival < 0 and not right.is_open(d):
-            # the office changed since the visit was planned (a reform moved the step to an
-            # office closed today): go on its next open day instead
-            nxt = d + 1
-            while nxt < m.spec.sim.days and not right.is_open(nxt):
-                nxt += 1
-            if nxt < m.spec.sim.days:
-                m.agenda[nxt].append((VISIT, case, -1.0))
-            return
-        (u_wrong, u_missing, u_arrival), u_service = u
-        k = case.knowledge
         kn = beh.knowledge
+        n = len(visits)
+        cases = [case for case, _ in visits]
+        ids = np.fromiter((x.id for x in cases), dtype=np.int64, count=n)
+        trips = np.fromiter((x.trips for x in cases), dtype=np.int64, count=n)
+        comm = np.fromiter((x.resident.community_index for x in cases), dtype=np.int64,
+                           count=n)
+        k = np.fromiter((x.knowledge for x in cases), dtype=np.float64, count=n)
+        base = C.VISIT_BASE + C.VISIT_SLOTS * (trips % C.MAX_VISIT_SLOTS)  # visit_slot(v, 0)
+        choice = m.choices.uniforms(ids[:, None], base[:, None] + _GO_PURPOSES)
+        u_service = m.service_draws.uniforms(ids, base).tolist()
         # An event of probability 0 needs no draw (u < 0 never holds) and each purpose has
         # its own slot, so skipping one moves no other draw: residents who know the procedure
         # (the Erlang C scenario) draw neither a wrong office nor missing documents.
-        p = rules.p_wrong_office(kn, k, m.wrong_office_factor.item(c))
-        if p > 0 and u_wrong < p:
-            office, kind, dist = m.offices[m.routes.wrong(c, step.department)], WRONG, \
-                m.redirect
-        else:
-            office, kind = right, SERVED
-            # an integrated window may take several steps in this visit
-            _, dist, docs, _ = self._span(c, rt, case.step, right.index)
-            if docs:
-                p = rules.p_missing_documents(kn, k, m.missing_document_factor.item(c),
-                                              case.prechecked, len(docs))
-                if p > 0 and u_missing < p:
-                    kind, dist = MISSING, m.redirect
-        if arrival < 0:  # planned: a minute within the intended office's hours that day
-            windows = right.day_open[d]
-            a, b = windows[0][0], windows[-1][1]
-            arrival = a + (b - a) * u_arrival ** beh.visits.arrival_skew
-        scale = office.service_scale if kind == SERVED else 1.0
-        service = dist.sample(u_service) * scale
-        office.today.append((arrival, service, case, kind, dist))
+        p = rules.p_wrong_office(kn, k, m.wrong_office_factor[comm])
+        wrong = ((p > 0) & (choice[:, 0] < p)).tolist()
+        u_missing, u_arrival = choice[:, 1].tolist(), choice[:, 2].tolist()
+        skew = beh.visits.arrival_skew
+        groups: dict[tuple, tuple | None] = {}
+        out: list[tuple | None] = []
+        for i, ((case, arrival), c) in enumerate(zip(visits, comm.tolist(), strict=True)):
+            key = (c, case.service, case.step, case.via)
+            g = groups.get(key, False)
+            if g is False:
+                g = groups[key] = self._visit_group(c, case)
+            if g is None or (arrival < 0 and not g[0].is_open(d)):
+                out.append(None)
+                continue
+            right, department, dist, docs = g
+            if wrong[i]:
+                office, kind, dist = m.offices[m.routes.wrong(c, department)], WRONG, \
+                    m.redirect
+            else:
+                office, kind = right, SERVED
+                if docs:
+                    pm = rules.p_missing_documents(kn, case.knowledge,
+                                                   m.missing_document_factor.item(c),
+                                                   case.prechecked, docs)
+                    if pm > 0 and u_missing[i] < pm:
+                        kind, dist = MISSING, m.redirect
+            if arrival < 0:  # planned: a minute within the intended office's hours that day
+                windows = right.day_open[d]
+                a, b = windows[0][0], windows[-1][1]
+                arrival = a + (b - a) * u_arrival[i] ** skew
+            scale = office.service_scale if kind == SERVED else 1.0
+            out.append((office, (arrival, dist.sample(u_service[i]) * scale, case, kind, dist)))
+        return out
+
+    def _visit_group(self, c: int, case: Case) -> tuple | None:
+        """Where a case's planned visit goes and what it does (None: the plan is stale).
+
+        ``(office, department, counter time, documents to carry)``: the office the resident
+        believes right (their route, or the place they chose), the step's department, and
+        what the visit there does (an integrated window may take several steps).
+        """
+        m = self.model
+        rt = m.service(c, case.service)
+        if self._next_step(c, rt, case.step) != case.step:  # removed or shared since planned
+            return None
+        step = rt.steps[case.step]
+        right = m.offices[m.office_for(case, c, step.department)]
+        _, dist, docs, _ = self._span(c, rt, case.step, right.index)
+        return right, step.department, dist, len(docs)
+
+    def _go_again(self, case: Case, d: int) -> None:
+        """A planned visit whose plan no longer holds: plan the step again, or go later.
+
+        The step was removed or its documents shared since the visit was planned, or the
+        office changed (a reform moved the step to an office closed today): the resident then
+        goes on its next open day instead.
+        """
+        m = self.model
+        c = case.resident.community_index
+        rt = m.service(c, case.service)
+        if self._next_step(c, rt, case.step) != case.step:
+            self._plan_step(case, d)
+            return
+        right = m.offices[m.office_for(case, c, rt.steps[case.step].department)]
+        nxt = d + 1
+        while nxt < m.spec.sim.days and not right.is_open(nxt):
+            nxt += 1
+        if nxt < m.spec.sim.days:
+            m.agenda[nxt].append((VISIT, case, -1.0))
 
     def _remote_done(self, case: Case, d: int, upto: int, effort_min: float) -> None:
         """Steps up to ``upto`` were done without a trip (online or relay), on time.
