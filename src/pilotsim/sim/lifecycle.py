@@ -57,12 +57,13 @@ class CaseLifecycle:
         self._documents: dict = {}
         self._online: dict = {}
         self._next_steps: dict = {}
+        self._plans: dict = {}
         self._spans: dict = {}
 
     def forget_groups(self) -> None:
         """Drop the group-level answers: the world may have changed since they were computed."""
         for memo in (self._routes, self._documents, self._online, self._next_steps,
-                     self._spans):
+                     self._plans, self._spans):
             memo.clear()
 
     def _next_step(self, c: int, rt: ServiceRuntime, step: int) -> int:
@@ -356,13 +357,22 @@ class CaseLifecycle:
             elif kind == PROXY:
                 self._proxy_submit(case, d)
 
-    def _finished(self, case: Case, c: int, rt: ServiceRuntime, d: int) -> bool:
-        """Pass over steps the resident need not do; complete the case if none is left."""
-        case.step = self._next_step(c, rt, case.step)
-        if case.step >= len(rt.steps):
+    def _finished(self, case: Case, c: int, d: int) -> StepRuntime | None:
+        """Pass over steps the resident need not do: the step to do, or None (completed).
+
+        The case's ``step`` moves to that step (past the last if none is left); the answer
+        is kept per group (community, service, step) until the world changes.
+        """
+        key = (c, case.service, case.step)
+        got = self._plans.get(key)
+        if got is None:
+            rt = self.model.service(c, case.service)
+            nxt = self._next_step(c, rt, case.step)
+            got = self._plans[key] = (nxt, rt.steps[nxt] if nxt < len(rt.steps) else None)
+        case.step, step = got
+        if step is None:
             self._complete(case, d)
-            return True
-        return False
+        return step
 
     def _plan_step(self, case: Case, d: int, first_delay_u: float | None = None) -> None:
         """Decide how the case's next step gets done, or complete the case.
@@ -372,10 +382,9 @@ class CaseLifecycle:
         """
         m = self.model
         c = case.resident.community_index
-        rt = m.service(c, case.service)
-        if self._finished(case, c, rt, d):
+        step = self._finished(case, c, d)
+        if step is None:
             return
-        step = rt.steps[case.step]
         if step.relayable and case.informed:  # the committee may relay it (staff allowing)
             org = m.organisation_of.get(c)
             ch = m.spec.behaviour.channels
@@ -396,8 +405,6 @@ class CaseLifecycle:
         """
         m = self.model
         case.via = None
-        if not m.walk_in_centres and c not in m.routes.preferred:
-            return  # one option only: the community's route
         vias, plans, centre = m.office_options(c, m.service(c, case.service), case.step)
         if len(plans) < 2:
             return
@@ -420,15 +427,17 @@ class CaseLifecycle:
         """Plan the case's visit for ``step`` (community ``c``): where, and on which day."""
         m = self.model
         beh = m.spec.behaviour
-        r = case.resident.index
-        self._choose_office(case, c)
-        office = m.offices[m.office_for(case, c, step.department)]
+        if m.walk_in_centres or c in m.routes.preferred:
+            self._choose_office(case, c)
+        else:  # one option only: the community's route
+            case.via = None
+        office = m.offices[m.route_office(c, step.department, case.via)]
         if first_delay_u is not None and beh.visits.timing == "immediate":
             t = office.queue.next_open(case.need_min)
             if t is not None and int(t // 1440) < m.spec.sim.days:
                 m.agenda[int(t // 1440)].append((VISIT, case, t))
             return
-        mean = m.profiles[m.population.profile.item(r)].delay_days_mean
+        mean = m.profiles[m.population.profile.item(case.resident.index)].delay_days_mean
         u = first_delay_u if first_delay_u is not None else \
             m.choices.uniform(case.id, C.visit_slot(case.trips, C.V_DELAY))
         day = d + rules.delay_days(u, mean)
@@ -552,8 +561,8 @@ class CaseLifecycle:
         """The committee submits the case's next step for the resident, staff time allowing."""
         m = self.model
         c = case.resident.community_index
-        rt = m.service(c, case.service)
-        if self._finished(case, c, rt, d):
+        step = self._finished(case, c, d)
+        if step is None:
             return
         org = m.organisation_of.get(c)
         ch = m.spec.behaviour.channels
@@ -561,10 +570,9 @@ class CaseLifecycle:
             case.late_days += 1  # a delay beyond the stated turnaround: it counts as a loss
             m.agenda[d + 1].append((PROXY, case, 0.0))  # no staff time left: tomorrow
             return
-        step = rt.steps[case.step]
         case.step += 1
         m.agenda[d + ch.proxy_days + step.processing_days].append((PROXY, case, 0.0))
-        if case.step >= len(rt.steps):
+        if case.step >= len(m.service(c, case.service).steps):
             # the proxy case's one experience, by the rule every channel follows: no queue,
             # the effort of arranging it, and the days it was put off for want of staff time
             case.remember(sat.experience_score(
