@@ -26,7 +26,7 @@ from pilotsim.sim.cases import Case
 from pilotsim.sim.records import Outcome
 
 if TYPE_CHECKING:
-    from pilotsim.sim.agents import Organisation, Resident
+    from pilotsim.sim.agents import Office, Organisation, Resident
     from pilotsim.sim.model import PilotModel, ServiceRuntime, StepRuntime
 
 # Module names for the members: looking one up on its enum class (Due.VISIT) costs ~45 ns, and
@@ -127,6 +127,8 @@ class CaseLifecycle:
         bulk = fresh & ~contact
         draws = u.tolist()
         channels = self._decide_bulk(np.flatnonzero(bulk), r, services, draws)
+        visits = self._first_visits(d, [i for i, ch in channels.items() if ch == C.IN_PERSON],
+                                    residents, services, minutes, draws)
         knowledge = pop.knowledge[r].tolist()
         resident = m.resident
         for i, (ri, service, t, ui) in enumerate(zip(residents, services, minutes, draws,
@@ -141,8 +143,40 @@ class CaseLifecycle:
             res.cases.append(case)
             if channel is None:
                 case.status = C.NOT_PURSUED
+            elif i in visits:  # in person, its first visit planned with the day's
+                case.step, when = visits[i]
+                if when is not None:
+                    m.agenda[when[0]].append((VISIT, case, when[1]))
             else:
                 self._start(case, channel, d, ui)
+
+    def _first_visits(self, d: int, rows: list[int], residents: list[int],
+                      services: list[str], minutes: list[float],
+                      u: list[list[float]]) -> dict[int, tuple]:
+        """The first visits of the day's new in-person cases decided in bulk, where simple.
+
+        Per row ``(step, (day, arrival) or None)``: the step to do and when the visit is
+        (:meth:`_first_visit_day`), for cases whose community has no choice of office and
+        whose procedure has a step to do (the rest plan one by one, :meth:`_plan_step`;
+        none of these asked the committee, so none is relayed).
+        """
+        m = self.model
+        if m.walk_in_centres:
+            return {}
+        out = {}
+        community = m.population.community
+        for i in rows:
+            ri = residents[i]
+            c = community.item(ri)
+            if c in m.routes.preferred:
+                continue
+            nxt, step = self._step_plan(c, services[i], 0)
+            if step is None:
+                continue
+            office = m.offices[m.routes.right(c, step.department)]
+            out[i] = nxt, self._first_visit_day(office, d, u[i][C.S_FIRST_DELAY], ri,
+                                                minutes[i])
+        return out
 
     def _decide_bulk(self, rows: np.ndarray, r: np.ndarray, services: list[str],
                      u: list[list[float]]) -> dict[int, str | None]:
@@ -360,19 +394,22 @@ class CaseLifecycle:
     def _finished(self, case: Case, c: int, d: int) -> StepRuntime | None:
         """Pass over steps the resident need not do: the step to do, or None (completed).
 
-        The case's ``step`` moves to that step (past the last if none is left); the answer
-        is kept per group (community, service, step) until the world changes.
+        The case's ``step`` moves to that step (past the last if none is left).
         """
-        key = (c, case.service, case.step)
-        got = self._plans.get(key)
-        if got is None:
-            rt = self.model.service(c, case.service)
-            nxt = self._next_step(c, rt, case.step)
-            got = self._plans[key] = (nxt, rt.steps[nxt] if nxt < len(rt.steps) else None)
-        case.step, step = got
+        case.step, step = self._step_plan(c, case.service, case.step)
         if step is None:
             self._complete(case, d)
         return step
+
+    def _step_plan(self, c: int, service: str, step: int) -> tuple[int, StepRuntime | None]:
+        """The step to do from ``step`` on, and its runtime (None: none left), per group."""
+        key = (c, service, step)
+        got = self._plans.get(key)
+        if got is None:
+            rt = self.model.service(c, service)
+            nxt = self._next_step(c, rt, step)
+            got = self._plans[key] = (nxt, rt.steps[nxt] if nxt < len(rt.steps) else None)
+        return got
 
     def _plan_step(self, case: Case, d: int, first_delay_u: float | None = None) -> None:
         """Decide how the case's next step gets done, or complete the case.
@@ -426,26 +463,48 @@ class CaseLifecycle:
                         step: StepRuntime) -> None:
         """Plan the case's visit for ``step`` (community ``c``): where, and on which day."""
         m = self.model
-        beh = m.spec.behaviour
         if m.walk_in_centres or c in m.routes.preferred:
             self._choose_office(case, c)
         else:  # one option only: the community's route
             case.via = None
         office = m.offices[m.route_office(c, step.department, case.via)]
-        if first_delay_u is not None and beh.visits.timing == "immediate":
-            t = office.queue.next_open(case.need_min)
-            if t is not None and int(t // 1440) < m.spec.sim.days:
-                m.agenda[int(t // 1440)].append((VISIT, case, t))
-            return
-        mean = m.profiles[m.population.profile.item(case.resident.index)].delay_days_mean
-        u = first_delay_u if first_delay_u is not None else \
-            m.choices.uniform(case.id, C.visit_slot(case.trips, C.V_DELAY))
-        day = d + rules.delay_days(u, mean)
+        r = case.resident.index
+        if first_delay_u is None:
+            u = m.choices.uniform(case.id, C.visit_slot(case.trips, C.V_DELAY))
+            when = self._visit_day(office, d, u, r)
+        else:
+            when = self._first_visit_day(office, d, first_delay_u, r, case.need_min)
+        if when is not None:
+            m.agenda[when[0]].append((VISIT, case, when[1]))
+
+    def _first_visit_day(self, office: Office, d: int, u: float, r: int,
+                         need_min: float) -> tuple[int, float] | None:
+        """``(day, arrival)`` of a case's first visit to ``office`` (None: not in the run).
+
+        Under ``timing: immediate`` the resident goes when the need arises (or the office
+        next opens); otherwise as any visit (:meth:`_visit_day`, ``u`` its delay's uniform).
+        """
+        m = self.model
+        if m.spec.behaviour.visits.timing != "immediate":
+            return self._visit_day(office, d, u, r)
+        t = office.queue.next_open(need_min)
+        if t is not None and int(t // 1440) < m.spec.sim.days:
+            return int(t // 1440), t
+        return None
+
+    def _visit_day(self, office: Office, d: int, u: float,
+                   r: int) -> tuple[int, float] | None:
+        """``(day, -1)`` of a visit to ``office`` planned on day ``d`` (None: not in the run).
+
+        The resident (row ``r``) puts it off by their profile's delay (``u``: its uniform),
+        to a day the office is open; the arrival minute is drawn on the day (-1).
+        """
+        m = self.model
+        day = d + rules.delay_days(u, m.profiles[m.population.profile.item(r)].delay_days_mean)
         last = m.spec.sim.days
         while day < last and not office.is_open(day):
             day += 1
-        if day < last:
-            m.agenda[day].append((VISIT, case, -1.0))
+        return (day, -1.0) if day < last else None
 
     def _set_off(self, d: int, visits: list[tuple[Case, float]]) -> list:
         """Prepare the day's visits ``(case, arrival)`` (arrival -1: drawn on the day).
