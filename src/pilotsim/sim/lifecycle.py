@@ -13,6 +13,7 @@ stays the build, the day's phases and the queries reforms use.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -37,6 +38,19 @@ VISIT, ADVANCE, ONLINE, REMOTE, PROXY = Due
 _CASE_SLOTS = np.arange(C.S_PURSUE + 1)
 # the purposes a visit's setting off draws, taken for a day's visits at once (see act)
 _GO_PURPOSES = np.array([C.V_WRONG, C.V_MISSING, C.V_ARRIVAL])
+
+
+def _each(f, x: np.ndarray) -> np.ndarray:
+    """``f`` (a ``math`` function) on every element: NumPy's own may differ in the last bit."""
+    return np.array([f(v) for v in x.ravel().tolist()], dtype=np.float64).reshape(x.shape)
+
+
+def _sum_columns(x: np.ndarray) -> np.ndarray:
+    """Row sums added column by column, left to right, as a Python loop adds them."""
+    total = x[:, 0].copy()
+    for col in range(1, x.shape[1]):
+        total += x[:, col]
+    return total
 
 
 class CaseLifecycle:
@@ -74,12 +88,13 @@ class CaseLifecycle:
             got = self._next_steps[key] = self.model.next_step_to_do(c, rt, step)
         return got
 
-    def _span(self, c: int, rt: ServiceRuntime, first: int, office: int) -> tuple:
+    def _span(self, c: int, service: str, first: int, office: int) -> tuple:
         """:meth:`~pilotsim.sim.model.PilotModel.visit_effect`, kept per group."""
-        key = (c, rt.name, first, office)
+        key = (c, service, first, office)
         got = self._spans.get(key)
         if got is None:
-            got = self._spans[key] = self.model.visit_effect(c, rt, first, office)
+            got = self._spans[key] = self.model.visit_effect(
+                c, self.model.service(c, service), first, office)
         return got
 
     def _group(self, memo: dict, query, c: int, rt: ServiceRuntime):
@@ -220,32 +235,38 @@ class CaseLifecycle:
         costs = rules.channel_costs(ch, beh.knowledge, online_full, visits, per_visit, k, lit,
                                     online_open, proxy_open)
         names = list(costs)
-        table = np.column_stack([costs[n] for n in names]).tolist()
+        cost = np.column_stack([costs[n] for n in names])  # inf where a channel is closed
         opened = np.column_stack([np.ones(len(rows), dtype=bool), online_open, proxy_open])
-        opened = opened[:, [(C.IN_PERSON, C.ONLINE, C.PROXY).index(n) for n in names]].tolist()
-        trust = pop.trust[rr].tolist()
-        burden = None
-        if tk.enabled:
-            soft = [takeup.channel_burden_min([x for x, o in zip(row, op, strict=True) if o],
-                                              ch.choice_scale_min)
-                    for row, op in zip(table, opened, strict=True)]
-            burden = takeup.burden_min(tk, np.array(soft), k, documents).tolist()
-        out: dict[int, str | None] = {}
-        for j, i in enumerate(rows.tolist()):
-            ui = u[i]
-            if burden is not None and not ui[C.S_PURSUE] < takeup.pursue_probability(
-                    tk, burden[j]):
-                out[i] = None
-                continue
-            open_costs = {n: x for n, x, o in zip(names, table[j], opened[j], strict=True) if o}
-            if len(open_costs) == 1:
-                out[i] = C.IN_PERSON
-                continue
-            res = m.residents.get(int(rr[j]))
-            util = rules.channel_utilities(ch, open_costs, res.channel_memory if res else {},
-                                           100 * trust[j])
-            out[i] = rules.logit_draw(util, ui[C.S_CHANNEL])
-        return out
+        opened = opened[:, [(C.IN_PERSON, C.ONLINE, C.PROXY).index(n) for n in names]]
+        draws = np.array([u[i] for i in rows.tolist()])
+        pursued = np.ones(len(rows), dtype=bool)
+        if tk.enabled:  # takeup.channel_burden_min's logsum; a closed channel adds exp(-inf)
+            s = ch.choice_scale_min
+            low = cost.min(axis=1)
+            total = _sum_columns(_each(math.exp, -(cost - low[:, None]) / s))
+            burden = takeup.burden_min(tk, low - s * _each(math.log, total), k, documents)
+            pursued = draws[:, C.S_PURSUE] < np.array(
+                [takeup.pursue_probability(tk, b) for b in burden.tolist()])
+        # rules.channel_utilities and rules.logit_draw on the rows: the remembered
+        # satisfaction of a channel, else 100 × trust; a closed channel's utility is -inf
+        memory = np.repeat(100 * pop.trust[rr][:, None], len(names), axis=1)
+        for j, ri in enumerate(rr.tolist()):
+            res = m.residents.get(ri)
+            if res is not None and res.channel_memory:
+                for col, name in enumerate(names):
+                    if name in res.channel_memory:
+                        memory[j, col] = res.channel_memory[name]
+        util = (-cost + ch.experience_weight_min * (memory - 50)) / ch.choice_scale_min
+        e = _each(math.exp, util - util.max(axis=1)[:, None])
+        share = e / _sum_columns(e)[:, None]
+        cum = share.copy()
+        for col in range(1, cum.shape[1]):
+            cum[:, col] = cum[:, col - 1] + share[:, col]
+        below = draws[:, C.S_CHANNEL][:, None] < cum
+        last_open = opened.shape[1] - 1 - np.argmax(opened[:, ::-1], axis=1)
+        pick = np.where(below.any(axis=1), np.argmax(below, axis=1), last_open)
+        return {i: names[p] if ok else None
+                for i, p, ok in zip(rows.tolist(), pick.tolist(), pursued.tolist(), strict=True)}
 
     def open_case(self, res: Resident, service: str, d: int, t: float,
                   u: list[float]) -> None:
@@ -580,7 +601,7 @@ class CaseLifecycle:
             return None
         step = rt.steps[case.step]
         right = m.offices[m.office_for(case, c, step.department)]
-        _, dist, docs, _ = self._span(c, rt, case.step, right.index)
+        _, dist, docs, _ = self._span(c, case.service, case.step, right.index)
         return right, step.department, dist, len(docs)
 
     def _go_again(self, case: Case, d: int) -> None:
@@ -743,8 +764,7 @@ class CaseLifecycle:
         m = self.model
         beh = m.spec.behaviour
         if kind == SERVED:
-            rt = m.service(c, case.service)
-            end, _, _, days = self._span(c, rt, case.step, o)
+            end, _, _, days = self._span(c, case.service, case.step, o)
             case.step = end
             if days:
                 m.agenda[left + days].append((ADVANCE, case, 0.0))
