@@ -38,11 +38,21 @@ VISIT, ADVANCE, ONLINE, REMOTE, PROXY = Due
 _CASE_SLOTS = np.arange(C.S_PURSUE + 1)
 # the purposes a visit's setting off draws, taken for a day's visits at once (see act)
 _GO_PURPOSES = np.array([C.V_WRONG, C.V_MISSING, C.V_ARRIVAL])
+# Below this many rows a day's needs are decided, and its visits scored, one by one: the
+# array form's fixed cost (some 30–40 NumPy calls) is then more than it saves
+_BULK_ROWS = 24
 
 
 def _each(f, x: np.ndarray) -> np.ndarray:
     """``f`` (a ``math`` function) on every element: NumPy's own may differ in the last bit."""
     return np.array([f(v) for v in x.ravel().tolist()], dtype=np.float64).reshape(x.shape)
+
+
+def _first_of_each(keys: list[int]) -> np.ndarray:
+    """Whether each key is its first occurrence in ``keys`` (a day's rows: a set beats sorting)."""
+    seen: set[int] = set()
+    out = [k not in seen and not seen.add(k) for k in keys]
+    return np.array(out, dtype=bool)
 
 
 def _sum_columns(x: np.ndarray) -> np.ndarray:
@@ -133,15 +143,15 @@ class CaseLifecycle:
         ids = np.arange(first, first + n, dtype=np.int64)
         u = m.choices.uniforms(ids[:, None], _CASE_SLOTS)
         r = np.asarray(residents, dtype=np.int64)
-        fresh = np.zeros(n, dtype=bool)
-        fresh[np.unique(r, return_index=True)[1]] = True  # each resident's first need today
-        has_org = np.zeros(len(m.community_names), dtype=bool)
-        has_org[list(m.organisation_of)] = True
-        info = np.array([p.info_contact for p in m.profiles])
-        contact = has_org[pop.community[r]] & (u[:, C.S_INFO] < info[pop.profile[r]])
-        bulk = fresh & ~contact
         draws = u.tolist()
-        channels = self._decide_bulk(np.flatnonzero(bulk), r, services, draws)
+        channels: dict[int, str | None] = {}
+        if n >= _BULK_ROWS:
+            fresh = _first_of_each(residents)  # each resident's first need today
+            has_org = np.zeros(len(m.community_names), dtype=bool)
+            has_org[list(m.organisation_of)] = True
+            info = np.array([p.info_contact for p in m.profiles])
+            contact = has_org[pop.community[r]] & (u[:, C.S_INFO] < info[pop.profile[r]])
+            channels = self._decide_bulk(np.flatnonzero(fresh & ~contact), r, services, draws)
         visits = self._first_visits(d, [i for i, ch in channels.items() if ch == C.IN_PERSON],
                                     residents, services, minutes, draws)
         knowledge = pop.knowledge[r].tolist()
@@ -743,8 +753,9 @@ class CaseLifecycle:
         p = m.spec.behaviour.satisfaction
         felt = np.where(informed, sat.perceived_wait(p, waits, True),
                         sat.perceived_wait(p, waits, False))
-        first = np.zeros(n, dtype=bool)
-        first[np.unique(r, return_index=True)[1]] = True  # each resident's first visit today
+        # each resident's first visit today, scored on arrays where the day is big enough for
+        # that to pay (the rest one by one in the loop after, as later visits are)
+        first = _first_of_each(r.tolist()) if n >= _BULK_ROWS else np.zeros(n, dtype=bool)
         f = np.flatnonzero(first)
         score = np.zeros(n)
         expected = pop.expectation[r[f]]

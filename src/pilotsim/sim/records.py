@@ -70,13 +70,13 @@ class VisitLog:
 
     def add_rows(self, case_id, resident_id, step, office, day, arrival, wait, service,
                  travel, outcome) -> None:
-        """Log an office-day's visits: one array (or one value for all) per column.
+        """Log a day's visits: one array per column (``day``: one value for all).
 
         ``outcome`` holds :class:`Outcome` codes. Columns are in :attr:`COLUMNS` order.
         """
         n = len(case_id)
-        self._rows.append((case_id, resident_id, step, office, day, arrival, wait, service,
-                           travel, outcome, n))
+        self._rows.append((case_id, resident_id, step, office, np.full(n, day), arrival, wait,
+                           service, travel, outcome, n))
         self._buffered += n
         if self._buffered >= self.chunk:
             self.flush(whole_chunks=True)
@@ -88,8 +88,8 @@ class VisitLog:
         """
         if not self._rows:
             return
-        arrays = {c: np.concatenate([np.broadcast_to(np.asarray(part[k], dtype=t), part[-1])
-                                     for part in self._rows])
+        arrays = {c: np.concatenate([part[k] for part in self._rows], dtype=t,
+                                    casting="unsafe")
                   for k, (c, t) in enumerate(zip(self.COLUMNS, self.DTYPES, strict=True))}
         n = self._buffered
         self._new_buffers()
