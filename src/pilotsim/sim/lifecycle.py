@@ -676,7 +676,7 @@ class CaseLifecycle:
         """Resolve the day's visits: per office ``(office, shown, items, waits, served)``.
 
         ``items`` are the office's simulated visits in serve order, ``waits`` and ``served``
-        their queue outcomes, ``shown`` the office's mean wait today (None: no visitors),
+        their queue outcomes (lists), ``shown`` the office's mean wait today (None: no visitors),
         which its queue display takes as its visits start to resolve.
 
         What does not depend on an earlier visit of the day is done on the day's arrays: the
@@ -729,8 +729,8 @@ class CaseLifecycle:
         office = np.repeat([of.index for of, *_ in offices], counts)
         error_rate = np.repeat([of.error_rate for of, *_ in offices], counts)
         informed = np.repeat([of.wait_info for of, *_ in offices], counts)
-        waits = np.concatenate([w for *_, w, _ in offices])
-        served = np.concatenate([s for *_, s in offices])
+        waits = np.array([w for *_, ws, _ in offices for w in ws], dtype=np.float64)
+        served = np.array([x for *_, ss in offices for x in ss], dtype=bool)
         arrival = np.fromiter((x[0] for x in items), dtype=np.float64, count=n)
         service = np.fromiter((x[1] for x in items), dtype=np.float64, count=n)
         kind = np.fromiter((x[3] for x in items), dtype=np.int8, count=n)

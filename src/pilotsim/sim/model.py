@@ -695,16 +695,14 @@ class PilotModel(mesa.Model):
             office.last_queue_peak = len(times)
             # what a queue display shows tomorrow: today's mean wait, all visitors
             shown = float(np.mean(waits)) if waits else None
-            at = np.asarray(order, dtype=np.int64)
-            waits_a, served_a = np.asarray(waits), np.asarray(served, dtype=bool)
-            mine = np.flatnonzero(at < n_real)
-            days.append((office, shown, [real[i] for i in at[mine].tolist()], waits_a[mine],
-                         served_a[mine]))
+            mine = [j for j, i in enumerate(order) if i < n_real]
+            days.append((office, shown, [real[order[j]] for j in mine],
+                         [waits[j] for j in mine], [served[j] for j in mine]))
             if n_bg:
-                theirs = np.flatnonzero((at >= n_real) & (at < n_real + n_bg))
-                bg_waits, bg_served = np.zeros(n_bg), np.zeros(n_bg, dtype=bool)
-                bg_waits[at[theirs] - n_real] = waits_a[theirs]
-                bg_served[at[theirs] - n_real] = served_a[theirs]
+                bg_waits, bg_served = [0.0] * n_bg, [False] * n_bg
+                for j, i in enumerate(order):
+                    if n_real <= i < n_real + n_bg:
+                        bg_waits[i - n_real], bg_served[i - n_real] = waits[j], served[j]
                 self.background.served(office.index, bg_waits, bg_served)
         self.lifecycle.resolve_visits(d, days)
         self.background.end_of_day()
