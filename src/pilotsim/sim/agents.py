@@ -1,4 +1,4 @@
-"""The model's agents: offices and community organisations (Mesa agents), and residents."""
+"""The model's agents: offices, community organisations and residents (Mesa agents)."""
 
 from __future__ import annotations
 
@@ -147,23 +147,16 @@ class Organisation(mesa.Agent):
         return True
 
 
-class Resident:
+class Resident(mesa.Agent):
     """A resident with something to do; attributes live in the model's population arrays.
-
-    Not a Mesa agent: residents are population rows (:class:`~pilotsim.sim.population.Population`)
-    and this object only holds what a row has once life gives it a case (its cases and channel
-    memory). Registering one Mesa agent per resident cost ~9 µs each (a tenth of a
-    district-year's simulation) and nothing reads residents through ``model.agents``.
 
     Args:
         model: The model.
         index: The resident's row in :class:`~pilotsim.sim.population.Population`.
     """
 
-    __slots__ = ("cases", "channel_memory", "community_index", "index", "model")
-
     def __init__(self, model: PilotModel, index: int) -> None:
-        self.model = model
+        super().__init__(model)
         self.index = index
         # the community's row, read on every step of a case (a NumPy lookup each time costs
         # more than the attribute)

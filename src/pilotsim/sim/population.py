@@ -1,7 +1,7 @@
 """The resident population as columns (one array per attribute, one row per resident).
 
-Residents are rows, with a :class:`~pilotsim.sim.agents.Resident` object (their cases) only once
-life gives them something to do, so a city of a million costs arrays, not a million Python objects.
+Residents are rows first and :class:`~pilotsim.sim.agents.Resident` agents only once life gives
+them something to do, so a city of a million costs arrays, not a million Python objects.
 Rows are ordered by (community, profile): each group is a contiguous range, which makes
 drawing needs O(needs) rather than O(residents).
 """
