@@ -48,3 +48,8 @@ def pilotsim_main(monkeypatch: pytest.MonkeyPatch):
         signal.signal(sig, handler)
     root.setLevel(saved_level)
     root.handlers[:] = saved_handlers
+
+
+def pytest_configure(config) -> None:
+    """Register the ``slow`` marker (tests of minutes, e.g. the engine hash matrix)."""
+    config.addinivalue_line("markers", "slow: runs for minutes (the engine hash matrix)")

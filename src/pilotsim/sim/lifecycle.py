@@ -13,6 +13,7 @@ stays the build, the day's phases and the queries reforms use.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -37,6 +38,29 @@ VISIT, ADVANCE, ONLINE, REMOTE, PROXY = Due
 _CASE_SLOTS = np.arange(C.S_PURSUE + 1)
 # the purposes a visit's setting off draws, taken for a day's visits at once (see act)
 _GO_PURPOSES = np.array([C.V_WRONG, C.V_MISSING, C.V_ARRIVAL])
+# Below this many rows a day's needs are decided, and its visits scored, one by one: the
+# array form's fixed cost (some 30–40 NumPy calls) is then more than it saves
+_BULK_ROWS = 24
+
+
+def _each(f, x: np.ndarray) -> np.ndarray:
+    """``f`` (a ``math`` function) on every element: NumPy's own may differ in the last bit."""
+    return np.array([f(v) for v in x.ravel().tolist()], dtype=np.float64).reshape(x.shape)
+
+
+def _first_of_each(keys: list[int]) -> np.ndarray:
+    """Whether each key is its first occurrence in ``keys`` (a day's rows: a set beats sorting)."""
+    seen: set[int] = set()
+    out = [k not in seen and not seen.add(k) for k in keys]
+    return np.array(out, dtype=bool)
+
+
+def _sum_columns(x: np.ndarray) -> np.ndarray:
+    """Row sums added column by column, left to right, as a Python loop adds them."""
+    total = x[:, 0].copy()
+    for col in range(1, x.shape[1]):
+        total += x[:, col]
+    return total
 
 
 class CaseLifecycle:
@@ -57,12 +81,13 @@ class CaseLifecycle:
         self._documents: dict = {}
         self._online: dict = {}
         self._next_steps: dict = {}
+        self._plans: dict = {}
         self._spans: dict = {}
 
     def forget_groups(self) -> None:
         """Drop the group-level answers: the world may have changed since they were computed."""
         for memo in (self._routes, self._documents, self._online, self._next_steps,
-                     self._spans):
+                     self._plans, self._spans):
             memo.clear()
 
     def _next_step(self, c: int, rt: ServiceRuntime, step: int) -> int:
@@ -73,12 +98,13 @@ class CaseLifecycle:
             got = self._next_steps[key] = self.model.next_step_to_do(c, rt, step)
         return got
 
-    def _span(self, c: int, rt: ServiceRuntime, first: int, office: int) -> tuple:
+    def _span(self, c: int, service: str, first: int, office: int) -> tuple:
         """:meth:`~pilotsim.sim.model.PilotModel.visit_effect`, kept per group."""
-        key = (c, rt.name, first, office)
+        key = (c, service, first, office)
         got = self._spans.get(key)
         if got is None:
-            got = self._spans[key] = self.model.visit_effect(c, rt, first, office)
+            got = self._spans[key] = self.model.visit_effect(
+                c, self.model.service(c, service), first, office)
         return got
 
     def _group(self, memo: dict, query, c: int, rt: ServiceRuntime):
@@ -100,16 +126,157 @@ class CaseLifecycle:
         case exactly the numbers its own scalar draws would
         (:meth:`~pilotsim.sim.rng.CounterStream.uniforms`),
         whether or not the case uses them.
+
+        Most needs are decided together (:meth:`_decide_bulk`): those of a resident's first
+        need today who does not contact their committee read only the state the day started
+        with. The others go one by one (:meth:`open_case`), in order: the committee's staff
+        time is spent first come, first served, and a resident's earlier case today may have
+        closed at once and changed what they know, trust and remember. Every case then sets
+        off (:meth:`_start`) in the order of the needs, so the agenda keeps that order.
         """
         if not residents:
             return
         m = self.model
-        first = len(m.cases)  # open_case appends one case per need: ids first, first + 1, …
-        ids = np.arange(first, first + len(residents), dtype=np.int64)
-        draws = m.choices.uniforms(ids[:, None], _CASE_SLOTS).tolist()
+        pop = m.population
+        first = len(m.cases)  # one case per need, appended in order: ids first, first + 1, …
+        n = len(residents)
+        ids = np.arange(first, first + n, dtype=np.int64)
+        u = m.choices.uniforms(ids[:, None], _CASE_SLOTS)
+        r = np.asarray(residents, dtype=np.int64)
+        draws = u.tolist()
+        channels: dict[int, str | None] = {}
+        if n >= _BULK_ROWS:
+            fresh = _first_of_each(residents)  # each resident's first need today
+            has_org = np.zeros(len(m.community_names), dtype=bool)
+            has_org[list(m.organisation_of)] = True
+            info = np.array([p.info_contact for p in m.profiles])
+            contact = has_org[pop.community[r]] & (u[:, C.S_INFO] < info[pop.profile[r]])
+            channels = self._decide_bulk(np.flatnonzero(fresh & ~contact), r, services, draws)
+        visits = self._first_visits(d, [i for i, ch in channels.items() if ch == C.IN_PERSON],
+                                    residents, services, minutes, draws)
+        knowledge = pop.knowledge[r].tolist()
         resident = m.resident
-        for r, service, t, u in zip(residents, services, minutes, draws, strict=True):
-            self.open_case(resident(r), service, d, t, u)
+        for i, (ri, service, t, ui) in enumerate(zip(residents, services, minutes, draws,
+                                                     strict=True)):
+            res = resident(ri)
+            channel = channels.get(i, False)
+            if channel is False:  # decided one by one
+                self.open_case(res, service, d, t, ui)
+                continue
+            case = Case(first + i, res, service, d, t, knowledge[i])
+            m.cases.append(case)
+            res.cases.append(case)
+            if channel is None:
+                case.status = C.NOT_PURSUED
+            elif i in visits:  # in person, its first visit planned with the day's
+                case.step, when = visits[i]
+                if when is not None:
+                    m.agenda[when[0]].append((VISIT, case, when[1]))
+            else:
+                self._start(case, channel, d, ui)
+
+    def _first_visits(self, d: int, rows: list[int], residents: list[int],
+                      services: list[str], minutes: list[float],
+                      u: list[list[float]]) -> dict[int, tuple]:
+        """The first visits of the day's new in-person cases decided in bulk, where simple.
+
+        Per row ``(step, (day, arrival) or None)``: the step to do and when the visit is
+        (:meth:`_first_visit_day`), for cases whose community has no choice of office and
+        whose procedure has a step to do (the rest plan one by one, :meth:`_plan_step`;
+        none of these asked the committee, so none is relayed).
+        """
+        m = self.model
+        if m.walk_in_centres:
+            return {}
+        out = {}
+        community = m.population.community
+        for i in rows:
+            ri = residents[i]
+            c = community.item(ri)
+            if c in m.routes.preferred:
+                continue
+            nxt, step = self._step_plan(c, services[i], 0)
+            if step is None:
+                continue
+            office = m.offices[m.routes.right(c, step.department)]
+            out[i] = nxt, self._first_visit_day(office, d, u[i][C.S_FIRST_DELAY], ri,
+                                                minutes[i])
+        return out
+
+    def _decide_bulk(self, rows: np.ndarray, r: np.ndarray, services: list[str],
+                     u: list[list[float]]) -> dict[int, str | None]:
+        """The channel (None: not pursued) of the day's ``rows`` that contact no committee.
+
+        The same rules as :meth:`open_case` (:meth:`_channel_costs`, :meth:`_pursues`,
+        :meth:`_choose_channel`), with the costs on arrays (the same IEEE arithmetic per row)
+        and the logsum, logistic and logit per row with ``math``, as the scalar rules do, so
+        every decision is bit-identical. ``r``: each row's resident; ``u``: each row's
+        case-level uniforms.
+        """
+        if not len(rows):
+            return {}
+        m = self.model
+        beh, pop = m.spec.behaviour, m.population
+        ch, tk = beh.channels, beh.takeup
+        rr = r[rows]
+        comm = pop.community[rr]
+        groups: dict[tuple[int, str], tuple] = {}
+        per_row = []
+        for c, i in zip(comm.tolist(), rows.tolist(), strict=True):
+            key = (c, services[i])
+            g = groups.get(key)
+            if g is None:
+                rt = m.service(c, services[i])
+                org = m.organisation_of.get(c)
+                g = groups[key] = (rt.online != "none", rt.proxy,
+                                   org is not None and org.offers("proxy"), rt.online == "full",
+                                   *self._group(self._routes, m.in_person_route, c, rt),
+                                   self._group(self._documents, m.documents_to_gather, c, rt)
+                                   if tk.enabled else 0)
+            per_row.append(g)
+        online_offered, proxy_offered, committee_proxy, online_full, travel, visits, service, \
+            documents = (np.array(col) for col in zip(*per_row, strict=True))
+        lit, k = pop.literacy[rr], pop.knowledge[rr]
+        online_open, proxy_open = m.channels_open(comm, pop.profile[rr], lit, online_offered,
+                                                  proxy_offered, committee_proxy)
+        if not tk.enabled and not (online_open.any() or proxy_open.any()):
+            return dict.fromkeys(rows.tolist(), C.IN_PERSON)  # no choice and no decision
+        per_visit = 2 * travel * pop.mobility[rr] + visits * pop.expectation[rr] + service
+        costs = rules.channel_costs(ch, beh.knowledge, online_full, visits, per_visit, k, lit,
+                                    online_open, proxy_open)
+        names = list(costs)
+        cost = np.column_stack([costs[n] for n in names])  # inf where a channel is closed
+        opened = np.column_stack([np.ones(len(rows), dtype=bool), online_open, proxy_open])
+        opened = opened[:, [(C.IN_PERSON, C.ONLINE, C.PROXY).index(n) for n in names]]
+        draws = np.array([u[i] for i in rows.tolist()])
+        pursued = np.ones(len(rows), dtype=bool)
+        if tk.enabled:  # takeup.channel_burden_min's logsum; a closed channel adds exp(-inf)
+            s = ch.choice_scale_min
+            low = cost.min(axis=1)
+            total = _sum_columns(_each(math.exp, -(cost - low[:, None]) / s))
+            burden = takeup.burden_min(tk, low - s * _each(math.log, total), k, documents)
+            pursued = draws[:, C.S_PURSUE] < np.array(
+                [takeup.pursue_probability(tk, b) for b in burden.tolist()])
+        # rules.channel_utilities and rules.logit_draw on the rows: the remembered
+        # satisfaction of a channel, else 100 × trust; a closed channel's utility is -inf
+        memory = np.repeat(100 * pop.trust[rr][:, None], len(names), axis=1)
+        for j, ri in enumerate(rr.tolist()):
+            res = m.residents.get(ri)
+            if res is not None and res.channel_memory:
+                for col, name in enumerate(names):
+                    if name in res.channel_memory:
+                        memory[j, col] = res.channel_memory[name]
+        util = (-cost + ch.experience_weight_min * (memory - 50)) / ch.choice_scale_min
+        e = _each(math.exp, util - util.max(axis=1)[:, None])
+        share = e / _sum_columns(e)[:, None]
+        cum = share.copy()
+        for col in range(1, cum.shape[1]):
+            cum[:, col] = cum[:, col - 1] + share[:, col]
+        below = draws[:, C.S_CHANNEL][:, None] < cum
+        last_open = opened.shape[1] - 1 - np.argmax(opened[:, ::-1], axis=1)
+        pick = np.where(below.any(axis=1), np.argmax(below, axis=1), last_open)
+        return {i: names[p] if ok else None
+                for i, p, ok in zip(rows.tolist(), pick.tolist(), pursued.tolist(), strict=True)}
 
     def open_case(self, res: Resident, service: str, d: int, t: float,
                   u: list[float]) -> None:
@@ -137,17 +304,26 @@ class CaseLifecycle:
         if not self._pursues(case, costs, u[C.S_PURSUE], c, rt):
             case.status = C.NOT_PURSUED
             return
-        case.channel = self._choose_channel(case, costs, u[C.S_CHANNEL])
-        if case.channel == C.ONLINE:
-            fail = beh.channels.online_failure * (1 - pop.literacy.item(r))
+        self._start(case, self._choose_channel(case, costs, u[C.S_CHANNEL]), d, u)
+
+    def _start(self, case: Case, channel: str, d: int, u: list[float]) -> None:
+        """A pursued case sets off through ``channel`` (``u``: its case-level uniforms)."""
+        m = self.model
+        beh = m.spec.behaviour
+        case.channel = channel
+        if channel == C.ONLINE:
+            fail = beh.channels.online_failure * (1 - m.population.literacy.item(
+                case.resident.index))
             if u[C.S_ONLINE_FAIL] < fail:
                 case.channel = C.IN_PERSON  # tried online, gave up on it: goes in person
             else:
-                upto, days = self._group(self._online, m.online_application, c, rt)
+                c = case.resident.community_index
+                upto, days = self._group(self._online, m.online_application, c,
+                                         m.service(c, case.service))
                 m.agenda[d + beh.channels.online_processing_days + days].append(
                     (ONLINE, case, float(upto)))
                 return
-        if case.channel == C.PROXY:
+        if channel == C.PROXY:
             m.agenda[d].append((PROXY, case, 0.0))
             return
         self._plan_step(case, d, first_delay_u=u[C.S_FIRST_DELAY])
@@ -216,23 +392,27 @@ class CaseLifecycle:
     def act(self, d: int) -> None:
         """Every case with something due on day ``d`` acts, in agenda order.
 
-        The draws of the day's visits (wrong office, missing documents, arrival minute,
-        service time) are taken at once before the loop: their slots depend only on the case
-        and its visit number, which no visit changes before the offices serve, so each visit
-        gets the numbers its scalar draws would.
+        The day's visits are prepared together first (:meth:`_set_off`): their draws, where
+        each goes and with what, depend only on the case, the world and its visit number,
+        which nothing changes before the offices serve. The loop then acts in agenda order,
+        so the offices' arrivals and the agenda's new entries keep that order.
         """
         m = self.model
         entries = m.agenda.pop(d, ())
-        draws = self._visit_draws([case for kind, case, _ in entries if kind == VISIT])
+        going = iter(self._set_off(d, [(case, arg) for kind, case, arg in entries
+                                       if kind == VISIT]))
         ab = m.spec.behaviour.abandonment
         for kind, case, arg in entries:
-            u = next(draws) if kind == VISIT else None
+            go = next(going) if kind == VISIT else None
             if case.status != C.OPEN:
                 continue
             if ab.enabled and d - case.day_opened > ab.max_case_days:  # overdue: gives up
                 self._abandon(case, d)
             elif kind == VISIT:
-                self._go(case, d, arg, u)
+                if go is None:
+                    self._go_again(case, d)
+                else:
+                    go[0].today.append(go[1])
             elif kind == ADVANCE:
                 self._plan_step(case, d)
             elif kind == ONLINE:
@@ -242,13 +422,25 @@ class CaseLifecycle:
             elif kind == PROXY:
                 self._proxy_submit(case, d)
 
-    def _finished(self, case: Case, c: int, rt: ServiceRuntime, d: int) -> bool:
-        """Pass over steps the resident need not do; complete the case if none is left."""
-        case.step = self._next_step(c, rt, case.step)
-        if case.step >= len(rt.steps):
+    def _finished(self, case: Case, c: int, d: int) -> StepRuntime | None:
+        """Pass over steps the resident need not do: the step to do, or None (completed).
+
+        The case's ``step`` moves to that step (past the last if none is left).
+        """
+        case.step, step = self._step_plan(c, case.service, case.step)
+        if step is None:
             self._complete(case, d)
-            return True
-        return False
+        return step
+
+    def _step_plan(self, c: int, service: str, step: int) -> tuple[int, StepRuntime | None]:
+        """The step to do from ``step`` on, and its runtime (None: none left), per group."""
+        key = (c, service, step)
+        got = self._plans.get(key)
+        if got is None:
+            rt = self.model.service(c, service)
+            nxt = self._next_step(c, rt, step)
+            got = self._plans[key] = (nxt, rt.steps[nxt] if nxt < len(rt.steps) else None)
+        return got
 
     def _plan_step(self, case: Case, d: int, first_delay_u: float | None = None) -> None:
         """Decide how the case's next step gets done, or complete the case.
@@ -258,10 +450,9 @@ class CaseLifecycle:
         """
         m = self.model
         c = case.resident.community_index
-        rt = m.service(c, case.service)
-        if self._finished(case, c, rt, d):
+        step = self._finished(case, c, d)
+        if step is None:
             return
-        step = rt.steps[case.step]
         if step.relayable and case.informed:  # the committee may relay it (staff allowing)
             org = m.organisation_of.get(c)
             ch = m.spec.behaviour.channels
@@ -282,8 +473,6 @@ class CaseLifecycle:
         """
         m = self.model
         case.via = None
-        if not m.walk_in_centres and c not in m.routes.preferred:
-            return  # one option only: the community's route
         vias, plans, centre = m.office_options(c, m.service(c, case.service), case.step)
         if len(plans) < 2:
             return
@@ -305,87 +494,145 @@ class CaseLifecycle:
                         step: StepRuntime) -> None:
         """Plan the case's visit for ``step`` (community ``c``): where, and on which day."""
         m = self.model
-        beh = m.spec.behaviour
+        if m.walk_in_centres or c in m.routes.preferred:
+            self._choose_office(case, c)
+        else:  # one option only: the community's route
+            case.via = None
+        office = m.offices[m.route_office(c, step.department, case.via)]
         r = case.resident.index
-        self._choose_office(case, c)
-        office = m.offices[m.office_for(case, c, step.department)]
-        if first_delay_u is not None and beh.visits.timing == "immediate":
-            t = office.queue.next_open(case.need_min)
-            if t is not None and int(t // 1440) < m.spec.sim.days:
-                m.agenda[int(t // 1440)].append((VISIT, case, t))
-            return
-        mean = m.profiles[m.population.profile.item(r)].delay_days_mean
-        u = first_delay_u if first_delay_u is not None else \
-            m.choices.uniform(case.id, C.visit_slot(case.trips, C.V_DELAY))
-        day = d + rules.delay_days(u, mean)
+        if first_delay_u is None:
+            u = m.choices.uniform(case.id, C.visit_slot(case.trips, C.V_DELAY))
+            when = self._visit_day(office, d, u, r)
+        else:
+            when = self._first_visit_day(office, d, first_delay_u, r, case.need_min)
+        if when is not None:
+            m.agenda[when[0]].append((VISIT, case, when[1]))
+
+    def _first_visit_day(self, office: Office, d: int, u: float, r: int,
+                         need_min: float) -> tuple[int, float] | None:
+        """``(day, arrival)`` of a case's first visit to ``office`` (None: not in the run).
+
+        Under ``timing: immediate`` the resident goes when the need arises (or the office
+        next opens); otherwise as any visit (:meth:`_visit_day`, ``u`` its delay's uniform).
+        """
+        m = self.model
+        if m.spec.behaviour.visits.timing != "immediate":
+            return self._visit_day(office, d, u, r)
+        t = office.queue.next_open(need_min)
+        if t is not None and int(t // 1440) < m.spec.sim.days:
+            return int(t // 1440), t
+        return None
+
+    def _visit_day(self, office: Office, d: int, u: float,
+                   r: int) -> tuple[int, float] | None:
+        """``(day, -1)`` of a visit to ``office`` planned on day ``d`` (None: not in the run).
+
+        The resident (row ``r``) puts it off by their profile's delay (``u``: its uniform),
+        to a day the office is open; the arrival minute is drawn on the day (-1).
+        """
+        m = self.model
+        day = d + rules.delay_days(u, m.profiles[m.population.profile.item(r)].delay_days_mean)
         last = m.spec.sim.days
         while day < last and not office.is_open(day):
             day += 1
-        if day < last:
-            m.agenda[day].append((VISIT, case, -1.0))
+        return (day, -1.0) if day < last else None
 
-    def _visit_draws(self, cases: list[Case]):
-        """Per case, its visit's ``(wrong, missing, arrival)`` and service-time uniforms."""
-        if not cases:
-            return iter(())
-        m = self.model
-        ids = np.fromiter((c.id for c in cases), dtype=np.int64, count=len(cases))
-        trips = np.fromiter((c.trips for c in cases), dtype=np.int64, count=len(cases))
-        base = C.VISIT_BASE + C.VISIT_SLOTS * (trips % C.MAX_VISIT_SLOTS)  # visit_slot(v, 0)
-        choice = m.choices.uniforms(ids[:, None], base[:, None] + _GO_PURPOSES).tolist()
-        service = m.service_draws.uniforms(ids, base).tolist()
-        return zip(choice, service, strict=True)
+    def _set_off(self, d: int, visits: list[tuple[Case, float]]) -> list:
+        """Prepare the day's visits ``(case, arrival)`` (arrival -1: drawn on the day).
 
-    def _go(self, case: Case, d: int, arrival: float, u: tuple[list[float], float]) -> None:
-        """The resident sets off for an office, with or without the right documents.
-
-        ``u``: the visit's ``(V_WRONG, V_MISSING, V_ARRIVAL)`` uniforms and its service-time
-        uniform (:meth:`_visit_draws`).
+        Per visit ``(office, arrival item)`` for the office's day, or None where the plan no
+        longer holds (:meth:`_go_again`). The resident sets off for the office they believe
+        right (or a wrong one, knowledge allowing), with or without the right documents, at
+        a minute within its hours. The draws (wrong office, missing documents, arrival
+        minute, service time) are the visit's own counter slots, taken for the day at once.
         """
+        if not visits:
+            return []
         m = self.model
         beh = m.spec.behaviour
-        c = case.resident.community_index
-        rt = m.service(c, case.service)
-        step = rt.steps[case.step]
-        if self._next_step(c, rt, case.step) != case.step:  # removed or shared since planned
-            self._plan_step(case, d)
-            return
-        right = m.offices[m.office_for(case, c, step.department)]
-        if arrival < 0 and not right.is_open(d):
-            # the office changed since the visit was planned (a reform moved the step to an
-            # office closed today): go on its next open day instead
-            nxt = d + 1
-            while nxt < m.spec.sim.days and not right.is_open(nxt):
-                nxt += 1
-            if nxt < m.spec.sim.days:
-                m.agenda[nxt].append((VISIT, case, -1.0))
-            return
-        (u_wrong, u_missing, u_arrival), u_service = u
-        k = case.knowledge
         kn = beh.knowledge
+        n = len(visits)
+        cases = [case for case, _ in visits]
+        ids = np.fromiter((x.id for x in cases), dtype=np.int64, count=n)
+        trips = np.fromiter((x.trips for x in cases), dtype=np.int64, count=n)
+        comm = np.fromiter((x.resident.community_index for x in cases), dtype=np.int64,
+                           count=n)
+        k = np.fromiter((x.knowledge for x in cases), dtype=np.float64, count=n)
+        base = C.VISIT_BASE + C.VISIT_SLOTS * (trips % C.MAX_VISIT_SLOTS)  # visit_slot(v, 0)
+        choice = m.choices.uniforms(ids[:, None], base[:, None] + _GO_PURPOSES)
+        u_service = m.service_draws.uniforms(ids, base).tolist()
         # An event of probability 0 needs no draw (u < 0 never holds) and each purpose has
         # its own slot, so skipping one moves no other draw: residents who know the procedure
         # (the Erlang C scenario) draw neither a wrong office nor missing documents.
-        p = rules.p_wrong_office(kn, k, m.wrong_office_factor.item(c))
-        if p > 0 and u_wrong < p:
-            office, kind, dist = m.offices[m.routes.wrong(c, step.department)], WRONG, \
-                m.redirect
-        else:
-            office, kind = right, SERVED
-            # an integrated window may take several steps in this visit
-            _, dist, docs, _ = self._span(c, rt, case.step, right.index)
-            if docs:
-                p = rules.p_missing_documents(kn, k, m.missing_document_factor.item(c),
-                                              case.prechecked, len(docs))
-                if p > 0 and u_missing < p:
-                    kind, dist = MISSING, m.redirect
-        if arrival < 0:  # planned: a minute within the intended office's hours that day
-            windows = right.day_open[d]
-            a, b = windows[0][0], windows[-1][1]
-            arrival = a + (b - a) * u_arrival ** beh.visits.arrival_skew
-        scale = office.service_scale if kind == SERVED else 1.0
-        service = dist.sample(u_service) * scale
-        office.today.append((arrival, service, case, kind, dist))
+        p = rules.p_wrong_office(kn, k, m.wrong_office_factor[comm])
+        wrong = ((p > 0) & (choice[:, 0] < p)).tolist()
+        u_missing, u_arrival = choice[:, 1].tolist(), choice[:, 2].tolist()
+        skew = beh.visits.arrival_skew
+        groups: dict[tuple, tuple | None] = {}
+        out: list[tuple | None] = []
+        for i, ((case, arrival), c) in enumerate(zip(visits, comm.tolist(), strict=True)):
+            key = (c, case.service, case.step, case.via)
+            g = groups.get(key, False)
+            if g is False:
+                g = groups[key] = self._visit_group(c, case)
+            if g is None or (arrival < 0 and not g[0].is_open(d)):
+                out.append(None)
+                continue
+            right, department, dist, docs = g
+            if wrong[i]:
+                office, kind, dist = m.offices[m.routes.wrong(c, department)], WRONG, \
+                    m.redirect
+            else:
+                office, kind = right, SERVED
+                if docs:
+                    pm = rules.p_missing_documents(kn, case.knowledge,
+                                                   m.missing_document_factor.item(c),
+                                                   case.prechecked, docs)
+                    if pm > 0 and u_missing[i] < pm:
+                        kind, dist = MISSING, m.redirect
+            if arrival < 0:  # planned: a minute within the intended office's hours that day
+                windows = right.day_open[d]
+                a, b = windows[0][0], windows[-1][1]
+                arrival = a + (b - a) * u_arrival[i] ** skew
+            scale = office.service_scale if kind == SERVED else 1.0
+            out.append((office, (arrival, dist.sample(u_service[i]) * scale, case, kind, dist)))
+        return out
+
+    def _visit_group(self, c: int, case: Case) -> tuple | None:
+        """Where a case's planned visit goes and what it does (None: the plan is stale).
+
+        ``(office, department, counter time, documents to carry)``: the office the resident
+        believes right (their route, or the place they chose), the step's department, and
+        what the visit there does (an integrated window may take several steps).
+        """
+        m = self.model
+        rt = m.service(c, case.service)
+        if self._next_step(c, rt, case.step) != case.step:  # removed or shared since planned
+            return None
+        step = rt.steps[case.step]
+        right = m.offices[m.office_for(case, c, step.department)]
+        _, dist, docs, _ = self._span(c, case.service, case.step, right.index)
+        return right, step.department, dist, len(docs)
+
+    def _go_again(self, case: Case, d: int) -> None:
+        """A planned visit whose plan no longer holds: plan the step again, or go later.
+
+        The step was removed or its documents shared since the visit was planned, or the
+        office changed (a reform moved the step to an office closed today): the resident then
+        goes on its next open day instead.
+        """
+        m = self.model
+        c = case.resident.community_index
+        rt = m.service(c, case.service)
+        if self._next_step(c, rt, case.step) != case.step:
+            self._plan_step(case, d)
+            return
+        right = m.offices[m.office_for(case, c, rt.steps[case.step].department)]
+        nxt = d + 1
+        while nxt < m.spec.sim.days and not right.is_open(nxt):
+            nxt += 1
+        if nxt < m.spec.sim.days:
+            m.agenda[nxt].append((VISIT, case, -1.0))
 
     def _remote_done(self, case: Case, d: int, upto: int, effort_min: float) -> None:
         """Steps up to ``upto`` were done without a trip (online or relay), on time.
@@ -404,8 +651,8 @@ class CaseLifecycle:
         """The committee submits the case's next step for the resident, staff time allowing."""
         m = self.model
         c = case.resident.community_index
-        rt = m.service(c, case.service)
-        if self._finished(case, c, rt, d):
+        step = self._finished(case, c, d)
+        if step is None:
             return
         org = m.organisation_of.get(c)
         ch = m.spec.behaviour.channels
@@ -413,10 +660,9 @@ class CaseLifecycle:
             case.late_days += 1  # a delay beyond the stated turnaround: it counts as a loss
             m.agenda[d + 1].append((PROXY, case, 0.0))  # no staff time left: tomorrow
             return
-        step = rt.steps[case.step]
         case.step += 1
         m.agenda[d + ch.proxy_days + step.processing_days].append((PROXY, case, 0.0))
-        if case.step >= len(rt.steps):
+        if case.step >= len(m.service(c, case.service).steps):
             # the proxy case's one experience, by the rule every channel follows: no queue,
             # the effort of arranging it, and the days it was put off for want of staff time
             case.remember(sat.experience_score(
@@ -426,43 +672,110 @@ class CaseLifecycle:
 
     # ----------------------------------------- a visit resolved by the office's queue
 
-    def visited(self, item: tuple, d: int, office: Office, wait: float, served: bool) -> None:
-        """Resolve one visit: outcome, record, experience, and what the case does next."""
+    def resolve_visits(self, d: int, offices: list[tuple]) -> None:
+        """Resolve the day's visits: per office ``(office, shown, items, waits, served)``.
+
+        ``items`` are the office's simulated visits in serve order, ``waits`` and ``served``
+        their queue outcomes (lists), ``shown`` the office's mean wait today (None: no visitors),
+        which its queue display takes as its visits start to resolve.
+
+        What does not depend on an earlier visit of the day is done on the day's arrays: the
+        outcome (office errors drawn at once), round-trip travel, the visit records, and the
+        experience and expectation learning of each resident's first visit today. Then in
+        order, one visit at a time: the case's sums, the community's learned wait (an
+        exponential average in visit order, read by an office choice planned further on),
+        a resident's later visits today (their expectation moved by the earlier one), and
+        what the case does next (it may spend committee time, plan, close).
+        """
+        items = [x for _, _, its, _, _ in offices for x in its]
+        rows = self._visit_rows(d, offices, items) if items else []
         m = self.model
-        arrival, service, case, kind, _ = item
-        beh, pop = m.spec.behaviour, m.population
-        res = case.resident
-        r, c, o = res.index, res.community_index, office.index
-        v = case.trips
-        if not served:
-            kind, service = CLOSED, 0.0
-        elif kind == SERVED and office.error_rate > 0 and \
-                m.choices.uniform(case.id, C.visit_slot(v, C.V_ERROR)) < office.error_rate:
-            # (an office that makes no errors needs no draw: u < 0 never holds, and the
-            # slot is the visit's own, so skipping it moves no other draw)
-            kind = ERROR
-        # Python floats from .item(): IEEE arithmetic identical to NumPy's float64 scalars,
-        # without their per-operation overhead
-        round_trip = 2.0 * m.travel.item(c, o) * pop.mobility.item(r)
-        case.trips = v + 1
-        case.wait += wait
-        case.travel += round_trip
-        learned = m.wait_learned.item(c, o)
-        m.wait_learned[c, o] = wait if learned != learned else \
-            learned + beh.visits.wait_learning * (wait - learned)  # (NaN: no one has been)
-        m.visits.add(case, o, d, arrival, wait, service, round_trip, kind)
-        p = beh.satisfaction
-        felt = sat.perceived_wait(p, wait, office.wait_info)
-        expected = pop.expectation.item(r)
-        case.remember(sat.experience_score(p, expected, felt, wasted=kind != SERVED,
-                                           travel_min=round_trip))
-        pop.expectation[r] = expected + p.expectation_learning * (felt - expected)
+        pop = m.population
+        p = m.spec.behaviour.satisfaction
+        learning = m.spec.behaviour.visits.wait_learning
+        j = 0
+        for office, shown, its, _, _ in offices:
+            if shown is not None:
+                office.shown_wait = shown
+            o = office.index
+            for x in its:
+                case = x[2]
+                v, wait, tr, ci, ri, k, once, sc, left, felt = rows[j]
+                j += 1
+                case.trips = v + 1
+                case.wait += wait
+                case.travel += tr
+                learned = m.wait_learned.item(ci, o)
+                m.wait_learned[ci, o] = wait if learned != learned else \
+                    learned + learning * (wait - learned)  # (NaN: no one has been)
+                if not once:  # the resident's later visit today: after the earlier one
+                    ex = pop.expectation.item(ri)
+                    sc = sat.experience_score(p, ex, felt, wasted=k != SERVED, travel_min=tr)
+                    pop.expectation[ri] = ex + p.expectation_learning * (felt - ex)
+                case.remember(sc)
+                self._after_visit(case, d, left, v, k, tr, ci, ri, o)
+
+    def _visit_rows(self, d: int, offices: list[tuple], items: list[tuple]) -> list[tuple]:
+        """The day's visits on arrays: outcome, travel, records, first visits' experience.
+
+        Returns, per visit in order, ``(visit number, wait, round trip, community, resident,
+        outcome, first visit of the resident today, score, day left, perceived wait)``.
+        """
+        m = self.model
+        pop = m.population
+        n = len(items)
+        cases = [x[2] for x in items]
+        counts = [len(its) for _, _, its, _, _ in offices]
+        office = np.repeat([of.index for of, *_ in offices], counts)
+        error_rate = np.repeat([of.error_rate for of, *_ in offices], counts)
+        informed = np.repeat([of.wait_info for of, *_ in offices], counts)
+        waits = np.array([w for *_, ws, _ in offices for w in ws], dtype=np.float64)
+        served = np.array([x for *_, ss in offices for x in ss], dtype=bool)
+        arrival = np.fromiter((x[0] for x in items), dtype=np.float64, count=n)
+        service = np.fromiter((x[1] for x in items), dtype=np.float64, count=n)
+        kind = np.fromiter((x[3] for x in items), dtype=np.int8, count=n)
+        ids = np.fromiter((x.id for x in cases), dtype=np.int64, count=n)
+        trips = np.fromiter((x.trips for x in cases), dtype=np.int64, count=n)
+        steps = np.fromiter((x.step for x in cases), dtype=np.int64, count=n)
+        r = np.fromiter((x.resident.index for x in cases), dtype=np.int64, count=n)
+        c = np.fromiter((x.resident.community_index for x in cases), dtype=np.int64, count=n)
+        kind[~served] = CLOSED
+        service[~served] = 0.0
+        # (an office that makes no errors needs no draw: u < 0 never holds, and the slot is
+        # the visit's own, so skipping it moves no other draw)
+        done = np.flatnonzero((kind == SERVED) & (error_rate > 0))
+        if len(done):
+            u = m.choices.uniforms(ids[done], C.VISIT_BASE + C.VISIT_SLOTS * (
+                trips[done] % C.MAX_VISIT_SLOTS) + C.V_ERROR)
+            kind[done[u < error_rate[done]]] = ERROR
+        round_trip = 2.0 * m.travel[c, office] * pop.mobility[r]
+        m.visits.add_rows(ids, r, steps, office, d, arrival, waits, service, round_trip, kind)
+        p = m.spec.behaviour.satisfaction
+        felt = np.where(informed, sat.perceived_wait(p, waits, True),
+                        sat.perceived_wait(p, waits, False))
+        # each resident's first visit today, scored on arrays where the day is big enough for
+        # that to pay (the rest one by one in the loop after, as later visits are)
+        first = _first_of_each(r.tolist()) if n >= _BULK_ROWS else np.zeros(n, dtype=bool)
+        f = np.flatnonzero(first)
+        score = np.zeros(n)
+        expected = pop.expectation[r[f]]
+        score[f] = sat.experience_score(p, expected, felt[f], wasted=kind[f] != SERVED,
+                                        travel_min=round_trip[f])
+        pop.expectation[r[f]] = expected + p.expectation_learning * (felt[f] - expected)
         # what comes next is planned from the day the resident left the office (past midnight
         # at an office open around the clock), so no visit starts before the last one ended
-        left = int((arrival + wait + service) // 1440)
+        left = ((arrival + waits + service) // 1440).astype(np.int64)
+        return list(zip(trips.tolist(), waits.tolist(), round_trip.tolist(), c.tolist(),
+                        r.tolist(), kind.tolist(), first.tolist(), score.tolist(),
+                        left.tolist(), felt.tolist(), strict=True))
+
+    def _after_visit(self, case: Case, d: int, left: int, v: int, kind: int,
+                     round_trip: float, c: int, r: int, o: int) -> None:
+        """What the case does after its visit ``v`` to office ``o`` (left on day ``left``)."""
+        m = self.model
+        beh = m.spec.behaviour
         if kind == SERVED:
-            rt = m.service(c, case.service)
-            end, _, _, days = self._span(c, rt, case.step, o)
+            end, _, _, days = self._span(c, case.service, case.step, o)
             case.step = end
             if days:
                 m.agenda[left + days].append((ADVANCE, case, 0.0))
@@ -473,7 +786,7 @@ class CaseLifecycle:
         case.knowledge = rules.learn(case.knowledge, beh.knowledge.learn_from_failure)
         ab = beh.abandonment
         if ab.enabled:
-            p_quit = rules.p_abandon(ab, case.wasted, round_trip, pop.patience.item(r))
+            p_quit = rules.p_abandon(ab, case.wasted, round_trip, m.population.patience.item(r))
             if p_quit > 0 and m.choices.uniform(case.id, C.visit_slot(v, C.V_ABANDON)) < p_quit:
                 self._abandon(case, d)
                 return

@@ -662,7 +662,17 @@ class PilotModel(mesa.Model):
     # ------------------------------------------------------------------------ 4-5. serve
 
     def _offices_serve(self, d: int) -> None:
+        """Each office serves its day; then the day's visits resolve, office by office.
+
+        Every queue is served first (no visit's outcome adds to an office's queue today: what
+        comes next is on a later day), then the simulated cases' visits resolve in one batch,
+        in office order and serve order within an office
+        (:meth:`~pilotsim.sim.lifecycle.CaseLifecycle.resolve_visits`). An office's queue
+        display takes today's mean wait as its visits start to resolve, so a resident
+        re-planning at an earlier office still sees the later ones' displays of yesterday.
+        """
         background = self.background.visits(d)
+        days: list[tuple] = []
         for office in self.offices:
             real = office.today
             bg_times, bg_services = background.get(office.index, ((), ()))
@@ -683,16 +693,18 @@ class PilotModel(mesa.Model):
             waits, _starts, served = office.queue.serve(
                 d, [times[i] for i in order], [services[i] for i in order])
             office.last_queue_peak = len(times)
-            bg_waits, bg_served = [0.0] * n_bg, [False] * n_bg
-            if waits:  # what a queue display shows tomorrow: today's mean wait, all visitors
-                office.shown_wait = float(np.mean(waits))
-            for j, i in enumerate(order):
-                if i < n_real:
-                    self.lifecycle.visited(real[i], d, office, waits[j], served[j])
-                elif i < n_real + n_bg:
-                    bg_waits[i - n_real], bg_served[i - n_real] = waits[j], served[j]
+            # what a queue display shows tomorrow: today's mean wait, all visitors
+            shown = float(np.mean(waits)) if waits else None
+            mine = [j for j, i in enumerate(order) if i < n_real]
+            days.append((office, shown, [real[order[j]] for j in mine],
+                         [waits[j] for j in mine], [served[j] for j in mine]))
             if n_bg:
+                bg_waits, bg_served = [0.0] * n_bg, [False] * n_bg
+                for j, i in enumerate(order):
+                    if n_real <= i < n_real + n_bg:
+                        bg_waits[i - n_real], bg_served[i - n_real] = waits[j], served[j]
                 self.background.served(office.index, bg_waits, bg_served)
+        self.lifecycle.resolve_visits(d, days)
         self.background.end_of_day()
 
     def _other_business(self, office: Office, d: int, times: list[float],

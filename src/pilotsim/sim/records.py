@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from pilotsim.sim.cases import Case
     from pilotsim.sim.model import PilotModel
 
 
@@ -38,8 +37,8 @@ OUTCOMES = tuple(o.name.lower() for o in Outcome)  # the visits table's category
 class VisitLog:
     """Visit rows, compacted into typed NumPy column chunks as they fill.
 
-    Each visit appends one tuple (one append a visit instead of one per column); every
-    ``chunk`` rows they become NumPy arrays, one per column (8 bytes or fewer a value instead
+    Each office-day appends its visits' columns as arrays (:meth:`add_rows`); every
+    ``chunk`` rows they become one NumPy array per column (8 bytes or fewer a value instead
     of a Python object and a pointer), so a city-year never holds every visit as Python
     objects. With a ``sink`` (e.g.
     :class:`VisitParquetStream`) the chunks are handed over and not kept: the log then holds
@@ -63,31 +62,46 @@ class VisitLog:
         self._new_buffers()
 
     def _new_buffers(self) -> None:
-        self._rows: list[tuple] = []
+        self._rows: list[tuple] = []  # each: one array a column (an office-day's visits)
+        self._buffered = 0
 
     def __len__(self) -> int:
-        return self.streamed + self._held + len(self._rows)
+        return self.streamed + self._held + self._buffered
 
-    def add(self, case: Case, office: int, day: int, arrival: float, wait: float,
-            service: float, travel: float, outcome: int) -> None:
-        """Log one visit (``outcome`` is an :class:`Outcome`)."""
-        rows = self._rows
-        rows.append((case.id, case.resident.index, case.step, office, day, arrival, wait,
-                     service, travel, outcome))
-        if len(rows) >= self.chunk:
-            self.flush()
+    def add_rows(self, case_id, resident_id, step, office, day, arrival, wait, service,
+                 travel, outcome) -> None:
+        """Log a day's visits: one array per column (``day``: one value for all).
 
-    def flush(self) -> None:
-        """Turn the buffered rows into a chunk (kept, or handed to the sink)."""
+        ``outcome`` holds :class:`Outcome` codes. Columns are in :attr:`COLUMNS` order.
+        """
+        n = len(case_id)
+        self._rows.append((case_id, resident_id, step, office, np.full(n, day), arrival, wait,
+                           service, travel, outcome, n))
+        self._buffered += n
+        if self._buffered >= self.chunk:
+            self.flush(whole_chunks=True)
+
+    def flush(self, whole_chunks: bool = False) -> None:
+        """Turn the buffered rows into chunks (kept, or handed to the sink).
+
+        ``whole_chunks``: only chunks of exactly ``chunk`` rows; the rest stays buffered.
+        """
         if not self._rows:
             return
-        # zip(*rows) transposes the tuples into columns in C; the values are the same
-        # Python objects the column lists held
-        arrays = {c: np.asarray(col, dtype=t)
-                  for c, t, col in zip(self.COLUMNS, self.DTYPES, zip(*self._rows, strict=True),
-                                       strict=True)}
-        n = len(self._rows)
+        arrays = {c: np.concatenate([part[k] for part in self._rows], dtype=t,
+                                    casting="unsafe")
+                  for k, (c, t) in enumerate(zip(self.COLUMNS, self.DTYPES, strict=True))}
+        n = self._buffered
         self._new_buffers()
+        size = self.chunk if whole_chunks else max(n, 1)
+        full = n - n % size
+        for a in range(0, full, size):
+            self._emit({c: x[a:a + size] for c, x in arrays.items()}, size)
+        if full < n:
+            self._rows.append((*(arrays[c][full:] for c in self.COLUMNS), n - full))
+            self._buffered = n - full
+
+    def _emit(self, arrays: dict[str, np.ndarray], n: int) -> None:
         if self.sink is not None:
             self.sink(arrays)
             self.streamed += n

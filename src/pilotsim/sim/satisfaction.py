@@ -18,11 +18,19 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from pilotsim.spec import Satisfaction
 
 
 def _logistic(x: float) -> float:
     return 100.0 / (1.0 + math.exp(-max(min(x, 50.0), -50.0)))
+
+
+def _logistic_many(x: np.ndarray) -> np.ndarray:
+    # element by element with math.exp: NumPy's exp may differ in the last bit (a platform
+    # SIMD kernel), and the model's scores are kept bit-identical to the one-case rule's
+    return np.array([_logistic(v) for v in x.tolist()], dtype=np.float64)
 
 
 def perceived_wait(p: Satisfaction, wait_min: float, informed: bool) -> float:
@@ -36,6 +44,9 @@ def experience_score(
 ) -> float:
     """Score (0–100) of one experience of a case, by the same rule for every channel.
 
+    ``expected``, ``perceived``, ``wasted`` and ``travel_min`` may be NumPy arrays (a day's
+    visits at once): the same arithmetic element by element, the same scores.
+
     Args:
         p: The satisfaction parameters.
         expected: The resident's expected wait, in minutes (the reference point).
@@ -48,9 +59,14 @@ def experience_score(
             turnaround): a loss, weighted by ``loss_aversion``.
     """
     gap = expected - perceived
-    value = gap if gap >= 0 else p.loss_aversion * gap
-    x = (p.intercept + value / p.minutes_scale - (p.wasted_trip_penalty if wasted else 0.0)
+    if isinstance(gap, np.ndarray):
+        value = np.where(gap >= 0, gap, p.loss_aversion * gap)
+        penalty = np.where(wasted, p.wasted_trip_penalty, 0.0)
+    else:
+        value = gap if gap >= 0 else p.loss_aversion * gap
+        penalty = p.wasted_trip_penalty if wasted else 0.0
+    x = (p.intercept + value / p.minutes_scale - penalty
          - p.travel_weight_per_hour * travel_min / 60.0
          - p.effort_weight_per_hour * effort_min / 60.0
          - p.loss_aversion * p.delay_weight_per_day * late_days)
-    return _logistic(x)
+    return _logistic_many(x) if isinstance(x, np.ndarray) else _logistic(x)
