@@ -6,8 +6,9 @@
 
 Benchmarks: ``queue`` (Erlang C, the model vs SimPy), ``district`` (default district-year),
 ``city`` (a million residents, a year; full and at sample_fraction 0.1), ``sweep`` (1 vs 2
-processes), ``startup`` (``--help`` and a one-day run), ``scaling`` (3 sizes in residents and in
-days, fitted slope).
+processes, a process pool of bare runs), ``study`` (the default study's command on 1 vs 2
+processes, and its serial parts), ``startup`` (``--help`` and a one-day run), ``scaling``
+(3 sizes in residents and in days, fitted slope).
 
 Every measurement runs in a fresh process started by a small probe process, which times it
 from launch to exit and reads its peak RSS from ``getrusage(RUSAGE_CHILDREN).ru_maxrss``
@@ -181,6 +182,45 @@ def bench_sweep(quick: bool) -> dict:
             "rss_mb": max(res[1]["rss_mb"], res[2]["rss_mb"])}
 
 
+def bench_study(quick: bool) -> list[dict]:
+    """The default study as a user runs it, on 1 and on 2 processes, and its serial parts.
+
+    ``pilotsim +experiment=default hydra.launcher.n_jobs=W`` (quick: 3 seeds of 120 days, not
+    10 of a year) into a fresh sweep folder, W = 1 then 2; then the same command again on the
+    complete folder (every run skipped: planning, each job's composition and skip, and the
+    comparison: the study without its simulations); then ``study_parts.py plan`` and
+    ``compare`` on that folder (CPU seconds of the serial parts alone, medians of 3).
+    """
+    extra = ["seed=range(3)", "sim.days=120"] if quick else []
+    out, walls = [], {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for w in (1, 2):
+            r = measure([PILOTSIM, "+experiment=default", *extra, f"hydra.launcher.n_jobs={w}",
+                         f"hydra.sweep.dir={tmp}/w{w}"])
+            walls[w] = r
+        again = measure([PILOTSIM, "+experiment=default", *extra, "hydra.launcher.n_jobs=1",
+                         f"hydra.sweep.dir={tmp}/w2"])
+        parts = {k: repeat([PY, str(HERE / "study_parts.py"), *args], 3) for k, args in (
+            ("plan", ["plan", "+experiment=default", *extra]),
+            ("compare", ["compare", f"{tmp}/w2", "+experiment=default", *extra]),
+            ("compare_warm", ["compare-warm", f"{tmp}/w2", "+experiment=default", *extra]))}
+    out.append({"name": "study", "reps": 1, "quick": quick,
+                "wall_1": walls[1]["wall"], "wall_2": walls[2]["wall"],
+                "speedup": walls[1]["wall"] / walls[2]["wall"], "target_speedup": 1.7,
+                "cpu_1": walls[1]["cpu"], "cpu_2": walls[2]["cpu"],
+                # cores actually obtained (CPU seconds / wall): 2 only if nothing else ran
+                "cores_obtained_2": walls[2]["cpu"] / walls[2]["wall"],
+                "rss_mb": max(walls[1]["rss_mb"], walls[2]["rss_mb"])})
+    out.append({"name": "study_without_runs", "reps": 1, "wall_s": again["wall"],
+                "cpu_s": again["cpu"]})
+    for k, runs in parts.items():
+        out.append({"name": f"study_{k}", "reps": 3,
+                    "part_cpu_s": median(runs, lambda r: r["out"]["part_cpu_s"]),
+                    "part_wall_s": median(runs, lambda r: r["out"]["part_wall_s"]),
+                    "process_cpu_s": median(runs, lambda r: r["cpu"])})
+    return out
+
+
 def bench_robustness(quick: bool) -> dict:
     """The shipped robustness study as a user runs it (quick: 2 Morris trajectories, 22
     worlds instead of 66); the target is 20 minutes of wall time on 2 free cores, estimated
@@ -240,7 +280,8 @@ def bench_scaling(quick: bool) -> list[dict]:
 
 
 BENCHES = {"queue": bench_queue, "district": bench_district, "city": bench_city,
-           "sweep": bench_sweep, "startup": bench_startup, "scaling": bench_scaling,
+           "sweep": bench_sweep, "study": bench_study, "startup": bench_startup,
+           "scaling": bench_scaling,
            "robustness": bench_robustness}
 
 

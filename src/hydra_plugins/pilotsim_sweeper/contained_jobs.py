@@ -16,10 +16,13 @@ job's error without stopping the others' execution.
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from collections.abc import Callable
 from typing import Any
+
+from hydra_plugins.pilotsim_sweeper import job_configs
 
 log = logging.getLogger("pilotsim.sweep")
 
@@ -57,14 +60,26 @@ def _failed(error: BaseException, overrides: Any) -> Any:
     return ret
 
 
-def joblib_job(idx: int, overrides: Any, *args: Any, **kwargs: Any) -> Any:
-    """The joblib launcher's ``execute_job``, with set-up errors contained (see module)."""
+def joblib_job(idx: int, overrides: Any, hydra_context: Any, *args: Any, **kwargs: Any) -> Any:
+    """The joblib launcher's ``execute_job``, with set-up errors contained (see module).
+
+    The job's config is composed through :func:`job_configs.load_sweep_config`: once per
+    combination of overrides other than the seed in each worker, not once per job.
+    """
     execute_job = _original(_JOBLIB)
     assert execute_job is not None
+    loader = getattr(hydra_context, "config_loader", None)
+    compose = getattr(loader, "load_sweep_config", None)
+    wrap = compose is not None and "load_sweep_config" not in vars(loader)
+    if wrap:
+        loader.load_sweep_config = functools.partial(job_configs.load_sweep_config, compose)
     try:
-        return execute_job(idx, overrides, *args, **kwargs)
+        return execute_job(idx, overrides, hydra_context, *args, **kwargs)
     except Exception as e:
         return _failed(e, overrides)
+    finally:
+        if wrap:
+            vars(loader).pop("load_sweep_config", None)  # the loader's own method again
 
 
 def ray_job(hydra_context: Any, sweep_config: Any, task_function: Any,

@@ -21,7 +21,7 @@ from typing import Any
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from omegaconf import OmegaConf
 
-from hydra_plugins.pilotsim_sweeper import contained_jobs
+from hydra_plugins.pilotsim_sweeper import contained_jobs, job_configs
 
 CALLBACK_KEY = "hydra.callbacks.pilotsim_sweep"
 
@@ -36,6 +36,7 @@ class PlannedSweeper(BasicSweeper):
     def setup(self, *args: Any, **kwargs: Any) -> None:
         """Set up as the basic sweeper does, and contain the launcher's jobs."""
         super().setup(*args, **kwargs)
+        job_configs.clear()  # configs composed for an earlier sweep of this process
         contained_jobs.contain(self.launcher)
         launch = self.launcher.launch
 

@@ -18,9 +18,10 @@ import uuid
 from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # a sweep's launching process reads metadata only: pandas is ~0.4 s
+    import pandas as pd
 
 DEPENDENCIES = ("mesa", "numpy", "pandas", "pyarrow", "hydra-core", "omegaconf", "seaborn")
 TABLES = ("cases", "visits", "site_days")
@@ -268,4 +269,6 @@ def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
     folder = Path(folder)
     if not is_complete(folder):
         raise FileNotFoundError(f"{folder} is not a complete run folder (metadata.json status)")
+    import pandas as pd
+
     return {t: pd.read_parquet(folder / f"{t}.parquet") for t in TABLES}

@@ -16,12 +16,14 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from pilotsim.spec.schema import SpecError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 UNIT_PREFIX = "unit:"
 """Column prefix of a parameter's coordinate in the prior's unit hypercube."""
@@ -95,6 +97,8 @@ def read_ensemble(path: str | Path, key: str = "uncertainty.ensemble") -> Ensemb
 def _read(path: str, stat: tuple[int, int], key: str) -> Ensemble:
     # Cached per version of the files: every run of a sweep reads the same ensemble.
     del stat
+    import pandas as pd  # here: every composition imports this module, few read an ensemble
+
     p = Path(path)
     try:
         table = pd.read_csv(p)

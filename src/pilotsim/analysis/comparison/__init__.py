@@ -28,7 +28,7 @@ from typing import Any
 # Name → the module that defines it. Loaded on first use (PEP 562): composing any config
 # imports `settings` (its defaults are a `_base` node), and that must not pull in the figures'
 # seaborn and matplotlib (about 1.8 s and 90 MB for every run).
-_EXPORTS = {"ComparisonResult": "compare", "compare_sweep": "compare", "ComparisonError": "runs"}
+_EXPORTS = {"ComparisonResult": "compare", "compare_sweep": "compare", "ComparisonError": "errors"}
 
 __all__ = ["ComparisonError", "ComparisonResult", "compare_sweep"]
 

@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
+from pilotsim.analysis.comparison.errors import ComparisonError
 from pilotsim.sim.runfolder import config_hash
 from pilotsim.spec import Satisfaction
 
@@ -32,9 +33,7 @@ ARM_KEYS: tuple[str, ...] = ("reform", "pilot", "arm", "seed", "world", "output"
 TABLES: tuple[str, ...] = ("cases", "visits", "site_days")
 """The Parquet tables (``<name>.parquet``) every complete run folder must hold."""
 
-
-class ComparisonError(ValueError):
-    """A sweep cannot be compared; the message says what was found and what was expected."""
+__all__ = ["ARM_KEYS", "TABLES", "ComparisonError", "Run", "RunCatalog", "discover_runs"]
 
 
 @dataclass(frozen=True)

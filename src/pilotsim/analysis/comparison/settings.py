@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pilotsim.analysis.comparison.runs import ComparisonError
+from pilotsim.analysis.comparison.errors import ComparisonError
 from pilotsim.spec import plain_config
 
 WARMUP_DAYS = 28
@@ -60,17 +60,22 @@ class CompareSettings:
             raise ComparisonError(f"invalid config: compare.forecast_members = {m!r}: expected "
                                   "0 (no rollout forecast) or an integer >= 10 (worlds in the "
                                   "forecast's ensemble)")
-        # imported here: paired needs the metrics, which need these settings
+        target = None if self.target_halfwidth is None else self._target()
+        object.__setattr__(self, "horizon_years", float(h))
+        object.__setattr__(self, "target", target)
+
+    def _target(self) -> Any:
+        # imported here: paired needs the metrics, which need these settings; and only for a
+        # target, since a sweep validates its settings before any run and paired pulls in
+        # pandas, SciPy's statistics and DuckDB (~1 s of serial start-up)
         from pilotsim.analysis.comparison.paired import Target
 
         try:
-            target = Target.parse(self.target_halfwidth)
+            return Target.parse(self.target_halfwidth)
         except (ComparisonError, TypeError, ValueError) as e:
             raise ComparisonError(f"invalid config: compare.target_halfwidth = "
                                   f"{self.target_halfwidth!r}: {e}; expected a positive "
                                   "fraction (0.05) or {metric: half-width}") from None
-        object.__setattr__(self, "horizon_years", float(h))
-        object.__setattr__(self, "target", target)
 
     @classmethod
     def from_config(cls, section: Any) -> CompareSettings:

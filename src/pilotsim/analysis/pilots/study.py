@@ -55,11 +55,11 @@ from pilotsim.analysis.evaluation import (
     twfe,
 )
 from pilotsim.analysis.evaluation.panel import HIGHER_IS_BETTER
+from pilotsim.analysis.pilots.folders import pilot_folders
 from pilotsim.analysis.pilots.forecast import ForecastSettings, add_forecasts
 from pilotsim.analysis.pilots.report import write_study
 from pilotsim.plugins import runner
 from pilotsim.plugins.pilots.registry import DESIGNS
-from pilotsim.sim import runfolder
 from pilotsim.spec.compose import compose
 
 log = logging.getLogger("pilotsim.analysis.pilots")
@@ -138,18 +138,9 @@ def load_runs(sweep_dir: str | Path) -> list[PilotRun]:
     A run belongs to a pilot study if its metadata carries a ``pilot`` block whose design is
     not ``as_configured``.
     """
-    out = []
-    for meta_path in sorted(Path(sweep_dir).rglob("metadata.json")):
-        meta = runfolder.read_metadata(meta_path.parent)
-        if not meta or meta.get("status") != "complete":
-            continue
-        design = (meta.get("pilot") or {}).get("design", "as_configured")
-        if design == "as_configured":
-            continue
-        out.append(PilotRun(int(meta["seed"]), design, dict(meta["treatment"]),
-                            pd.read_parquet(meta_path.parent / "site_days.parquet"),
-                            meta_path.parent))
-    return out
+    return [PilotRun(int(meta["seed"]), meta["pilot"]["design"], dict(meta["treatment"]),
+                     pd.read_parquet(folder / "site_days.parquet"), folder)
+            for folder, meta in pilot_folders(sweep_dir)]
 
 
 def _panel(run: PilotRun, period_days: int, warmup_days: int) -> pd.DataFrame:

@@ -21,9 +21,20 @@ redundant second composition of every job) and :mod:`pilotsim.spec.studies` (the
 ``python -m pilotsim.app.sweeps SWEEP_DIR`` prints how far a sweep has come.
 """
 
-from pilotsim.app.sweeps.callback import SweepCallback
-from pilotsim.app.sweeps.job import run_point
-from pilotsim.app.sweeps.plan import SweepPlan, SweepPlanError, SweepPoint, plan_sweep
+from importlib import import_module
+from typing import Any
+
+# Name → the module that defines it, loaded on first use (PEP 562): Hydra instantiates the
+# callback in the sweep's launching process, which must not import the model (`job` imports
+# the API, Mesa and the simulation: ~1 s of serial start-up a launcher never uses).
+_EXPORTS = {"SweepCallback": "callback", "run_point": "job", "SweepPlan": "plan",
+            "SweepPlanError": "plan", "SweepPoint": "plan", "plan_sweep": "plan"}
 
 __all__ = ["SweepCallback", "SweepPlan", "SweepPlanError", "SweepPoint", "plan_sweep",
            "run_point"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_EXPORTS[name]}"), name)

@@ -40,7 +40,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from pilotsim.app.sweeps import progress, provenance, worker
+from pilotsim.app.sweeps import progress, provenance, warmup, worker
 from pilotsim.app.sweeps.lock import SweepLock, SweepLockedError
 from pilotsim.app.sweeps.plan import SweepPlan, plan_sweep, uses_basic_sweeper
 from pilotsim.sim import runfolder
@@ -125,6 +125,8 @@ class SweepCallback(Callback):
                      "run was" if len(stopped) == 1 else "runs were", stopped[0].folder,
                      ", ..." if len(stopped) > 1 else "")
         provenance.start(config, self.plan, self.attempt, done)
+        if self.compare:
+            warmup.start(config)  # the comparison's imports, while the runs go on elsewhere
         launcher = str(OmegaConf.select(config, "hydra.launcher._target_")).rsplit(".", 1)[-1]
         n_arms = len(self.plan.arms()) if self.plan else 0
         arms = f" ({n_arms} arm{'s' if n_arms != 1 else ''})" if self.plan else ""
@@ -269,12 +271,14 @@ class SweepCallback(Callback):
         With ``forecast_members`` > 0 every pilot's full rollout is also forecast from its
         data (:mod:`pilotsim.analysis.pilots.forecast`), with the runs' ``uncertainty:`` as priors.
         """
+        from pilotsim.analysis.pilots.folders import pilot_folders
+
+        if not pilot_folders(sweep_dir):  # most sweeps: spare the evaluation's imports
+            return []
         from pilotsim.analysis.pilots.report import pilot_blocks, write_study
         from pilotsim.analysis.pilots.study import evaluate, load_runs
 
         runs = load_runs(sweep_dir)
-        if not runs:
-            return []
         try:
             study = evaluate(runs)
         except ValueError as e:  # e.g. a seed without its none/everywhere world

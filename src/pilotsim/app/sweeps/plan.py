@@ -163,6 +163,9 @@ def plan_sweep(config: DictConfig, config_loader: Any) -> SweepPlan:
     # composed once.
     composed: dict[tuple[str, ...], DictConfig] = {}
     scenarios: dict[str, dict[str, dict]] = {}  # arm -> hash without the seed -> task config
+    # Validating a spec is the next cost (~15 ms a point); two task configs equal but for an
+    # integer seed >= 0 validate alike, so each is validated once and only its arm is kept.
+    validated: dict[str, str] = {}  # hash of the task config without the seed -> its arm
     for num, overrides in enumerate(expand(config, config_loader)):
         rest, plain = _split_plain(overrides)
         job_cfg = composed.get(rest) if plain else None
@@ -179,16 +182,20 @@ def plan_sweep(config: DictConfig, config_loader: Any) -> SweepPlan:
             with _hydra_config(job_cfg):
                 subdir = str(OmegaConf.select(job_cfg, "hydra.sweep.subdir"))
                 task = _task_config(job_cfg)
-            spec = RunSpec.from_config(task)
+            scenario = runfolder.config_hash(task, without=("seed",))
+            seed = task.get("seed")
+            if scenario not in validated or type(seed) is not int or seed < 0:
+                spec = RunSpec.from_config(task)
+                validated[scenario], seed = spec.arm, spec.seed
         except SpecError as e:
             invalid.append((overrides, e))
             if e.key.startswith("uncertainty"):
                 break  # the section is shared: every other point fails the same way
             continue
-        points.append(SweepPoint(num, tuple(overrides), spec.arm, spec.seed,
-                                 sweep_dir / subdir, runfolder.config_hash(task)))
-        scenarios.setdefault(spec.arm, {}).setdefault(
-            runfolder.config_hash(task, without=("seed",)), task)
+        arm = validated[scenario]
+        points.append(SweepPoint(num, tuple(overrides), arm, seed, sweep_dir / subdir,
+                                 runfolder.config_hash(task)))
+        scenarios.setdefault(arm, {}).setdefault(scenario, task)
     if invalid:
         overrides, e = invalid[0]
         more = f" (and {len(invalid) - 1} more points)" if len(invalid) > 1 else ""
