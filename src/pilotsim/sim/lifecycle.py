@@ -83,11 +83,12 @@ class CaseLifecycle:
         self._next_steps: dict = {}
         self._plans: dict = {}
         self._spans: dict = {}
+        self._first_plans: dict = {}
 
     def forget_groups(self) -> None:
         """Drop the group-level answers: the world may have changed since they were computed."""
         for memo in (self._routes, self._documents, self._online, self._next_steps,
-                     self._plans, self._spans):
+                     self._plans, self._spans, self._first_plans):
             memo.clear()
 
     def _next_step(self, c: int, rt: ServiceRuntime, step: int) -> int:
@@ -186,22 +187,34 @@ class CaseLifecycle:
         none of these asked the committee, so none is relayed).
         """
         m = self.model
-        if m.walk_in_centres:
+        if m.walk_in_centres or not rows:
             return {}
+        plans = self._first_plans
+        comm = m.population.community[[residents[i] for i in rows]].tolist()
         out = {}
-        community = m.population.community
-        for i in rows:
-            ri = residents[i]
-            c = community.item(ri)
-            if c in m.routes.preferred:
-                continue
-            nxt, step = self._step_plan(c, services[i], 0)
-            if step is None:
-                continue
-            office = m.offices[m.routes.right(c, step.department)]
-            out[i] = nxt, self._first_visit_day(office, d, u[i][C.S_FIRST_DELAY], ri,
-                                                minutes[i])
+        for i, c in zip(rows, comm, strict=True):
+            key = (c, services[i])
+            g = plans.get(key, False)
+            if g is False:
+                g = plans[key] = self._first_plan(c, services[i])
+            if g is not None:
+                out[i] = g[0], self._first_visit_day(g[1], d, u[i][C.S_FIRST_DELAY],
+                                                     residents[i], minutes[i])
         return out
+
+    def _first_plan(self, c: int, service: str) -> tuple[int, Office] | None:
+        """A new in-person case's first step and office, for community ``c`` and ``service``.
+
+        Kept per group (``_first_plans``) until the world may have changed.
+        None where it is planned one by one: the community has a choice of office, or the
+        procedure has no step to do.
+        """
+        if c in self.model.routes.preferred:
+            return None
+        nxt, step = self._step_plan(c, service, 0)
+        if step is None:
+            return None
+        return nxt, self.model.offices[self.model.routes.right(c, step.department)]
 
     def _decide_bulk(self, rows: np.ndarray, r: np.ndarray, services: list[str],
                      u: list[list[float]]) -> dict[int, str | None]:
