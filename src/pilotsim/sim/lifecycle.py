@@ -234,21 +234,21 @@ class CaseLifecycle:
         rr = r[rows]
         comm = pop.community[rr]
         groups: dict[tuple[int, str], tuple] = {}
-        per_row = []
-        for c, i in zip(comm.tolist(), rows.tolist(), strict=True):
-            key = (c, services[i])
-            g = groups.get(key)
-            if g is None:
-                rt = m.service(c, services[i])
+        keys = [(c, services[i]) for c, i in zip(comm.tolist(), rows.tolist(), strict=True)]
+        for key in keys:
+            if key not in groups:
+                c = key[0]
+                rt = m.service(c, key[1])
                 org = m.organisation_of.get(c)
-                g = groups[key] = (rt.online != "none", rt.proxy,
-                                   org is not None and org.offers("proxy"), rt.online == "full",
-                                   *self._group(self._routes, m.in_person_route, c, rt),
-                                   self._group(self._documents, m.documents_to_gather, c, rt)
-                                   if tk.enabled else 0)
-            per_row.append(g)
+                groups[key] = (rt.online != "none", rt.proxy,
+                               org is not None and org.offers("proxy"), rt.online == "full",
+                               *self._group(self._routes, m.in_person_route, c, rt),
+                               self._group(self._documents, m.documents_to_gather, c, rt)
+                               if tk.enabled else 0)
+        if not tk.enabled and not any(g[0] or (g[1] and g[2]) for g in groups.values()):
+            return dict.fromkeys(rows.tolist(), C.IN_PERSON)  # nothing offered: no decision
         online_offered, proxy_offered, committee_proxy, online_full, travel, visits, service, \
-            documents = (np.array(col) for col in zip(*per_row, strict=True))
+            documents = (np.array(col) for col in zip(*[groups[k] for k in keys], strict=True))
         lit, k = pop.literacy[rr], pop.knowledge[rr]
         online_open, proxy_open = m.channels_open(comm, pop.profile[rr], lit, online_offered,
                                                   proxy_offered, committee_proxy)
