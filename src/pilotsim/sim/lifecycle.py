@@ -83,11 +83,12 @@ class CaseLifecycle:
         self._next_steps: dict = {}
         self._plans: dict = {}
         self._spans: dict = {}
+        self._first_plans: dict = {}
 
     def forget_groups(self) -> None:
         """Drop the group-level answers: the world may have changed since they were computed."""
         for memo in (self._routes, self._documents, self._online, self._next_steps,
-                     self._plans, self._spans):
+                     self._plans, self._spans, self._first_plans):
             memo.clear()
 
     def _next_step(self, c: int, rt: ServiceRuntime, step: int) -> int:
@@ -186,22 +187,34 @@ class CaseLifecycle:
         none of these asked the committee, so none is relayed).
         """
         m = self.model
-        if m.walk_in_centres:
+        if m.walk_in_centres or not rows:
             return {}
+        plans = self._first_plans
+        comm = m.population.community[[residents[i] for i in rows]].tolist()
         out = {}
-        community = m.population.community
-        for i in rows:
-            ri = residents[i]
-            c = community.item(ri)
-            if c in m.routes.preferred:
-                continue
-            nxt, step = self._step_plan(c, services[i], 0)
-            if step is None:
-                continue
-            office = m.offices[m.routes.right(c, step.department)]
-            out[i] = nxt, self._first_visit_day(office, d, u[i][C.S_FIRST_DELAY], ri,
-                                                minutes[i])
+        for i, c in zip(rows, comm, strict=True):
+            key = (c, services[i])
+            g = plans.get(key, False)
+            if g is False:
+                g = plans[key] = self._first_plan(c, services[i])
+            if g is not None:
+                out[i] = g[0], self._first_visit_day(g[1], d, u[i][C.S_FIRST_DELAY],
+                                                     residents[i], minutes[i])
         return out
+
+    def _first_plan(self, c: int, service: str) -> tuple[int, Office] | None:
+        """A new in-person case's first step and office, for community ``c`` and ``service``.
+
+        Kept per group (``_first_plans``) until the world may have changed.
+        None where it is planned one by one: the community has a choice of office, or the
+        procedure has no step to do.
+        """
+        if c in self.model.routes.preferred:
+            return None
+        nxt, step = self._step_plan(c, service, 0)
+        if step is None:
+            return None
+        return nxt, self.model.offices[self.model.routes.right(c, step.department)]
 
     def _decide_bulk(self, rows: np.ndarray, r: np.ndarray, services: list[str],
                      u: list[list[float]]) -> dict[int, str | None]:
@@ -221,21 +234,21 @@ class CaseLifecycle:
         rr = r[rows]
         comm = pop.community[rr]
         groups: dict[tuple[int, str], tuple] = {}
-        per_row = []
-        for c, i in zip(comm.tolist(), rows.tolist(), strict=True):
-            key = (c, services[i])
-            g = groups.get(key)
-            if g is None:
-                rt = m.service(c, services[i])
+        keys = [(c, services[i]) for c, i in zip(comm.tolist(), rows.tolist(), strict=True)]
+        for key in keys:
+            if key not in groups:
+                c = key[0]
+                rt = m.service(c, key[1])
                 org = m.organisation_of.get(c)
-                g = groups[key] = (rt.online != "none", rt.proxy,
-                                   org is not None and org.offers("proxy"), rt.online == "full",
-                                   *self._group(self._routes, m.in_person_route, c, rt),
-                                   self._group(self._documents, m.documents_to_gather, c, rt)
-                                   if tk.enabled else 0)
-            per_row.append(g)
+                groups[key] = (rt.online != "none", rt.proxy,
+                               org is not None and org.offers("proxy"), rt.online == "full",
+                               *self._group(self._routes, m.in_person_route, c, rt),
+                               self._group(self._documents, m.documents_to_gather, c, rt)
+                               if tk.enabled else 0)
+        if not tk.enabled and not any(g[0] or (g[1] and g[2]) for g in groups.values()):
+            return dict.fromkeys(rows.tolist(), C.IN_PERSON)  # nothing offered: no decision
         online_offered, proxy_offered, committee_proxy, online_full, travel, visits, service, \
-            documents = (np.array(col) for col in zip(*per_row, strict=True))
+            documents = (np.array(col) for col in zip(*[groups[k] for k in keys], strict=True))
         lit, k = pop.literacy[rr], pop.knowledge[rr]
         online_open, proxy_open = m.channels_open(comm, pop.profile[rr], lit, online_offered,
                                                   proxy_offered, committee_proxy)

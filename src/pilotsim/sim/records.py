@@ -230,41 +230,58 @@ class VisitParquetStream:
         return df
 
 
+_STATUSES = ["completed", "abandoned", "open", "not_pursued"]
+_CHANNELS = ["in_person", "online", "proxy"]
+
+
 def cases_table(model: PilotModel) -> pd.DataFrame:
-    """One row per case (columns documented in the README)."""
+    """One row per case (columns documented in the README).
+
+    Every column is gathered as numbers straight into an array (categories as codes, an open
+    case's closing day as -1), not as Python objects that pandas then converts.
+    """
     cs = model.cases
     pop = model.population
-    res = np.array([x.resident.index for x in cs], dtype=np.int64)
-    comm = pop.community[res] if len(cs) else np.array([], dtype=np.int32)
-    closed = [x.day_closed for x in cs]
-    day_closed = pd.array(closed, dtype="Int32")
-    day_opened = np.array([x.day_opened for x in cs], dtype=np.int32)
+    n = len(cs)
+    service = {s: i for i, s in enumerate(model.service_names)}
+    status = {s: i for i, s in enumerate(_STATUSES)}
+    channel = {s: i for i, s in enumerate(_CHANNELS)}
+    channel["not_pursued"] = -1  # (a need not pursued has no channel)
+    closing = (_STATUSES.index("completed"), _STATUSES.index("abandoned"))
+
+    def column(values, dtype):
+        return np.fromiter(values, dtype=dtype, count=n)
+
+    case_id = column((x.id for x in cs), np.int64)
+    res = column((x.resident.index for x in cs), np.int64)
+    opened = column((x.day_opened for x in cs), np.int32)
+    closed = column((-1 if x.day_closed is None else x.day_closed for x in cs), np.int32)
+    status_code = column((status[x.status] for x in cs), np.int8)
+    channel_code = column((channel["not_pursued" if x.status == "not_pursued" else x.channel]
+                           for x in cs), np.int8)
+    comm = pop.community[res]
+    day_closed = pd.arrays.IntegerArray(closed, closed < 0)
     threshold = model.spec.behaviour.channels.online_literacy_threshold
     return pd.DataFrame({
-        "case_id": np.array([x.id for x in cs], dtype=np.int64),
+        "case_id": case_id,
         "resident_id": res,
-        "profile": _cat(pop.profile[res] if len(cs) else [], model.profile_names),
+        "profile": _cat(pop.profile[res], model.profile_names),
         "community": _cat(comm, model.community_names),
-        "district": _cat(model.community_district[comm] if len(cs) else [],
-                         model.district_names),
-        "service": _cat([model.service_names.index(x.service) for x in cs],
+        "district": _cat(model.community_district[comm], model.district_names),
+        "service": _cat(column((service[x.service] for x in cs), np.int32),
                         model.service_names),
-        "channel": pd.Categorical([x.channel if x.status != "not_pursued" else None
-                                   for x in cs], categories=["in_person", "online", "proxy"]),
-        "day_opened": day_opened,
+        "channel": _cat(channel_code, _CHANNELS),
+        "day_opened": opened,
         "day_closed": day_closed,
-        "status": pd.Categorical([x.status for x in cs],
-                                 categories=["completed", "abandoned", "open",
-                                             "not_pursued"]),
-        "trips": np.array([x.trips for x in cs], dtype=np.int32),
-        "wasted_trips": np.array([x.wasted for x in cs], dtype=np.int32),
-        "wait_min": np.array([x.wait for x in cs], dtype=np.float64),
-        "travel_min": np.array([x.travel for x in cs], dtype=np.float64),
-        "satisfaction": np.array([x.satisfaction if x.status in ("completed", "abandoned")
-                                  else np.nan for x in cs], dtype=np.float64),
-        "digitally_excluded": pop.literacy[res] < threshold if len(cs) else
-        np.array([], dtype=bool),
-        "duration_days": day_closed - pd.array(day_opened, dtype="Int32"),
+        "status": _cat(status_code, _STATUSES),
+        "trips": column((x.trips for x in cs), np.int32),
+        "wasted_trips": column((x.wasted for x in cs), np.int32),
+        "wait_min": column((x.wait for x in cs), np.float64),
+        "travel_min": column((x.travel for x in cs), np.float64),
+        "satisfaction": np.where(np.isin(status_code, closing), np.array(
+            [x.satisfaction for x in cs], dtype=np.float64).reshape(n), np.nan),
+        "digitally_excluded": pop.literacy[res] < threshold,
+        "duration_days": day_closed - pd.array(opened, dtype="Int32"),
     })
 
 

@@ -21,6 +21,8 @@ _MASK = (1 << 64) - 1
 _GAMMA = 0x9E3779B97F4A7C15
 _M1, _M2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
 SLOTS = 1024  # slots per entity in a counter stream
+_U_SLOTS, _U_ONE, _U_GAMMA, _U_M1, _U_M2 = (np.uint64(x) for x in (SLOTS, 1, _GAMMA, _M1, _M2))
+_U_30, _U_27, _U_31, _U_11 = (np.uint64(x) for x in (30, 27, 31, 11))
 
 
 def _name_key(name: str) -> int:
@@ -35,12 +37,13 @@ class CounterStream:
         name: The stream's name (``choices``, ``service_times``, ...).
     """
 
-    __slots__ = ("key", "name")
+    __slots__ = ("_key", "key", "name")
 
     def __init__(self, seed: int, name: str) -> None:
         self.name = name
         ss = np.random.SeedSequence([seed, _name_key(name)])
         self.key = int(ss.generate_state(1, dtype=np.uint64)[0])
+        self._key = np.uint64(self.key)
 
     def uniform(self, entity: int, slot: int) -> float:
         """The uniform for ``slot`` (0 ≤ slot < 1024) of ``entity`` (a case id, an office id)."""
@@ -51,15 +54,23 @@ class CounterStream:
 
     def uniforms(self, entities: np.ndarray, slots: np.ndarray | int) -> np.ndarray:
         """Vectorised :meth:`uniform` (same numbers) for arrays of entities and slots."""
-        counter = np.asarray(entities, np.uint64) * np.uint64(SLOTS) + np.asarray(
-            slots, np.uint64) + np.uint64(1)
+        counter = np.asarray(entities, np.uint64) * _U_SLOTS + np.asarray(slots, np.uint64)
         if counter.ndim == 0:  # NumPy scalars warn on the wrap-around that arrays do silently
             return np.asarray(self.uniform(int(entities), int(slots)))
-        z = np.uint64(self.key) + counter * np.uint64(_GAMMA)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(_M1)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(_M2)
-        z = z ^ (z >> np.uint64(31))
-        return (z >> np.uint64(11)).astype(np.float64) * 1.1102230246251565e-16
+        # the same SplitMix64 steps in place on one array (constants made once, not per call)
+        z = counter
+        z += _U_ONE
+        z *= _U_GAMMA
+        z += self._key
+        z ^= z >> _U_30
+        z *= _U_M1
+        z ^= z >> _U_27
+        z *= _U_M2
+        z ^= z >> _U_31
+        z >>= _U_11
+        out = z.astype(np.float64)
+        out *= 1.1102230246251565e-16
+        return out
 
 
 class Streams:
