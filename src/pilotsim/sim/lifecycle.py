@@ -80,24 +80,15 @@ class CaseLifecycle:
         self._routes: dict = {}
         self._documents: dict = {}
         self._online: dict = {}
-        self._next_steps: dict = {}
         self._plans: dict = {}
         self._spans: dict = {}
         self._first_plans: dict = {}
 
     def forget_groups(self) -> None:
         """Drop the group-level answers: the world may have changed since they were computed."""
-        for memo in (self._routes, self._documents, self._online, self._next_steps,
-                     self._plans, self._spans, self._first_plans):
+        for memo in (self._routes, self._documents, self._online, self._plans,
+                     self._spans, self._first_plans):
             memo.clear()
-
-    def _next_step(self, c: int, rt: ServiceRuntime, step: int) -> int:
-        """:meth:`~pilotsim.sim.model.PilotModel.next_step_to_do`, kept per group."""
-        key = (c, rt.name, step)
-        got = self._next_steps.get(key)
-        if got is None:
-            got = self._next_steps[key] = self.model.next_step_to_do(c, rt, step)
-        return got
 
     def _span(self, c: int, service: str, first: int, office: int) -> tuple:
         """:meth:`~pilotsim.sim.model.PilotModel.visit_effect`, kept per group."""
@@ -451,7 +442,7 @@ class CaseLifecycle:
         got = self._plans.get(key)
         if got is None:
             rt = self.model.service(c, service)
-            nxt = self._next_step(c, rt, step)
+            nxt = self.model.next_step_to_do(c, rt, step)
             got = self._plans[key] = (nxt, rt.steps[nxt] if nxt < len(rt.steps) else None)
         return got
 
@@ -620,7 +611,7 @@ class CaseLifecycle:
         """
         m = self.model
         rt = m.service(c, case.service)
-        if self._next_step(c, rt, case.step) != case.step:  # removed or shared since planned
+        if self._step_plan(c, case.service, case.step)[0] != case.step:  # removed or shared
             return None
         step = rt.steps[case.step]
         right = m.offices[m.office_for(case, c, step.department)]
@@ -637,7 +628,7 @@ class CaseLifecycle:
         m = self.model
         c = case.resident.community_index
         rt = m.service(c, case.service)
-        if self._next_step(c, rt, case.step) != case.step:
+        if self._step_plan(c, case.service, case.step)[0] != case.step:
             self._plan_step(case, d)
             return
         right = m.offices[m.office_for(case, c, rt.steps[case.step].department)]
