@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 from omegaconf import OmegaConf
@@ -30,9 +31,11 @@ def test_cluster_launchers_run_elsewhere_and_the_basic_one_here() -> None:
                                              "BasicLauncher"))
 
 
-def test_start_imports_the_modules_in_a_thread_and_survives_a_missing_one() -> None:
-    thread = warmup.start(_config(JOBLIB, n_jobs=2), ("json", "pilotsim_no_such_module"))
+def test_start_imports_the_modules_in_a_thread_and_survives_a_missing_one(monkeypatch) -> None:
+    monkeypatch.delitem(sys.modules, "colorsys", raising=False)  # a module nothing else loads
+    thread = warmup.start(_config(JOBLIB, n_jobs=2), ("colorsys", "pilotsim_no_such_module"))
     assert thread is not None
     thread.join(10)
     assert not thread.is_alive()
+    assert "colorsys" in sys.modules
     assert warmup.start(_config(JOBLIB, n_jobs=1)) is None
