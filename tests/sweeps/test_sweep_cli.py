@@ -136,6 +136,20 @@ def test_invalid_point_stops_the_sweep_before_any_run_starts(work: Path, pilotsi
     assert not sweep.exists() or not list(sweep.rglob("metadata.json"))
 
 
+def test_a_second_sweep_in_the_same_process_runs(work: Path, pilotsim_main, capsys,
+                                                 monkeypatch) -> None:
+    # A notebook or a test may run two sweeps in one process: Hydra's second plugin scan
+    # re-executes its basic sweeper's module, which our sweeper subclasses
+    monkeypatch.chdir(work)
+    for name in ("first", "second"):
+        code = pilotsim_main("-m", "seed=range(2)", *TINY, f"hydra.sweep.dir={work / name}",
+                             "hydra.callbacks.pilotsim_sweep.compare=false",
+                             "hydra.launcher.n_jobs=1")
+        err = capsys.readouterr().err
+        assert code == 0, err
+        assert len(list((work / name).rglob("metadata.json"))) == 2, name
+
+
 def test_two_points_writing_one_folder_are_refused(work: Path, pilotsim_main, capsys,
                                                    monkeypatch) -> None:
     monkeypatch.chdir(work)

@@ -153,14 +153,21 @@ def _raise(error: BaseException) -> NoReturn:
 def _register_sweeper() -> None:
     # Hydra finds plugins by scanning the hydra_plugins package's folders, which an editable
     # install (dev.sh) does not expose for this project; register the sweeper explicitly
-    # (a no-op when the scan found it). The scan re-imports Hydra's core plugins, so it must
-    # come first: the sweeper subclasses the basic sweeper it leaves in place.
+    # (a no-op when the scan found it). The scan re-executes Hydra's core plugin modules, so
+    # it must come first: the sweeper subclasses the basic sweeper it leaves in place. A
+    # second command in the same process (a notebook, a test) may scan again, leaving our
+    # class a subclass of the previous BasicSweeper: then it is made again from the current one.
+    import importlib
+
+    from hydra._internal.core_plugins import basic_sweeper
     from hydra.core.plugins import Plugins
 
     plugins = Plugins.instance()
-    from hydra_plugins.pilotsim_sweeper.planned_sweeper import PlannedSweeper
+    from hydra_plugins.pilotsim_sweeper import planned_sweeper
 
-    plugins.register(PlannedSweeper)
+    if not issubclass(planned_sweeper.PlannedSweeper, basic_sweeper.BasicSweeper):
+        planned_sweeper = importlib.reload(planned_sweeper)
+    plugins.register(planned_sweeper.PlannedSweeper)
 
 
 _single_run: dict[str, str | None] = {}
