@@ -697,6 +697,8 @@ class CaseLifecycle:
         pop = m.population
         p = m.spec.behaviour.satisfaction
         learning = m.spec.behaviour.visits.wait_learning
+        learned_at = m.wait_learned
+        spans, plans, agenda = self._spans, self._plans, m.agenda
         j = 0
         for office, shown, its, _, _ in offices:
             if shown is not None:
@@ -709,15 +711,36 @@ class CaseLifecycle:
                 case.trips = v + 1
                 case.wait += wait
                 case.travel += tr
-                learned = m.wait_learned.item(ci, o)
-                m.wait_learned[ci, o] = wait if learned != learned else \
+                learned = learned_at.item(ci, o)
+                learned_at[ci, o] = wait if learned != learned else \
                     learned + learning * (wait - learned)  # (NaN: no one has been)
                 if not once:  # the resident's later visit today: after the earlier one
                     ex = pop.expectation.item(ri)
                     sc = sat.experience_score(p, ex, felt, wasted=k != SERVED, travel_min=tr)
                     pop.expectation[ri] = ex + p.expectation_learning * (felt - ex)
-                case.remember(sc)
-                self._after_visit(case, d, left, v, k, tr, ci, ri, o)
+                if sc < case.min_score:  # Case.remember, inline: this runs once a visit
+                    case.min_score = sc
+                case.last_score = sc
+                if k != SERVED:
+                    self._after_failure(case, d, left, v, tr, ci, ri)
+                    continue
+                # served: the span's steps are done; what the case does next is two group
+                # answers (_span, _step_plan), looked up here without the calls around them
+                service = case.service
+                span = spans.get((ci, service, case.step, o)) or \
+                    self._span(ci, service, case.step, o)
+                if span[3]:  # back-office days: the case moves on when they are over
+                    case.step = span[0]
+                    agenda[left + span[3]].append((ADVANCE, case, 0.0))
+                    continue
+                plan = plans.get((ci, service, span[0])) or \
+                    self._step_plan(ci, service, span[0])
+                case.step = plan[0]
+                if plan[1] is None:  # nothing left to do: complete (_finished's answer)
+                    case.status = C.COMPLETED
+                    self._close(case, left)
+                else:
+                    self._plan_step(case, left)
 
     def _visit_rows(self, d: int, offices: list[tuple], items: list[tuple]) -> list[tuple]:
         """The day's visits on arrays: outcome, travel, records, first visits' experience.
@@ -773,19 +796,14 @@ class CaseLifecycle:
                         r.tolist(), kind.tolist(), first.tolist(), score.tolist(),
                         left.tolist(), felt.tolist(), strict=True))
 
-    def _after_visit(self, case: Case, d: int, left: int, v: int, kind: int,
-                     round_trip: float, c: int, r: int, o: int) -> None:
-        """What the case does after its visit ``v`` to office ``o`` (left on day ``left``)."""
+    def _after_failure(self, case: Case, d: int, left: int, v: int, round_trip: float,
+                       c: int, r: int) -> None:
+        """What the case does after its wasted visit ``v`` (left the office on day ``left``).
+
+        (A served visit's next step is resolved inline in :meth:`resolve_visits`.)
+        """
         m = self.model
         beh = m.spec.behaviour
-        if kind == SERVED:
-            end, _, _, days = self._span(c, case.service, case.step, o)
-            case.step = end
-            if days:
-                m.agenda[left + days].append((ADVANCE, case, 0.0))
-            else:
-                self._plan_step(case, left)
-            return
         case.wasted += 1
         case.knowledge = rules.learn(case.knowledge, beh.knowledge.learn_from_failure)
         ab = beh.abandonment
