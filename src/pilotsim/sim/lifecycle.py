@@ -83,6 +83,12 @@ class CaseLifecycle:
         self._plans: dict = {}
         self._spans: dict = {}
         self._first_plans: dict = {}
+        # run constants the per-case rules read once a case or a visit (the spec is frozen)
+        spec = model.spec
+        self._days = spec.sim.days
+        self._immediate = spec.behaviour.visits.timing == "immediate"
+        self._learn_from_case = spec.behaviour.knowledge.learn_from_case
+        self._trust_learning = spec.behaviour.satisfaction.trust_learning
 
     def forget_groups(self) -> None:
         """Drop the group-level answers: the world may have changed since they were computed."""
@@ -147,23 +153,27 @@ class CaseLifecycle:
         visits = self._first_visits(d, [i for i, ch in channels.items() if ch == C.IN_PERSON],
                                     residents, services, minutes, draws)
         knowledge = pop.knowledge[r].tolist()
-        resident = m.resident
+        agents, add_case, agenda = m.residents, m.cases.append, m.agenda
         for i, (ri, service, t, ui) in enumerate(zip(residents, services, minutes, draws,
                                                      strict=True)):
-            res = resident(ri)
+            res = agents.get(ri)  # (model.resident's lookup, without the call: once a need)
+            if res is None:
+                res = m.resident(ri)
             channel = channels.get(i, False)
             if channel is False:  # decided one by one
                 self.open_case(res, service, d, t, ui)
                 continue
             case = Case(first + i, res, service, d, t, knowledge[i])
-            m.cases.append(case)
+            add_case(case)
             res.cases.append(case)
             if channel is None:
                 case.status = C.NOT_PURSUED
-            elif i in visits:  # in person, its first visit planned with the day's
-                case.step, when = visits[i]
+                continue
+            visit = visits.get(i)
+            if visit is not None:  # in person, its first visit planned with the day's
+                case.step, when = visit
                 if when is not None:
-                    m.agenda[when[0]].append((VISIT, case, when[1]))
+                    agenda[when[0]].append((VISIT, case, when[1]))
             else:
                 self._start(case, channel, d, ui)
 
@@ -519,13 +529,13 @@ class CaseLifecycle:
         Under ``timing: immediate`` the resident goes when the need arises (or the office
         next opens); otherwise as any visit (:meth:`_visit_day`, ``u`` its delay's uniform).
         """
-        m = self.model
-        if m.spec.behaviour.visits.timing != "immediate":
+        if not self._immediate:
             return self._visit_day(office, d, u, r)
         t = office.queue.next_open(need_min)
-        if t is not None and int(t // 1440) < m.spec.sim.days:
-            return int(t // 1440), t
-        return None
+        if t is None:
+            return None
+        day = int(t // 1440)
+        return (day, t) if day < self._days else None
 
     def _visit_day(self, office: Office, d: int, u: float,
                    r: int) -> tuple[int, float] | None:
@@ -829,13 +839,15 @@ class CaseLifecycle:
     def _close(self, case: Case, d: int) -> None:
         m = self.model
         case.day_closed = d
-        beh, pop, r = m.spec.behaviour, m.population, case.resident.index
+        pop, res = m.population, case.resident
+        r = res.index
         known = pop.knowledge.item(r)
         if case.knowledge > known:
-            pop.knowledge[r] = known + beh.knowledge.learn_from_case * (case.knowledge - known)
-        score = case.satisfaction
-        if score is not None:
+            pop.knowledge[r] = known + self._learn_from_case * (case.knowledge - known)
+        last = case.last_score
+        if last is not None:
+            score = (case.min_score + last) / 2  # Case.satisfaction, inline: once a case
             trust = pop.trust.item(r)
-            pop.trust[r] = trust + beh.satisfaction.trust_learning * (score / 100 - trust)
-            case.resident.channel_memory[case.channel] = score
+            pop.trust[r] = trust + self._trust_learning * (score / 100 - trust)
+            res.channel_memory[case.channel] = score
         m.closed_today.append(case)
