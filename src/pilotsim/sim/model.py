@@ -24,7 +24,7 @@ from pilotsim.sim.office_choice import choose_office, expected_wait
 from pilotsim.sim.phases import DayPlan, Phase
 from pilotsim.sim.population import Population
 from pilotsim.sim.records import VisitLog
-from pilotsim.sim.rng import Streams
+from pilotsim.sim.rng import Streams, grouped_draws
 from pilotsim.sim.routes import Routes, travel_matrix
 from pilotsim.spec import Office as OfficeSpec
 from pilotsim.spec import RunSpec
@@ -442,14 +442,11 @@ class PilotModel(mesa.Model):
         if not len(ci):
             return
         n = counts[ci, pi, si]
-        # The generator is called per group in the same order as ever (who, then when); the
-        # arithmetic on its numbers is done once for the day (element-wise, the same values).
-        offsets, fractions = [], []
-        for size, k in zip(pop.group_size[ci, pi].tolist(), n.tolist(), strict=True):
-            offsets.append(gen.integers(0, size, k))
-            fractions.append(gen.random(k))
-        residents = (np.repeat(pop.group_start[ci, pi], n) + np.concatenate(offsets)).tolist()
-        minutes = (d * 1440.0 + np.concatenate(fractions) * 1440.0).tolist()
+        # per group in order, who then when (the generator's numbers as if called group by
+        # group); the arithmetic on them is done once for the day (element-wise, the same)
+        offsets, fractions = grouped_draws(gen, pop.group_size[ci, pi], n)
+        residents = (np.repeat(pop.group_start[ci, pi], n) + offsets).tolist()
+        minutes = (d * 1440.0 + fractions * 1440.0).tolist()
         names = self.service_names
         services = [names[s] for s in np.repeat(si, n).tolist()]
         self.lifecycle.open_cases(d, residents, services, minutes)
