@@ -116,8 +116,11 @@ class CaseLifecycle:
     # ----------------------------- opening: a need becomes a case (or is not pursued)
 
     def open_cases(self, d: int, residents: list[int], services: list[str],
-                   minutes: list[float]) -> None:
+                   minutes: list[float], service_codes: np.ndarray) -> None:
         """Open a day's needs as cases, in order: resident rows, services, minutes of the run.
+
+        ``service_codes`` are the services as codes (into ``model.service_names``), for the
+        case table.
 
         The case-level draws of all of them (committee contact, take-up, channel, online
         failure, first delay) are taken at once: counter-based, so the bulk draw gives each
@@ -141,6 +144,7 @@ class CaseLifecycle:
         ids = np.arange(first, first + n, dtype=np.int64)
         u = m.choices.uniforms(ids[:, None], _CASE_SLOTS)
         r = np.asarray(residents, dtype=np.int64)
+        m.case_table.extend(r, pop.community[r], service_codes)
         draws = u.tolist()
         channels: dict[int, str | None] = {}
         if n >= _BULK_ROWS:
@@ -569,8 +573,7 @@ class CaseLifecycle:
         cases = [case for case, _ in visits]
         ids = np.fromiter((x.id for x in cases), dtype=np.int64, count=n)
         trips = np.fromiter((x.trips for x in cases), dtype=np.int64, count=n)
-        comm = np.fromiter((x.resident.community_index for x in cases), dtype=np.int64,
-                           count=n)
+        comm = m.case_table.community[ids]
         k = np.fromiter((x.knowledge for x in cases), dtype=np.float64, count=n)
         base = C.VISIT_BASE + C.VISIT_SLOTS * (trips % C.MAX_VISIT_SLOTS)  # visit_slot(v, 0)
         choice = m.choices.uniforms(ids[:, None], base[:, None] + _GO_PURPOSES)
@@ -774,8 +777,7 @@ class CaseLifecycle:
         ids = np.fromiter((x.id for x in cases), dtype=np.int64, count=n)
         trips = np.fromiter((x.trips for x in cases), dtype=np.int64, count=n)
         steps = np.fromiter((x.step for x in cases), dtype=np.int64, count=n)
-        r = np.fromiter((x.resident.index for x in cases), dtype=np.int64, count=n)
-        c = np.fromiter((x.resident.community_index for x in cases), dtype=np.int64, count=n)
+        r, c = m.case_table.resident[ids], m.case_table.community[ids]
         kind[~served] = CLOSED
         service[~served] = 0.0
         # (an office that makes no errors needs no draw: u < 0 never holds, and the slot is

@@ -16,7 +16,7 @@ from pilotsim.sim import cases as C  # noqa: N812  (C.OPEN, C.visit_slot read as
 from pilotsim.sim.agenda import Due
 from pilotsim.sim.agents import Office, Organisation, Resident
 from pilotsim.sim.background import BackgroundDemand
-from pilotsim.sim.cases import Case
+from pilotsim.sim.cases import Case, CaseTable
 from pilotsim.sim.distributions import ServiceTime, sum_of
 from pilotsim.sim.levers import Levers
 from pilotsim.sim.lifecycle import CaseLifecycle
@@ -177,6 +177,7 @@ class PilotModel(mesa.Model):
                                        dtype=bool).reshape(nc, len(self.profiles))
         self.residents: dict[int, Resident] = {}
         self.cases: list[Case] = []
+        self.case_table = CaseTable()  # the same cases' fixed facts as columns, by case id
         self.agenda: dict[int, list[tuple[Due, Case, float]]] = defaultdict(list)
         self.visits = VisitLog()
         self.closed_today: list[Case] = []
@@ -447,9 +448,10 @@ class PilotModel(mesa.Model):
         offsets, fractions = grouped_draws(gen, pop.group_size[ci, pi], n)
         residents = (np.repeat(pop.group_start[ci, pi], n) + offsets).tolist()
         minutes = (d * 1440.0 + fractions * 1440.0).tolist()
+        codes = np.repeat(si, n)
         names = self.service_names
-        services = [names[s] for s in np.repeat(si, n).tolist()]
-        self.lifecycle.open_cases(d, residents, services, minutes)
+        self.lifecycle.open_cases(d, residents, [names[s] for s in codes.tolist()], minutes,
+                                  codes)
 
     # ------------------------------------------------------ queries of channels and routes
 
@@ -728,7 +730,7 @@ class PilotModel(mesa.Model):
         if not closed or wom.contacts == 0 or wom.weight == 0:
             return
         pop = self.population
-        tellers = np.array([c.resident.index for c in closed])
+        tellers = self.case_table.resident[[c.id for c in closed]]
         comm = pop.community[tellers]
         lo, hi = pop.community_start[comm], pop.community_start[comm + 1]
         gen = self.streams.generator("social", d)
