@@ -1,4 +1,6 @@
-"""The replay of a day's per-group draws gives the generator's own numbers."""
+"""The replays of the random streams (a day's per-group draws, a generator's seeding) are exact."""
+
+import zlib
 
 import numpy as np
 import pytest
@@ -31,3 +33,15 @@ def test_grouped_draws_equal_the_calls_group_by_group(trial):
     for w, g in zip(want, got, strict=True):
         assert w.dtype == g.dtype
         np.testing.assert_array_equal(w, g)
+
+
+@pytest.mark.parametrize("seed", [0, 7, 2**32 - 1, 2**32, 2**40 + 3])
+def test_a_streams_generator_is_default_rngs_of_its_entropy(seed):
+    # the generator is made from the entropy's 32-bit words as an array where every int fits
+    # one word; it must be the generator of the entropy as a list of ints
+    streams = Streams(seed)
+    for keys in [(), (0,), (3, 250), (2**32 - 1, 5)]:
+        want = np.random.default_rng(
+            np.random.SeedSequence([seed, zlib.crc32(b"background"), *keys]))
+        got = streams.generator("background", *keys)
+        np.testing.assert_array_equal(want.random(8), got.random(8))

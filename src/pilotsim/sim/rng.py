@@ -91,9 +91,13 @@ class Streams:
     def generator(self, name: str, *keys: int) -> np.random.Generator:
         """A fresh NumPy Generator for stream ``name`` (optionally sub-keyed, e.g. by day)."""
         # default_rng's own steps without its argument checks (the same generator, ~25 % cheaper;
-        # one is made per office and day)
-        return np.random.Generator(np.random.PCG64(
-            np.random.SeedSequence([self.seed, _name_key(name), *keys])))
+        # one is made per office and day). SeedSequence turns each int of its entropy into
+        # 32-bit words, one word for an int below 2**32; given those words as a uint32 array it
+        # skips that conversion (~9 µs), and the pool, so the generator, is the same.
+        entropy = [self.seed, _name_key(name), *keys]
+        if all(0 <= k <= 0xFFFFFFFF for k in entropy):
+            entropy = np.array(entropy, dtype=np.uint32)
+        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy)))
 
     def counter(self, name: str) -> CounterStream:
         """The counter-based stream ``name``."""
