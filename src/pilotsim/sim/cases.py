@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:
     from pilotsim.sim.agents import Resident
 
@@ -91,3 +93,44 @@ class Case:
         if self.last_score is None:
             return None
         return (self.min_score + self.last_score) / 2
+
+
+class CaseTable:
+    """What each case is from the day it opens, as columns indexed by case id.
+
+    The first columns of the case table (``docs/engine-soa.md`` §2): whose need it is, their
+    community and the service, fixed at opening, so the day's phases gather them for their rows
+    by fancy indexing rather than from each :class:`Case`. Columns keep spare capacity (doubling
+    as cases are added); rows ``len(table)`` and beyond are unused.
+
+    Attributes:
+        resident: Population row of each case's resident (int64).
+        community: Their community (int64).
+        service: Code of the service (int32, into ``model.service_names``).
+    """
+
+    __slots__ = ("_n", "community", "resident", "service")
+
+    def __init__(self) -> None:
+        self._n = 0
+        self.resident = np.empty(0, dtype=np.int64)
+        self.community = np.empty(0, dtype=np.int64)
+        self.service = np.empty(0, dtype=np.int32)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def extend(self, resident: np.ndarray, community: np.ndarray, service: np.ndarray) -> None:
+        """Add cases ``len(self)``, ``len(self) + 1``, … with these columns (one value each)."""
+        n, k = self._n, len(resident)
+        if n + k > len(self.resident):
+            size = max(2 * len(self.resident), n + k, 1024)
+            for name in ("resident", "community", "service"):
+                old = getattr(self, name)
+                grown = np.empty(size, dtype=old.dtype)
+                grown[:n] = old[:n]
+                setattr(self, name, grown)
+        self.resident[n:n + k] = resident
+        self.community[n:n + k] = community
+        self.service[n:n + k] = service
+        self._n = n + k

@@ -83,6 +83,12 @@ class CaseLifecycle:
         self._plans: dict = {}
         self._spans: dict = {}
         self._first_plans: dict = {}
+        # run constants the per-case rules read once a case or a visit (the spec is frozen)
+        spec = model.spec
+        self._days = spec.sim.days
+        self._immediate = spec.behaviour.visits.timing == "immediate"
+        self._learn_from_case = spec.behaviour.knowledge.learn_from_case
+        self._trust_learning = spec.behaviour.satisfaction.trust_learning
 
     def forget_groups(self) -> None:
         """Drop the group-level answers: the world may have changed since they were computed."""
@@ -110,8 +116,11 @@ class CaseLifecycle:
     # ----------------------------- opening: a need becomes a case (or is not pursued)
 
     def open_cases(self, d: int, residents: list[int], services: list[str],
-                   minutes: list[float]) -> None:
+                   minutes: list[float], service_codes: np.ndarray) -> None:
         """Open a day's needs as cases, in order: resident rows, services, minutes of the run.
+
+        ``service_codes`` are the services as codes (into ``model.service_names``), for the
+        case table.
 
         The case-level draws of all of them (committee contact, take-up, channel, online
         failure, first delay) are taken at once: counter-based, so the bulk draw gives each
@@ -135,6 +144,7 @@ class CaseLifecycle:
         ids = np.arange(first, first + n, dtype=np.int64)
         u = m.choices.uniforms(ids[:, None], _CASE_SLOTS)
         r = np.asarray(residents, dtype=np.int64)
+        m.case_table.extend(r, pop.community[r], service_codes)
         draws = u.tolist()
         channels: dict[int, str | None] = {}
         if n >= _BULK_ROWS:
@@ -147,23 +157,27 @@ class CaseLifecycle:
         visits = self._first_visits(d, [i for i, ch in channels.items() if ch == C.IN_PERSON],
                                     residents, services, minutes, draws)
         knowledge = pop.knowledge[r].tolist()
-        resident = m.resident
+        agents, add_case, agenda = m.residents, m.cases.append, m.agenda
         for i, (ri, service, t, ui) in enumerate(zip(residents, services, minutes, draws,
                                                      strict=True)):
-            res = resident(ri)
+            res = agents.get(ri)  # (model.resident's lookup, without the call: once a need)
+            if res is None:
+                res = m.resident(ri)
             channel = channels.get(i, False)
             if channel is False:  # decided one by one
                 self.open_case(res, service, d, t, ui)
                 continue
             case = Case(first + i, res, service, d, t, knowledge[i])
-            m.cases.append(case)
+            add_case(case)
             res.cases.append(case)
             if channel is None:
                 case.status = C.NOT_PURSUED
-            elif i in visits:  # in person, its first visit planned with the day's
-                case.step, when = visits[i]
+                continue
+            visit = visits.get(i)
+            if visit is not None:  # in person, its first visit planned with the day's
+                case.step, when = visit
                 if when is not None:
-                    m.agenda[when[0]].append((VISIT, case, when[1]))
+                    agenda[when[0]].append((VISIT, case, when[1]))
             else:
                 self._start(case, channel, d, ui)
 
@@ -519,13 +533,13 @@ class CaseLifecycle:
         Under ``timing: immediate`` the resident goes when the need arises (or the office
         next opens); otherwise as any visit (:meth:`_visit_day`, ``u`` its delay's uniform).
         """
-        m = self.model
-        if m.spec.behaviour.visits.timing != "immediate":
+        if not self._immediate:
             return self._visit_day(office, d, u, r)
         t = office.queue.next_open(need_min)
-        if t is not None and int(t // 1440) < m.spec.sim.days:
-            return int(t // 1440), t
-        return None
+        if t is None:
+            return None
+        day = int(t // 1440)
+        return (day, t) if day < self._days else None
 
     def _visit_day(self, office: Office, d: int, u: float,
                    r: int) -> tuple[int, float] | None:
@@ -559,8 +573,7 @@ class CaseLifecycle:
         cases = [case for case, _ in visits]
         ids = np.fromiter((x.id for x in cases), dtype=np.int64, count=n)
         trips = np.fromiter((x.trips for x in cases), dtype=np.int64, count=n)
-        comm = np.fromiter((x.resident.community_index for x in cases), dtype=np.int64,
-                           count=n)
+        comm = m.case_table.community[ids]
         k = np.fromiter((x.knowledge for x in cases), dtype=np.float64, count=n)
         base = C.VISIT_BASE + C.VISIT_SLOTS * (trips % C.MAX_VISIT_SLOTS)  # visit_slot(v, 0)
         choice = m.choices.uniforms(ids[:, None], base[:, None] + _GO_PURPOSES)
@@ -697,6 +710,8 @@ class CaseLifecycle:
         pop = m.population
         p = m.spec.behaviour.satisfaction
         learning = m.spec.behaviour.visits.wait_learning
+        learned_at = m.wait_learned
+        spans, plans, agenda = self._spans, self._plans, m.agenda
         j = 0
         for office, shown, its, _, _ in offices:
             if shown is not None:
@@ -709,15 +724,36 @@ class CaseLifecycle:
                 case.trips = v + 1
                 case.wait += wait
                 case.travel += tr
-                learned = m.wait_learned.item(ci, o)
-                m.wait_learned[ci, o] = wait if learned != learned else \
+                learned = learned_at.item(ci, o)
+                learned_at[ci, o] = wait if learned != learned else \
                     learned + learning * (wait - learned)  # (NaN: no one has been)
                 if not once:  # the resident's later visit today: after the earlier one
                     ex = pop.expectation.item(ri)
                     sc = sat.experience_score(p, ex, felt, wasted=k != SERVED, travel_min=tr)
                     pop.expectation[ri] = ex + p.expectation_learning * (felt - ex)
-                case.remember(sc)
-                self._after_visit(case, d, left, v, k, tr, ci, ri, o)
+                if sc < case.min_score:  # Case.remember, inline: this runs once a visit
+                    case.min_score = sc
+                case.last_score = sc
+                if k != SERVED:
+                    self._after_failure(case, d, left, v, tr, ci, ri)
+                    continue
+                # served: the span's steps are done; what the case does next is two group
+                # answers (_span, _step_plan), looked up here without the calls around them
+                service = case.service
+                span = spans.get((ci, service, case.step, o)) or \
+                    self._span(ci, service, case.step, o)
+                if span[3]:  # back-office days: the case moves on when they are over
+                    case.step = span[0]
+                    agenda[left + span[3]].append((ADVANCE, case, 0.0))
+                    continue
+                plan = plans.get((ci, service, span[0])) or \
+                    self._step_plan(ci, service, span[0])
+                case.step = plan[0]
+                if plan[1] is None:  # nothing left to do: complete (_finished's answer)
+                    case.status = C.COMPLETED
+                    self._close(case, left)
+                else:
+                    self._plan_step(case, left)
 
     def _visit_rows(self, d: int, offices: list[tuple], items: list[tuple]) -> list[tuple]:
         """The day's visits on arrays: outcome, travel, records, first visits' experience.
@@ -741,8 +777,7 @@ class CaseLifecycle:
         ids = np.fromiter((x.id for x in cases), dtype=np.int64, count=n)
         trips = np.fromiter((x.trips for x in cases), dtype=np.int64, count=n)
         steps = np.fromiter((x.step for x in cases), dtype=np.int64, count=n)
-        r = np.fromiter((x.resident.index for x in cases), dtype=np.int64, count=n)
-        c = np.fromiter((x.resident.community_index for x in cases), dtype=np.int64, count=n)
+        r, c = m.case_table.resident[ids], m.case_table.community[ids]
         kind[~served] = CLOSED
         service[~served] = 0.0
         # (an office that makes no errors needs no draw: u < 0 never holds, and the slot is
@@ -773,19 +808,14 @@ class CaseLifecycle:
                         r.tolist(), kind.tolist(), first.tolist(), score.tolist(),
                         left.tolist(), felt.tolist(), strict=True))
 
-    def _after_visit(self, case: Case, d: int, left: int, v: int, kind: int,
-                     round_trip: float, c: int, r: int, o: int) -> None:
-        """What the case does after its visit ``v`` to office ``o`` (left on day ``left``)."""
+    def _after_failure(self, case: Case, d: int, left: int, v: int, round_trip: float,
+                       c: int, r: int) -> None:
+        """What the case does after its wasted visit ``v`` (left the office on day ``left``).
+
+        (A served visit's next step is resolved inline in :meth:`resolve_visits`.)
+        """
         m = self.model
         beh = m.spec.behaviour
-        if kind == SERVED:
-            end, _, _, days = self._span(c, case.service, case.step, o)
-            case.step = end
-            if days:
-                m.agenda[left + days].append((ADVANCE, case, 0.0))
-            else:
-                self._plan_step(case, left)
-            return
         case.wasted += 1
         case.knowledge = rules.learn(case.knowledge, beh.knowledge.learn_from_failure)
         ab = beh.abandonment
@@ -811,13 +841,15 @@ class CaseLifecycle:
     def _close(self, case: Case, d: int) -> None:
         m = self.model
         case.day_closed = d
-        beh, pop, r = m.spec.behaviour, m.population, case.resident.index
+        pop, res = m.population, case.resident
+        r = res.index
         known = pop.knowledge.item(r)
         if case.knowledge > known:
-            pop.knowledge[r] = known + beh.knowledge.learn_from_case * (case.knowledge - known)
-        score = case.satisfaction
-        if score is not None:
+            pop.knowledge[r] = known + self._learn_from_case * (case.knowledge - known)
+        last = case.last_score
+        if last is not None:
+            score = (case.min_score + last) / 2  # Case.satisfaction, inline: once a case
             trust = pop.trust.item(r)
-            pop.trust[r] = trust + beh.satisfaction.trust_learning * (score / 100 - trust)
-            case.resident.channel_memory[case.channel] = score
+            pop.trust[r] = trust + self._trust_learning * (score / 100 - trust)
+            res.channel_memory[case.channel] = score
         m.closed_today.append(case)

@@ -16,7 +16,7 @@ from pilotsim.sim import cases as C  # noqa: N812  (C.OPEN, C.visit_slot read as
 from pilotsim.sim.agenda import Due
 from pilotsim.sim.agents import Office, Organisation, Resident
 from pilotsim.sim.background import BackgroundDemand
-from pilotsim.sim.cases import Case
+from pilotsim.sim.cases import Case, CaseTable
 from pilotsim.sim.distributions import ServiceTime, sum_of
 from pilotsim.sim.levers import Levers
 from pilotsim.sim.lifecycle import CaseLifecycle
@@ -24,7 +24,7 @@ from pilotsim.sim.office_choice import choose_office, expected_wait
 from pilotsim.sim.phases import DayPlan, Phase
 from pilotsim.sim.population import Population
 from pilotsim.sim.records import VisitLog
-from pilotsim.sim.rng import Streams
+from pilotsim.sim.rng import Streams, grouped_draws
 from pilotsim.sim.routes import Routes, travel_matrix
 from pilotsim.spec import Office as OfficeSpec
 from pilotsim.spec import RunSpec
@@ -177,6 +177,7 @@ class PilotModel(mesa.Model):
                                        dtype=bool).reshape(nc, len(self.profiles))
         self.residents: dict[int, Resident] = {}
         self.cases: list[Case] = []
+        self.case_table = CaseTable()  # the same cases' fixed facts as columns, by case id
         self.agenda: dict[int, list[tuple[Due, Case, float]]] = defaultdict(list)
         self.visits = VisitLog()
         self.closed_today: list[Case] = []
@@ -442,17 +443,15 @@ class PilotModel(mesa.Model):
         if not len(ci):
             return
         n = counts[ci, pi, si]
-        # The generator is called per group in the same order as ever (who, then when); the
-        # arithmetic on its numbers is done once for the day (element-wise, the same values).
-        offsets, fractions = [], []
-        for size, k in zip(pop.group_size[ci, pi].tolist(), n.tolist(), strict=True):
-            offsets.append(gen.integers(0, size, k))
-            fractions.append(gen.random(k))
-        residents = (np.repeat(pop.group_start[ci, pi], n) + np.concatenate(offsets)).tolist()
-        minutes = (d * 1440.0 + np.concatenate(fractions) * 1440.0).tolist()
+        # per group in order, who then when (the generator's numbers as if called group by
+        # group); the arithmetic on them is done once for the day (element-wise, the same)
+        offsets, fractions = grouped_draws(gen, pop.group_size[ci, pi], n)
+        residents = (np.repeat(pop.group_start[ci, pi], n) + offsets).tolist()
+        minutes = (d * 1440.0 + fractions * 1440.0).tolist()
+        codes = np.repeat(si, n)
         names = self.service_names
-        services = [names[s] for s in np.repeat(si, n).tolist()]
-        self.lifecycle.open_cases(d, residents, services, minutes)
+        self.lifecycle.open_cases(d, residents, [names[s] for s in codes.tolist()], minutes,
+                                  codes)
 
     # ------------------------------------------------------ queries of channels and routes
 
@@ -694,7 +693,8 @@ class PilotModel(mesa.Model):
                 d, [times[i] for i in order], [services[i] for i in order])
             office.last_queue_peak = len(times)
             # what a queue display shows tomorrow: today's mean wait, all visitors
-            shown = float(np.mean(waits)) if waits else None
+            # (np.mean's own steps: the pairwise sum, then one division by the count)
+            shown = float(np.add.reduce(np.array(waits))) / len(waits) if waits else None
             mine = [j for j, i in enumerate(order) if i < n_real]
             days.append((office, shown, [real[order[j]] for j in mine],
                          [waits[j] for j in mine], [served[j] for j in mine]))
@@ -731,7 +731,7 @@ class PilotModel(mesa.Model):
         if not closed or wom.contacts == 0 or wom.weight == 0:
             return
         pop = self.population
-        tellers = np.array([c.resident.index for c in closed])
+        tellers = self.case_table.resident[[c.id for c in closed]]
         comm = pop.community[tellers]
         lo, hi = pop.community_start[comm], pop.community_start[comm + 1]
         gen = self.streams.generator("social", d)

@@ -141,28 +141,17 @@ def _cat(codes, names) -> pd.Categorical:
 
 def visits_table(model: PilotModel) -> pd.DataFrame:
     """One row per office visit (columns documented in the README)."""
-    return _visits_frame(model, model.visits.columns(), *_case_codes(model, 0))
+    return _visits_frame(model, model.visits.columns())
 
 
-def _case_codes(model: PilotModel, start: int) -> tuple[np.ndarray, np.ndarray]:
-    """Community and service codes of cases ``start``, ``start + 1``, … (one pass)."""
-    pop_comm = model.population.community
-    service_code = {s: i for i, s in enumerate(model.service_names)}
-    cases = model.cases[start:]
-    comm = np.fromiter((x.resident.index for x in cases), dtype=np.int64, count=len(cases))
-    service = np.fromiter((service_code[x.service] for x in cases), dtype=np.int32,
-                          count=len(cases))
-    return pop_comm[comm].astype(np.int32), service
-
-
-def _visits_frame(model: PilotModel, c: dict, case_comm: np.ndarray,
-                  case_service: np.ndarray) -> pd.DataFrame:
+def _visits_frame(model: PilotModel, c: dict) -> pd.DataFrame:
     case_id = np.asarray(c["case_id"], dtype=np.int64)
+    cases = model.case_table  # (every visit's case is in it: cases open before they visit)
     return pd.DataFrame({
         "case_id": case_id,
         "resident_id": np.asarray(c["resident_id"], dtype=np.int64),
-        "community": _cat(case_comm[case_id], model.community_names),
-        "service": _cat(case_service[case_id], model.service_names),
+        "community": _cat(cases.community[case_id], model.community_names),
+        "service": _cat(cases.service[case_id], model.service_names),
         "step": np.asarray(c["step"], dtype=np.int16),
         "office": _cat(c["office"], [o.name for o in model.offices]),
         "day": np.asarray(c["day"], dtype=np.int32),
@@ -190,19 +179,13 @@ class VisitParquetStream:
         self.path = Path(path)
         self.model = model
         self._writer = None
-        self._comm = np.empty(0, dtype=np.int32)  # codes of the cases seen so far
-        self._service = np.empty(0, dtype=np.int32)
 
     def write(self, chunk: dict[str, np.ndarray]) -> None:
         """Append one chunk of visit columns as a row group."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        if len(self._comm) < len(self.model.cases):
-            comm, service = _case_codes(self.model, len(self._comm))
-            self._comm = np.concatenate([self._comm, comm])
-            self._service = np.concatenate([self._service, service])
-        frame = _visits_frame(self.model, chunk, self._comm, self._service)
+        frame = _visits_frame(self.model, chunk)
         table = pa.Table.from_pandas(frame, preserve_index=False)
         if self._writer is None:
             self._writer = pq.ParquetWriter(self.path, table.schema)
@@ -243,7 +226,6 @@ def cases_table(model: PilotModel) -> pd.DataFrame:
     cs = model.cases
     pop = model.population
     n = len(cs)
-    service = {s: i for i, s in enumerate(model.service_names)}
     status = {s: i for i, s in enumerate(_STATUSES)}
     channel = {s: i for i, s in enumerate(_CHANNELS)}
     channel["not_pursued"] = -1  # (a need not pursued has no channel)
@@ -253,7 +235,7 @@ def cases_table(model: PilotModel) -> pd.DataFrame:
         return np.fromiter(values, dtype=dtype, count=n)
 
     case_id = column((x.id for x in cs), np.int64)
-    res = column((x.resident.index for x in cs), np.int64)
+    res = model.case_table.resident[:n].copy()
     opened = column((x.day_opened for x in cs), np.int32)
     closed = column((-1 if x.day_closed is None else x.day_closed for x in cs), np.int32)
     status_code = column((status[x.status] for x in cs), np.int8)
@@ -268,8 +250,7 @@ def cases_table(model: PilotModel) -> pd.DataFrame:
         "profile": _cat(pop.profile[res], model.profile_names),
         "community": _cat(comm, model.community_names),
         "district": _cat(model.community_district[comm], model.district_names),
-        "service": _cat(column((service[x.service] for x in cs), np.int32),
-                        model.service_names),
+        "service": _cat(model.case_table.service[:n], model.service_names),
         "channel": _cat(channel_code, _CHANNELS),
         "day_opened": opened,
         "day_closed": day_closed,

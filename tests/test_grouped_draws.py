@@ -1,0 +1,47 @@
+"""The replays of the random streams (a day's per-group draws, a generator's seeding) are exact."""
+
+import zlib
+
+import numpy as np
+import pytest
+
+from pilotsim.sim.rng import Streams, grouped_draws
+
+
+def _one_group_at_a_time(gen: np.random.Generator, highs, counts):
+    ints, uniforms = [], []
+    for h, k in zip(highs, counts, strict=True):
+        ints.append(gen.integers(0, h, k))
+        uniforms.append(gen.random(k))
+    return np.concatenate(ints), np.concatenate(uniforms)
+
+
+@pytest.mark.parametrize("trial", range(300))
+def test_grouped_draws_equal_the_calls_group_by_group(trial):
+    rs = np.random.default_rng(trial)
+    groups = int(rs.integers(1, 120))
+    # sizes of one (no draw), small and large groups, and one whose Lemire bound rejects
+    # often (2**31 + 5: the replay must give up and rewind the generator)
+    highs = rs.choice([1, 1, 2, 3, 7, 500, 2704, 100_000, 3_000_000, 2**31 + 5], groups)
+    counts = rs.integers(1, 6, groups)
+    streams = Streams(trial)
+    a, b = streams.generator("needs", 3), streams.generator("needs", 3)
+    a.poisson(np.full(10, 3.0))  # as the day's needs: the counts first
+    b.poisson(np.full(10, 3.0))
+    want = _one_group_at_a_time(a, highs.tolist(), counts.tolist())
+    got = grouped_draws(b, highs, counts)
+    for w, g in zip(want, got, strict=True):
+        assert w.dtype == g.dtype
+        np.testing.assert_array_equal(w, g)
+
+
+@pytest.mark.parametrize("seed", [0, 7, 2**32 - 1, 2**32, 2**40 + 3])
+def test_a_streams_generator_is_default_rngs_of_its_entropy(seed):
+    # the generator is made from the entropy's 32-bit words as an array where every int fits
+    # one word; it must be the generator of the entropy as a list of ints
+    streams = Streams(seed)
+    for keys in [(), (0,), (3, 250), (2**32 - 1, 5)]:
+        want = np.random.default_rng(
+            np.random.SeedSequence([seed, zlib.crc32(b"background"), *keys]))
+        got = streams.generator("background", *keys)
+        np.testing.assert_array_equal(want.random(8), got.random(8))
