@@ -6,17 +6,14 @@ and sampled (20% of residents, offices at full load), so each takes about a seco
 The ~210 runs are made in this process (``processes=1``: the suite already has a worker per
 core, and each study's pool of spawned workers re-imported the package and re-initialised
 Hydra), and the config of each (overrides without the seed) is composed once, resolved to the
-plain data the run reads, and copied with the seed set, instead of composed again for every seed
-(Hydra's compose took about a fifth of each run's CPU; copying and validating a DictConfig
-instead of plain data another ~6%).
+plain data the run reads, and copied with the seed set (:func:`tests.conftest.compose_once`),
+instead of composed again for every seed (Hydra's compose took about a fifth of each run's
+CPU; copying and validating a DictConfig instead of plain data another ~6%).
 :func:`test_composing_once_per_design_gives_the_config_compose_gives` checks that the copies are
 the configs :func:`pilotsim.spec.compose.compose` gives, resolved as the run resolves them. The
 runs, and so every figure asserted below, are the same as with a fresh compose in a pool of
 workers.
 """
-
-import copy
-import functools
 
 import numpy as np
 import pytest
@@ -25,24 +22,9 @@ from omegaconf import OmegaConf
 from pilotsim.analysis.pilots import study as study_module
 from pilotsim.analysis.pilots.study import run_pilot_study
 from pilotsim.spec.compose import compose
+from tests.conftest import _composed, compose_once
 
 WORLD = ["sim.days=168", "sim.sample_fraction=0.2"]
-
-
-@functools.cache
-def _composed(overrides: tuple[str, ...]) -> dict:
-    return OmegaConf.to_container(compose(list(overrides)), resolve=True)
-
-
-def compose_once(overrides) -> dict:
-    """compose(overrides) as the run reads it (resolved to plain data), with the config of the
-    overrides other than ``seed=`` composed and resolved once, then copied."""
-    rest = tuple(o for o in overrides if not o.startswith("seed="))
-    cfg = copy.deepcopy(_composed(rest))
-    for o in overrides:
-        if o.startswith("seed="):
-            cfg["seed"] = int(o.removeprefix("seed="))
-    return cfg
 
 
 @pytest.fixture(scope="module", autouse=True)
