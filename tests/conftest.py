@@ -33,7 +33,8 @@ def compose_once(overrides) -> dict:
     seed set: for tests that run one config over many seeds (a compose takes ~0.25 s, a
     deep copy of the plain data ~1 ms). No config interpolates the seed outside ``hydra.``,
     which a run drops, so the copy is the config compose() gives with the seed
-    (tests/pilots/test_pilot_evaluation.py checks it)."""
+    (tests/pilots/test_pilot_evaluation.py checks it). Not for configs that read files a test
+    edits (``city=from_files``): the files are read once, when the config is first resolved."""
     rest = tuple(o for o in overrides if not o.startswith("seed="))
     cfg = copy.deepcopy(_composed(rest))
     for o in overrides:
