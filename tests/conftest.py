@@ -1,8 +1,11 @@
+import copy
+import functools
 import logging
 import signal
 import sys
 
 import pytest
+from omegaconf import OmegaConf
 
 from pilotsim.app import api, cli
 
@@ -17,6 +20,32 @@ def default_run():
 
 def run(*overrides: str, out_dir=None):
     return api.run(api.compose(list(overrides)), out_dir=out_dir)
+
+
+@functools.cache
+def _composed(overrides: tuple[str, ...]) -> dict:
+    return OmegaConf.to_container(api.compose(list(overrides)), resolve=True)
+
+
+def compose_once(overrides) -> dict:
+    """compose(overrides) as the run reads it (resolved to plain data), with the config of the
+    overrides other than ``seed=`` composed and resolved once per worker, then copied with the
+    seed set: for tests that run one config over many seeds (a compose takes ~0.25 s, a
+    deep copy of the plain data ~1 ms). No config interpolates the seed outside ``hydra.``,
+    which a run drops, so the copy is the config compose() gives with the seed
+    (tests/pilots/test_pilot_evaluation.py checks it). Not for configs that read files a test
+    edits (``city=from_files``): the files are read once, when the config is first resolved."""
+    rest = tuple(o for o in overrides if not o.startswith("seed="))
+    cfg = copy.deepcopy(_composed(rest))
+    for o in overrides:
+        if o.startswith("seed="):
+            cfg["seed"] = int(o.removeprefix("seed="))
+    return cfg
+
+
+def run_composed_once(*overrides: str):
+    """:func:`run` with the config from :func:`compose_once`: the same run."""
+    return api.run(compose_once(overrides))
 
 
 @pytest.fixture

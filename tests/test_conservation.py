@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from pilotsim.sim.rng import Streams
-from tests.conftest import run
+from tests.conftest import run, run_composed_once
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,7 @@ def test_site_days_add_up_to_the_row_tables(result):
 @pytest.mark.parametrize("seed", [1, 2, 8])
 def test_tiny_runs_with_days_without_closures_still_tabulate(seed):
     # a handful of cases over 5 days: most community-days have no visit and no closed case
-    r = run("sim.days=5", "sim.sample_fraction=0.02", f"seed={seed}")
+    r = run_composed_once("sim.days=5", "sim.sample_fraction=0.02", f"seed={seed}")
     assert len(r.site_days) == 5 * len(r.model.community_names)
     assert (r.site_days["cases_opened"] + r.site_days["needs_not_pursued"]).sum() == \
         len(r.cases)

@@ -1,7 +1,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import run
+from tests.conftest import run_composed_once as run
 
 PROFILES = ("elderly", "working_adult", "entrepreneur", "migrant_worker", "disabled")
 

@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from omegaconf import OmegaConf
 
 from pilotsim.analysis.summary import summary_table
 from pilotsim.app import api
+from tests.conftest import compose_once
 
 ROOT = Path(__file__).resolve().parents[1]
 METRICS = ("trips_per_case", "one_trip_share", "wait_mean_min", "satisfaction", "abandonment")
@@ -43,8 +43,7 @@ def _make_city():
 
 
 def headline(fraction: float, seed: int, city: dict) -> dict[str, float]:
-    cfg = OmegaConf.to_container(api.compose(
-        [f"sim.sample_fraction={fraction}", "sim.days=120", f"seed={seed}"]), resolve=True)
+    cfg = compose_once([f"sim.sample_fraction={fraction}", "sim.days=120", f"seed={seed}"])
     cfg["city"] = city
     r = api.run(cfg)
     return summary_table(r.cases, r.visits).loc["all", list(METRICS)].to_dict()

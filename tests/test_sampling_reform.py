@@ -25,9 +25,9 @@ import math
 
 import numpy as np
 import pytest
-from omegaconf import OmegaConf
 
 from pilotsim.app import api
+from tests.conftest import compose_once
 from tests.test_sampling import _make_city
 
 START, WEEKS, SEEDS = 28, 5, range(4)
@@ -39,7 +39,7 @@ def weekly(fraction: float, seed: int, city: dict, reform: bool) -> np.ndarray:
                  f"seed={seed}"]
     if reform:
         overrides += ["reform=one_door", f"reform.one_door.start_day={START}"]
-    cfg = OmegaConf.to_container(api.compose(overrides), resolve=True)
+    cfg = compose_once(overrides)
     cfg["city"] = city
     r = api.run(cfg)
     v, c = r.visits, r.cases

@@ -1,12 +1,11 @@
 """The targets CSV: read as written; every row the run cannot be held against is an error
 naming file, row and column (exit 2 from the command), before anything is computed."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from pilotsim.analysis.calibration import cli as targets_cli
 from pilotsim.analysis.calibration.targets import TargetsError, read_targets
 
 from .conftest import KPIS
@@ -77,15 +76,14 @@ def test_duplicate_and_missing_columns(tmp_path, riverside_spec):
         read_targets(path, riverside_spec)
 
 
-def test_cli_exits_2_naming_the_row(tmp_path, generating_run):
+def test_cli_exits_2_naming_the_row(tmp_path, generating_run, capsys):
+    # the command's entry point in this process; test_shipped_kpis_are_the_generating_runs_
+    # figures runs it as a real process (python -m), as the example's README does
     _, folder = generating_run
     path = _write(tmp_path, "wait_mean_min,all,all,20,100,", "one_trip_share,all,all,0.6,-5,")
-    proc = subprocess.run([sys.executable, "-m", "pilotsim.analysis.calibration.cli", str(path),
-                           str(folder)], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 2
-    assert "targets.csv, row 3, column n = '-5'" in proc.stderr
-    assert proc.stdout == ""
-    proc = subprocess.run([sys.executable, "-m", "pilotsim.analysis.calibration.cli", str(KPIS),
-                           str(tmp_path)], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 2
-    assert "expected a complete run folder" in proc.stderr
+    assert targets_cli.main([str(path), str(folder)]) == 2
+    out, err = capsys.readouterr()
+    assert "targets.csv, row 3, column n = '-5'" in err
+    assert out == ""
+    assert targets_cli.main([str(KPIS), str(tmp_path)]) == 2
+    assert "expected a complete run folder" in capsys.readouterr().err
