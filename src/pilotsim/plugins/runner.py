@@ -179,20 +179,29 @@ def _run(cfg: Any, out_dir: str | Path | None, spec: RunSpec | None) -> RunResul
         runfolder.write_metadata(folder, meta)
     t1 = time.perf_counter()
     model = build_model(spec)
-    stream = None
-    if folder is not None:  # visits go to Parquet row groups as the run goes
+    stream = case_stream = None
+    if folder is not None:  # visits, and closed cases, go to Parquet row groups as the run goes
         stream = records.VisitParquetStream(runfolder.temp_path(folder / "visits.parquet"),
                                             model)
         model.visits.sink = stream.write
+        case_stream = records.CaseParquetStream(
+            runfolder.temp_path(folder / "cases.parquet"), model, stream)
     t2 = time.perf_counter()
     with _cyclic_gc_paused():
-        model.run()
+        if case_stream is None:
+            model.run()
+        else:  # model.run(), the closed cases written (and let go) after each day
+            while model.day < model.spec.sim.days:
+                model.step()
+                case_stream.after_day()
     t3 = time.perf_counter()
-    cases = records.cases_table(model)
-    if stream is not None:
+    if case_stream is not None and stream is not None:
+        case_stream.close()
+        cases = case_stream.read()
         stream.close()
         visits = stream.read()
     else:
+        cases = records.cases_table(model)
         visits = records.visits_table(model)
     site_days = records.site_days_table(model, cases, visits)
     meta.update(reform_metadata(model))
@@ -205,8 +214,9 @@ def _run(cfg: Any, out_dir: str | Path | None, spec: RunSpec | None) -> RunResul
         import yaml
 
         (folder / "config.yaml").write_text(yaml.safe_dump(plain, sort_keys=False))
-        for name, df in (("cases", cases), ("site_days", site_days)):
-            runfolder.write_table(folder, name, df)
+        assert case_stream is not None and stream is not None
+        os.replace(case_stream.path, folder / "cases.parquet")
+        runfolder.write_table(folder, "site_days", site_days)
         os.replace(stream.path, folder / "visits.parquet")
     t4 = time.perf_counter()
     meta["timings"] = {"validate": round(t1 - t0, 4), "build": round(t2 - t1, 4),

@@ -1,7 +1,8 @@
 """Tidy records of a run: cases, visits and community-days, as DataFrames.
 
 Visits are logged into column buffers (one list per column, categorical columns as integer
-codes) while the model runs; cases are read off the model's case objects at the end; the
+codes) while the model runs; cases are read off the model's case objects (at the end, or, in a
+run that writes its folder, in id-ordered batches as they close: :class:`CaseParquetStream`); the
 community-day series is derived from both, so every number in it is recomputable from the
 two row-level tables.
 """
@@ -193,15 +194,23 @@ class VisitParquetStream:
         self._comm = np.empty(0, dtype=np.int32)  # codes of the cases seen so far
         self._service = np.empty(0, dtype=np.int32)
 
+    def code_cases(self) -> None:
+        """Note the community and service of every case opened so far.
+
+        A visit row names its case's community and service, read off the case; a
+        :class:`CaseParquetStream` calls this before it lets written cases go.
+        """
+        if len(self._comm) < len(self.model.cases):
+            comm, service = _case_codes(self.model, len(self._comm))
+            self._comm = np.concatenate([self._comm, comm])
+            self._service = np.concatenate([self._service, service])
+
     def write(self, chunk: dict[str, np.ndarray]) -> None:
         """Append one chunk of visit columns as a row group."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        if len(self._comm) < len(self.model.cases):
-            comm, service = _case_codes(self.model, len(self._comm))
-            self._comm = np.concatenate([self._comm, comm])
-            self._service = np.concatenate([self._service, service])
+        self.code_cases()
         frame = _visits_frame(self.model, chunk, self._comm, self._service)
         table = pa.Table.from_pandas(frame, preserve_index=False)
         if self._writer is None:
@@ -234,13 +243,20 @@ _STATUSES = ["completed", "abandoned", "open", "not_pursued"]
 _CHANNELS = ["in_person", "online", "proxy"]
 
 
-def cases_table(model: PilotModel) -> pd.DataFrame:
-    """One row per case (columns documented in the README).
+def cases_table(model: PilotModel, start: int = 0, stop: int | None = None) -> pd.DataFrame:
+    """One row per case (columns documented in the README), cases ``start`` to ``stop``.
 
     Every column is gathered as numbers straight into an array (categories as codes, an open
-    case's closing day as -1), not as Python objects that pandas then converts.
+    case's closing day as -1), not as Python objects that pandas then converts. A slice has
+    the whole table's columns, dtypes and categories (a :class:`CaseParquetStream` writes the
+    table slice by slice).
+
+    Args:
+        model: The model.
+        start: First case id.
+        stop: One past the last case id (None: every case opened so far).
     """
-    cs = model.cases
+    cs = model.cases if start == 0 and stop is None else model.cases[start:stop]
     pop = model.population
     n = len(cs)
     service = {s: i for i, s in enumerate(model.service_names)}
@@ -283,6 +299,81 @@ def cases_table(model: PilotModel) -> pd.DataFrame:
         "digitally_excluded": pop.literacy[res] < threshold,
         "duration_days": day_closed - pd.array(opened, dtype="Int32"),
     })
+
+
+class CaseParquetStream:
+    """Write a run's cases to Parquet as they close, in case id order, and let them go.
+
+    Cases close out of id order, and the file must hold them in id order (the table
+    :func:`cases_table` makes): after each day, :meth:`after_day` extends the run of closed
+    cases from the first id not yet written; once that run holds ``chunk`` cases it is
+    written as one row group, and those cases are dropped from the model (``model.cases[i]``
+    becomes None, and the case leaves its resident's list), so a long run holds only its open
+    cases and the closed ones behind the oldest open case. :meth:`close` writes the rest,
+    open cases included, in id order: the file then holds exactly :func:`cases_table` of the
+    whole run, and :meth:`read` returns that table.
+
+    Args:
+        path: File to write.
+        model: The model whose cases these are.
+        visits: The run's visit stream: it reads each case's community and service when one
+            of its visits is written, so it notes them before cases are let go.
+        chunk: Closed cases a row group holds (the last one: whatever is left).
+    """
+
+    def __init__(self, path: str | Path, model: PilotModel, visits: VisitParquetStream,
+                 chunk: int = 1 << 16) -> None:
+        if chunk < 1:
+            raise ValueError(f"CaseParquetStream chunk={chunk!r}: expected a positive integer "
+                             "(cases a row group holds)")
+        self.path = Path(path)
+        self.model = model
+        self.visits = visits
+        self.chunk = chunk
+        self.written = 0  # cases 0 .. written - 1 are in the file (and gone from the model)
+        self._closed_to = 0  # cases written .. _closed_to - 1 are closed, not yet written
+        self._writer = None
+
+    def after_day(self) -> None:
+        """Write the closed cases ahead of the first open one, if they fill a row group."""
+        from pilotsim.sim.cases import OPEN
+
+        cs = self.model.cases
+        k, n = self._closed_to, len(cs)
+        while k < n and cs[k].status != OPEN:  # a closed case never opens again
+            k += 1
+        self._closed_to = k
+        if k - self.written >= self.chunk:
+            self._write(k)
+
+    def _write(self, stop: int, release: bool = True) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(cases_table(self.model, self.written, stop),
+                                     preserve_index=False)  # as DataFrame.to_parquet does
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, table.schema)
+        self._writer.write_table(table)
+        if release:
+            self.visits.code_cases()
+            cs = self.model.cases
+            for i in range(self.written, stop):
+                case = cs[i]
+                case.resident.cases.remove(case)
+                cs[i] = None
+        self.written = stop
+
+    def close(self) -> None:
+        """Write every case not written yet (open ones too), in id order; close the file."""
+        if self._writer is None or self.written < len(self.model.cases):
+            # kept in the model: nothing runs on, and the final model stays inspectable
+            self._write(len(self.model.cases), release=False)
+        self._writer.close()
+
+    def read(self) -> pd.DataFrame:
+        """The written cases: :func:`cases_table` of the whole run."""
+        return pd.read_parquet(self.path)
 
 
 def site_days_table(model: PilotModel, cases: pd.DataFrame, visits: pd.DataFrame) -> pd.DataFrame:
