@@ -73,8 +73,11 @@ def test_streamed_cases_equal_the_in_memory_table(spec, held, tmp_path) -> None:
     assert all(c.id >= first_kept for r in model.residents.values() for c in r.cases)
 
 
-def test_a_run_folder_holds_and_returns_the_same_cases(held, tmp_path) -> None:
+def test_a_run_folder_holds_and_returns_the_same_cases(held, tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(records.CaseParquetStream, "CHUNK", 53)  # stream during the run
     written = api.run(api.compose(OVERRIDES), out_dir=tmp_path / "run")
+    assert pq.ParquetFile(tmp_path / "run" / "cases.parquet").num_row_groups > 5
+    assert written.metadata["phase_seconds"]["cases_out"] > 0
     pd.testing.assert_frame_equal(written.cases, held, check_exact=True)
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "run" / "cases.parquet"), held,
                                   check_exact=True)

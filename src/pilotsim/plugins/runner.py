@@ -29,6 +29,7 @@ from pilotsim.plugins.reforms.base import combine_waves
 from pilotsim.plugins.reforms.registry import build_reforms
 from pilotsim.sim import records, runfolder
 from pilotsim.sim.model import Intervention, PilotModel
+from pilotsim.sim.phases import Phase
 from pilotsim.spec import RunSpec, plain_config
 from pilotsim.spec.schema import SpecError
 from pilotsim.spec.uncertainty import resolve_world
@@ -186,14 +187,13 @@ def _run(cfg: Any, out_dir: str | Path | None, spec: RunSpec | None) -> RunResul
         model.visits.sink = stream.write
         case_stream = records.CaseParquetStream(
             runfolder.temp_path(folder / "cases.parquet"), model, stream)
+        write_closed = case_stream.after_day  # a last phase of the day (the day is data)
+        model.phases.append(Phase(
+            "cases_out", "closed cases ahead of the oldest open one go to cases.parquet",
+            lambda d: write_closed()))
     t2 = time.perf_counter()
     with _cyclic_gc_paused():
-        if case_stream is None:
-            model.run()
-        else:  # model.run(), the closed cases written (and let go) after each day
-            while model.day < model.spec.sim.days:
-                model.step()
-                case_stream.after_day()
+        model.run()
     t3 = time.perf_counter()
     if case_stream is not None and stream is not None:
         case_stream.close()

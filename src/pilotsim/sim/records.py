@@ -318,11 +318,16 @@ class CaseParquetStream:
         model: The model whose cases these are.
         visits: The run's visit stream: it reads each case's community and service when one
             of its visits is written, so it notes them before cases are let go.
-        chunk: Closed cases a row group holds (the last one: whatever is left).
+        chunk: Closed cases a row group holds at least (the last one: whatever is left);
+            None: :attr:`CHUNK`.
     """
 
+    CHUNK = 1 << 16
+    """The default ``chunk``."""
+
     def __init__(self, path: str | Path, model: PilotModel, visits: VisitParquetStream,
-                 chunk: int = 1 << 16) -> None:
+                 chunk: int | None = None) -> None:
+        chunk = self.CHUNK if chunk is None else chunk
         if chunk < 1:
             raise ValueError(f"CaseParquetStream chunk={chunk!r}: expected a positive integer "
                              "(cases a row group holds)")
