@@ -40,7 +40,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from pilotsim.app.sweeps import prestart, progress, provenance, warmup, worker
+from pilotsim.app.sweeps import lean_exit, prestart, progress, provenance, warmup, worker
 from pilotsim.app.sweeps.lock import SweepLock, SweepLockedError
 from pilotsim.app.sweeps.plan import SweepPlan, plan_sweep, uses_basic_sweeper
 from pilotsim.sim import runfolder
@@ -200,6 +200,7 @@ class SweepCallback(Callback):
         if len(failed) > 10:
             log.error("... and %d more failed runs (status in each metadata.json)",
                       len(failed) - 10)
+        lean_exit.register()  # everything is written: spare the exit its heap sweeps
         if failed and self.fail_exit_code:
             sys.exit(EXIT_FAILED_RUNS)
 
