@@ -63,7 +63,9 @@ class RunResult:
         visits: One row per office visit.
         site_days: One row per community per day.
         metadata: Seed, config, versions, timings (as written to ``metadata.json``).
-        model: The model at the end of the run (for inspection).
+        model: The model at the end of the run (for inspection; in a run that wrote its
+            folder, the cases written to ``cases.parquet`` during the run are None in
+            ``model.cases``: :class:`~pilotsim.sim.records.CaseParquetStream`).
         folder: The run folder, if one was written.
     """
 
