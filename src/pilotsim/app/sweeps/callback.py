@@ -182,7 +182,6 @@ class SweepCallback(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Count outcomes, compare the arms, record the attempt; exit 1 if a run failed."""
         global _active
-        prestart.release(config)  # idle workers exit while the comparison runs, not after it
         _echo_progress(None)
         sweep_dir = Path(str(config.hydra.sweep.dir))
         counts, failed = self._count(sweep_dir)
