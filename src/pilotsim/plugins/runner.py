@@ -29,6 +29,7 @@ from pilotsim.plugins.reforms.base import combine_waves
 from pilotsim.plugins.reforms.registry import build_reforms
 from pilotsim.sim import records, runfolder
 from pilotsim.sim.model import Intervention, PilotModel
+from pilotsim.sim.phases import Phase
 from pilotsim.spec import RunSpec, plain_config
 from pilotsim.spec.schema import SpecError
 from pilotsim.spec.uncertainty import resolve_world
@@ -62,7 +63,9 @@ class RunResult:
         visits: One row per office visit.
         site_days: One row per community per day.
         metadata: Seed, config, versions, timings (as written to ``metadata.json``).
-        model: The model at the end of the run (for inspection).
+        model: The model at the end of the run (for inspection; in a run that wrote its
+            folder, the cases written to ``cases.parquet`` during the run are None in
+            ``model.cases``: :class:`~pilotsim.sim.records.CaseParquetStream`).
         folder: The run folder, if one was written.
     """
 
@@ -179,20 +182,28 @@ def _run(cfg: Any, out_dir: str | Path | None, spec: RunSpec | None) -> RunResul
         runfolder.write_metadata(folder, meta)
     t1 = time.perf_counter()
     model = build_model(spec)
-    stream = None
-    if folder is not None:  # visits go to Parquet row groups as the run goes
+    stream = case_stream = None
+    if folder is not None:  # visits, and closed cases, go to Parquet row groups as the run goes
         stream = records.VisitParquetStream(runfolder.temp_path(folder / "visits.parquet"),
                                             model)
         model.visits.sink = stream.write
+        case_stream = records.CaseParquetStream(
+            runfolder.temp_path(folder / "cases.parquet"), model)
+        write_closed = case_stream.after_day  # a last phase of the day (the day is data)
+        model.phases.append(Phase(
+            "cases_out", "closed cases ahead of the oldest open one go to cases.parquet",
+            lambda d: write_closed()))
     t2 = time.perf_counter()
     with _cyclic_gc_paused():
         model.run()
     t3 = time.perf_counter()
-    cases = records.cases_table(model)
-    if stream is not None:
+    if case_stream is not None and stream is not None:
+        case_stream.close()
+        cases = case_stream.read()
         stream.close()
         visits = stream.read()
     else:
+        cases = records.cases_table(model)
         visits = records.visits_table(model)
     site_days = records.site_days_table(model, cases, visits)
     meta.update(reform_metadata(model))
@@ -205,8 +216,9 @@ def _run(cfg: Any, out_dir: str | Path | None, spec: RunSpec | None) -> RunResul
         import yaml
 
         (folder / "config.yaml").write_text(yaml.safe_dump(plain, sort_keys=False))
-        for name, df in (("cases", cases), ("site_days", site_days)):
-            runfolder.write_table(folder, name, df)
+        assert case_stream is not None and stream is not None
+        os.replace(case_stream.path, folder / "cases.parquet")
+        runfolder.write_table(folder, "site_days", site_days)
         os.replace(stream.path, folder / "visits.parquet")
     t4 = time.perf_counter()
     meta["timings"] = {"validate": round(t1 - t0, 4), "build": round(t2 - t1, 4),

@@ -436,8 +436,8 @@ class Levers:
         rows = share[pop.community]
         pop.knowledge += rows * (1 - pop.knowledge)
         if open_cases:
-            for case in m.cases:
-                if case.status == OPEN:
+            for case in m.cases:  # None: a closed case already written to the run folder
+                if case is not None and case.status == OPEN:
                     case.knowledge += share[pop.community[case.resident.index]] * \
                         (1 - case.knowledge)
 

@@ -1,7 +1,8 @@
 """Tidy records of a run: cases, visits and community-days, as DataFrames.
 
 Visits are logged into column buffers (one list per column, categorical columns as integer
-codes) while the model runs; cases are read off the model's case objects at the end; the
+codes) while the model runs; cases are read off the model's case objects (at the end, or, in a
+run that writes its folder, in id-ordered batches as they close: :class:`CaseParquetStream`); the
 community-day series is derived from both, so every number in it is recomputable from the
 two row-level tables.
 """
@@ -217,13 +218,20 @@ _STATUSES = ["completed", "abandoned", "open", "not_pursued"]
 _CHANNELS = ["in_person", "online", "proxy"]
 
 
-def cases_table(model: PilotModel) -> pd.DataFrame:
-    """One row per case (columns documented in the README).
+def cases_table(model: PilotModel, start: int = 0, stop: int | None = None) -> pd.DataFrame:
+    """One row per case (columns documented in the README), cases ``start`` to ``stop``.
 
     Every column is gathered as numbers straight into an array (categories as codes, an open
-    case's closing day as -1), not as Python objects that pandas then converts.
+    case's closing day as -1), not as Python objects that pandas then converts. A slice has
+    the whole table's columns, dtypes and categories (a :class:`CaseParquetStream` writes the
+    table slice by slice).
+
+    Args:
+        model: The model.
+        start: First case id.
+        stop: One past the last case id (None: every case opened so far).
     """
-    cs = model.cases
+    cs = model.cases if start == 0 and stop is None else model.cases[start:stop]
     pop = model.population
     n = len(cs)
     status = {s: i for i, s in enumerate(_STATUSES)}
@@ -235,7 +243,7 @@ def cases_table(model: PilotModel) -> pd.DataFrame:
         return np.fromiter(values, dtype=dtype, count=n)
 
     case_id = column((x.id for x in cs), np.int64)
-    res = model.case_table.resident[:n].copy()
+    res = model.case_table.resident[start:start + n].copy()
     opened = column((x.day_opened for x in cs), np.int32)
     closed = column((-1 if x.day_closed is None else x.day_closed for x in cs), np.int32)
     status_code = column((status[x.status] for x in cs), np.int8)
@@ -250,7 +258,7 @@ def cases_table(model: PilotModel) -> pd.DataFrame:
         "profile": _cat(pop.profile[res], model.profile_names),
         "community": _cat(comm, model.community_names),
         "district": _cat(model.community_district[comm], model.district_names),
-        "service": _cat(model.case_table.service[:n], model.service_names),
+        "service": _cat(model.case_table.service[start:start + n], model.service_names),
         "channel": _cat(channel_code, _CHANNELS),
         "day_opened": opened,
         "day_closed": day_closed,
@@ -264,6 +272,82 @@ def cases_table(model: PilotModel) -> pd.DataFrame:
         "digitally_excluded": pop.literacy[res] < threshold,
         "duration_days": day_closed - pd.array(opened, dtype="Int32"),
     })
+
+
+class CaseParquetStream:
+    """Write a run's cases to Parquet as they close, in case id order, and let them go.
+
+    Cases close out of id order, and the file must hold them in id order (the table
+    :func:`cases_table` makes): after each day, :meth:`after_day` extends the run of closed
+    cases from the first id not yet written; once that run holds ``chunk`` cases it is
+    written as one row group, and those cases are dropped from the model (``model.cases[i]``
+    becomes None, and the case leaves its resident's list), so a long run holds only its open
+    cases and the closed ones behind the oldest open case. :meth:`close` writes the rest,
+    open cases included, in id order: the file then holds exactly :func:`cases_table` of the
+    whole run, and :meth:`read` returns that table.
+
+    Args:
+        path: File to write.
+        model: The model whose cases these are (a visit names its case's community and
+            service from ``model.case_table``, which keeps them after the case is let go).
+        chunk: Closed cases a row group holds at least (the last one: whatever is left);
+            None: :attr:`CHUNK`.
+    """
+
+    CHUNK = 1 << 16
+    """The default ``chunk``."""
+
+    def __init__(self, path: str | Path, model: PilotModel, chunk: int | None = None) -> None:
+        chunk = self.CHUNK if chunk is None else chunk
+        if chunk < 1:
+            raise ValueError(f"CaseParquetStream chunk={chunk!r}: expected a positive integer "
+                             "(cases a row group holds)")
+        self.path = Path(path)
+        self.model = model
+        self.chunk = chunk
+        self.written = 0  # cases 0 .. written - 1 are in the file (and gone from the model)
+        self._closed_to = 0  # cases written .. _closed_to - 1 are closed, not yet written
+        self._writer = None
+
+    def after_day(self) -> None:
+        """Write the closed cases ahead of the first open one, if they fill a row group."""
+        from pilotsim.sim.cases import OPEN
+
+        cs = self.model.cases
+        k, n = self._closed_to, len(cs)
+        while k < n and cs[k].status != OPEN:  # a closed case never opens again
+            k += 1
+        self._closed_to = k
+        if k - self.written >= self.chunk:
+            self._write(k)
+
+    def _write(self, stop: int, release: bool = True) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(cases_table(self.model, self.written, stop),
+                                     preserve_index=False)  # as DataFrame.to_parquet does
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, table.schema)
+        self._writer.write_table(table)
+        if release:
+            cs = self.model.cases
+            for i in range(self.written, stop):
+                case = cs[i]
+                case.resident.cases.remove(case)
+                cs[i] = None
+        self.written = stop
+
+    def close(self) -> None:
+        """Write every case not written yet (open ones too), in id order; close the file."""
+        if self._writer is None or self.written < len(self.model.cases):
+            # kept in the model: nothing runs on, and the final model stays inspectable
+            self._write(len(self.model.cases), release=False)
+        self._writer.close()
+
+    def read(self) -> pd.DataFrame:
+        """The written cases: :func:`cases_table` of the whole run."""
+        return pd.read_parquet(self.path)
 
 
 def site_days_table(model: PilotModel, cases: pd.DataFrame, visits: pd.DataFrame) -> pd.DataFrame:

@@ -40,7 +40,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from pilotsim.app.sweeps import progress, provenance, warmup, worker
+from pilotsim.app.sweeps import lean_exit, prestart, progress, provenance, warmup, worker
 from pilotsim.app.sweeps.lock import SweepLock, SweepLockedError
 from pilotsim.app.sweeps.plan import SweepPlan, plan_sweep, uses_basic_sweeper
 from pilotsim.sim import runfolder
@@ -85,7 +85,6 @@ class SweepCallback(Callback):
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Validate every point, lock the folder, write ``sweep.json``, announce the sweep."""
-        global _active
         self.sweep_dir = Path(str(config.hydra.sweep.dir))
         if self.compare and "compare" in config:  # bad compare.* settings: stop before any run
             from pilotsim.analysis.comparison import ComparisonError
@@ -96,6 +95,17 @@ class SweepCallback(Callback):
             except ComparisonError as e:
                 print(f"pilotsim: invalid sweep, no run started: {e}", file=sys.stderr)
                 sys.exit(EXIT_INVALID)
+        started = prestart.start(config)  # local workers start and import while we plan
+        try:
+            self._plan_and_announce(config)
+        except BaseException:
+            prestart.stop(started)
+            raise
+        prestart.wait(started)
+
+    def _plan_and_announce(self, config: DictConfig) -> None:
+        global _active
+        assert self.sweep_dir is not None
         self.attempt = datetime.now(UTC).isoformat()
         self.started = time.time()
         self.launcher_pid = os.getpid()
@@ -189,6 +199,7 @@ class SweepCallback(Callback):
         if len(failed) > 10:
             log.error("... and %d more failed runs (status in each metadata.json)",
                       len(failed) - 10)
+        lean_exit.register()  # everything is written: spare the exit its heap sweeps
         if failed and self.fail_exit_code:
             sys.exit(EXIT_FAILED_RUNS)
 

@@ -19,6 +19,7 @@ import signal
 import threading
 from pathlib import Path
 
+from pilotsim.app.sweeps import lean_exit
 from pilotsim.sim import runfolder
 
 WATCH_SECONDS = 0.5
@@ -37,6 +38,7 @@ def set_up(launcher_pid: int | None) -> None:
     if launcher_pid is None or pid == launcher_pid or _state.get("pid") == pid:
         return
     _state["pid"] = pid
+    lean_exit.register()  # a worker's exit is waited for by the sweep's process
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = os.getppid()
