@@ -5,7 +5,7 @@ import zlib
 import numpy as np
 import pytest
 
-from pilotsim.sim.rng import Streams, grouped_draws
+from pilotsim.sim.rng import Streams, grouped_draws, uniforms_by_column
 
 
 def _one_group_at_a_time(gen: np.random.Generator, highs, counts):
@@ -45,3 +45,15 @@ def test_a_streams_generator_is_default_rngs_of_its_entropy(seed):
             np.random.SeedSequence([seed, zlib.crc32(b"background"), *keys]))
         got = streams.generator("background", *keys)
         np.testing.assert_array_equal(want.random(8), got.random(8))
+
+
+def test_uniforms_by_column_equal_each_streams_own():
+    streams = Streams(7)
+    cols = [streams.counter("choices")] * 3 + [streams.counter("service_times")]
+    rs = np.random.default_rng(0)
+    ids = rs.integers(0, 2**40, 500)
+    slots = rs.integers(0, 1024, (500, 4))
+    got = uniforms_by_column(cols, ids, slots)
+    for j, stream in enumerate(cols):
+        assert np.array_equal(got[:, j], stream.uniforms(ids, slots[:, j]))
+        assert got[3, j] == stream.uniform(int(ids[3]), int(slots[3, j]))

@@ -25,6 +25,7 @@ from pilotsim.sim import takeup
 from pilotsim.sim.agenda import Due
 from pilotsim.sim.cases import Case
 from pilotsim.sim.records import Outcome
+from pilotsim.sim.rng import uniforms_by_column
 
 if TYPE_CHECKING:
     from pilotsim.sim.agents import Office, Organisation, Resident
@@ -36,8 +37,9 @@ SERVED, WRONG, MISSING, ERROR, CLOSED = Outcome
 VISIT, ADVANCE, ONLINE, REMOTE, PROXY = Due
 # the case-level slots a new case may use, drawn for a day's new cases at once
 _CASE_SLOTS = np.arange(C.S_PURSUE + 1)
-# the purposes a visit's setting off draws, taken for a day's visits at once (see act)
-_GO_PURPOSES = np.array([C.V_WRONG, C.V_MISSING, C.V_ARRIVAL])
+# the purposes a visit's setting off draws, taken for a day's visits at once (see act): three
+# from the choices stream, then the service time (slot 0 of the visit in service_times)
+_GO_PURPOSES = np.array([C.V_WRONG, C.V_MISSING, C.V_ARRIVAL, 0])
 # Below this many rows a day's needs are decided, and its visits scored, one by one: the
 # array form's fixed cost (some 30–40 NumPy calls) is then more than it saves
 _BULK_ROWS = 24
@@ -577,8 +579,9 @@ class CaseLifecycle:
         comm = m.case_table.community[ids]
         k = np.fromiter((x.knowledge for x in cases), dtype=np.float64, count=n)
         base = C.VISIT_BASE + C.VISIT_SLOTS * (trips % C.MAX_VISIT_SLOTS)  # visit_slot(v, 0)
-        choice = m.choices.uniforms(ids[:, None], base[:, None] + _GO_PURPOSES)
-        u_service = m.service_draws.uniforms(ids, base).tolist()
+        choice = uniforms_by_column([m.choices] * 3 + [m.service_draws], ids,
+                                    base[:, None] + _GO_PURPOSES)
+        u_service = choice[:, 3].tolist()
         # An event of probability 0 needs no draw (u < 0 never holds) and each purpose has
         # its own slot, so skipping one moves no other draw: residents who know the procedure
         # (the Erlang C scenario) draw neither a wrong office nor missing documents.

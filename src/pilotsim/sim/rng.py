@@ -61,20 +61,46 @@ class CounterStream:
         counter = np.asarray(entities, np.uint64) * _U_SLOTS + np.asarray(slots, np.uint64)
         if counter.ndim == 0:  # NumPy scalars warn on the wrap-around that arrays do silently
             return np.asarray(self.uniform(int(entities), int(slots)))
-        # the same SplitMix64 steps in place on one array (constants made once, not per call)
-        z = counter
-        z += _U_ONE
-        z *= _U_GAMMA
-        z += self._key
-        z ^= z >> _U_30
-        z *= _U_M1
-        z ^= z >> _U_27
-        z *= _U_M2
-        z ^= z >> _U_31
-        z >>= _U_11
-        out = z.astype(np.float64)
-        out *= 1.1102230246251565e-16
-        return out
+        return _splitmix_uniforms(counter, self._key)
+
+
+def uniforms_by_column(streams: list[CounterStream], entities: np.ndarray,
+                       slots: np.ndarray) -> np.ndarray:
+    """Column ``j``: ``streams[j].uniforms(entities, slots[:, j])``, the same numbers.
+
+    One pass over several streams' draws for the same entities (a day's visits draw from
+    ``choices`` and ``service_times`` at once): each call's NumPy steps cost more than its
+    work on a day of a few hundred rows.
+
+    Args:
+        streams: One stream per column of ``slots``.
+        entities: Shape ``(n,)``.
+        slots: Shape ``(n, len(streams))``.
+    """
+    keys = np.array([s.key for s in streams], dtype=np.uint64)
+    counter = np.asarray(entities, np.uint64)[:, None] * _U_SLOTS + np.asarray(slots, np.uint64)
+    return _splitmix_uniforms(counter, keys)
+
+
+def _splitmix_uniforms(counter: np.ndarray, key: np.ndarray | np.uint64) -> np.ndarray:
+    """:meth:`CounterStream.uniform`'s SplitMix64 steps on an array of counters.
+
+    ``counter`` is changed in place; ``key`` is broadcast against it. The constants are made
+    once, not per call.
+    """
+    z = counter
+    z += _U_ONE
+    z *= _U_GAMMA
+    z += key
+    z ^= z >> _U_30
+    z *= _U_M1
+    z ^= z >> _U_27
+    z *= _U_M2
+    z ^= z >> _U_31
+    z >>= _U_11
+    out = z.astype(np.float64)
+    out *= 1.1102230246251565e-16
+    return out
 
 
 class Streams:
