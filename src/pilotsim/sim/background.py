@@ -174,6 +174,8 @@ class BackgroundDemand:
 
     def end_of_day(self) -> None:
         """Resolve today's background visits (outcome, next step, giving up); compact."""
+        if not self.n:  # no background case (f = 1): nothing to resolve or compact
+            return
         if self._today:
             self._resolve()
         keep = self.cols["due"][:self.n] >= 0

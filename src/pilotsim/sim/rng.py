@@ -158,6 +158,8 @@ def grouped_draws(gen: np.random.Generator, highs: np.ndarray,
     for h, k in zip(np.asarray(highs).tolist(), np.asarray(counts).tolist(), strict=True):
         ints.append(gen.integers(0, h, k))
         uniforms.append(gen.random(k))
+    if len(ints) == 1:  # one group (a one-community scenario's day): nothing to join
+        return ints[0], uniforms[0]
     return np.concatenate(ints), np.concatenate(uniforms)
 
 
