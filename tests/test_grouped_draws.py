@@ -5,7 +5,7 @@ import zlib
 import numpy as np
 import pytest
 
-from pilotsim.sim.rng import Streams, grouped_draws
+from pilotsim.sim.rng import Streams, grouped_draws, poisson, uniforms_by_column
 
 
 def _one_group_at_a_time(gen: np.random.Generator, highs, counts):
@@ -45,3 +45,28 @@ def test_a_streams_generator_is_default_rngs_of_its_entropy(seed):
             np.random.SeedSequence([seed, zlib.crc32(b"background"), *keys]))
         got = streams.generator("background", *keys)
         np.testing.assert_array_equal(want.random(8), got.random(8))
+
+
+def test_uniforms_by_column_equal_each_streams_own():
+    streams = Streams(7)
+    cols = [streams.counter("choices")] * 3 + [streams.counter("service_times")]
+    rs = np.random.default_rng(0)
+    ids = rs.integers(0, 2**40, 500)
+    slots = rs.integers(0, 1024, (500, 4))
+    got = uniforms_by_column(cols, ids, slots)
+    for j, stream in enumerate(cols):
+        assert np.array_equal(got[:, j], stream.uniforms(ids, slots[:, j]))
+        assert got[3, j] == stream.uniform(int(ids[3]), int(slots[3, j]))
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 1), (2, 1, 3), (8,), (3, 3)])
+def test_poisson_equals_the_array_call(shape):
+    rs = np.random.default_rng(1)
+    for trial in range(50):
+        # zero, small (inversion) and large (≥ 10: rejection) rates
+        lam = rs.choice([0.0, 0.3, 2.5, 9.99, 10.0, 144.0, 3000.0], shape)
+        a, b = Streams(trial).generator("needs", 5), Streams(trial).generator("needs", 5)
+        got, want = poisson(a, lam), b.poisson(lam)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        assert np.array_equal(got, want)
+        assert a.bit_generator.state == b.bit_generator.state

@@ -66,6 +66,7 @@ from pilotsim.sim import decisions as rules
 from pilotsim.sim import takeup
 from pilotsim.sim.population import group_sizes
 from pilotsim.sim.records import Outcome
+from pilotsim.sim.rng import uniforms_by_column
 
 if TYPE_CHECKING:
     from pilotsim.sim.model import PilotModel
@@ -173,6 +174,8 @@ class BackgroundDemand:
 
     def end_of_day(self) -> None:
         """Resolve today's background visits (outcome, next step, giving up); compact."""
+        if not self.n:  # no background case (f = 1): nothing to resolve or compact
+            return
         if self._today:
             self._resolve()
         keep = self.cols["due"][:self.n] >= 0
@@ -568,8 +571,9 @@ class BackgroundDemand:
             return out
         c, k, ids = cols["c"][rows], cols["k"][rows], cols["id"][rows]
         base = C.VISIT_BASE + C.VISIT_SLOTS * (cols["trips"][rows] % C.MAX_VISIT_SLOTS)
-        u_wrong, u_missing, u_arrival = self.choices.uniforms(
-            ids[:, None], base[:, None] + np.array([C.V_WRONG, C.V_MISSING, C.V_ARRIVAL])).T
+        u_wrong, u_missing, u_arrival, us = uniforms_by_column(
+            [self.choices] * 3 + [self.service_draws], ids,
+            base[:, None] + np.array([C.V_WRONG, C.V_MISSING, C.V_ARRIVAL, 0])).T
         wrong = u_wrong < rules.p_wrong_office(kn, k, m.wrong_office_factor[c])
         n_docs = n_docs.astype(np.int64)
         missing = ~wrong & (n_docs > 0) & (u_missing < rules.p_missing_documents(
@@ -584,7 +588,6 @@ class BackgroundDemand:
         fixed = ~np.isnan(cols["need_min"][rows])
         arrival[fixed] = cols["need_min"][rows][fixed]
         cols["need_min"][rows] = np.nan
-        us = self.service_draws.uniforms(ids, base)
         service = np.empty(len(rows))
         dist = np.where(kind == SERVED, dist.astype(np.int64), self._dist_index(m.redirect))
         for one in np.unique(dist).tolist():

@@ -25,6 +25,7 @@ from pilotsim.sim import takeup
 from pilotsim.sim.agenda import Due
 from pilotsim.sim.cases import Case
 from pilotsim.sim.records import Outcome
+from pilotsim.sim.rng import uniforms_by_column
 
 if TYPE_CHECKING:
     from pilotsim.sim.agents import Office, Organisation, Resident
@@ -36,8 +37,9 @@ SERVED, WRONG, MISSING, ERROR, CLOSED = Outcome
 VISIT, ADVANCE, ONLINE, REMOTE, PROXY = Due
 # the case-level slots a new case may use, drawn for a day's new cases at once
 _CASE_SLOTS = np.arange(C.S_PURSUE + 1)
-# the purposes a visit's setting off draws, taken for a day's visits at once (see act)
-_GO_PURPOSES = np.array([C.V_WRONG, C.V_MISSING, C.V_ARRIVAL])
+# the purposes a visit's setting off draws, taken for a day's visits at once (see act): three
+# from the choices stream, then the service time (slot 0 of the visit in service_times)
+_GO_PURPOSES = np.array([C.V_WRONG, C.V_MISSING, C.V_ARRIVAL, 0])
 # Below this many rows a day's needs are decided, and its visits scored, one by one: the
 # array form's fixed cost (some 30–40 NumPy calls) is then more than it saves
 _BULK_ROWS = 24
@@ -149,11 +151,12 @@ class CaseLifecycle:
         channels: dict[int, str | None] = {}
         if n >= _BULK_ROWS:
             fresh = _first_of_each(residents)  # each resident's first need today
-            has_org = np.zeros(len(m.community_names), dtype=bool)
-            has_org[list(m.organisation_of)] = True
-            info = np.array([p.info_contact for p in m.profiles])
-            contact = has_org[pop.community[r]] & (u[:, C.S_INFO] < info[pop.profile[r]])
-            channels = self._decide_bulk(np.flatnonzero(fresh & ~contact), r, services, draws)
+            if m.organisation_of:  # (no committee: no one contacts one, nothing to draw)
+                has_org = np.zeros(len(m.community_names), dtype=bool)
+                has_org[list(m.organisation_of)] = True
+                info = np.array([p.info_contact for p in m.profiles])
+                fresh &= ~(has_org[pop.community[r]] & (u[:, C.S_INFO] < info[pop.profile[r]]))
+            channels = self._decide_bulk(np.flatnonzero(fresh), r, services, draws)
         visits = self._first_visits(d, [i for i, ch in channels.items() if ch == C.IN_PERSON],
                                     residents, services, minutes, draws)
         knowledge = pop.knowledge[r].tolist()
@@ -576,8 +579,9 @@ class CaseLifecycle:
         comm = m.case_table.community[ids]
         k = np.fromiter((x.knowledge for x in cases), dtype=np.float64, count=n)
         base = C.VISIT_BASE + C.VISIT_SLOTS * (trips % C.MAX_VISIT_SLOTS)  # visit_slot(v, 0)
-        choice = m.choices.uniforms(ids[:, None], base[:, None] + _GO_PURPOSES)
-        u_service = m.service_draws.uniforms(ids, base).tolist()
+        choice = uniforms_by_column([m.choices] * 3 + [m.service_draws], ids,
+                                    base[:, None] + _GO_PURPOSES)
+        u_service = choice[:, 3].tolist()
         # An event of probability 0 needs no draw (u < 0 never holds) and each purpose has
         # its own slot, so skipping one moves no other draw: residents who know the procedure
         # (the Erlang C scenario) draw neither a wrong office nor missing documents.
@@ -767,8 +771,6 @@ class CaseLifecycle:
         cases = [x[2] for x in items]
         counts = [len(its) for _, _, its, _, _ in offices]
         office = np.repeat([of.index for of, *_ in offices], counts)
-        error_rate = np.repeat([of.error_rate for of, *_ in offices], counts)
-        informed = np.repeat([of.wait_info for of, *_ in offices], counts)
         waits = np.array([w for *_, ws, _ in offices for w in ws], dtype=np.float64)
         served = np.array([x for *_, ss in offices for x in ss], dtype=bool)
         arrival = np.fromiter((x[0] for x in items), dtype=np.float64, count=n)
@@ -778,29 +780,44 @@ class CaseLifecycle:
         trips = np.fromiter((x.trips for x in cases), dtype=np.int64, count=n)
         steps = np.fromiter((x.step for x in cases), dtype=np.int64, count=n)
         r, c = m.case_table.resident[ids], m.case_table.community[ids]
-        kind[~served] = CLOSED
-        service[~served] = 0.0
+        # The per-day array steps below are each skipped where they could change nothing
+        # (every visit served, no office erring, every office informing alike, too few
+        # visits to score on arrays): on a day of a few visits their fixed cost is the day's.
+        if not served.all():
+            closed = ~served
+            kind[closed] = CLOSED
+            service[closed] = 0.0
         # (an office that makes no errors needs no draw: u < 0 never holds, and the slot is
         # the visit's own, so skipping it moves no other draw)
-        done = np.flatnonzero((kind == SERVED) & (error_rate > 0))
-        if len(done):
-            u = m.choices.uniforms(ids[done], C.VISIT_BASE + C.VISIT_SLOTS * (
-                trips[done] % C.MAX_VISIT_SLOTS) + C.V_ERROR)
-            kind[done[u < error_rate[done]]] = ERROR
+        if any(of.error_rate > 0 for of, *_ in offices):
+            error_rate = np.repeat([of.error_rate for of, *_ in offices], counts)
+            done = np.flatnonzero((kind == SERVED) & (error_rate > 0))
+            if len(done):
+                u = m.choices.uniforms(ids[done], C.VISIT_BASE + C.VISIT_SLOTS * (
+                    trips[done] % C.MAX_VISIT_SLOTS) + C.V_ERROR)
+                kind[done[u < error_rate[done]]] = ERROR
         round_trip = 2.0 * m.travel[c, office] * pop.mobility[r]
         m.visits.add_rows(ids, r, steps, office, d, arrival, waits, service, round_trip, kind)
         p = m.spec.behaviour.satisfaction
-        felt = np.where(informed, sat.perceived_wait(p, waits, True),
-                        sat.perceived_wait(p, waits, False))
+        informs = {of.wait_info for of, *_ in offices}
+        if len(informs) == 1:  # every office alike: np.where would pick one side throughout
+            felt = sat.perceived_wait(p, waits, informs.pop())
+        else:
+            informed = np.repeat([of.wait_info for of, *_ in offices], counts)
+            felt = np.where(informed, sat.perceived_wait(p, waits, True),
+                            sat.perceived_wait(p, waits, False))
         # each resident's first visit today, scored on arrays where the day is big enough for
         # that to pay (the rest one by one in the loop after, as later visits are)
-        first = _first_of_each(r.tolist()) if n >= _BULK_ROWS else np.zeros(n, dtype=bool)
-        f = np.flatnonzero(first)
         score = np.zeros(n)
-        expected = pop.expectation[r[f]]
-        score[f] = sat.experience_score(p, expected, felt[f], wasted=kind[f] != SERVED,
-                                        travel_min=round_trip[f])
-        pop.expectation[r[f]] = expected + p.expectation_learning * (felt[f] - expected)
+        if n >= _BULK_ROWS:
+            first = _first_of_each(r.tolist())
+            f = np.flatnonzero(first)
+            expected = pop.expectation[r[f]]
+            score[f] = sat.experience_score(p, expected, felt[f], wasted=kind[f] != SERVED,
+                                            travel_min=round_trip[f])
+            pop.expectation[r[f]] = expected + p.expectation_learning * (felt[f] - expected)
+        else:
+            first = np.zeros(n, dtype=bool)
         # what comes next is planned from the day the resident left the office (past midnight
         # at an office open around the clock), so no visit starts before the last one ended
         left = ((arrival + waits + service) // 1440).astype(np.int64)

@@ -24,7 +24,7 @@ from pilotsim.sim.office_choice import choose_office, expected_wait
 from pilotsim.sim.phases import DayPlan, Phase
 from pilotsim.sim.population import Population
 from pilotsim.sim.records import VisitLog
-from pilotsim.sim.rng import Streams, grouped_draws
+from pilotsim.sim.rng import Streams, grouped_draws, poisson
 from pilotsim.sim.routes import Routes, travel_matrix
 from pilotsim.spec import Office as OfficeSpec
 from pilotsim.spec import RunSpec
@@ -437,7 +437,7 @@ class PilotModel(mesa.Model):
 
     def _needs_arrive(self, d: int) -> None:
         gen = self.streams.generator("needs", d)
-        counts = gen.poisson(self._need_rates)
+        counts = poisson(gen, self._need_rates)
         pop = self.population
         ci, pi, si = np.nonzero(counts)
         if not len(ci):

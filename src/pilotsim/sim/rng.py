@@ -24,6 +24,9 @@ SLOTS = 1024  # slots per entity in a counter stream
 _U_SLOTS, _U_ONE, _U_GAMMA, _U_M1, _U_M2 = (np.uint64(x) for x in (SLOTS, 1, _GAMMA, _M1, _M2))
 _U_30, _U_27, _U_31, _U_11 = (np.uint64(x) for x in (30, 27, 31, 11))
 _U_32, _U_LOW32 = np.uint64(32), np.uint64(0xFFFFFFFF)
+# Up to this many rates a Poisson draw is cheaper one Python call a rate (~0.5 µs each) than
+# NumPy's broadcasting path (~8 µs a call, most of it argument checks)
+_SCALAR_POISSON = 8
 # Below this many groups the per-group calls are cheaper than replaying them (~9 µs a group
 # against ~40 µs for the replay's NumPy calls)
 _REPLAY_GROUPS = 6
@@ -61,20 +64,46 @@ class CounterStream:
         counter = np.asarray(entities, np.uint64) * _U_SLOTS + np.asarray(slots, np.uint64)
         if counter.ndim == 0:  # NumPy scalars warn on the wrap-around that arrays do silently
             return np.asarray(self.uniform(int(entities), int(slots)))
-        # the same SplitMix64 steps in place on one array (constants made once, not per call)
-        z = counter
-        z += _U_ONE
-        z *= _U_GAMMA
-        z += self._key
-        z ^= z >> _U_30
-        z *= _U_M1
-        z ^= z >> _U_27
-        z *= _U_M2
-        z ^= z >> _U_31
-        z >>= _U_11
-        out = z.astype(np.float64)
-        out *= 1.1102230246251565e-16
-        return out
+        return _splitmix_uniforms(counter, self._key)
+
+
+def uniforms_by_column(streams: list[CounterStream], entities: np.ndarray,
+                       slots: np.ndarray) -> np.ndarray:
+    """Column ``j``: ``streams[j].uniforms(entities, slots[:, j])``, the same numbers.
+
+    One pass over several streams' draws for the same entities (a day's visits draw from
+    ``choices`` and ``service_times`` at once): each call's NumPy steps cost more than its
+    work on a day of a few hundred rows.
+
+    Args:
+        streams: One stream per column of ``slots``.
+        entities: Shape ``(n,)``.
+        slots: Shape ``(n, len(streams))``.
+    """
+    keys = np.array([s.key for s in streams], dtype=np.uint64)
+    counter = np.asarray(entities, np.uint64)[:, None] * _U_SLOTS + np.asarray(slots, np.uint64)
+    return _splitmix_uniforms(counter, keys)
+
+
+def _splitmix_uniforms(counter: np.ndarray, key: np.ndarray | np.uint64) -> np.ndarray:
+    """:meth:`CounterStream.uniform`'s SplitMix64 steps on an array of counters.
+
+    ``counter`` is changed in place; ``key`` is broadcast against it. The constants are made
+    once, not per call.
+    """
+    z = counter
+    z += _U_ONE
+    z *= _U_GAMMA
+    z += key
+    z ^= z >> _U_30
+    z *= _U_M1
+    z ^= z >> _U_27
+    z *= _U_M2
+    z ^= z >> _U_31
+    z >>= _U_11
+    out = z.astype(np.float64)
+    out *= 1.1102230246251565e-16
+    return out
 
 
 class Streams:
@@ -106,6 +135,19 @@ class Streams:
         return self._counters[name]
 
 
+def poisson(gen: np.random.Generator, lam: np.ndarray) -> np.ndarray:
+    """``gen.poisson(lam)`` for an array ``lam``: the same counts, the generator left alike.
+
+    NumPy draws an array's counts element by element in C order with the same sampler as a
+    scalar call, so for a few rates (a small scenario's day of needs) the scalar calls give
+    the same numbers without the array path's fixed cost.
+    """
+    if lam.size > _SCALAR_POISSON:
+        return gen.poisson(lam)
+    draw = gen.poisson
+    return np.array([draw(x) for x in lam.ravel().tolist()], dtype=np.int64).reshape(lam.shape)
+
+
 def grouped_draws(gen: np.random.Generator, highs: np.ndarray,
                   counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``gen.integers(0, h, k)`` then ``gen.random(k)`` for each group ``(h, k)`` in order.
@@ -132,6 +174,8 @@ def grouped_draws(gen: np.random.Generator, highs: np.ndarray,
     for h, k in zip(np.asarray(highs).tolist(), np.asarray(counts).tolist(), strict=True):
         ints.append(gen.integers(0, h, k))
         uniforms.append(gen.random(k))
+    if len(ints) == 1:  # one group (a one-community scenario's day): nothing to join
+        return ints[0], uniforms[0]
     return np.concatenate(ints), np.concatenate(uniforms)
 
 
