@@ -40,7 +40,7 @@ def test_the_launchers_jobs_run_in_the_workers_started_early() -> None:
     started = prestart.start(config, ("colorsys",))  # a module nothing else here loads
     assert started is not None
     warm = prestart.wait(started)
-    assert len(warm) == 2
+    assert len(set(warm)) == 2  # each worker warmed, not the first one ready twice
     jobs = _launcher_parallel(config)
     assert {pid for pid, _ in jobs} <= set(warm)  # the same executor, reused
     assert all(imported for _, imported in jobs)

@@ -24,8 +24,12 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import shutil
+import tempfile
+import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from omegaconf import OmegaConf
@@ -43,8 +47,18 @@ def _is_joblib(config: Any) -> bool:
     return "hydra_joblib_launcher" in str(OmegaConf.select(config, "hydra.launcher._target_"))
 
 
-def warm_worker(modules: tuple[str, ...], launcher_pid: int) -> int:
+RENDEZVOUS_S = 15.0
+"""How long a warmed worker waits for the others (one started slowly warms on its first run)."""
+
+
+def warm_worker(modules: tuple[str, ...], launcher_pid: int, rendezvous: str = "",
+                workers: int = 1) -> int:
     """In a worker: become a sweep worker (:func:`worker.set_up`), import ``modules``.
+
+    Then it waits until ``workers`` different workers have done so (each leaves its process
+    id in the folder ``rendezvous``), for at most :data:`RENDEZVOUS_S`: a worker that started
+    first would otherwise take every warm-up task, and the others would import on their first
+    run, as without warming.
 
     Returns:
         The worker's process id.
@@ -57,10 +71,17 @@ def warm_worker(modules: tuple[str, ...], launcher_pid: int) -> int:
             importlib.import_module(name)
         except Exception as e:  # the run will import it again and report the error
             log.debug("worker warm-up import of %s failed: %s", name, e)
-    return os.getpid()
+    pid = os.getpid()
+    if rendezvous:
+        folder = Path(rendezvous)
+        (folder / str(pid)).touch()
+        deadline = time.monotonic() + RENDEZVOUS_S
+        while len(os.listdir(folder)) < workers and time.monotonic() < deadline:
+            time.sleep(0.01)
+    return pid
 
 
-def start(config: Any, modules: tuple[str, ...] = WORKER_MODULES) -> Iterator[int] | None:
+def start(config: Any, modules: tuple[str, ...] = WORKER_MODULES) -> Iterable[int] | None:
     """Start the joblib launcher's workers now, each importing ``modules``.
 
     Args:
@@ -86,15 +107,37 @@ def start(config: Any, modules: tuple[str, ...] = WORKER_MODULES) -> Iterator[in
         process_joblib_cfg(settings)
         n = effective_n_jobs(settings.get("n_jobs", -1))
         pid = os.getpid()
+        rendezvous = tempfile.mkdtemp(prefix="pilotsim-warm-")
         # a generator: returns once the tasks are sent, while the workers start and import
-        return Parallel(**settings, return_as="generator_unordered")(
-            delayed(warm_worker)(modules, pid) for _ in range(n))
+        tasks = Parallel(**settings, return_as="generator_unordered")(
+            delayed(warm_worker)(modules, pid, rendezvous, n) for _ in range(n))
+        return _Started(tasks, rendezvous)
     except Exception as e:  # the launcher starts its workers itself, as without this
         log.debug("workers not started early: %s: %s", type(e).__name__, e)
         return None
 
 
-def wait(started: Iterator[int] | None) -> list[int]:
+class _Started:
+    """The warm-up tasks of :func:`start`, and the rendezvous folder removed once they end."""
+
+    def __init__(self, tasks: Iterator[int], rendezvous: str) -> None:
+        self.tasks, self.rendezvous = tasks, rendezvous
+
+    def __iter__(self) -> Iterator[int]:
+        try:
+            yield from self.tasks
+        finally:
+            shutil.rmtree(self.rendezvous, ignore_errors=True)
+
+    def close(self) -> None:
+        """Cancel the tasks (joblib aborts the executor) and remove the folder."""
+        close = getattr(self.tasks, "close", None)
+        if close is not None:
+            close()
+        shutil.rmtree(self.rendezvous, ignore_errors=True)
+
+
+def wait(started: Iterable[int] | None) -> list[int]:
     """Wait for the warm-up tasks of :func:`start`; the process ids of the workers that ran them.
 
     The tasks must be collected before the launcher's ``Parallel`` runs: an abandoned joblib
@@ -109,7 +152,7 @@ def wait(started: Iterator[int] | None) -> list[int]:
         return []
 
 
-def stop(started: Iterator[int] | None) -> None:
+def stop(started: Iterable[int] | None) -> None:
     """Stop the workers of :func:`start` at once (the sweep ends before its runs)."""
     if started is None:
         return
