@@ -735,9 +735,7 @@ class CaseLifecycle:
                     ex = pop.expectation.item(ri)
                     sc = sat.experience_score(p, ex, felt, wasted=k != SERVED, travel_min=tr)
                     pop.expectation[ri] = ex + p.expectation_learning * (felt - ex)
-                if sc < case.min_score:  # Case.remember, inline: this runs once a visit
-                    case.min_score = sc
-                case.last_score = sc
+                case.remember(sc)
                 if k != SERVED:
                     self._after_failure(case, d, left, v, tr, ci, ri)
                     continue
@@ -753,9 +751,8 @@ class CaseLifecycle:
                 plan = plans.get((ci, service, span[0])) or \
                     self._step_plan(ci, service, span[0])
                 case.step = plan[0]
-                if plan[1] is None:  # nothing left to do: complete (_finished's answer)
-                    case.status = C.COMPLETED
-                    self._close(case, left)
+                if plan[1] is None:  # nothing left to do (_finished's answer)
+                    self._complete(case, left)
                 else:
                     self._plan_step(case, left)
 
@@ -863,9 +860,8 @@ class CaseLifecycle:
         known = pop.knowledge.item(r)
         if case.knowledge > known:
             pop.knowledge[r] = known + self._learn_from_case * (case.knowledge - known)
-        last = case.last_score
-        if last is not None:
-            score = (case.min_score + last) / 2  # Case.satisfaction, inline: once a case
+        score = case.satisfaction
+        if score is not None:
             trust = pop.trust.item(r)
             pop.trust[r] = trust + self._trust_learning * (score / 100 - trust)
             res.channel_memory[case.channel] = score

@@ -242,14 +242,14 @@ def cases_table(model: PilotModel, start: int = 0, stop: int | None = None) -> p
     def column(values, dtype):
         return np.fromiter(values, dtype=dtype, count=n)
 
-    case_id = column((x.id for x in cs), np.int64)
+    case_id = np.arange(start, start + n, dtype=np.int64)  # a case's id is its row
     res = model.case_table.resident[start:start + n].copy()
     opened = column((x.day_opened for x in cs), np.int32)
     closed = column((-1 if x.day_closed is None else x.day_closed for x in cs), np.int32)
     status_code = column((status[x.status] for x in cs), np.int8)
     channel_code = column((channel["not_pursued" if x.status == "not_pursued" else x.channel]
                            for x in cs), np.int8)
-    comm = pop.community[res]
+    comm = model.case_table.community[start:start + n]
     day_closed = pd.arrays.IntegerArray(closed, closed < 0)
     threshold = model.spec.behaviour.channels.online_literacy_threshold
     return pd.DataFrame({
