@@ -55,6 +55,12 @@ def test_the_workers_draw_the_figures_the_launcher_would(tmp_path, caplog) -> No
         assert (here.out_dir / name).read_text() == (there.out_dir / name).read_text()
 
 
+def test_the_figures_counted_are_the_figures_drawn() -> None:
+    from pilotsim.analysis.comparison import figures
+
+    assert len(figures.KINDS) == idle_workers.FIGURES
+
+
 def test_no_workers_no_renderer() -> None:
     assert idle_workers.renderer(_config(n_jobs=1)) is None
     ray = OmegaConf.create({"hydra": {"launcher": {
@@ -68,6 +74,7 @@ def test_no_workers_no_renderer() -> None:
     ("here", 0, 2),     # the launching process itself (n_jobs=1 runs its jobs there)
     ("other", 2, 2),    # runs left that this worker may still be given
     ("other", 0, 1),    # one worker: the figures are drawn in the launching process
+    ("other", 4, 64),   # a big pool: only the last four workers to finish (four figures)
 ])
 def test_a_worker_with_runs_left_does_not_warm(monkeypatch, launcher, unfinished,
                                                workers) -> None:

@@ -34,6 +34,9 @@ log = logging.getLogger("pilotsim.sweep")
 FIGURE_MODULES: tuple[str, ...] = ("pilotsim.analysis.comparison.figures",)
 """What drawing the comparison's figures imports (seaborn, Matplotlib)."""
 
+FIGURES = 4
+"""How many figures the comparison draws (``figures.KINDS``, not imported here: seaborn)."""
+
 _warmed: dict[str, int] = {}
 
 
@@ -44,7 +47,8 @@ def warm_if_last(launcher_pid: int | None, unfinished: int, workers: int,
     Args:
         launcher_pid: The sweep's launching process (a job run there is left alone).
         unfinished: Runs of the sweep not yet ended (every one of them is then in the hands
-            of another worker when fewer than ``workers``).
+            of another worker when fewer than ``workers``; the last :data:`FIGURES` workers
+            to finish warm).
         workers: How many workers the sweep has; 0 or 1: nothing to do.
         modules: What to import.
 
@@ -52,7 +56,8 @@ def warm_if_last(launcher_pid: int | None, unfinished: int, workers: int,
         The importing thread, or None (not a worker, runs left, or already done here).
     """
     pid = os.getpid()
-    if workers < 2 or launcher_pid in (None, pid) or unfinished >= workers \
+    # at most one worker a figure warms (a pool of 64 would otherwise load seaborn 64 times)
+    if workers < 2 or launcher_pid in (None, pid) or unfinished >= min(workers, FIGURES) \
             or _warmed.get("pid") == pid:
         return None
     _warmed["pid"] = pid
