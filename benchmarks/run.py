@@ -31,6 +31,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from study_timeline import timeline  # beside this script (its folder is on sys.path)
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PY = sys.executable
@@ -189,28 +191,36 @@ def bench_study(quick: bool) -> list[dict]:
     10 of a year) into a fresh sweep folder, W = 1 then 2; then the same command again on the
     complete folder (every run skipped: planning, each job's composition and skip, and the
     comparison: the study without its simulations); then ``study_parts.py plan`` and
-    ``compare`` on that folder (CPU seconds of the serial parts alone, medians of 3).
+    ``compare`` on that folder (CPU seconds of the serial parts alone, medians of 3). Each
+    study's ``timeline`` (``study_timeline.py``): start, runs and tail seconds, and each
+    worker's mean gap between runs and idle time at the end.
     """
     extra = ["seed=range(3)", "sim.days=120"] if quick else []
     out, walls = [], {}
     with tempfile.TemporaryDirectory() as tmp:
         for w in (1, 2):
+            launched = time.time()
             r = measure([PILOTSIM, "+experiment=default", *extra, f"hydra.launcher.n_jobs={w}",
                          f"hydra.sweep.dir={tmp}/w{w}"])
+            # where the wall went: start, runs, tail, each worker's gaps and idle end
+            r["timeline"] = timeline(Path(tmp) / f"w{w}", launched, launched + r["wall"])
             walls[w] = r
         again = measure([PILOTSIM, "+experiment=default", *extra, "hydra.launcher.n_jobs=1",
                          f"hydra.sweep.dir={tmp}/w2"])
         parts = {k: repeat([PY, str(HERE / "study_parts.py"), *args], 3) for k, args in (
             ("plan", ["plan", "+experiment=default", *extra]),
             ("compare", ["compare", f"{tmp}/w2", "+experiment=default", *extra]),
-            ("compare_warm", ["compare-warm", f"{tmp}/w2", "+experiment=default", *extra]))}
+            ("compare_warm", ["compare-warm", f"{tmp}/w2", "+experiment=default", *extra]),
+            ("compare_workers", ["compare-workers", f"{tmp}/w2", "+experiment=default",
+                                 *extra]))}
     out.append({"name": "study", "reps": 1, "quick": quick,
                 "wall_1": walls[1]["wall"], "wall_2": walls[2]["wall"],
                 "speedup": walls[1]["wall"] / walls[2]["wall"], "target_speedup": 1.7,
                 "cpu_1": walls[1]["cpu"], "cpu_2": walls[2]["cpu"],
                 # cores actually obtained (CPU seconds / wall): 2 only if nothing else ran
                 "cores_obtained_2": walls[2]["cpu"] / walls[2]["wall"],
-                "rss_mb": max(walls[1]["rss_mb"], walls[2]["rss_mb"])})
+                "rss_mb": max(walls[1]["rss_mb"], walls[2]["rss_mb"]),
+                "timeline_1": walls[1]["timeline"], "timeline_2": walls[2]["timeline"]})
     out.append({"name": "study_without_runs", "reps": 1, "wall_s": again["wall"],
                 "cpu_s": again["cpu"]})
     for k, runs in parts.items():
