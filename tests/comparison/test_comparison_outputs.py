@@ -63,3 +63,23 @@ def test_headline_table_is_aligned(known_result: ComparisonResult) -> None:
     assert header[measure_col:].startswith("Measure")
     assert all(line[measure_col - 2:measure_col] == "  " for line in lines[2:])
     assert any("trips per case" in line and "no: need 11" in line for line in lines)
+
+
+def test_paired_differences_dots_are_jittered_reproducibly(known_result: ComparisonResult
+                                                           ) -> None:
+    import numpy as np
+
+    from pilotsim.analysis.comparison import figures
+
+    args = (known_result.pairs, known_result.comparison, known_result.arms)
+    fig = figures.paired_differences(*args)
+    dots = fig.axes[0].collections[0].get_offsets()
+    offset = dots[:, 1] - np.round(dots[:, 1])  # across the dot's category (0, 1, …)
+    assert len(dots) >= 3 and np.all(np.abs(offset) <= figures.JITTER)
+    assert np.ptp(offset) > 0, "the dots are spread across their category"
+    assert fig.axes[0].get_ylim() == (len(known_result.arms) - 0.5, -0.5)  # none at an edge
+    # NumPy's global generator (which seaborn's own jitter draws from) does not move them
+    np.random.seed(1)
+    first = figures.render("paired_differences", *args)
+    np.random.seed(2)
+    assert figures.render("paired_differences", *args) == first

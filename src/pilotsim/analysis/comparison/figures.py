@@ -25,12 +25,24 @@ from pilotsim.analysis.comparison.metrics import (
 )
 
 DPI = 110
+# The dots of a strip plot are spread across their category by this much (seaborn's own
+# default) from a generator seeded with JITTER_SEED: seaborn's jitter draws from NumPy's global
+# generator, unseeded, so the same study drew a different figure every time.
+JITTER, JITTER_SEED = 0.1, 0
 
 
 def _new_figure(width: float, height: float) -> Figure:
     fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
+
+
+def _jitter(ax: Any, rng: np.random.Generator) -> None:
+    """Spread the strip plot's dots (drawn without jitter) across their category on ``ax``."""
+    for points in ax.collections:
+        xy = np.asarray(points.get_offsets(), dtype=float)
+        xy[:, 1] += rng.uniform(-JITTER, JITTER, len(xy))
+        points.set_offsets(xy)
 
 
 def to_png(fig: Figure) -> bytes:
@@ -118,12 +130,15 @@ def paired_differences(pairs: pd.DataFrame, comparison: pd.DataFrame,
     fig = _new_figure(11, 1.0 + rows * (0.55 * len(arms) + 1.1))
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
     palette = _palette(arms)
+    rng = np.random.default_rng(JITTER_SEED)
     for ax, metric in zip(axes, metrics, strict=False):
         seeds = overall[overall["metric"] == metric.name]
         stats_ = summary[summary["metric"] == metric.name].set_index("arm").reindex(arms)
         sns.stripplot(seeds, x="diff", y="arm", order=list(arms), hue="arm",
                       hue_order=list(arms), palette=palette, alpha=0.45, size=4, legend=False,
-                      ax=ax)
+                      jitter=False, ax=ax)
+        _jitter(ax, rng)
+        ax.set_ylim(len(arms) - 0.5, -0.5)  # each category's band whole (first at the top)
         y = np.arange(len(arms))
         ax.errorbar(stats_["diff_mean"], y,
                     xerr=[stats_["diff_mean"] - stats_["ci_low"],
