@@ -373,6 +373,18 @@ class PilotModel(mesa.Model):
             r = self.residents[index] = Resident(self, index)
         return r
 
+    def add_residents(self, rows: list[int]) -> None:
+        """Make agents of the residents in population rows ``rows`` who are none yet.
+
+        In order of first appearance in ``rows``, as :meth:`resident` called row by row would
+        (the same ``unique_id`` values), with Mesa's registration done once for all of them
+        (:meth:`~pilotsim.sim.agents.Resident.create_many`): a day's needs make their new
+        residents agents here.
+        """
+        known = self.residents
+        new = [r for r in dict.fromkeys(rows) if r not in known]
+        known.update(zip(new, Resident.create_many(self, new), strict=True))
+
     # --------------------------------------------------------------------------------- day
 
     def _build_phases(self) -> DayPlan:
