@@ -5,7 +5,7 @@ import zlib
 import numpy as np
 import pytest
 
-from pilotsim.sim.rng import Streams, grouped_draws, poisson, uniforms_by_column
+from pilotsim.sim.rng import Streams, grouped_draws, pcg64_states, poisson, uniforms_by_column
 
 
 def _one_group_at_a_time(gen: np.random.Generator, highs, counts):
@@ -45,6 +45,29 @@ def test_a_streams_generator_is_default_rngs_of_its_entropy(seed):
             np.random.SeedSequence([seed, zlib.crc32(b"background"), *keys]))
         got = streams.generator("background", *keys)
         np.testing.assert_array_equal(want.random(8), got.random(8))
+
+
+@pytest.mark.parametrize("words", [1, 2, 3, 4, 5, 7])
+def test_pcg64_states_are_numpy_s_seeding(words):
+    # fewer words than SeedSequence's pool, as many, and more (the extra mixing loop)
+    entropy = np.random.default_rng(words).integers(0, 2**32, (200, words), dtype=np.uint64)
+    got = pcg64_states(entropy.astype(np.uint32))
+    for row, (state, inc) in zip(entropy.tolist(), got, strict=True):
+        want = np.random.PCG64(np.random.SeedSequence(row)).state["state"]
+        assert (state, inc) == (want["state"], want["inc"])
+
+
+@pytest.mark.parametrize("seed", [0, 2**32 - 1, 2**40 + 3])
+def test_generator_at_a_state_draws_what_a_fresh_generator_does(seed):
+    streams = Streams(seed)
+    keys = [(office, day) for office in (0, 1, 152, 2**32 - 1) for day in (0, 6, 364)]
+    states = streams.generator_states("background", keys)
+    for key, state in zip(keys, states, strict=True):
+        fresh = streams.generator("background", *key)
+        want = fresh.poisson(30.0), fresh.random((4, 2)).tolist(), fresh.bit_generator.state
+        reused = streams.generator_at(state)
+        assert (reused.poisson(30.0), reused.random((4, 2)).tolist(),
+                reused.bit_generator.state) == want
 
 
 def test_uniforms_by_column_equal_each_streams_own():

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 import mesa
+from mesa.model import ModelSignals
+from mesa.model import _mesa_logger as _mesa_model_logger  # what register_agent logs to
 
 from pilotsim.sim.distributions import ServiceTime
 from pilotsim.sim.queueing import CounterQueue
@@ -147,6 +150,18 @@ class Organisation(mesa.Agent):
         return True
 
 
+def _registers_quietly(model: PilotModel, cls: type[mesa.Agent]) -> bool:
+    """Whether Mesa's agent sets alone would see ``cls`` agents registered one at a time.
+
+    No subscriber to the model's ``agents`` signals, no signal batch, no dataset tracking
+    ``cls``, no debug log of Mesa's model; and Mesa has made the type's agent set.
+    """
+    return (not cls._datasets and model._batch_context is None
+            and not model._has_subscribers("agents", ModelSignals.AGENT_ADDED)
+            and not _mesa_model_logger.isEnabledFor(logging.DEBUG)
+            and cls in model.agents_by_type)
+
+
 class Resident(mesa.Agent):
     """A resident with something to do; attributes live in the model's population arrays.
 
@@ -157,12 +172,48 @@ class Resident(mesa.Agent):
 
     def __init__(self, model: PilotModel, index: int) -> None:
         super().__init__(model)
+        self._own(index, int(model.population.community[index]))
+
+    def _own(self, index: int, community: int) -> None:
         self.index = index
         # the community's row, read on every step of a case (a NumPy lookup each time costs
         # more than the attribute)
-        self.community_index = int(model.population.community[index])
+        self.community_index = community
         self.cases: list[Case] = []
         self.channel_memory: dict[str, float] = {}
+
+    @classmethod
+    def create_many(cls, model: PilotModel, rows: list[int]) -> list[Resident]:
+        """Agents of population rows ``rows`` (none an agent yet), made and registered in order.
+
+        What ``[Resident(model, r) for r in rows]`` gives — the same attributes and
+        ``unique_id`` values, in ``model.agents`` and ``model.agents_by_type[Resident]`` in the
+        same order — with Mesa's registration done once for all of them. Mesa 3.5 registers
+        one agent at a time (``Model.register_agent``: its signal wrapper, a debug message
+        formatted whether or not it is logged, two set insertions), ~14,000 of the ~23,000
+        instructions an agent costs; a city-year makes ~424,000 residents. Whenever anything
+        would see the registrations one by one — a subscriber to the model's ``agents``
+        signals, a signal batch, a dataset tracking residents, Mesa's debug log — or no
+        resident is registered yet (Mesa makes the type's agent set then), every agent is
+        made by Mesa's own path instead.
+        """
+        if not rows:
+            return []
+        if not _registers_quietly(model, cls):
+            return [cls(model, r) for r in rows]
+        first = model.agent_id_counter
+        agents = []
+        for uid, r, c in zip(range(first, first + len(rows)), rows,
+                             model.population.community[rows].tolist(), strict=True):
+            a = cls.__new__(cls)
+            a.model, a.unique_id, a.pos = model, uid, None  # Agent.__init__'s, in its order
+            a._own(r, c)
+            agents.append(a)
+        model.agent_id_counter = first + len(agents)
+        added = dict.fromkeys(agents)
+        model.agents._agents.update(added)
+        model.agents_by_type[cls]._agents.update(added)
+        return agents
 
     @property
     def profile(self) -> str:

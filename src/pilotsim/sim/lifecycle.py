@@ -160,12 +160,11 @@ class CaseLifecycle:
         visits = self._first_visits(d, [i for i, ch in channels.items() if ch == C.IN_PERSON],
                                     residents, services, minutes, draws)
         knowledge = pop.knowledge[r].tolist()
+        m.add_residents(residents)  # the day's new residents become agents, in need order
         agents, add_case, agenda = m.residents, m.cases.append, m.agenda
         for i, (ri, service, t, ui) in enumerate(zip(residents, services, minutes, draws,
                                                      strict=True)):
-            res = agents.get(ri)  # (model.resident's lookup, without the call: once a need)
-            if res is None:
-                res = m.resident(ri)
+            res = agents[ri]
             channel = channels.get(i, False)
             if channel is False:  # decided one by one
                 self.open_case(res, service, d, t, ui)

@@ -373,6 +373,18 @@ class PilotModel(mesa.Model):
             r = self.residents[index] = Resident(self, index)
         return r
 
+    def add_residents(self, rows: list[int]) -> None:
+        """Make agents of the residents in population rows ``rows`` who are none yet.
+
+        In order of first appearance in ``rows``, as :meth:`resident` called row by row would
+        (the same ``unique_id`` values), with Mesa's registration done once for all of them
+        (:meth:`~pilotsim.sim.agents.Resident.create_many`): a day's needs make their new
+        residents agents here.
+        """
+        known = self.residents
+        new = [r for r in dict.fromkeys(rows) if r not in known]
+        known.update(zip(new, Resident.create_many(self, new), strict=True))
+
     # --------------------------------------------------------------------------------- day
 
     def _build_phases(self) -> DayPlan:
@@ -672,11 +684,15 @@ class PilotModel(mesa.Model):
         """
         background = self.background.visits(d)
         days: list[tuple] = []
+        # the generators of the day's business outside the catalogue, seeded all at once
+        others = [o.index for o in self.offices if o.other_visits_per_day > 0 and o.is_open(d)]
+        other_states = dict(zip(others, self.streams.generator_states(
+            "background", [(o, d) for o in others]), strict=True))
         for office in self.offices:
             real = office.today
             bg_times, bg_services = background.get(office.index, ((), ()))
-            other = office.other_visits_per_day > 0 and office.is_open(d)
-            if not real and not bg_times and not other:
+            other = other_states.get(office.index)
+            if not real and not bg_times and other is None:
                 continue
             office.today = []
             times = [x[0] for x in real]
@@ -684,8 +700,8 @@ class PilotModel(mesa.Model):
             n_real, n_bg = len(real), len(bg_times)
             times.extend(bg_times)
             services.extend(bg_services)
-            if other:
-                self._other_business(office, d, times, services)
+            if other is not None:
+                self._other_business(office, d, times, services, other)
             # stable argsort, as sorted(range(n), key=times.__getitem__) but in C for big days
             order = sorted(range(len(times)), key=times.__getitem__) if len(times) < 64 else \
                 np.argsort(np.asarray(times), kind="stable").tolist()
@@ -707,13 +723,15 @@ class PilotModel(mesa.Model):
         self.background.end_of_day()
 
     def _other_business(self, office: Office, d: int, times: list[float],
-                        services: list[float]) -> None:
+                        services: list[float], state: dict) -> None:
         """Add the office's business outside the catalogue (unrecorded visits) to its day.
 
-        A Poisson number of visits at times skewed to the morning like residents' visits.
-        (The unsimulated residents' visits come from :class:`BackgroundDemand`.)
+        A Poisson number of visits at times skewed to the morning like residents' visits,
+        drawn from the office-day's ``background`` generator (``state``: its start,
+        :meth:`~pilotsim.sim.rng.Streams.generator_states`). (The unsimulated residents'
+        visits come from :class:`BackgroundDemand`.)
         """
-        gen = self.streams.generator("background", office.index, d)
+        gen = self.streams.generator_at(state)
         windows = office.day_open[d]
         a, b = windows[0][0], windows[-1][1]
         skew = self.spec.behaviour.visits.arrival_skew
