@@ -210,9 +210,7 @@ def bench_study(quick: bool) -> list[dict]:
         parts = {k: repeat([PY, str(HERE / "study_parts.py"), *args], 3) for k, args in (
             ("plan", ["plan", "+experiment=default", *extra]),
             ("compare", ["compare", f"{tmp}/w2", "+experiment=default", *extra]),
-            ("compare_warm", ["compare-warm", f"{tmp}/w2", "+experiment=default", *extra]),
-            ("compare_workers", ["compare-workers", f"{tmp}/w2", "+experiment=default",
-                                 *extra]))}
+            ("compare_warm", ["compare-warm", f"{tmp}/w2", "+experiment=default", *extra]))}
     out.append({"name": "study", "reps": 1, "quick": quick,
                 "wall_1": walls[1]["wall"], "wall_2": walls[2]["wall"],
                 "speedup": walls[1]["wall"] / walls[2]["wall"], "target_speedup": 1.7,

@@ -3,16 +3,12 @@
     python benchmarks/study_parts.py plan [OVERRIDES...]            # e.g. +experiment=default
     python benchmarks/study_parts.py compare SWEEP_DIR [OVERRIDES...]
     python benchmarks/study_parts.py compare-warm SWEEP_DIR [OVERRIDES...]
-    python benchmarks/study_parts.py compare-workers SWEEP_DIR [OVERRIDES...]
 
 ``plan`` composes the study's multirun config and plans it (what the launching process does
 before the first run starts); ``compare`` runs the sweep callback's end-of-sweep work (the
 comparison, its report, the pilot-study and robustness checks) on a finished sweep folder;
 ``compare-warm`` does the same after importing the comparison's modules untimed, as a
-sweep's launching process does while the runs go on elsewhere (``pilotsim.app.sweeps.warmup``),
-and draws the figures in this process, as with one job; ``compare-workers`` as a 2-job sweep
-ends: two loky workers that have imported the figures' libraries (untimed) draw them
-(``pilotsim.app.sweeps.idle_workers``), ``part_wall_s`` is then the serial tail's wall time.
+sweep's launching process does while the runs go on elsewhere (``pilotsim.app.sweeps.warmup``).
 Each prints one JSON line: CPU seconds of the part (``part_cpu_s``) and of this process's
 imports and composition before it (``setup_cpu_s``; for ``plan`` that includes importing the
 sweep callback, as Hydra does before planning: with the plan, the serial start of a study);
@@ -70,28 +66,23 @@ def plan(overrides: list[str]) -> dict:
             "part_cpu_s": _cpu() - c1, "part_wall_s": time.perf_counter() - t1}
 
 
-def compare(sweep_dir: str, overrides: list[str], kind: str = "compare") -> dict:
+WARM = ("pilotsim.analysis.comparison.compare", "pilotsim.analysis.robustness")
+"""The modules a sweep's launching process imports during the runs (``warmup.MODULES``)."""
+
+
+def compare(sweep_dir: str, overrides: list[str], warm: bool = False) -> dict:
     import importlib
 
-    from pilotsim.app.sweeps import idle_workers, prestart, warmup
     from pilotsim.app.sweeps.callback import SweepCallback
 
     c0 = _cpu()
-    callback = SweepCallback()
-    if kind == "compare-workers":
-        overrides = [*overrides, "hydra.launcher.n_jobs=2"]
     cfg, _ = _master(overrides, sweep_dir)
-    if kind != "compare":  # what the launching process imported while the runs went on
-        for name in warmup.MODULES + (idle_workers.FIGURE_MODULES if kind == "compare-warm"
-                                      else ()):
-            importlib.import_module(name)
-    if kind == "compare-workers":  # the workers, their runs over, with seaborn imported
-        prestart.wait(prestart.start(cfg, idle_workers.FIGURE_MODULES))
-        callback.workers = idle_workers.workers(cfg)
+    for name in WARM if warm else ():
+        importlib.import_module(name)
     c1, t1 = _cpu(), time.perf_counter()
     with contextlib.redirect_stdout(sys.stderr):  # the headline tables it prints
-        out = callback._compare(Path(sweep_dir), cfg)
-    return {"part": kind, "status": out.get("status"),
+        out = SweepCallback()._compare(Path(sweep_dir), cfg)
+    return {"part": "compare-warm" if warm else "compare", "status": out.get("status"),
             "setup_cpu_s": c1 - c0, "part_cpu_s": _cpu() - c1,
             "part_wall_s": time.perf_counter() - t1}
 
@@ -100,8 +91,8 @@ def main() -> None:
     kind, *args = sys.argv[1:]
     if kind == "plan":
         out = plan(args)
-    elif kind in ("compare", "compare-warm", "compare-workers"):
-        out = compare(args[0], args[1:], kind)
+    elif kind in ("compare", "compare-warm"):
+        out = compare(args[0], args[1:], warm=kind == "compare-warm")
     else:
         raise SystemExit(__doc__)
     print(json.dumps(out))

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
-from pilotsim.analysis.comparison import header, report
+from pilotsim.analysis.comparison import figures, header, report
 from pilotsim.analysis.comparison.cost_effectiveness import cost_effectiveness
 from pilotsim.analysis.comparison.metrics import summarise_runs
 from pilotsim.analysis.comparison.paired import (
@@ -86,24 +85,11 @@ def _terminal_text(comparison: pd.DataFrame, ce: pd.DataFrame) -> str:
     return text
 
 
-Plots = Mapping[str, tuple[str, tuple[Any, ...]]]
-"""Figures to draw: file name → (kind in :data:`figures.KINDS`, the drawing function's args)."""
-
-
-def render_here(plots: Plots) -> dict[str, bytes]:
-    """Draw ``plots`` in this process (importing seaborn); PNG bytes by file name."""
-    from pilotsim.analysis.comparison import figures
-
-    return {name: figures.render(kind, *args) for name, (kind, args) in plots.items()}
-
-
 def compare_sweep(sweep_dir: str | Path, reference: str = "baseline",
                   target_halfwidth: float | Mapping[str, float] | None = None,
                   out_dir: str | Path | None = None, *, batch_size: int = 64,
                   extra_blocks: Sequence[report.Block] = (),
-                  settings: CompareSettings | None = None,
-                  render: Callable[[Plots], Mapping[str, bytes]] = render_here,
-                  ) -> ComparisonResult:
+                  settings: CompareSettings | None = None) -> ComparisonResult:
     """Compare every arm of a sweep with the reference arm and write tables, figures, report.
 
     Args:
@@ -118,8 +104,6 @@ def compare_sweep(sweep_dir: str | Path, reference: str = "baseline",
         extra_blocks: Further report sections, appended (e.g. a pilot study's).
         settings: ``compare.*`` settings: warm-up, set-up horizon, target (default:
             :class:`CompareSettings` defaults).
-        render: Draws the figures (default: here, :func:`render_here`); a sweep passes one
-            that draws them in its idle worker processes. The same figures either way.
 
     Returns:
         The computed tables and the paths written.
@@ -160,17 +144,16 @@ def compare_sweep(sweep_dir: str | Path, reference: str = "baseline",
     out = Path(out_dir) if out_dir is not None else catalog.sweep_dir / "comparison"
     out.mkdir(parents=True, exist_ok=True)
     order = [reference, *compared]
-    warmup_days = max((settings.warmup_for(r.days) for r in usable), default=0)
-    plots: Plots = {
-        "distributions.png": ("distributions",
-                              (summaries.trips_hist, summaries.wait_hist, order)),
-        "paired_differences.png": ("paired_differences", (pairs, comparison, compared)),
-        "satisfaction_over_time.png": ("satisfaction_over_time",
-                                       (summaries.weekly, order, warmup_days)),
-        "communities.png": ("community_heatmap", (comparison, compared)),
+    pngs = {
+        "distributions.png": figures.distributions(summaries.trips_hist, summaries.wait_hist,
+                                                   order),
+        "paired_differences.png": figures.paired_differences(pairs, comparison, compared),
+        "satisfaction_over_time.png": figures.satisfaction_over_time(
+            summaries.weekly, order, max((settings.warmup_for(r.days) for r in usable),
+                                         default=0)),
+        "communities.png": figures.community_heatmap(comparison, compared),
     }
-    rendered = render(plots)
-    png_bytes = {name: rendered[name] for name in plots}  # in this order, however drawn
+    png_bytes = {name: figures.to_png(fig) for name, fig in pngs.items()}
 
     paths = {
         "comparison_csv": out / "comparison.csv",

@@ -9,11 +9,11 @@ from __future__ import annotations
 import io
 import warnings
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -37,7 +37,7 @@ def _new_figure(width: float, height: float) -> Figure:
     return fig
 
 
-def _jitter(ax: Any, rng: np.random.Generator) -> None:
+def _jitter(ax: Axes, rng: np.random.Generator) -> None:
     """Spread the strip plot's dots (drawn without jitter) across their category on ``ax``."""
     for points in ax.collections:
         xy = np.asarray(points.get_offsets(), dtype=float)
@@ -50,21 +50,6 @@ def to_png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()
-
-
-KINDS = ("distributions", "paired_differences", "satisfaction_over_time", "community_heatmap")
-"""The comparison's figures, by the name of the function here that draws each."""
-
-
-def render(kind: str, *args: Any) -> bytes:
-    """Draw figure ``kind`` (one of :data:`KINDS`) from ``args`` and render it to PNG bytes.
-
-    Named by a string so that the comparison can have it drawn in another process (a sweep's
-    idle workers, :mod:`pilotsim.app.sweeps.idle_workers`) without importing seaborn itself.
-    """
-    if kind not in KINDS:
-        raise ValueError(f"unknown comparison figure {kind!r}; expected one of {KINDS}")
-    return to_png(globals()[kind](*args))
 
 
 def _palette(arms: Sequence[str]) -> dict[str, tuple[float, float, float]]:

@@ -116,11 +116,6 @@ class RunCatalog:
         """Arms with at least one usable run, sorted."""
         return sorted({r.arm for r in self.usable if r.arm is not None})
 
-    @property
-    def has_worlds(self) -> bool:
-        """Whether the usable runs span more than one world (a robustness study)."""
-        return len({r.world for r in self.usable}) > 1
-
     def to_frame(self) -> pd.DataFrame:
         """All runs as a table (one row per run folder)."""
         columns = ["run_id", "arm", "world", "seed", "status", "usable", "error", "staff_hours",

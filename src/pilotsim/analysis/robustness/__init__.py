@@ -11,6 +11,6 @@ best (:mod:`.flips`, scikit-learn). Every measure of the comparison's registry
 ``python -m pilotsim.analysis.robustness SWEEP_DIR`` (re)writes the report of a sweep folder.
 """
 
-from pilotsim.analysis.robustness.sweep import RobustnessResult, robustness_sweep
+from pilotsim.analysis.robustness.sweep import RobustnessResult, has_worlds, robustness_sweep
 
-__all__ = ["RobustnessResult", "robustness_sweep"]
+__all__ = ["RobustnessResult", "has_worlds", "robustness_sweep"]

@@ -72,6 +72,11 @@ class RobustnessResult:
         return int(self.effects["world"].nunique()) if not self.effects.empty else 0
 
 
+def has_worlds(catalog: RunCatalog) -> bool:
+    """Whether the sweep's usable runs span more than one world."""
+    return len({r.world for r in catalog.usable}) > 1
+
+
 def _uncertainty(catalog: RunCatalog) -> Uncertainty | None:
     """The design the runs' worlds were drawn from (None for worlds from a plain sweep)."""
     found: dict[str, Uncertainty] = {}
@@ -113,7 +118,7 @@ def robustness_sweep(sweep_dir: str | Path, reference: str = "baseline",
                               + ", ".join(METRICS_BY_NAME))
     catalog = discover_runs(sweep_dir)
     usable = catalog.usable
-    if not catalog.has_worlds:
+    if not has_worlds(catalog):
         raise ComparisonError(
             f"'{sweep_dir}' has runs of one world only; a robustness report needs runs in "
             "several worlds (uncertainty=... with a world sweep, e.g. +experiment=robustness)")

@@ -14,10 +14,9 @@ simulation runs dependable, whatever the launcher:
 - :mod:`~pilotsim.app.sweeps.callback` — the Hydra callback tying these together and running the
   comparison at the end;
 - :mod:`~pilotsim.app.sweeps.prestart`, :mod:`~pilotsim.app.sweeps.warmup`,
-  :mod:`~pilotsim.app.sweeps.idle_workers`, :mod:`~pilotsim.app.sweeps.lean_exit` — the serial
-  start and end kept short: local workers start while the sweep is planned, the comparison's
-  tables' libraries load while the runs go, the workers left idle by the last runs draw the
-  comparison's figures, and the processes exit without sweeping their heaps.
+  :mod:`~pilotsim.app.sweeps.lean_exit` — the serial start and end kept short: local workers
+  start while the sweep is planned, the comparison's libraries load while the runs go, and the
+  processes exit without sweeping their heaps.
 
 Beside this package: ``hydra_plugins.pilotsim_sweeper`` (Hydra's basic sweeper without its
 redundant second composition of every job) and :mod:`pilotsim.spec.studies` (the named studies of

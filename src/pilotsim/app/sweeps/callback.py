@@ -14,8 +14,7 @@ a single run. In a multirun:
 ``on_multirun_end`` (launching process)
     Counts the run folders by status, calls
     :func:`pilotsim.analysis.comparison.compare_sweep` on the sweep folder (if that package is
-    installed and there is something to compare; its figures drawn by the idle joblib workers,
-    :mod:`pilotsim.app.sweeps.idle_workers`), records the attempt in ``sweep.json``, logs a
+    installed and there is something to compare), records the attempt in ``sweep.json``, logs a
     summary, and exits with code 1 if any run failed (the others are complete; rerunning the
     same sweep retries only the failed ones).
 
@@ -41,15 +40,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from pilotsim.app.sweeps import (
-    idle_workers,
-    lean_exit,
-    prestart,
-    progress,
-    provenance,
-    warmup,
-    worker,
-)
+from pilotsim.app.sweeps import lean_exit, prestart, progress, provenance, warmup, worker
 from pilotsim.app.sweeps.lock import SweepLock, SweepLockedError
 from pilotsim.app.sweeps.plan import SweepPlan, plan_sweep, uses_basic_sweeper
 from pilotsim.sim import runfolder
@@ -89,7 +80,6 @@ class SweepCallback(Callback):
         self.plan: SweepPlan | None = None
         self.launcher_pid: int | None = None
         self.echoed = False  # progress echoed by the launching process (submitit)
-        self.workers = 0  # joblib workers that draw the comparison's figures (0: drawn here)
 
     # ------------------------------------------------------------------------------- start
 
@@ -146,8 +136,7 @@ class SweepCallback(Callback):
                      ", ..." if len(stopped) > 1 else "")
         provenance.start(config, self.plan, self.attempt, done)
         if self.compare:
-            self.workers = idle_workers.workers(config)
-            warmup.start(config, self._warm_modules())  # while the runs go on elsewhere
+            warmup.start(config)  # the comparison's imports, while the runs go on elsewhere
         launcher = str(OmegaConf.select(config, "hydra.launcher._target_")).rsplit(".", 1)[-1]
         n_arms = len(self.plan.arms()) if self.plan else 0
         arms = f" ({n_arms} arm{'s' if n_arms != 1 else ''})" if self.plan else ""
@@ -161,17 +150,6 @@ class SweepCallback(Callback):
             # each job's output stays in .submitit/ on its node: echo progress from here
             _echo_progress(progress.Echo(self.sweep_dir, self.attempt, self.to_run or 0,
                                          self.progress_lines, self.started, log).start())
-
-    def _warm_modules(self) -> tuple[str, ...]:
-        """What the end of this sweep imports in the launching process (see ``warmup``)."""
-        modules = warmup.MODULES
-        if self.workers < 2:  # no idle workers to draw the figures: drawn here
-            modules += idle_workers.FIGURE_MODULES
-        worlds = self.plan is None or any(o.startswith("world=") for p in self.plan.points
-                                          for o in p.overrides)
-        if worlds:  # a robustness report may follow the comparison
-            modules += ("pilotsim.analysis.robustness",)
-        return modules
 
     # --------------------------------------------------------------------------------- job
 
@@ -193,8 +171,6 @@ class SweepCallback(Callback):
         except OSError as e:  # a full disk: the run's own outcome is already reported
             log.warning("progress not recorded (%s: %s)", type(e).__name__, e)
             return
-        if self.to_run is not None:  # a worker with no run left: ready to draw figures
-            idle_workers.warm_if_last(self.launcher_pid, self.to_run - tick.ran, self.workers)
         if outcome.get("status") == "skipped" or self.to_run is None or self.echoed:
             return
         if progress.should_print(tick, self.to_run, self.progress_lines):
@@ -280,9 +256,6 @@ class SweepCallback(Callback):
         if extra:  # a pilot study: compare every world and design with the reform nowhere
             reference = _pilot_reference(sweep_dir) or reference
         try:
-            render = idle_workers.renderer(config) if self.workers > 1 else None
-            if render is not None:
-                more["render"] = render
             result = compare_sweep(sweep_dir, reference=reference,
                                    target_halfwidth=self.target_halfwidth, extra_blocks=extra,
                                    **more)
@@ -443,11 +416,10 @@ def _best_effort(write: Any, *args: Any) -> None:
 def _robustness(sweep_dir: Path, reference: str, run_metrics: Any) -> str | None:
     """Write the robustness report when the sweep ran its arms in several worlds."""
     from pilotsim.analysis.comparison.runs import discover_runs
+    from pilotsim.analysis.robustness import has_worlds, robustness_sweep
 
-    if not discover_runs(sweep_dir).has_worlds:  # most sweeps: spare the report's imports
+    if not has_worlds(discover_runs(sweep_dir)):
         return None
-    from pilotsim.analysis.robustness import robustness_sweep
-
     try:
         result = robustness_sweep(sweep_dir, reference=reference, run_metrics=run_metrics)
     except Exception as e:  # the comparison is written; a failed extra report must not hide it

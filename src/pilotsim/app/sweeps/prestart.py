@@ -81,30 +81,6 @@ def warm_worker(modules: tuple[str, ...], launcher_pid: int, rendezvous: str = "
     return pid
 
 
-def parallel_settings(config: Any) -> dict[str, Any] | None:
-    """The joblib launcher's own ``Parallel(...)`` arguments, or None if it is not concerned.
-
-    A ``Parallel`` given exactly these reuses the launcher's loky executor and its workers
-    (joblib reuses it when the arguments are equal), rather than replacing it.
-
-    Returns:
-        The arguments (from ``hydra.launcher``, as ``hydra_joblib_launcher._core.launch``
-        makes them); None when the launcher is not joblib or runs its jobs in this process.
-    """
-    if not _is_joblib(config) or not warmup.runs_elsewhere(config):
-        return None
-    try:
-        from hydra_plugins.hydra_joblib_launcher._core import process_joblib_cfg
-    except ImportError:  # pragma: no cover - installed with pilotsim
-        return None
-    settings = OmegaConf.to_container(config.hydra.launcher, resolve=True)
-    assert isinstance(settings, dict)
-    settings.pop("_target_", None)
-    settings["backend"] = "loky"
-    process_joblib_cfg(settings)
-    return settings
-
-
 def start(config: Any, modules: tuple[str, ...] = WORKER_MODULES) -> Iterable[int] | None:
     """Start the joblib launcher's workers now, each importing ``modules``.
 
@@ -116,12 +92,19 @@ def start(config: Any, modules: tuple[str, ...] = WORKER_MODULES) -> Iterable[in
         The warm-up tasks' results (their workers' process ids), to pass to :func:`wait`; None
         when the launcher is not joblib or runs its jobs in this process.
     """
-    settings = parallel_settings(config)
-    if settings is None:
+    if not _is_joblib(config) or not warmup.runs_elsewhere(config):
         return None
     try:
+        from hydra_plugins.hydra_joblib_launcher._core import process_joblib_cfg
         from joblib import Parallel, delayed, effective_n_jobs
 
+        # exactly the launcher's Parallel(...) arguments (hydra_joblib_launcher._core.launch),
+        # so that its Parallel reuses this executor rather than replacing it
+        settings = OmegaConf.to_container(config.hydra.launcher, resolve=True)
+        assert isinstance(settings, dict)
+        settings.pop("_target_", None)
+        settings["backend"] = "loky"
+        process_joblib_cfg(settings)
         n = effective_n_jobs(settings.get("n_jobs", -1))
         pid = os.getpid()
         rendezvous = tempfile.mkdtemp(prefix="pilotsim-warm-")

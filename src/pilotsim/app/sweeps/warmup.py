@@ -1,14 +1,12 @@
 """While a sweep's runs go on in other processes, its launching process loads the comparison.
 
-The end-of-sweep comparison is serial: nothing else runs while it does. Much of its CPU time
-in the default study was importing its libraries (SciPy's statistics and DuckDB for the tables,
-seaborn and Matplotlib for the figures: ~2.5 s), which do not depend on the runs. A launcher
-that runs the jobs in worker processes (joblib with more than one job, Ray, Slurm) leaves the
-launching process idle meanwhile, so :func:`start` imports them then, in a background thread;
-the comparison finds them loaded. The thread takes CPU from the runs on a machine they fill,
-so it imports only what the launching process will use: with joblib's workers, which draw the
-figures (:mod:`pilotsim.app.sweeps.idle_workers`), not seaborn. A launcher that runs the jobs
-in this very process gains nothing from it and is left alone.
+The end-of-sweep comparison is serial: nothing else runs while it does. About half of its CPU
+time in the default study is importing its libraries (seaborn and SciPy's statistics for the
+figures, DuckDB for the tables: ~3 s), which do not depend on the runs. A launcher that runs
+the jobs in worker processes (joblib with more than one job, Ray, Slurm) leaves the launching
+process idle meanwhile, so :func:`start` imports them then, in a background thread; the
+comparison finds them loaded. A launcher that runs the jobs in this very process gains
+nothing from it and is left alone.
 """
 
 from __future__ import annotations
@@ -23,13 +21,9 @@ from omegaconf import OmegaConf
 
 log = logging.getLogger("pilotsim.sweep")
 
-MODULES: tuple[str, ...] = ("pilotsim.analysis.comparison.compare",)
-"""What the end of every sweep imports: the comparison's tables (pandas, SciPy, DuckDB).
-
-Its figures' seaborn and Matplotlib are added when the figures are drawn here, not in the
-sweep's idle workers (:mod:`pilotsim.app.sweeps.idle_workers`); the robustness report's
-libraries when the sweep has worlds (the sweep callback chooses).
-"""
+MODULES: tuple[str, ...] = ("pilotsim.analysis.comparison.compare",
+                            "pilotsim.analysis.robustness")
+"""What the end of a sweep imports (the comparison, its figures, the robustness check)."""
 
 
 def runs_elsewhere(config: Any) -> bool:
