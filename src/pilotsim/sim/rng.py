@@ -106,6 +106,11 @@ def _splitmix_uniforms(counter: np.ndarray, key: np.ndarray | np.uint64) -> np.n
     return out
 
 
+def _one_word_each(entropy: list[int]) -> bool:
+    """Whether every int of ``entropy`` is one 32-bit word of ``SeedSequence``'s pool."""
+    return all(0 <= k <= 0xFFFFFFFF for k in entropy)
+
+
 class Streams:
     """The run's named streams. There is no other source of randomness in a run.
 
@@ -124,10 +129,14 @@ class Streams:
         # one is made per office and day). SeedSequence turns each int of its entropy into
         # 32-bit words, one word for an int below 2**32; given those words as a uint32 array it
         # skips that conversion (~9 µs), and the pool, so the generator, is the same.
-        entropy = [self.seed, _name_key(name), *keys]
-        if all(0 <= k <= 0xFFFFFFFF for k in entropy):
+        entropy = self._entropy(name, keys)
+        if _one_word_each(entropy):
             entropy = np.array(entropy, dtype=np.uint32)
         return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy)))
+
+    def _entropy(self, name: str, keys: tuple[int, ...]) -> list[int]:
+        """What seeds ``generator(name, *keys)``: the run seed, the name's key, the keys."""
+        return [self.seed, _name_key(name), *keys]
 
     def generator_states(self, name: str, keys: list[tuple[int, ...]]) -> list[dict]:
         """For each key tuple ``k``, the state ``generator(name, *k)`` starts in.
@@ -138,16 +147,14 @@ class Streams:
         for setting a state (:meth:`generator_at`). Keys with words of 2**32 or more (a seed
         that large) take NumPy's own path.
         """
-        entropy = [[self.seed, _name_key(name), *k] for k in keys]
+        entropy = [self._entropy(name, k) for k in keys]
         if not entropy:
             return []
-        words = np.array(entropy, dtype=np.int64) if all(
-            0 <= x <= 0xFFFFFFFF for row in entropy for x in row) else None
-        if words is None:
+        if not all(map(_one_word_each, entropy)):
             return [np.random.PCG64(np.random.SeedSequence(row)).state for row in entropy]
         return [{"bit_generator": "PCG64", "state": {"state": st, "inc": inc},
                  "has_uint32": 0, "uinteger": 0}
-                for st, inc in pcg64_states(words.astype(np.uint32))]
+                for st, inc in pcg64_states(np.array(entropy, dtype=np.uint32))]
 
     def generator_at(self, state: dict) -> np.random.Generator:
         """The streams' one reusable generator, set to ``state`` (from :meth:`generator_states`).
