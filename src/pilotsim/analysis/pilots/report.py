@@ -72,8 +72,10 @@ def event_curves(study: PilotStudy, outcomes: Sequence[str]):
     for ax, outcome in zip(axes, outcomes, strict=True):
         es = study.event_studies[study.event_studies["outcome"] == outcome]
         if not es.empty:
+            # One row per design and event time (already the mean over seeds), so no error
+            # bar of seaborn's: its default would bootstrap, unseeded, wherever an x repeats.
             sns.lineplot(es, x="event_time", y="estimate", hue="design", marker="o", ax=ax,
-                         palette="colorblind", legend=ax is axes[0])
+                         palette="colorblind", legend=ax is axes[0], errorbar=None)
             for _, g in es.groupby("design"):
                 ax.fill_between(g["event_time"], g["ci_low"], g["ci_high"], alpha=0.15)
         ax.axhline(0, color="0.5", lw=0.8)
@@ -94,7 +96,7 @@ def power_curve(study: PilotStudy, outcome: str):
     ax = fig.subplots()
     if not p.empty:
         sns.lineplot(p, x="n_sites", y="mde", hue="post_periods", marker="o", ax=ax,
-                     palette="viridis")
+                     palette="viridis", errorbar=None)  # one row per point (see event_curves)
         if "mcse_mde" in p:
             ax.errorbar(p["n_sites"], p["mde"], yerr=2 * p["mcse_mde"], fmt="none",
                         ecolor="0.6", lw=0.8)
