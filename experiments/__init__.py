@@ -1,0 +1,1 @@
+"""The shipped studies (installed as ``pilotsim.conf.experiment``): ``+experiment=NAME``."""
