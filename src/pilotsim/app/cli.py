@@ -214,6 +214,10 @@ def _asks_for_help(args: list[str]) -> bool:
     return args in (["--help"], ["-h"])
 
 
+def _asks_for_multirun(args: list[str]) -> bool:
+    return "-m" in args or "--multirun" in args
+
+
 def main() -> None:
     """Console entry point."""
     if _asks_for_help(sys.argv[1:]):
@@ -223,6 +227,8 @@ def main() -> None:
         return
     import hydra
 
+    from pilotsim.app import compose_once
+
     # here, not at the top: importing the spec package (numpy, pandas) would slow --help
     from pilotsim.spec import studies
 
@@ -230,6 +236,7 @@ def main() -> None:
     studies.register()
     _register_sweeper()
     _one_line_config_errors()
+    compose_once.install(single_run=not _asks_for_multirun(sys.argv[1:]))
     _stop_cleanly()
     # Ray folds log lines that differ only in their numbers into "[repeated 5x across
     # cluster]": that is every progress line of a sweep. Read by Ray when it starts.
