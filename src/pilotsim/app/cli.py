@@ -45,7 +45,7 @@ def _app(cfg: DictConfig) -> dict | None:
 
     from pilotsim.analysis.summary import format_summary, summary_table
     from pilotsim.app import api
-    from pilotsim.app.sweeps import run_point
+    from pilotsim.app.sweeps import lean_exit, run_point
     from pilotsim.spec import RunSpec
     from pilotsim.spec.schema import SpecError
 
@@ -76,6 +76,8 @@ def _app(cfg: DictConfig) -> dict | None:
             result.cases, result.visits, spec.behaviour.satisfaction.satisfied_threshold)))
         if out:
             print(f"run folder: {out}")
+    # every file is written and closed: the exit need not collect the model's cycles
+    lean_exit.register(collect=False)
 
 
 def _exit_invalid(message: str) -> NoReturn:
