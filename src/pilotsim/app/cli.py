@@ -45,7 +45,7 @@ def _app(cfg: DictConfig) -> dict | None:
 
     from pilotsim.analysis.summary import format_summary, summary_table
     from pilotsim.app import api
-    from pilotsim.app.sweeps import run_point
+    from pilotsim.app.sweeps import lean_exit, run_point
     from pilotsim.spec import RunSpec
     from pilotsim.spec.schema import SpecError
 
@@ -76,6 +76,8 @@ def _app(cfg: DictConfig) -> dict | None:
             result.cases, result.visits, spec.behaviour.satisfaction.satisfied_threshold)))
         if out:
             print(f"run folder: {out}")
+    # every file is written and closed: the exit need not collect the model's cycles
+    lean_exit.register(collect=False)
 
 
 def _exit_invalid(message: str) -> NoReturn:
@@ -214,6 +216,10 @@ def _asks_for_help(args: list[str]) -> bool:
     return args in (["--help"], ["-h"])
 
 
+def _asks_for_multirun(args: list[str]) -> bool:
+    return "-m" in args or "--multirun" in args
+
+
 def main() -> None:
     """Console entry point."""
     if _asks_for_help(sys.argv[1:]):
@@ -223,6 +229,8 @@ def main() -> None:
         return
     import hydra
 
+    from pilotsim.app import compose_once, libyaml
+
     # here, not at the top: importing the spec package (numpy, pandas) would slow --help
     from pilotsim.spec import studies
 
@@ -230,6 +238,8 @@ def main() -> None:
     studies.register()
     _register_sweeper()
     _one_line_config_errors()
+    compose_once.install(single_run=not _asks_for_multirun(sys.argv[1:]))
+    libyaml.install()
     _stop_cleanly()
     # Ray folds log lines that differ only in their numbers into "[repeated 5x across
     # cluster]": that is every progress line of a sweep. Read by Ray when it starts.

@@ -213,9 +213,7 @@ def _run(cfg: Any, out_dir: str | Path | None, spec: RunSpec | None) -> RunResul
     meta["counts"] = {"residents": int(model.population.size), "cases": len(cases),
                       "visits": len(visits)}
     if folder is not None:
-        import yaml
-
-        (folder / "config.yaml").write_text(yaml.safe_dump(plain, sort_keys=False))
+        runfolder.write_config(folder, plain)
         assert case_stream is not None and stream is not None
         os.replace(case_stream.path, folder / "cases.parquet")
         runfolder.write_table(folder, "site_days", site_days)

@@ -151,6 +151,46 @@ def write_metadata(folder: Path, meta: dict[str, Any]) -> None:
                   lambda p: p.write_text(json.dumps(meta, indent=2, default=str)))
 
 
+def write_config(folder: Path, config: dict[str, Any]) -> None:
+    """Write ``config.yaml``: ``yaml.safe_dump(config, sort_keys=False)``.
+
+    By libyaml's emitter when PyYAML has it and the text is the same (the same text, ~4×
+    faster: 0.2 CPU s for the 1M-resident city's 8,000 lines), else by PyYAML's own.
+    """
+    import yaml
+
+    dumper = yaml.CSafeDumper if libyaml_emits_alike(config) else yaml.SafeDumper
+    (folder / "config.yaml").write_text(yaml.dump(config, Dumper=dumper, sort_keys=False))
+
+
+def libyaml_emits_alike(data: Any) -> bool:
+    """Whether libyaml's emitter writes ``data`` as PyYAML's pure-Python one does.
+
+    They break long lines of escaped text (non-ASCII, control characters) and of multi-line
+    strings differently, and format no other value differently (30,000 random strings of
+    printable ASCII up to 300 characters: none differed): so plain data (dicts, lists,
+    numbers, booleans, None) whose strings are all printable ASCII. Needs libyaml.
+    """
+    import yaml
+
+    if not yaml.__with_libyaml__:
+        return False
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, str):
+            if not (x.isascii() and x.isprintable()):
+                return False
+        elif isinstance(x, dict):
+            stack.extend(x)
+            stack.extend(x.values())
+        elif isinstance(x, list | tuple):
+            stack.extend(x)
+        elif not (x is None or isinstance(x, bool | int | float)):
+            return False
+    return True
+
+
 def write_table(folder: Path, name: str, df: pd.DataFrame) -> None:
     """Write ``name.parquet`` atomically."""
     _atomic_write(folder / f"{name}.parquet", lambda p: df.to_parquet(p, index=False))

@@ -22,11 +22,16 @@ import gc
 _registered = False
 
 
-def register() -> None:
-    """Collect once and freeze the heap when this process exits (once per process)."""
+def register(collect: bool = True) -> None:
+    """Freeze the heap when this process exits (once per process: the first call decides).
+
+    Args:
+        collect: Collect once first, so that the garbage's finalisers run; False for a process
+            whose garbage holds nothing left to finish (every file written and closed).
+    """
     global _registered
     if not _registered:
-        atexit.register(_collect_and_freeze)
+        atexit.register(_collect_and_freeze if collect else gc.freeze)
         _registered = True
 
 
