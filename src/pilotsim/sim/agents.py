@@ -80,6 +80,14 @@ class Office(mesa.Agent):
             [(d * 1440 + a, d * 1440 + b) for a, b in intervals.get(_weekday(spec, d), ())]
             for d in range(spec.sim.days)
         ]
+        # per day, the first day from it on that the office opens (the run's days: none), so
+        # a visit put off to a closed day moves to the next open one in one lookup
+        self.open_from = [0] * spec.sim.days
+        nxt = spec.sim.days
+        for d in range(spec.sim.days - 1, -1, -1):
+            if self.day_open[d]:
+                nxt = d
+            self.open_from[d] = nxt
 
     def set_counters(self, n: int, day: int) -> None:
         """Open ``n`` counters from the start of ``day``."""
