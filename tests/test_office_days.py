@@ -32,6 +32,9 @@ def test_open_from_is_the_next_open_day_as_hours_change():
     for office in m.offices:
         _check(office)
     office = m.offices[0]
+    same = [o for o in m.offices[1:] if o.intervals == office.intervals]
+    assert same and all(o.day_open is office.day_open for o in same)  # laid out once
+    before = [list(o.day_open) for o in same]
     # weekends closed in the default hours: some day's next open day is a later day
     assert any(office.open_from[d] > d for d in range(DAYS))
     office.set_hours({"wed": ((540, 720),)})  # one morning a week: gaps of six days
@@ -40,6 +43,10 @@ def test_open_from_is_the_next_open_day_as_hours_change():
     assert len(wednesdays) in (5, 6) and set(office.open_from) - {DAYS} == wednesdays
     office.set_hours({})  # closed to the public: no open day left in the run
     assert office.open_from == [DAYS] * DAYS
+    # the offices that shared its old hours keep them
+    assert [o.day_open for o in same] == before
+    for o in same:
+        _check(o)
 
 
 def test_business_states_seeded_ahead_are_each_office_days_own_generator():
