@@ -709,8 +709,9 @@ class PilotModel(mesa.Model):
             waits, _starts, served = office.queue.serve(
                 d, [times[i] for i in order], [services[i] for i in order])
             office.last_queue_peak = len(times)
-            # what a queue display shows tomorrow: today's mean wait, all visitors
-            shown = float(np.mean(waits)) if waits else None
+            # what a queue display shows tomorrow: today's mean wait, all visitors (np.mean's
+            # own steps, its pairwise sum then one division, without its ~4 µs of wrappers)
+            shown = float(np.add.reduce(np.array(waits))) / len(waits) if waits else None
             mine = [j for j, i in enumerate(order) if i < n_real]
             days.append((office, shown, [real[order[j]] for j in mine],
                          [waits[j] for j in mine], [served[j] for j in mine]))
