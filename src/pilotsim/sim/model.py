@@ -687,12 +687,14 @@ class PilotModel(mesa.Model):
         """
         background = self.background.visits(d)
         days: list[tuple] = []
-        business = self._business_states(d)
+        business = None  # the offices' generator states, once an office-day needs one
         for office in self.offices:
             real = office.today
             bg_times, bg_services = background.get(office.index, ((), ()))
-            other = business[office.index] if office.other_visits_per_day > 0 \
-                and office.is_open(d) else None
+            other = None
+            if office.other_visits_per_day > 0 and office.is_open(d):
+                business = business or self._business_states(d)
+                other = business[office.index]
             if not real and not bg_times and other is None:
                 continue
             office.today = []
