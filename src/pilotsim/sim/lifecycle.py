@@ -552,10 +552,10 @@ class CaseLifecycle:
         """
         m = self.model
         day = d + rules.delay_days(u, m.profiles[m.population.profile.item(r)].delay_days_mean)
-        last = m.spec.sim.days
-        while day < last and not office.is_open(day):
-            day += 1
-        return (day, -1.0) if day < last else None
+        if day >= self._days:
+            return None
+        day = office.open_from[day]
+        return (day, -1.0) if day < self._days else None
 
     def _set_off(self, d: int, visits: list[tuple[Case, float]]) -> list:
         """Prepare the day's visits ``(case, arrival)`` (arrival -1: drawn on the day).
@@ -648,10 +648,8 @@ class CaseLifecycle:
             self._plan_step(case, d)
             return
         right = m.offices[m.office_for(case, c, rt.steps[case.step].department)]
-        nxt = d + 1
-        while nxt < m.spec.sim.days and not right.is_open(nxt):
-            nxt += 1
-        if nxt < m.spec.sim.days:
+        nxt = right.open_from[d + 1] if d + 1 < self._days else self._days
+        if nxt < self._days:
             m.agenda[nxt].append((VISIT, case, -1.0))
 
     def _remote_done(self, case: Case, d: int, upto: int, effort_min: float) -> None:
