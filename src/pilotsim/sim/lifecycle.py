@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from pilotsim.sim import bulk as bulk_rows
 from pilotsim.sim import cases as C  # noqa: N812  (C.OPEN, C.visit_slot read as constants)
 from pilotsim.sim import decisions as rules
 from pilotsim.sim import satisfaction as sat
@@ -71,6 +72,10 @@ class CaseLifecycle:
     Args:
         model: The model whose cases these are.
     """
+
+    BULK_ROWS = _BULK_ROWS
+    bulk_days = True
+    """Whether a bulk day's cases live as columns (``pilotsim.sim.bulk``); False: objects."""
 
     def __init__(self, model: PilotModel) -> None:
         self.model = model
@@ -146,21 +151,42 @@ class CaseLifecycle:
         ids = np.arange(first, first + n, dtype=np.int64)
         u = m.choices.uniforms(ids[:, None], _CASE_SLOTS)
         r = np.asarray(residents, dtype=np.int64)
-        m.case_table.extend(r, pop.community[r], service_codes)
         draws = u.tolist()
         channels: dict[int, str | None] = {}
+        visits: dict[int, tuple] = {}
+        bulk_day = False
         if n >= _BULK_ROWS:
             fresh = _first_of_each(residents)  # each resident's first need today
+            contact = np.zeros(n, dtype=bool)
             if m.organisation_of:  # (no committee: no one contacts one, nothing to draw)
                 has_org = np.zeros(len(m.community_names), dtype=bool)
                 has_org[list(m.organisation_of)] = True
                 info = np.array([p.info_contact for p in m.profiles])
-                fresh &= ~(has_org[pop.community[r]] & (u[:, C.S_INFO] < info[pop.profile[r]]))
-            channels = self._decide_bulk(np.flatnonzero(fresh), r, services, draws)
-        visits = self._first_visits(d, [i for i, ch in channels.items() if ch == C.IN_PERSON],
-                                    residents, services, minutes, draws)
-        knowledge = pop.knowledge[r].tolist()
+                contact = has_org[pop.community[r]] & (u[:, C.S_INFO] < info[pop.profile[r]])
+            # With no committee contact, a resident's later need today is decided on the
+            # state the day started with too if no case of the day closes at opening: so on
+            # a bulk day (below), where every case goes in person today
+            later_too = not contact.any() and not fresh.all()
+            channels = self._decide_bulk(np.arange(n) if later_too else
+                                         np.flatnonzero(fresh & ~contact), r, services, draws)
+            visits = self._first_visits(d, [i for i, ch in channels.items()
+                                            if ch == C.IN_PERSON],
+                                        residents, services, minutes, draws)
+            bulk_day = self.bulk_days and len(visits) == n and all(w is not None and w[0] == d
+                                                for _, w in visits.values())
+            if not bulk_day and later_too:  # the later needs one by one after all
+                channels = {i: ch for i, ch in channels.items() if fresh.item(i)}
+                visits = {i: v for i, v in visits.items() if fresh.item(i)}
+        k = pop.knowledge[r]
+        m.case_table.extend(r, pop.community[r], service_codes, d, minutes, k)
         m.add_residents(residents)  # the day's new residents become agents, in need order
+        if bulk_day:  # every case in person, its first visit today: no Case objects
+            m.cases.extend([None] * n)
+            m.case_table.step[ids] = [visits[i][0] for i in range(n)]
+            m.agenda[d].append((VISIT, None, (ids, np.array([visits[i][1][1]
+                                                             for i in range(n)]))))
+            return
+        knowledge = k.tolist()
         agents, add_case, agenda = m.residents, m.cases.append, m.agenda
         for i, (ri, service, t, ui) in enumerate(zip(residents, services, minutes, draws,
                                                      strict=True)):
@@ -419,6 +445,14 @@ class CaseLifecycle:
         """
         m = self.model
         entries = m.agenda.pop(d, ())
+        bulk: list[tuple] = []
+        if entries and entries[-1][1] is None:  # the day's bulk rows (see open_cases)
+            ids, arrival = entries[-1][2]
+            entries = entries[:-1]
+            bulk = bulk_rows.set_off(self, d, ids, arrival) or []
+            if not bulk:  # a row leaves the bulk path: the day's rows become objects
+                entries.extend((VISIT, case, a) for case, a in zip(
+                    bulk_rows.materialise(m, ids), arrival.tolist(), strict=True))
         going = iter(self._set_off(d, [(case, arg) for kind, case, arg in entries
                                        if kind == VISIT]))
         ab = m.spec.behaviour.abandonment
@@ -441,6 +475,8 @@ class CaseLifecycle:
                 self._remote_done(case, d, int(arg), 0.0)
             elif kind == PROXY:
                 self._proxy_submit(case, d)
+        for office, visits in bulk:  # (their entry was the agenda's last)
+            office.today_bulk = visits
 
     def _finished(self, case: Case, c: int, d: int) -> StepRuntime | None:
         """Pass over steps the resident need not do: the step to do, or None (completed).
@@ -594,7 +630,7 @@ class CaseLifecycle:
             key = (c, case.service, case.step, case.via)
             g = groups.get(key, False)
             if g is False:
-                g = groups[key] = self._visit_group(c, case)
+                g = groups[key] = self._visit_group(*key)
             if g is None or (arrival < 0 and not g[0].is_open(d)):
                 out.append(None)
                 continue
@@ -618,7 +654,7 @@ class CaseLifecycle:
             out.append((office, (arrival, dist.sample(u_service[i]) * scale, case, kind, dist)))
         return out
 
-    def _visit_group(self, c: int, case: Case) -> tuple | None:
+    def _visit_group(self, c: int, service: str, step: int, via: int | None) -> tuple | None:
         """Where a case's planned visit goes and what it does (None: the plan is stale).
 
         ``(office, department, counter time, documents to carry)``: the office the resident
@@ -626,13 +662,12 @@ class CaseLifecycle:
         what the visit there does (an integrated window may take several steps).
         """
         m = self.model
-        rt = m.service(c, case.service)
-        if self._step_plan(c, case.service, case.step)[0] != case.step:  # removed or shared
+        if self._step_plan(c, service, step)[0] != step:  # removed or shared
             return None
-        step = rt.steps[case.step]
-        right = m.offices[m.office_for(case, c, step.department)]
-        _, dist, docs, _ = self._span(c, case.service, case.step, right.index)
-        return right, step.department, dist, len(docs)
+        department = m.service(c, service).steps[step].department
+        right = m.offices[m.route_office(c, department, via)]
+        _, dist, docs, _ = self._span(c, service, step, right.index)
+        return right, department, dist, len(docs)
 
     def _go_again(self, case: Case, d: int) -> None:
         """A planned visit whose plan no longer holds: plan the step again, or go later.
@@ -707,6 +742,10 @@ class CaseLifecycle:
         a resident's later visits today (their expectation moved by the earlier one), and
         what the case does next (it may spend committee time, plan, close).
         """
+        if any(isinstance(its, bulk_rows.BulkVisits) for _, _, its, _, _ in offices):
+            if bulk_rows.resolve(self, d, offices):
+                return
+            offices = self._materialise_days(offices)
         items = [x for _, _, its, _, _ in offices for x in its]
         rows = self._visit_rows(d, offices, items) if items else []
         m = self.model
@@ -754,6 +793,30 @@ class CaseLifecycle:
                     self._complete(case, left)
                 else:
                     self._plan_step(case, left)
+
+    def materialise_offices_day(self) -> None:
+        """The day's bulk rows become objects, appended to their offices' ``today`` items."""
+        m = self.model
+        bulk = [o for o in m.offices if o.today_bulk is not None]
+        items = self._items([o.today_bulk for o in bulk])
+        for o, its in zip(bulk, items, strict=True):
+            o.today.extend(its)
+            o.today_bulk = None
+
+    def _materialise_days(self, offices: list[tuple]) -> list[tuple]:
+        """The day's bulk rows become objects: each office day's visits as items."""
+        blocks = [its for _, _, its, _, _ in offices if isinstance(its, bulk_rows.BulkVisits)]
+        items = iter(self._items(blocks))
+        return [(of, shown, next(items) if isinstance(its, bulk_rows.BulkVisits) else its,
+                 waits, served) for of, shown, its, waits, served in offices]
+
+    def _items(self, blocks: list[bulk_rows.BulkVisits]) -> list[list[tuple]]:
+        """Office days' bulk rows as the object path's visit items (their cases created)."""
+        ids = np.sort(np.concatenate([its.ids for its in blocks]))
+        case_of = dict(zip(ids.tolist(), bulk_rows.materialise(self.model, ids), strict=True))
+        return [[(a, s, case_of[i], SERVED, None) for i, a, s in zip(
+            its.ids.tolist(), its.arrival.tolist(), its.service.tolist(), strict=True)]
+            for its in blocks]
 
     def _visit_rows(self, d: int, offices: list[tuple], items: list[tuple]) -> list[tuple]:
         """The day's visits on arrays: outcome, travel, records, first visits' experience.

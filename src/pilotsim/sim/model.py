@@ -16,6 +16,7 @@ from pilotsim.sim import cases as C  # noqa: N812  (C.OPEN, C.visit_slot read as
 from pilotsim.sim.agenda import Due
 from pilotsim.sim.agents import Office, Organisation, Resident
 from pilotsim.sim.background import BackgroundDemand
+from pilotsim.sim.bulk import closed_columns
 from pilotsim.sim.cases import Case, CaseTable
 from pilotsim.sim.distributions import ServiceTime, sum_of
 from pilotsim.sim.levers import Levers
@@ -180,7 +181,8 @@ class PilotModel(mesa.Model):
         self.case_table = CaseTable()  # the same cases' fixed facts as columns, by case id
         self.agenda: dict[int, list[tuple[Due, Case, float]]] = defaultdict(list)
         self.visits = VisitLog()
-        self.closed_today: list[Case] = []
+        # cases closed today, in order: objects, and bulk rows as arrays of ids
+        self.closed_today: list[Case | np.ndarray] = []
         self._need_rates = self._needs_per_day()
         # day 0 computes every group answer afresh; from then on a lever marks a change
         self._world_day, self._world_changed, self._world_touched = -1, True, True
@@ -684,20 +686,25 @@ class PilotModel(mesa.Model):
         """
         background = self.background.visits(d)
         days: list[tuple] = []
+        if any(o.today and o.today_bulk is not None for o in self.offices):
+            self.lifecycle.materialise_offices_day()  # an office shares its day: objects
         # the generators of the day's business outside the catalogue, seeded all at once
         others = [o.index for o in self.offices if o.other_visits_per_day > 0 and o.is_open(d)]
         other_states = dict(zip(others, self.streams.generator_states(
             "background", [(o, d) for o in others]), strict=True))
         for office in self.offices:
-            real = office.today
+            real, bulk = office.today, office.today_bulk
             bg_times, bg_services = background.get(office.index, ((), ()))
             other = other_states.get(office.index)
-            if not real and not bg_times and other is None:
+            if not real and bulk is None and not bg_times and other is None:
                 continue
-            office.today = []
-            times = [x[0] for x in real]
-            services = [x[1] for x in real]
-            n_real, n_bg = len(real), len(bg_times)
+            office.today, office.today_bulk = [], None
+            if bulk is None:
+                times = [x[0] for x in real]
+                services = [x[1] for x in real]
+            else:  # the day's bulk rows (pilotsim.sim.bulk): columns, no objects
+                times, services = bulk.arrival.tolist(), bulk.service.tolist()
+            n_real, n_bg = len(times), len(bg_times)
             times.extend(bg_times)
             services.extend(bg_services)
             if other is not None:
@@ -711,7 +718,8 @@ class PilotModel(mesa.Model):
             # what a queue display shows tomorrow: today's mean wait, all visitors
             shown = float(np.mean(waits)) if waits else None
             mine = [j for j, i in enumerate(order) if i < n_real]
-            days.append((office, shown, [real[order[j]] for j in mine],
+            days.append((office, shown, [real[order[j]] for j in mine] if bulk is None else
+                         bulk.take(np.array([order[j] for j in mine], dtype=np.int64)),
                          [waits[j] for j in mine], [served[j] for j in mine]))
             if n_bg:
                 bg_waits, bg_served = [0.0] * n_bg, [False] * n_bg
@@ -748,18 +756,16 @@ class PilotModel(mesa.Model):
         if not closed or wom.contacts == 0 or wom.weight == 0:
             return
         pop = self.population
-        tellers = self.case_table.resident[[c.id for c in closed]]
+        ids, score, per_visit, known = closed_columns(self, closed)
+        tellers = self.case_table.resident[ids]
         comm = pop.community[tellers]
         lo, hi = pop.community_start[comm], pop.community_start[comm + 1]
         gen = self.streams.generator("social", d)
-        u = gen.random((len(closed), wom.contacts))
+        u = gen.random((len(ids), wom.contacts))
         listeners = (lo[:, None] + (u * (hi - lo)[:, None]).astype(np.int64)).ravel()
         w = wom.weight
-        told = np.repeat(np.arange(len(closed)), wom.contacts)
-        score = np.array([c.satisfaction if c.satisfaction is not None else np.nan
-                          for c in closed])[told]
-        per_visit = np.array([c.wait / c.trips if c.trips else np.nan for c in closed])[told]
-        known = np.array([c.knowledge for c in closed])[told]
+        told = np.repeat(np.arange(len(ids)), wom.contacts)
+        score, per_visit, known = score[told], per_visit[told], known[told]
         ok = ~np.isnan(per_visit)
         pop.expectation[listeners[ok]] += w * (per_visit[ok] - pop.expectation[listeners[ok]])
         ok = ~np.isnan(score)
