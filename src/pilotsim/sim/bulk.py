@@ -55,6 +55,17 @@ class BulkVisits:
         return BulkVisits(self.ids[order], self.arrival[order], self.service[order])
 
 
+def _groups(key: np.ndarray) -> tuple[list[int], np.ndarray | int]:
+    """The distinct keys in order, and each row's index into them (0: one key for all).
+
+    ``np.unique`` costs some ten NumPy calls a day; a day of one group (the M/M/c day), two.
+    """
+    if (key == key[0]).all():
+        return [key.item(0)], 0
+    groups, inv = np.unique(key, return_inverse=True)
+    return groups.tolist(), inv
+
+
 def materialise(model: PilotModel, ids: np.ndarray) -> list[Case]:
     """Open bulk rows ``ids`` (in id order) become :class:`Case` objects, kept by the model.
 
@@ -101,6 +112,47 @@ def resident_cases(model: PilotModel, resident: int) -> list[Case]:
     return sorted(both, key=lambda c: c.id)
 
 
+def first_visits(lc: CaseLifecycle, d: int, comm: np.ndarray, service: np.ndarray,
+                 minutes: list[float]) -> tuple[np.ndarray, np.ndarray] | None:
+    """A day's in-person cases' first step and arrival, if every one visits today.
+
+    :meth:`~pilotsim.sim.lifecycle.CaseLifecycle._first_visits` under ``timing: immediate``
+    on arrays: the group's first plan, the office's next open minute (``next_open``'s
+    ``bisect_right`` as ``searchsorted``, ``max`` as ``maximum``). None where a case is planned
+    one by one (a choice of office, nothing to do) or its visit is not today.
+    """
+    m = lc.model
+    if m.walk_in_centres:
+        return None
+    names = m.service_names
+    key = comm * len(names) + service
+    groups, inv = _groups(key)
+    step = np.empty(len(groups), dtype=np.int64)
+    office = []
+    for g, k in enumerate(groups):
+        c, s = divmod(k, len(names))
+        got = lc._first_plans.get((c, names[s]), False)
+        if got is False:
+            got = lc._first_plans[c, names[s]] = lc._first_plan(c, names[s])
+        if got is None:
+            return None
+        step[g] = got[0]
+        office.append(got[1])
+    t = np.asarray(minutes, dtype=np.float64)
+    arrival = np.empty(len(t))
+    to = np.array([o.index for o in office])[inv]
+    for o in dict.fromkeys(office):
+        sel = slice(None) if len(set(office)) == 1 else to == o.index
+        start, end = lc.windows(o)
+        k = np.searchsorted(end, t[sel], side="right")
+        if k.max() >= len(start):
+            return None
+        arrival[sel] = np.maximum(t[sel], start[k])
+    if (arrival // 1440 != d).any():
+        return None
+    return np.broadcast_to(step[inv], t.shape), arrival
+
+
 def set_off(lc: CaseLifecycle, d: int, ids: np.ndarray,
             arrival: np.ndarray) -> list[tuple] | None:
     """The day's bulk rows set off for their first visit: ``(office, BulkVisits)`` per office.
@@ -120,10 +172,10 @@ def set_off(lc: CaseLifecycle, d: int, ids: np.ndarray,
     if ((p > 0) & (choice[:, 0] < p)).any():
         return None
     key = (comm * len(m.service_names) + svc) * 1024 + step
-    groups, inv = np.unique(key, return_inverse=True)
+    groups, inv = _groups(key)
     office = np.empty(len(groups), dtype=np.int64)
     service = np.empty(n)
-    for g, k in enumerate(groups.tolist()):
+    for g, k in enumerate(groups):
         c, rest = divmod(k, 1024 * len(m.service_names))
         s, st = divmod(rest, 1024)
         got = lc._visit_group(c, m.service_names[s], st, None)
@@ -173,9 +225,9 @@ def resolve(lc: CaseLifecycle, d: int, offices: list[tuple]) -> bool:
     c, r, svc, step = t.community[ids], t.resident[ids], t.service[ids], t.step[ids]
     # what comes after the visit: the span's steps done, nothing left (per group)
     key = ((c * len(m.service_names) + svc) * 1024 + step) * len(m.offices) + office
-    groups, inv = np.unique(key, return_inverse=True)
+    groups, inv = _groups(key)
     final = np.empty(len(groups), dtype=np.int64)
-    for g, k in enumerate(groups.tolist()):
+    for g, k in enumerate(groups):
         k, o = divmod(k, len(m.offices))
         ci, rest = divmod(k, 1024 * len(m.service_names))
         s, st = divmod(rest, 1024)
@@ -191,7 +243,8 @@ def resolve(lc: CaseLifecycle, d: int, offices: list[tuple]) -> bool:
             of.shown_wait = shown
     arrival = np.concatenate([its.arrival for _, _, its, _, _ in days])
     service = np.concatenate([its.service for _, _, its, _, _ in days])
-    waits = np.array([w for *_, ws, _ in days for w in ws], dtype=np.float64)
+    waits = np.array(days[0][3] if len(days) == 1 else [w for *_, ws, _ in days for w in ws],
+                     dtype=np.float64)
     travel = 2.0 * m.travel[c, office] * pop.mobility[r]
     m.visits.add_rows(ids, r, step, office, d, arrival, waits, service, travel,
                       np.zeros(n, dtype=np.int8))
@@ -240,6 +293,12 @@ def _learn_waits(m: PilotModel, comm: list[int], office: list[int], waits: list[
     """The learned wait per (community, office): the exponential average in visit order."""
     learning = m.spec.behaviour.visits.wait_learning
     at = m.wait_learned
+    if len(set(comm)) == 1 and len(set(office)) == 1:  # one pair (the M/M/c office)
+        x = at.item(comm[0], office[0])
+        for w in waits:
+            x = w if x != x else x + learning * (w - x)
+        at[comm[0], office[0]] = x
+        return
     now: dict[tuple[int, int], float] = {}
     for ci, o, w in zip(comm, office, waits, strict=True):
         key = (ci, o)
@@ -271,9 +330,9 @@ def _close(lc: CaseLifecycle, ids: np.ndarray, r: np.ndarray, r_list: list[int],
         ri = r_list[j]
         x = pop.trust.item(ri)
         pop.trust[ri] = x + tl * (s_list[j] / 100 - x)
-    agents = m.residents
+    agents, in_person = m.residents, C.IN_PERSON
     for ri, s in zip(r_list, s_list, strict=True):
-        agents[ri].channel_memory[C.IN_PERSON] = s
+        agents[ri].channel_memory[in_person] = s
 
 
 def closed_columns(model: PilotModel, closed: list) -> tuple[np.ndarray, ...]:

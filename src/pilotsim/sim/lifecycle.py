@@ -90,12 +90,22 @@ class CaseLifecycle:
         self._plans: dict = {}
         self._spans: dict = {}
         self._first_plans: dict = {}
+        self._windows: dict[int, tuple] = {}
         # run constants the per-case rules read once a case or a visit (the spec is frozen)
         spec = model.spec
         self._days = spec.sim.days
         self._immediate = spec.behaviour.visits.timing == "immediate"
         self._learn_from_case = spec.behaviour.knowledge.learn_from_case
         self._trust_learning = spec.behaviour.satisfaction.trust_learning
+
+    def windows(self, office: Office) -> tuple[np.ndarray, np.ndarray]:
+        """The office's open windows (starts, ends) as arrays, kept while its hours stay."""
+        q = office.queue
+        got = self._windows.get(office.index)
+        if got is None or got[0] is not q.win_start:
+            got = self._windows[office.index] = (q.win_start, np.asarray(q.win_start),
+                                                 np.asarray(q.win_end))
+        return got[1], got[2]
 
     def forget_groups(self) -> None:
         """Drop the group-level answers: the world may have changed since they were computed."""
@@ -151,10 +161,9 @@ class CaseLifecycle:
         ids = np.arange(first, first + n, dtype=np.int64)
         u = m.choices.uniforms(ids[:, None], _CASE_SLOTS)
         r = np.asarray(residents, dtype=np.int64)
-        draws = u.tolist()
         channels: dict[int, str | None] = {}
-        visits: dict[int, tuple] = {}
-        bulk_day = False
+        bulk_day = None  # (each case's first step, its arrival): a bulk day's first visits
+        later_too = False
         if n >= _BULK_ROWS:
             fresh = _first_of_each(residents)  # each resident's first need today
             contact = np.zeros(n, dtype=bool)
@@ -168,24 +177,24 @@ class CaseLifecycle:
             # a bulk day (below), where every case goes in person today
             later_too = not contact.any() and not fresh.all()
             channels = self._decide_bulk(np.arange(n) if later_too else
-                                         np.flatnonzero(fresh & ~contact), r, services, draws)
-            visits = self._first_visits(d, [i for i, ch in channels.items()
-                                            if ch == C.IN_PERSON],
-                                        residents, services, minutes, draws)
-            bulk_day = self.bulk_days and len(visits) == n and all(w is not None and w[0] == d
-                                                for _, w in visits.values())
-            if not bulk_day and later_too:  # the later needs one by one after all
-                channels = {i: ch for i, ch in channels.items() if fresh.item(i)}
-                visits = {i: v for i, v in visits.items() if fresh.item(i)}
+                                         np.flatnonzero(fresh & ~contact), r, services, u)
+            if self.bulk_days and self._immediate and len(channels) == n and \
+                    all(ch == C.IN_PERSON for ch in channels.values()):
+                bulk_day = bulk_rows.first_visits(self, d, pop.community[r], service_codes,
+                                                  minutes)
         k = pop.knowledge[r]
         m.case_table.extend(r, pop.community[r], service_codes, d, minutes, k)
         m.add_residents(residents)  # the day's new residents become agents, in need order
-        if bulk_day:  # every case in person, its first visit today: no Case objects
+        if bulk_day is not None:  # every case in person, its first visit today: no Case
             m.cases.extend([None] * n)
-            m.case_table.step[ids] = [visits[i][0] for i in range(n)]
-            m.agenda[d].append((VISIT, None, (ids, np.array([visits[i][1][1]
-                                                             for i in range(n)]))))
+            m.case_table.step[ids], arrival = bulk_day
+            m.agenda[d].append((VISIT, None, (ids, arrival)))
             return
+        if later_too:  # not a bulk day: the later needs one by one after all
+            channels = {i: ch for i, ch in channels.items() if fresh.item(i)}
+        draws = u.tolist()
+        visits = self._first_visits(d, [i for i, ch in channels.items() if ch == C.IN_PERSON],
+                                    residents, services, minutes, draws)
         knowledge = k.tolist()
         agents, add_case, agenda = m.residents, m.cases.append, m.agenda
         for i, (ri, service, t, ui) in enumerate(zip(residents, services, minutes, draws,
@@ -250,7 +259,7 @@ class CaseLifecycle:
         return nxt, self.model.offices[self.model.routes.right(c, step.department)]
 
     def _decide_bulk(self, rows: np.ndarray, r: np.ndarray, services: list[str],
-                     u: list[list[float]]) -> dict[int, str | None]:
+                     u: np.ndarray) -> dict[int, str | None]:
         """The channel (None: not pursued) of the day's ``rows`` that contact no committee.
 
         The same rules as :meth:`open_case` (:meth:`_channel_costs`, :meth:`_pursues`,
@@ -294,7 +303,7 @@ class CaseLifecycle:
         cost = np.column_stack([costs[n] for n in names])  # inf where a channel is closed
         opened = np.column_stack([np.ones(len(rows), dtype=bool), online_open, proxy_open])
         opened = opened[:, [(C.IN_PERSON, C.ONLINE, C.PROXY).index(n) for n in names]]
-        draws = np.array([u[i] for i in rows.tolist()])
+        draws = u[rows]
         pursued = np.ones(len(rows), dtype=bool)
         if tk.enabled:  # takeup.channel_burden_min's logsum; a closed channel adds exp(-inf)
             s = ch.choice_scale_min

@@ -717,10 +717,14 @@ class PilotModel(mesa.Model):
             office.last_queue_peak = len(times)
             # what a queue display shows tomorrow: today's mean wait, all visitors
             shown = float(np.mean(waits)) if waits else None
-            mine = [j for j, i in enumerate(order) if i < n_real]
-            days.append((office, shown, [real[order[j]] for j in mine] if bulk is None else
-                         bulk.take(np.array([order[j] for j in mine], dtype=np.int64)),
-                         [waits[j] for j in mine], [served[j] for j in mine]))
+            if bulk is not None and len(times) == n_real:  # the bulk rows alone: all theirs
+                days.append((office, shown, bulk.take(np.array(order, dtype=np.int64)), waits,
+                             served))
+            else:
+                mine = [j for j, i in enumerate(order) if i < n_real]
+                days.append((office, shown, [real[order[j]] for j in mine] if bulk is None else
+                             bulk.take(np.array([order[j] for j in mine], dtype=np.int64)),
+                             [waits[j] for j in mine], [served[j] for j in mine]))
             if n_bg:
                 bg_waits, bg_served = [0.0] * n_bg, [False] * n_bg
                 for j, i in enumerate(order):
