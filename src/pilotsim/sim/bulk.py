@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from pilotsim.sim.lifecycle import CaseLifecycle
     from pilotsim.sim.model import PilotModel
 
-_GO_PURPOSES = np.array([C.V_WRONG, C.V_MISSING, C.V_ARRIVAL, 0])
 _COMPLETED = C.STATUS_CODES.index(C.COMPLETED)
 
 
@@ -165,7 +164,7 @@ def set_off(lc: CaseLifecycle, d: int, ids: np.ndarray,
     t = m.case_table
     n = len(ids)
     comm, svc, step = t.community[ids], t.service[ids], t.step[ids]
-    slots = np.full((n, 1), C.VISIT_BASE, dtype=np.int64) + _GO_PURPOSES  # the first visit
+    slots = np.full((n, 1), C.VISIT_BASE, dtype=np.int64) + C.GO_PURPOSES  # the first visit
     choice = uniforms_by_column([m.choices] * 3 + [m.service_draws], ids, slots)
     p = rules.p_wrong_office(m.spec.behaviour.knowledge, t.knowledge[ids],
                              m.wrong_office_factor[comm])
@@ -211,7 +210,7 @@ def resolve(lc: CaseLifecycle, d: int, offices: list[tuple]) -> bool:
         return False
     if not all(all(s) for *_, s in days):
         return False
-    ids = np.concatenate([its.ids for _, _, its, _, _ in days])
+    ids = _joined(days, "ids")
     n = len(ids)
     if n < lc.BULK_ROWS:
         return False
@@ -221,7 +220,8 @@ def resolve(lc: CaseLifecycle, d: int, offices: list[tuple]) -> bool:
         rate = np.repeat([of.error_rate for of, *_ in days], counts)
         if (m.choices.uniforms(ids, np.full(n, C.VISIT_BASE + C.V_ERROR)) < rate).any():
             return False
-    office = np.repeat([of.index for of, *_ in days], counts)
+    office = np.full(n, days[0][0].index) if len(days) == 1 else \
+        np.repeat([of.index for of, *_ in days], counts)
     c, r, svc, step = t.community[ids], t.resident[ids], t.service[ids], t.step[ids]
     # what comes after the visit: the span's steps done, nothing left (per group)
     key = ((c * len(m.service_names) + svc) * 1024 + step) * len(m.offices) + office
@@ -241,8 +241,7 @@ def resolve(lc: CaseLifecycle, d: int, offices: list[tuple]) -> bool:
     for of, shown, *_ in offices:
         if shown is not None:
             of.shown_wait = shown
-    arrival = np.concatenate([its.arrival for _, _, its, _, _ in days])
-    service = np.concatenate([its.service for _, _, its, _, _ in days])
+    arrival, service = _joined(days, "arrival"), _joined(days, "service")
     waits = np.array(days[0][3] if len(days) == 1 else [w for *_, ws, _ in days for w in ws],
                      dtype=np.float64)
     travel = 2.0 * m.travel[c, office] * pop.mobility[r]
@@ -257,7 +256,7 @@ def resolve(lc: CaseLifecycle, d: int, offices: list[tuple]) -> bool:
         felt = np.where(informed, sat.perceived_wait(p, waits, True),
                         sat.perceived_wait(p, waits, False))
     r_list = r.tolist()
-    first = _first_of_each(r_list)
+    first = first_of_each(r_list)
     f = np.flatnonzero(first)
     score = np.zeros(n)
     expected = pop.expectation[r[f]]
@@ -270,7 +269,7 @@ def resolve(lc: CaseLifecycle, d: int, offices: list[tuple]) -> bool:
         ex = pop.expectation.item(ri)
         score[j] = sat.experience_score(p, ex, fj, wasted=False, travel_min=travel.item(j))
         pop.expectation[ri] = ex + p.expectation_learning * (fj - ex)
-    _learn_waits(m, c.tolist(), office.tolist(), waits.tolist())
+    _learn_waits(m, c, office, waits)
     left = ((arrival + waits + service) // 1440).astype(np.int64)
     # the case's sums from zero, Case.remember from min_score 101 (Python's min keeps the
     # first of equals and of NaN), the closing
@@ -284,23 +283,33 @@ def resolve(lc: CaseLifecycle, d: int, offices: list[tuple]) -> bool:
     return True
 
 
-def _first_of_each(keys: list[int]) -> np.ndarray:
+def _joined(days: list[tuple], column: str) -> np.ndarray:
+    """A :class:`BulkVisits` column over the day's offices, in office order."""
+    if len(days) == 1:
+        return getattr(days[0][2], column)
+    return np.concatenate([getattr(its, column) for _, _, its, _, _ in days])
+
+
+def first_of_each(keys: list[int]) -> np.ndarray:
+    """Whether each key is its first occurrence in ``keys`` (a day's rows: a set beats sorting)."""
     seen: set[int] = set()
     return np.array([k not in seen and not seen.add(k) for k in keys], dtype=bool)
 
 
-def _learn_waits(m: PilotModel, comm: list[int], office: list[int], waits: list[float]) -> None:
+def _learn_waits(m: PilotModel, comm: np.ndarray, office: np.ndarray, waits: np.ndarray) -> None:
     """The learned wait per (community, office): the exponential average in visit order."""
     learning = m.spec.behaviour.visits.wait_learning
     at = m.wait_learned
-    if len(set(comm)) == 1 and len(set(office)) == 1:  # one pair (the M/M/c office)
-        x = at.item(comm[0], office[0])
-        for w in waits:
+    pair = comm * at.shape[1] + office
+    if (pair == pair[0]).all():  # one pair (the M/M/c office): a loop on one float
+        c0, o0 = comm.item(0), office.item(0)
+        x = at.item(c0, o0)
+        for w in waits.tolist():
             x = w if x != x else x + learning * (w - x)
-        at[comm[0], office[0]] = x
+        at[c0, o0] = x
         return
     now: dict[tuple[int, int], float] = {}
-    for ci, o, w in zip(comm, office, waits, strict=True):
+    for ci, o, w in zip(comm.tolist(), office.tolist(), waits.tolist(), strict=True):
         key = (ci, o)
         x = now.get(key)
         if x is None:

@@ -18,6 +18,9 @@ IN_PERSON, ONLINE, PROXY = "in_person", "online", "proxy"
 S_INFO, S_CHANNEL, S_ONLINE_FAIL, S_FIRST_DELAY, S_VIA, S_PURSUE = 0, 1, 2, 3, 4, 5
 VISIT_BASE, VISIT_SLOTS = 16, 16
 V_WRONG, V_MISSING, V_ERROR, V_ARRIVAL, V_DELAY, V_ABANDON, V_OFFICE = range(7)
+# the purposes a visit's setting off draws, taken for a day's visits at once: three from the
+# choices stream, then the service time (slot 0 of the visit in service_times)
+GO_PURPOSES = np.array([V_WRONG, V_MISSING, V_ARRIVAL, 0])
 # Case.via value: the resident's usual desks, passing over their community's preferred office
 # (a pilot's one-door centre they judge too slow today)
 VIA_DESKS = -1

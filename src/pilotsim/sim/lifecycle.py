@@ -24,6 +24,7 @@ from pilotsim.sim import decisions as rules
 from pilotsim.sim import satisfaction as sat
 from pilotsim.sim import takeup
 from pilotsim.sim.agenda import Due
+from pilotsim.sim.bulk import first_of_each
 from pilotsim.sim.cases import Case
 from pilotsim.sim.records import Outcome
 from pilotsim.sim.rng import uniforms_by_column
@@ -38,9 +39,6 @@ SERVED, WRONG, MISSING, ERROR, CLOSED = Outcome
 VISIT, ADVANCE, ONLINE, REMOTE, PROXY = Due
 # the case-level slots a new case may use, drawn for a day's new cases at once
 _CASE_SLOTS = np.arange(C.S_PURSUE + 1)
-# the purposes a visit's setting off draws, taken for a day's visits at once (see act): three
-# from the choices stream, then the service time (slot 0 of the visit in service_times)
-_GO_PURPOSES = np.array([C.V_WRONG, C.V_MISSING, C.V_ARRIVAL, 0])
 # Below this many rows a day's needs are decided, and its visits scored, one by one: the
 # array form's fixed cost (some 30–40 NumPy calls) is then more than it saves
 _BULK_ROWS = 24
@@ -49,13 +47,6 @@ _BULK_ROWS = 24
 def _each(f, x: np.ndarray) -> np.ndarray:
     """``f`` (a ``math`` function) on every element: NumPy's own may differ in the last bit."""
     return np.array([f(v) for v in x.ravel().tolist()], dtype=np.float64).reshape(x.shape)
-
-
-def _first_of_each(keys: list[int]) -> np.ndarray:
-    """Whether each key is its first occurrence in ``keys`` (a day's rows: a set beats sorting)."""
-    seen: set[int] = set()
-    out = [k not in seen and not seen.add(k) for k in keys]
-    return np.array(out, dtype=bool)
 
 
 def _sum_columns(x: np.ndarray) -> np.ndarray:
@@ -165,7 +156,7 @@ class CaseLifecycle:
         bulk_day = None  # (each case's first step, its arrival): a bulk day's first visits
         later_too = False
         if n >= _BULK_ROWS:
-            fresh = _first_of_each(residents)  # each resident's first need today
+            fresh = first_of_each(residents)  # each resident's first need today
             contact = np.zeros(n, dtype=bool)
             if m.organisation_of:  # (no committee: no one contacts one, nothing to draw)
                 has_org = np.zeros(len(m.community_names), dtype=bool)
@@ -624,7 +615,7 @@ class CaseLifecycle:
         k = np.fromiter((x.knowledge for x in cases), dtype=np.float64, count=n)
         base = C.VISIT_BASE + C.VISIT_SLOTS * (trips % C.MAX_VISIT_SLOTS)  # visit_slot(v, 0)
         choice = uniforms_by_column([m.choices] * 3 + [m.service_draws], ids,
-                                    base[:, None] + _GO_PURPOSES)
+                                    base[:, None] + C.GO_PURPOSES)
         u_service = choice[:, 3].tolist()
         # An event of probability 0 needs no draw (u < 0 never holds) and each purpose has
         # its own slot, so skipping one moves no other draw: residents who know the procedure
@@ -878,7 +869,7 @@ class CaseLifecycle:
         # that to pay (the rest one by one in the loop after, as later visits are)
         score = np.zeros(n)
         if n >= _BULK_ROWS:
-            first = _first_of_each(r.tolist())
+            first = first_of_each(r.tolist())
             f = np.flatnonzero(first)
             expected = pop.expectation[r[f]]
             score[f] = sat.experience_score(p, expected, felt[f], wasted=kind[f] != SERVED,
