@@ -14,6 +14,7 @@ stays the build, the day's phases and the queries reforms use.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -150,7 +151,13 @@ class CaseLifecycle:
         first = len(m.cases)  # one case per need, appended in order: ids first, first + 1, …
         n = len(residents)
         ids = np.arange(first, first + n, dtype=np.int64)
-        u = m.choices.uniforms(ids[:, None], _CASE_SLOTS)
+        drawn: list[np.ndarray] = []
+
+        def uniforms() -> np.ndarray:  # drawn where a rule reads them (a bulk day may not)
+            if not drawn:
+                drawn.append(m.choices.uniforms(ids[:, None], _CASE_SLOTS))
+            return drawn[0]
+
         r = np.asarray(residents, dtype=np.int64)
         channels: dict[int, str | None] = {}
         bulk_day = None  # (each case's first step, its arrival): a bulk day's first visits
@@ -162,20 +169,22 @@ class CaseLifecycle:
                 has_org = np.zeros(len(m.community_names), dtype=bool)
                 has_org[list(m.organisation_of)] = True
                 info = np.array([p.info_contact for p in m.profiles])
-                contact = has_org[pop.community[r]] & (u[:, C.S_INFO] < info[pop.profile[r]])
+                contact = has_org[pop.community[r]] & \
+                    (uniforms()[:, C.S_INFO] < info[pop.profile[r]])
             # With no committee contact, a resident's later need today is decided on the
             # state the day started with too if no case of the day closes at opening: so on
             # a bulk day (below), where every case goes in person today
             later_too = not contact.any() and not fresh.all()
             channels = self._decide_bulk(np.arange(n) if later_too else
-                                         np.flatnonzero(fresh & ~contact), r, services, u)
+                                         np.flatnonzero(fresh & ~contact), r, services,
+                                         uniforms)
             if self.bulk_days and self._immediate and len(channels) == n and \
                     all(ch == C.IN_PERSON for ch in channels.values()):
                 bulk_day = bulk_rows.first_visits(self, d, pop.community[r], service_codes,
                                                   minutes)
         k = pop.knowledge[r]
         m.case_table.extend(r, pop.community[r], service_codes, d, minutes, k)
-        m.add_residents(residents)  # the day's new residents become agents, in need order
+        m.add_residents(residents, r)  # the day's new residents become agents, need order
         if bulk_day is not None:  # every case in person, its first visit today: no Case
             m.cases.extend([None] * n)
             m.case_table.step[ids], arrival = bulk_day
@@ -183,7 +192,7 @@ class CaseLifecycle:
             return
         if later_too:  # not a bulk day: the later needs one by one after all
             channels = {i: ch for i, ch in channels.items() if fresh.item(i)}
-        draws = u.tolist()
+        draws = uniforms().tolist()
         visits = self._first_visits(d, [i for i, ch in channels.items() if ch == C.IN_PERSON],
                                     residents, services, minutes, draws)
         knowledge = k.tolist()
@@ -250,14 +259,14 @@ class CaseLifecycle:
         return nxt, self.model.offices[self.model.routes.right(c, step.department)]
 
     def _decide_bulk(self, rows: np.ndarray, r: np.ndarray, services: list[str],
-                     u: np.ndarray) -> dict[int, str | None]:
+                     uniforms: Callable[[], np.ndarray]) -> dict[int, str | None]:
         """The channel (None: not pursued) of the day's ``rows`` that contact no committee.
 
         The same rules as :meth:`open_case` (:meth:`_channel_costs`, :meth:`_pursues`,
         :meth:`_choose_channel`), with the costs on arrays (the same IEEE arithmetic per row)
         and the logsum, logistic and logit per row with ``math``, as the scalar rules do, so
-        every decision is bit-identical. ``r``: each row's resident; ``u``: each row's
-        case-level uniforms.
+        every decision is bit-identical. ``r``: each row's resident; ``uniforms()``: each
+        row's case-level uniforms.
         """
         if not len(rows):
             return {}
@@ -268,8 +277,7 @@ class CaseLifecycle:
         comm = pop.community[rr]
         groups: dict[tuple[int, str], tuple] = {}
         keys = [(c, services[i]) for c, i in zip(comm.tolist(), rows.tolist(), strict=True)]
-        for key in keys:
-            if key not in groups:
+        for key in dict.fromkeys(keys):
                 c = key[0]
                 rt = m.service(c, key[1])
                 org = m.organisation_of.get(c)
@@ -294,7 +302,7 @@ class CaseLifecycle:
         cost = np.column_stack([costs[n] for n in names])  # inf where a channel is closed
         opened = np.column_stack([np.ones(len(rows), dtype=bool), online_open, proxy_open])
         opened = opened[:, [(C.IN_PERSON, C.ONLINE, C.PROXY).index(n) for n in names]]
-        draws = u[rows]
+        draws = uniforms()[rows]
         pursued = np.ones(len(rows), dtype=bool)
         if tk.enabled:  # takeup.channel_burden_min's logsum; a closed channel adds exp(-inf)
             s = ch.choice_scale_min

@@ -177,6 +177,7 @@ class PilotModel(mesa.Model):
         self.proxy_eligible = np.array([[p.proxy_eligible for p in self.profiles]] * nc,
                                        dtype=bool).reshape(nc, len(self.profiles))
         self.residents: dict[int, Resident] = {}
+        self._is_agent = np.zeros(self.population.size, dtype=bool)  # rows in residents
         self.cases: list[Case] = []
         self.case_table = CaseTable()  # the same cases' fixed facts as columns, by case id
         self.agenda: dict[int, list[tuple[Due, Case, float]]] = defaultdict(list)
@@ -373,19 +374,27 @@ class PilotModel(mesa.Model):
         r = self.residents.get(index)
         if r is None:
             r = self.residents[index] = Resident(self, index)
+            self._is_agent[index] = True
         return r
 
-    def add_residents(self, rows: list[int]) -> None:
+    def add_residents(self, rows: list[int], r: np.ndarray | None = None) -> None:
         """Make agents of the residents in population rows ``rows`` who are none yet.
 
         In order of first appearance in ``rows``, as :meth:`resident` called row by row would
         (the same ``unique_id`` values), with Mesa's registration done once for all of them
         (:meth:`~pilotsim.sim.agents.Resident.create_many`): a day's needs make their new
-        residents agents here.
+        residents agents here. ``r``: ``rows`` as an array, if at hand (the look-up of who
+        is an agent already is then one on arrays).
         """
         known = self.residents
-        new = [r for r in dict.fromkeys(rows) if r not in known]
+        if r is not None:
+            fresh = ~self._is_agent[r]
+            if not fresh.any():
+                return
+            rows = r[fresh].tolist()
+        new = [x for x in dict.fromkeys(rows) if x not in known]
         known.update(zip(new, Resident.create_many(self, new), strict=True))
+        self._is_agent[new] = True
 
     # --------------------------------------------------------------------------------- day
 
