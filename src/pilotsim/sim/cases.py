@@ -125,10 +125,10 @@ class CaseTable:
     """
 
     COLUMNS = (("resident", np.int64), ("community", np.int64), ("service", np.int32),
-               ("day_opened", np.int64), ("need_min", np.float64), ("knowledge", np.float64),
-               ("step", np.int64), ("trips", np.int64), ("wait", np.float64),
+               ("day_opened", np.int32), ("need_min", np.float64), ("knowledge", np.float64),
+               ("step", np.int16), ("trips", np.int32), ("wait", np.float64),
                ("travel", np.float64), ("min_score", np.float64), ("last_score", np.float64),
-               ("day_closed", np.int64), ("status", np.int8))
+               ("day_closed", np.int32), ("status", np.int8))
 
     __slots__ = ("_n", *(name for name, _ in COLUMNS))
 

@@ -301,6 +301,9 @@ def _case_columns(model: PilotModel, cs: list, start: int) -> dict[str, np.ndarr
     rows = np.arange(start, start + n)
     held = np.fromiter((x is not None for x in cs), dtype=bool, count=n)
     t, b = model.case_table, rows[~held]
+    if (t.status[b] < 0).any():
+        raise RuntimeError("cases_table: some of these cases were let go by a CaseParquetStream "
+                           "(read them from its file)")
     bulk = {"opened": t.day_opened[b], "closed": t.day_closed[b], "status": t.status[b],
             "channel": np.zeros(len(b)), "trips": t.trips[b], "wasted": np.zeros(len(b)),
             "wait": t.wait[b], "travel": t.travel[b],
