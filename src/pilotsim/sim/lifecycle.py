@@ -65,7 +65,7 @@ class CaseLifecycle:
         model: The model whose cases these are.
     """
 
-    BULK_ROWS = _BULK_ROWS
+    BULK_ROWS = _BULK_ROWS  # (for pilotsim.sim.bulk, which this module imports)
     bulk_days = True
     """Whether a bulk day's cases live as columns (``pilotsim.sim.bulk``); False: objects."""
 
@@ -143,6 +143,11 @@ class CaseLifecycle:
         time is spent first come, first served, and a resident's earlier case today may have
         closed at once and changed what they know, trust and remember. Every case then sets
         off (:meth:`_start`) in the order of the needs, so the agenda keeps that order.
+
+        A *bulk day* — every need decided together, in person, its first visit today — opens
+        no :class:`Case`: the cases are :class:`~pilotsim.sim.cases.CaseTable` rows
+        (``model.cases[i]`` None) taken to closing by :mod:`pilotsim.sim.bulk`, made objects
+        only if the day leaves that path (``docs/engine-soa.md`` §8.6).
         """
         if not residents:
             return
@@ -278,14 +283,14 @@ class CaseLifecycle:
         groups: dict[tuple[int, str], tuple] = {}
         keys = [(c, services[i]) for c, i in zip(comm.tolist(), rows.tolist(), strict=True)]
         for key in dict.fromkeys(keys):
-                c = key[0]
-                rt = m.service(c, key[1])
-                org = m.organisation_of.get(c)
-                groups[key] = (rt.online != "none", rt.proxy,
-                               org is not None and org.offers("proxy"), rt.online == "full",
-                               *self._group(self._routes, m.in_person_route, c, rt),
-                               self._group(self._documents, m.documents_to_gather, c, rt)
-                               if tk.enabled else 0)
+            c = key[0]
+            rt = m.service(c, key[1])
+            org = m.organisation_of.get(c)
+            groups[key] = (rt.online != "none", rt.proxy,
+                           org is not None and org.offers("proxy"), rt.online == "full",
+                           *self._group(self._routes, m.in_person_route, c, rt),
+                           self._group(self._documents, m.documents_to_gather, c, rt)
+                           if tk.enabled else 0)
         if not tk.enabled and not any(g[0] or (g[1] and g[2]) for g in groups.values()):
             return dict.fromkeys(rows.tolist(), C.IN_PERSON)  # nothing offered: no decision
         online_offered, proxy_offered, committee_proxy, online_full, travel, visits, service, \
