@@ -77,6 +77,8 @@ def test_streamed_cases_equal_the_in_memory_table(spec, held, held_model, tmp_pa
     assert all(c is None for c in model.cases[:first_kept])
     assert all(c is not None for c in model.cases[first_kept:])
     assert all(c.id >= first_kept for r in model.residents.values() for c in r.cases)
+    with pytest.raises(RuntimeError, match="let go"):  # not read as bulk rows' columns
+        records.cases_table(model)
     # visits of cases already let go still name their case's community and service
     pd.testing.assert_frame_equal(visits.read(), records.visits_table(held_model),
                                   check_exact=True)

@@ -62,6 +62,8 @@ class Office(mesa.Agent):
         self.queue = CounterQueue(spec.counters, [], [])
         self.set_hours(spec.intervals)
         self.today: list[tuple[float, float, Case | None, int, str]] = []
+        # today's bulk rows (pilotsim.sim.bulk.BulkVisits), after the items of ``today``
+        self.today_bulk = None
         self.last_queue_peak = 0
         # the mean wait of the office's last day with visitors: what a queue display
         # (wait_info) tells residents choosing where to go (NaN before any)

@@ -18,6 +18,9 @@ IN_PERSON, ONLINE, PROXY = "in_person", "online", "proxy"
 S_INFO, S_CHANNEL, S_ONLINE_FAIL, S_FIRST_DELAY, S_VIA, S_PURSUE = 0, 1, 2, 3, 4, 5
 VISIT_BASE, VISIT_SLOTS = 16, 16
 V_WRONG, V_MISSING, V_ERROR, V_ARRIVAL, V_DELAY, V_ABANDON, V_OFFICE = range(7)
+# the purposes a visit's setting off draws, taken for a day's visits at once: three from the
+# choices stream, then the service time (slot 0 of the visit in service_times)
+GO_PURPOSES = np.array([V_WRONG, V_MISSING, V_ARRIVAL, 0])
 # Case.via value: the resident's usual desks, passing over their community's preferred office
 # (a pilot's one-door centre they judge too slow today)
 VIA_DESKS = -1
@@ -95,42 +98,65 @@ class Case:
         return (self.min_score + self.last_score) / 2
 
 
-class CaseTable:
-    """What each case is from the day it opens, as columns indexed by case id.
+STATUS_CODES = (COMPLETED, ABANDONED, OPEN, NOT_PURSUED)  # the cases table's codes, in order
 
-    The first columns of the case table (``docs/engine-soa.md`` §2): whose need it is, their
-    community and the service, fixed at opening, so the day's phases gather them for their rows
-    by fancy indexing rather than from each :class:`Case`. Columns keep spare capacity (doubling
+
+class CaseTable:
+    """What each case is, as columns indexed by case id.
+
+    Whose need it is, their community and the service are fixed at opening for every case, so
+    the day's phases gather them for their rows by fancy indexing rather than from each
+    :class:`Case`. The other columns hold the state of a *bulk row* (``docs/engine-soa.md``
+    §8.6): a case that went from opening to closing on the day's arrays without a
+    :class:`Case` object (``model.cases[i]`` is None). For a case that has an object, the
+    object is the truth and those columns are unused. Columns keep spare capacity (doubling
     as cases are added); rows ``len(table)`` and beyond are unused.
 
     Attributes:
         resident: Population row of each case's resident (int64).
         community: Their community (int64).
         service: Code of the service (int32, into ``model.service_names``).
+        day_opened, need_min, knowledge: The :class:`Case` attributes of those names at
+            opening (every case).
+        step, trips, wait, travel, min_score, last_score, day_closed: A bulk row's
+            :class:`Case` attributes (``day_closed`` -1 while open).
+        status: A bulk row's status as its index in :data:`STATUS_CODES` (-1: a case with an
+            object).
     """
 
-    __slots__ = ("_n", "community", "resident", "service")
+    COLUMNS = (("resident", np.int64), ("community", np.int64), ("service", np.int32),
+               ("day_opened", np.int32), ("need_min", np.float64), ("knowledge", np.float64),
+               ("step", np.int16), ("trips", np.int32), ("wait", np.float64),
+               ("travel", np.float64), ("min_score", np.float64), ("last_score", np.float64),
+               ("day_closed", np.int32), ("status", np.int8))
+
+    __slots__ = ("_n", *(name for name, _ in COLUMNS))
 
     def __init__(self) -> None:
         self._n = 0
-        self.resident = np.empty(0, dtype=np.int64)
-        self.community = np.empty(0, dtype=np.int64)
-        self.service = np.empty(0, dtype=np.int32)
+        for name, dtype in self.COLUMNS:
+            setattr(self, name, np.empty(0, dtype=dtype))
 
     def __len__(self) -> int:
         return self._n
 
-    def extend(self, resident: np.ndarray, community: np.ndarray, service: np.ndarray) -> None:
-        """Add cases ``len(self)``, ``len(self) + 1``, … with these columns (one value each)."""
+    def extend(self, resident: np.ndarray, community: np.ndarray, service: np.ndarray,
+               day: int = 0, need_min=0.0, knowledge=0.0) -> None:
+        """Add cases ``len(self)``, ``len(self) + 1``, … with these opening columns."""
         n, k = self._n, len(resident)
         if n + k > len(self.resident):
             size = max(2 * len(self.resident), n + k, 1024)
-            for name in ("resident", "community", "service"):
+            for name, _ in self.COLUMNS:
                 old = getattr(self, name)
                 grown = np.empty(size, dtype=old.dtype)
                 grown[:n] = old[:n]
                 setattr(self, name, grown)
-        self.resident[n:n + k] = resident
-        self.community[n:n + k] = community
-        self.service[n:n + k] = service
+        new = slice(n, n + k)
+        self.resident[new] = resident
+        self.community[new] = community
+        self.service[new] = service
+        self.day_opened[new] = day
+        self.need_min[new] = need_min
+        self.knowledge[new] = knowledge
+        self.status[new] = -1  # (a case with an object; a bulk row's is set as it closes)
         self._n = n + k

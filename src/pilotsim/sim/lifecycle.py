@@ -14,15 +14,18 @@ stays the build, the day's phases and the queries reforms use.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from pilotsim.sim import bulk as bulk_rows
 from pilotsim.sim import cases as C  # noqa: N812  (C.OPEN, C.visit_slot read as constants)
 from pilotsim.sim import decisions as rules
 from pilotsim.sim import satisfaction as sat
 from pilotsim.sim import takeup
 from pilotsim.sim.agenda import Due
+from pilotsim.sim.bulk import first_of_each
 from pilotsim.sim.cases import Case
 from pilotsim.sim.records import Outcome
 from pilotsim.sim.rng import uniforms_by_column
@@ -37,9 +40,6 @@ SERVED, WRONG, MISSING, ERROR, CLOSED = Outcome
 VISIT, ADVANCE, ONLINE, REMOTE, PROXY = Due
 # the case-level slots a new case may use, drawn for a day's new cases at once
 _CASE_SLOTS = np.arange(C.S_PURSUE + 1)
-# the purposes a visit's setting off draws, taken for a day's visits at once (see act): three
-# from the choices stream, then the service time (slot 0 of the visit in service_times)
-_GO_PURPOSES = np.array([C.V_WRONG, C.V_MISSING, C.V_ARRIVAL, 0])
 # Below this many rows a day's needs are decided, and its visits scored, one by one: the
 # array form's fixed cost (some 30–40 NumPy calls) is then more than it saves
 _BULK_ROWS = 24
@@ -48,13 +48,6 @@ _BULK_ROWS = 24
 def _each(f, x: np.ndarray) -> np.ndarray:
     """``f`` (a ``math`` function) on every element: NumPy's own may differ in the last bit."""
     return np.array([f(v) for v in x.ravel().tolist()], dtype=np.float64).reshape(x.shape)
-
-
-def _first_of_each(keys: list[int]) -> np.ndarray:
-    """Whether each key is its first occurrence in ``keys`` (a day's rows: a set beats sorting)."""
-    seen: set[int] = set()
-    out = [k not in seen and not seen.add(k) for k in keys]
-    return np.array(out, dtype=bool)
 
 
 def _sum_columns(x: np.ndarray) -> np.ndarray:
@@ -72,6 +65,10 @@ class CaseLifecycle:
         model: The model whose cases these are.
     """
 
+    BULK_ROWS = _BULK_ROWS  # (for pilotsim.sim.bulk, which this module imports)
+    bulk_days = True
+    """Whether a bulk day's cases live as columns (``pilotsim.sim.bulk``); False: objects."""
+
     def __init__(self, model: PilotModel) -> None:
         self.model = model
         # Group-level answers (one per community × service, × step and office for a visit)
@@ -85,12 +82,22 @@ class CaseLifecycle:
         self._plans: dict = {}
         self._spans: dict = {}
         self._first_plans: dict = {}
+        self._windows: dict[int, tuple] = {}
         # run constants the per-case rules read once a case or a visit (the spec is frozen)
         spec = model.spec
         self._days = spec.sim.days
         self._immediate = spec.behaviour.visits.timing == "immediate"
         self._learn_from_case = spec.behaviour.knowledge.learn_from_case
         self._trust_learning = spec.behaviour.satisfaction.trust_learning
+
+    def windows(self, office: Office) -> tuple[np.ndarray, np.ndarray]:
+        """The office's open windows (starts, ends) as arrays, kept while its hours stay."""
+        q = office.queue
+        got = self._windows.get(office.index)
+        if got is None or got[0] is not q.win_start:
+            got = self._windows[office.index] = (q.win_start, np.asarray(q.win_start),
+                                                 np.asarray(q.win_end))
+        return got[1], got[2]
 
     def forget_groups(self) -> None:
         """Drop the group-level answers: the world may have changed since they were computed."""
@@ -136,6 +143,11 @@ class CaseLifecycle:
         time is spent first come, first served, and a resident's earlier case today may have
         closed at once and changed what they know, trust and remember. Every case then sets
         off (:meth:`_start`) in the order of the needs, so the agenda keeps that order.
+
+        A *bulk day* — every need decided together, in person, its first visit today — opens
+        no :class:`Case`: the cases are :class:`~pilotsim.sim.cases.CaseTable` rows
+        (``model.cases[i]`` None) taken to closing by :mod:`pilotsim.sim.bulk`, made objects
+        only if the day leaves that path (``docs/engine-soa.md`` §8.6).
         """
         if not residents:
             return
@@ -144,23 +156,51 @@ class CaseLifecycle:
         first = len(m.cases)  # one case per need, appended in order: ids first, first + 1, …
         n = len(residents)
         ids = np.arange(first, first + n, dtype=np.int64)
-        u = m.choices.uniforms(ids[:, None], _CASE_SLOTS)
+        drawn: list[np.ndarray] = []
+
+        def uniforms() -> np.ndarray:  # drawn where a rule reads them (a bulk day may not)
+            if not drawn:
+                drawn.append(m.choices.uniforms(ids[:, None], _CASE_SLOTS))
+            return drawn[0]
+
         r = np.asarray(residents, dtype=np.int64)
-        m.case_table.extend(r, pop.community[r], service_codes)
-        draws = u.tolist()
         channels: dict[int, str | None] = {}
+        bulk_day = None  # (each case's first step, its arrival): a bulk day's first visits
+        later_too = False
         if n >= _BULK_ROWS:
-            fresh = _first_of_each(residents)  # each resident's first need today
+            fresh = first_of_each(residents)  # each resident's first need today
+            contact = np.zeros(n, dtype=bool)
             if m.organisation_of:  # (no committee: no one contacts one, nothing to draw)
                 has_org = np.zeros(len(m.community_names), dtype=bool)
                 has_org[list(m.organisation_of)] = True
                 info = np.array([p.info_contact for p in m.profiles])
-                fresh &= ~(has_org[pop.community[r]] & (u[:, C.S_INFO] < info[pop.profile[r]]))
-            channels = self._decide_bulk(np.flatnonzero(fresh), r, services, draws)
+                contact = has_org[pop.community[r]] & \
+                    (uniforms()[:, C.S_INFO] < info[pop.profile[r]])
+            # With no committee contact, a resident's later need today is decided on the
+            # state the day started with too if no case of the day closes at opening: so on
+            # a bulk day (below), where every case goes in person today
+            later_too = not contact.any() and not fresh.all()
+            channels = self._decide_bulk(np.arange(n) if later_too else
+                                         np.flatnonzero(fresh & ~contact), r, services,
+                                         uniforms)
+            if self.bulk_days and self._immediate and len(channels) == n and \
+                    all(ch == C.IN_PERSON for ch in channels.values()):
+                bulk_day = bulk_rows.first_visits(self, d, pop.community[r], service_codes,
+                                                  minutes)
+        k = pop.knowledge[r]
+        m.case_table.extend(r, pop.community[r], service_codes, d, minutes, k)
+        m.add_residents(residents, r)  # the day's new residents become agents, need order
+        if bulk_day is not None:  # every case in person, its first visit today: no Case
+            m.cases.extend([None] * n)
+            m.case_table.step[ids], arrival = bulk_day
+            m.agenda[d].append((VISIT, None, (ids, arrival)))
+            return
+        if later_too:  # not a bulk day: the later needs one by one after all
+            channels = {i: ch for i, ch in channels.items() if fresh.item(i)}
+        draws = uniforms().tolist()
         visits = self._first_visits(d, [i for i, ch in channels.items() if ch == C.IN_PERSON],
                                     residents, services, minutes, draws)
-        knowledge = pop.knowledge[r].tolist()
-        m.add_residents(residents)  # the day's new residents become agents, in need order
+        knowledge = k.tolist()
         agents, add_case, agenda = m.residents, m.cases.append, m.agenda
         for i, (ri, service, t, ui) in enumerate(zip(residents, services, minutes, draws,
                                                      strict=True)):
@@ -224,14 +264,14 @@ class CaseLifecycle:
         return nxt, self.model.offices[self.model.routes.right(c, step.department)]
 
     def _decide_bulk(self, rows: np.ndarray, r: np.ndarray, services: list[str],
-                     u: list[list[float]]) -> dict[int, str | None]:
+                     uniforms: Callable[[], np.ndarray]) -> dict[int, str | None]:
         """The channel (None: not pursued) of the day's ``rows`` that contact no committee.
 
         The same rules as :meth:`open_case` (:meth:`_channel_costs`, :meth:`_pursues`,
         :meth:`_choose_channel`), with the costs on arrays (the same IEEE arithmetic per row)
         and the logsum, logistic and logit per row with ``math``, as the scalar rules do, so
-        every decision is bit-identical. ``r``: each row's resident; ``u``: each row's
-        case-level uniforms.
+        every decision is bit-identical. ``r``: each row's resident; ``uniforms()``: each
+        row's case-level uniforms.
         """
         if not len(rows):
             return {}
@@ -242,16 +282,15 @@ class CaseLifecycle:
         comm = pop.community[rr]
         groups: dict[tuple[int, str], tuple] = {}
         keys = [(c, services[i]) for c, i in zip(comm.tolist(), rows.tolist(), strict=True)]
-        for key in keys:
-            if key not in groups:
-                c = key[0]
-                rt = m.service(c, key[1])
-                org = m.organisation_of.get(c)
-                groups[key] = (rt.online != "none", rt.proxy,
-                               org is not None and org.offers("proxy"), rt.online == "full",
-                               *self._group(self._routes, m.in_person_route, c, rt),
-                               self._group(self._documents, m.documents_to_gather, c, rt)
-                               if tk.enabled else 0)
+        for key in dict.fromkeys(keys):
+            c = key[0]
+            rt = m.service(c, key[1])
+            org = m.organisation_of.get(c)
+            groups[key] = (rt.online != "none", rt.proxy,
+                           org is not None and org.offers("proxy"), rt.online == "full",
+                           *self._group(self._routes, m.in_person_route, c, rt),
+                           self._group(self._documents, m.documents_to_gather, c, rt)
+                           if tk.enabled else 0)
         if not tk.enabled and not any(g[0] or (g[1] and g[2]) for g in groups.values()):
             return dict.fromkeys(rows.tolist(), C.IN_PERSON)  # nothing offered: no decision
         online_offered, proxy_offered, committee_proxy, online_full, travel, visits, service, \
@@ -268,7 +307,7 @@ class CaseLifecycle:
         cost = np.column_stack([costs[n] for n in names])  # inf where a channel is closed
         opened = np.column_stack([np.ones(len(rows), dtype=bool), online_open, proxy_open])
         opened = opened[:, [(C.IN_PERSON, C.ONLINE, C.PROXY).index(n) for n in names]]
-        draws = np.array([u[i] for i in rows.tolist()])
+        draws = uniforms()[rows]
         pursued = np.ones(len(rows), dtype=bool)
         if tk.enabled:  # takeup.channel_burden_min's logsum; a closed channel adds exp(-inf)
             s = ch.choice_scale_min
@@ -419,6 +458,14 @@ class CaseLifecycle:
         """
         m = self.model
         entries = m.agenda.pop(d, ())
+        bulk: list[tuple] = []
+        if entries and entries[-1][1] is None:  # the day's bulk rows (see open_cases)
+            ids, arrival = entries[-1][2]
+            entries = entries[:-1]
+            bulk = bulk_rows.set_off(self, d, ids, arrival) or []
+            if not bulk:  # a row leaves the bulk path: the day's rows become objects
+                entries.extend((VISIT, case, a) for case, a in zip(
+                    bulk_rows.materialise(m, ids), arrival.tolist(), strict=True))
         going = iter(self._set_off(d, [(case, arg) for kind, case, arg in entries
                                        if kind == VISIT]))
         ab = m.spec.behaviour.abandonment
@@ -441,6 +488,8 @@ class CaseLifecycle:
                 self._remote_done(case, d, int(arg), 0.0)
             elif kind == PROXY:
                 self._proxy_submit(case, d)
+        for office, visits in bulk:  # (their entry was the agenda's last)
+            office.today_bulk = visits
 
     def _finished(self, case: Case, c: int, d: int) -> StepRuntime | None:
         """Pass over steps the resident need not do: the step to do, or None (completed).
@@ -579,7 +628,7 @@ class CaseLifecycle:
         k = np.fromiter((x.knowledge for x in cases), dtype=np.float64, count=n)
         base = C.VISIT_BASE + C.VISIT_SLOTS * (trips % C.MAX_VISIT_SLOTS)  # visit_slot(v, 0)
         choice = uniforms_by_column([m.choices] * 3 + [m.service_draws], ids,
-                                    base[:, None] + _GO_PURPOSES)
+                                    base[:, None] + C.GO_PURPOSES)
         u_service = choice[:, 3].tolist()
         # An event of probability 0 needs no draw (u < 0 never holds) and each purpose has
         # its own slot, so skipping one moves no other draw: residents who know the procedure
@@ -594,7 +643,7 @@ class CaseLifecycle:
             key = (c, case.service, case.step, case.via)
             g = groups.get(key, False)
             if g is False:
-                g = groups[key] = self._visit_group(c, case)
+                g = groups[key] = self._visit_group(*key)
             if g is None or (arrival < 0 and not g[0].is_open(d)):
                 out.append(None)
                 continue
@@ -618,7 +667,7 @@ class CaseLifecycle:
             out.append((office, (arrival, dist.sample(u_service[i]) * scale, case, kind, dist)))
         return out
 
-    def _visit_group(self, c: int, case: Case) -> tuple | None:
+    def _visit_group(self, c: int, service: str, step: int, via: int | None) -> tuple | None:
         """Where a case's planned visit goes and what it does (None: the plan is stale).
 
         ``(office, department, counter time, documents to carry)``: the office the resident
@@ -626,13 +675,12 @@ class CaseLifecycle:
         what the visit there does (an integrated window may take several steps).
         """
         m = self.model
-        rt = m.service(c, case.service)
-        if self._step_plan(c, case.service, case.step)[0] != case.step:  # removed or shared
+        if self._step_plan(c, service, step)[0] != step:  # removed or shared
             return None
-        step = rt.steps[case.step]
-        right = m.offices[m.office_for(case, c, step.department)]
-        _, dist, docs, _ = self._span(c, case.service, case.step, right.index)
-        return right, step.department, dist, len(docs)
+        department = m.service(c, service).steps[step].department
+        right = m.offices[m.route_office(c, department, via)]
+        _, dist, docs, _ = self._span(c, service, step, right.index)
+        return right, department, dist, len(docs)
 
     def _go_again(self, case: Case, d: int) -> None:
         """A planned visit whose plan no longer holds: plan the step again, or go later.
@@ -705,6 +753,10 @@ class CaseLifecycle:
         a resident's later visits today (their expectation moved by the earlier one), and
         what the case does next (it may spend committee time, plan, close).
         """
+        if any(isinstance(its, bulk_rows.BulkVisits) for _, _, its, _, _ in offices):
+            if bulk_rows.resolve(self, d, offices):
+                return
+            offices = self._materialise_days(offices)
         items = [x for _, _, its, _, _ in offices for x in its]
         rows = self._visit_rows(d, offices, items) if items else []
         m = self.model
@@ -752,6 +804,30 @@ class CaseLifecycle:
                     self._complete(case, left)
                 else:
                     self._plan_step(case, left)
+
+    def materialise_offices_day(self) -> None:
+        """The day's bulk rows become objects, appended to their offices' ``today`` items."""
+        m = self.model
+        bulk = [o for o in m.offices if o.today_bulk is not None]
+        items = self._items([o.today_bulk for o in bulk])
+        for o, its in zip(bulk, items, strict=True):
+            o.today.extend(its)
+            o.today_bulk = None
+
+    def _materialise_days(self, offices: list[tuple]) -> list[tuple]:
+        """The day's bulk rows become objects: each office day's visits as items."""
+        blocks = [its for _, _, its, _, _ in offices if isinstance(its, bulk_rows.BulkVisits)]
+        items = iter(self._items(blocks))
+        return [(of, shown, next(items) if isinstance(its, bulk_rows.BulkVisits) else its,
+                 waits, served) for of, shown, its, waits, served in offices]
+
+    def _items(self, blocks: list[bulk_rows.BulkVisits]) -> list[list[tuple]]:
+        """Office days' bulk rows as the object path's visit items (their cases created)."""
+        ids = np.sort(np.concatenate([its.ids for its in blocks]))
+        case_of = dict(zip(ids.tolist(), bulk_rows.materialise(self.model, ids), strict=True))
+        return [[(a, s, case_of[i], SERVED, None) for i, a, s in zip(
+            its.ids.tolist(), its.arrival.tolist(), its.service.tolist(), strict=True)]
+            for its in blocks]
 
     def _visit_rows(self, d: int, offices: list[tuple], items: list[tuple]) -> list[tuple]:
         """The day's visits on arrays: outcome, travel, records, first visits' experience.
@@ -804,7 +880,7 @@ class CaseLifecycle:
         # that to pay (the rest one by one in the loop after, as later visits are)
         score = np.zeros(n)
         if n >= _BULK_ROWS:
-            first = _first_of_each(r.tolist())
+            first = first_of_each(r.tolist())
             f = np.flatnonzero(first)
             expected = pop.expectation[r[f]]
             score[f] = sat.experience_score(p, expected, felt[f], wasted=kind[f] != SERVED,

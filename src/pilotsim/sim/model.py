@@ -16,6 +16,7 @@ from pilotsim.sim import cases as C  # noqa: N812  (C.OPEN, C.visit_slot read as
 from pilotsim.sim.agenda import Due
 from pilotsim.sim.agents import Office, Organisation, Resident
 from pilotsim.sim.background import BackgroundDemand
+from pilotsim.sim.bulk import closed_columns
 from pilotsim.sim.cases import Case, CaseTable
 from pilotsim.sim.distributions import ServiceTime, sum_of
 from pilotsim.sim.levers import Levers
@@ -179,11 +180,13 @@ class PilotModel(mesa.Model):
         self.proxy_eligible = np.array([[p.proxy_eligible for p in self.profiles]] * nc,
                                        dtype=bool).reshape(nc, len(self.profiles))
         self.residents: dict[int, Resident] = {}
+        self._is_agent = np.zeros(self.population.size, dtype=bool)  # rows in residents
         self.cases: list[Case] = []
         self.case_table = CaseTable()  # the same cases' fixed facts as columns, by case id
         self.agenda: dict[int, list[tuple[Due, Case, float]]] = defaultdict(list)
         self.visits = VisitLog()
-        self.closed_today: list[Case] = []
+        # cases closed today, in order: objects, and bulk rows as arrays of ids
+        self.closed_today: list[Case | np.ndarray] = []
         self._need_rates = self._needs_per_day()
         # day 0 computes every group answer afresh; from then on a lever marks a change
         self._world_day, self._world_changed, self._world_touched = -1, True, True
@@ -374,19 +377,27 @@ class PilotModel(mesa.Model):
         r = self.residents.get(index)
         if r is None:
             r = self.residents[index] = Resident(self, index)
+            self._is_agent[index] = True
         return r
 
-    def add_residents(self, rows: list[int]) -> None:
+    def add_residents(self, rows: list[int], r: np.ndarray | None = None) -> None:
         """Make agents of the residents in population rows ``rows`` who are none yet.
 
         In order of first appearance in ``rows``, as :meth:`resident` called row by row would
         (the same ``unique_id`` values), with Mesa's registration done once for all of them
         (:meth:`~pilotsim.sim.agents.Resident.create_many`): a day's needs make their new
-        residents agents here.
+        residents agents here. ``r``: ``rows`` as an array, if at hand (the look-up of who
+        is an agent already is then one on arrays).
         """
         known = self.residents
-        new = [r for r in dict.fromkeys(rows) if r not in known]
+        if r is not None:
+            fresh = ~self._is_agent[r]
+            if not fresh.any():
+                return
+            rows = r[fresh].tolist()
+        new = [x for x in dict.fromkeys(rows) if x not in known]
         known.update(zip(new, Resident.create_many(self, new), strict=True))
+        self._is_agent[new] = True
 
     # --------------------------------------------------------------------------------- day
 
@@ -687,20 +698,25 @@ class PilotModel(mesa.Model):
         """
         background = self.background.visits(d)
         days: list[tuple] = []
+        if any(o.today and o.today_bulk is not None for o in self.offices):
+            self.lifecycle.materialise_offices_day()  # an office shares its day: objects
         business = None  # the offices' generator states, once an office-day needs one
         for office in self.offices:
-            real = office.today
+            real, bulk = office.today, office.today_bulk
             bg_times, bg_services = background.get(office.index, ((), ()))
             other = None
             if office.other_visits_per_day > 0 and office.is_open(d):
                 business = business or self._business_states(d)
                 other = business[office.index]
-            if not real and not bg_times and other is None:
+            if not real and bulk is None and not bg_times and other is None:
                 continue
-            office.today = []
-            times = [x[0] for x in real]
-            services = [x[1] for x in real]
-            n_real, n_bg = len(real), len(bg_times)
+            office.today, office.today_bulk = [], None
+            if bulk is None:
+                times = [x[0] for x in real]
+                services = [x[1] for x in real]
+            else:  # the day's bulk rows (pilotsim.sim.bulk): columns, no objects
+                times, services = bulk.arrival.tolist(), bulk.service.tolist()
+            n_real, n_bg = len(times), len(bg_times)
             times.extend(bg_times)
             services.extend(bg_services)
             if other is not None:
@@ -714,9 +730,14 @@ class PilotModel(mesa.Model):
             # what a queue display shows tomorrow: today's mean wait, all visitors (np.mean's
             # own steps, its pairwise sum then one division, without its ~4 µs of wrappers)
             shown = float(np.add.reduce(np.array(waits))) / len(waits) if waits else None
-            mine = [j for j, i in enumerate(order) if i < n_real]
-            days.append((office, shown, [real[order[j]] for j in mine],
-                         [waits[j] for j in mine], [served[j] for j in mine]))
+            if bulk is not None and len(times) == n_real:  # the bulk rows alone: all theirs
+                days.append((office, shown, bulk.take(np.array(order, dtype=np.int64)), waits,
+                             served))
+            else:
+                mine = [j for j, i in enumerate(order) if i < n_real]
+                days.append((office, shown, [real[order[j]] for j in mine] if bulk is None else
+                             bulk.take(np.array([order[j] for j in mine], dtype=np.int64)),
+                             [waits[j] for j in mine], [served[j] for j in mine]))
             if n_bg:
                 bg_waits, bg_served = [0.0] * n_bg, [False] * n_bg
                 for j, i in enumerate(order):
@@ -771,18 +792,16 @@ class PilotModel(mesa.Model):
         if not closed or wom.contacts == 0 or wom.weight == 0:
             return
         pop = self.population
-        tellers = self.case_table.resident[[c.id for c in closed]]
+        ids, score, per_visit, known = closed_columns(self, closed)
+        tellers = self.case_table.resident[ids]
         comm = pop.community[tellers]
         lo, hi = pop.community_start[comm], pop.community_start[comm + 1]
         gen = self.streams.generator("social", d)
-        u = gen.random((len(closed), wom.contacts))
+        u = gen.random((len(ids), wom.contacts))
         listeners = (lo[:, None] + (u * (hi - lo)[:, None]).astype(np.int64)).ravel()
         w = wom.weight
-        told = np.repeat(np.arange(len(closed)), wom.contacts)
-        score = np.array([c.satisfaction if c.satisfaction is not None else np.nan
-                          for c in closed])[told]
-        per_visit = np.array([c.wait / c.trips if c.trips else np.nan for c in closed])[told]
-        known = np.array([c.knowledge for c in closed])[told]
+        told = np.repeat(np.arange(len(ids)), wom.contacts)
+        score, per_visit, known = score[told], per_visit[told], known[told]
         ok = ~np.isnan(per_visit)
         pop.expectation[listeners[ok]] += w * (per_visit[ok] - pop.expectation[listeners[ok]])
         ok = ~np.isnan(score)

@@ -234,21 +234,11 @@ def cases_table(model: PilotModel, start: int = 0, stop: int | None = None) -> p
     cs = model.cases if start == 0 and stop is None else model.cases[start:stop]
     pop = model.population
     n = len(cs)
-    status = {s: i for i, s in enumerate(_STATUSES)}
-    channel = {s: i for i, s in enumerate(_CHANNELS)}
-    channel["not_pursued"] = -1  # (a need not pursued has no channel)
     closing = (_STATUSES.index("completed"), _STATUSES.index("abandoned"))
-
-    def column(values, dtype):
-        return np.fromiter(values, dtype=dtype, count=n)
-
     case_id = np.arange(start, start + n, dtype=np.int64)  # a case's id is its row
     res = model.case_table.resident[start:start + n].copy()
-    opened = column((x.day_opened for x in cs), np.int32)
-    closed = column((-1 if x.day_closed is None else x.day_closed for x in cs), np.int32)
-    status_code = column((status[x.status] for x in cs), np.int8)
-    channel_code = column((channel["not_pursued" if x.status == "not_pursued" else x.channel]
-                           for x in cs), np.int8)
+    col = _case_columns(model, cs, start)
+    opened, closed, status_code = col["opened"], col["closed"], col["status"]
     comm = model.case_table.community[start:start + n]
     day_closed = pd.arrays.IntegerArray(closed, closed < 0)
     threshold = model.spec.behaviour.channels.online_literacy_threshold
@@ -259,19 +249,70 @@ def cases_table(model: PilotModel, start: int = 0, stop: int | None = None) -> p
         "community": _cat(comm, model.community_names),
         "district": _cat(model.community_district[comm], model.district_names),
         "service": _cat(model.case_table.service[start:start + n], model.service_names),
-        "channel": _cat(channel_code, _CHANNELS),
+        "channel": _cat(col["channel"], _CHANNELS),
         "day_opened": opened,
         "day_closed": day_closed,
         "status": _cat(status_code, _STATUSES),
-        "trips": column((x.trips for x in cs), np.int32),
-        "wasted_trips": column((x.wasted for x in cs), np.int32),
-        "wait_min": column((x.wait for x in cs), np.float64),
-        "travel_min": column((x.travel for x in cs), np.float64),
-        "satisfaction": np.where(np.isin(status_code, closing), np.array(
-            [x.satisfaction for x in cs], dtype=np.float64).reshape(n), np.nan),
+        "trips": col["trips"],
+        "wasted_trips": col["wasted"],
+        "wait_min": col["wait"],
+        "travel_min": col["travel"],
+        "satisfaction": np.where(np.isin(status_code, closing), col["satisfaction"], np.nan),
         "digitally_excluded": pop.literacy[res] < threshold,
         "duration_days": day_closed - pd.array(opened, dtype="Int32"),
     })
+
+
+_CASE_COLUMNS = (("opened", np.int32), ("closed", np.int32), ("status", np.int8),
+                 ("channel", np.int8), ("trips", np.int32), ("wasted", np.int32),
+                 ("wait", np.float64), ("travel", np.float64), ("satisfaction", np.float64))
+
+
+def _case_columns(model: PilotModel, cs: list, start: int) -> dict[str, np.ndarray]:
+    """The per-case columns of ``cs`` (cases ``start``, ``start + 1``, …) as arrays.
+
+    A case with an object is read from it; a bulk row (None: ``pilotsim.sim.bulk``) from the
+    case table's columns: closed, in person, no wasted trip.
+    """
+    n = len(cs)
+    objs = [x for x in cs if x is not None]
+    status = {s: i for i, s in enumerate(_STATUSES)}
+    channel = {s: i for i, s in enumerate(_CHANNELS)}
+    channel["not_pursued"] = -1  # (a need not pursued has no channel)
+    k = len(objs)
+
+    def column(values, dtype):
+        return np.fromiter(values, dtype=dtype, count=k)
+
+    out = {
+        "opened": column((x.day_opened for x in objs), np.int32),
+        "closed": column((-1 if x.day_closed is None else x.day_closed for x in objs), np.int32),
+        "status": column((status[x.status] for x in objs), np.int8),
+        "channel": column((channel["not_pursued" if x.status == "not_pursued" else x.channel]
+                           for x in objs), np.int8),
+        "trips": column((x.trips for x in objs), np.int32),
+        "wasted": column((x.wasted for x in objs), np.int32),
+        "wait": column((x.wait for x in objs), np.float64),
+        "travel": column((x.travel for x in objs), np.float64),
+        "satisfaction": np.array([x.satisfaction for x in objs], dtype=np.float64).reshape(k),
+    }
+    if k == n:
+        return out
+    rows = np.arange(start, start + n)
+    held = np.fromiter((x is not None for x in cs), dtype=bool, count=n)
+    t, b = model.case_table, rows[~held]
+    if (t.status[b] < 0).any():
+        raise RuntimeError("cases_table: some of these cases were let go by a CaseParquetStream "
+                           "(read them from its file)")
+    bulk = {"opened": t.day_opened[b], "closed": t.day_closed[b], "status": t.status[b],
+            "channel": np.zeros(len(b)), "trips": t.trips[b], "wasted": np.zeros(len(b)),
+            "wait": t.wait[b], "travel": t.travel[b],
+            "satisfaction": (t.min_score[b] + t.last_score[b]) / 2}
+    for name, dtype in _CASE_COLUMNS:
+        both = np.empty(n, dtype=dtype)
+        both[held], both[~held] = out[name], bulk[name]
+        out[name] = both
+    return out
 
 
 class CaseParquetStream:
@@ -315,7 +356,8 @@ class CaseParquetStream:
 
         cs = self.model.cases
         k, n = self._closed_to, len(cs)
-        while k < n and cs[k].status != OPEN:  # a closed case never opens again
+        # a closed case never opens again (None: a bulk row, closed the day it opened)
+        while k < n and (cs[k] is None or cs[k].status != OPEN):
             k += 1
         self._closed_to = k
         if k - self.written >= self.chunk:
@@ -334,8 +376,9 @@ class CaseParquetStream:
             cs = self.model.cases
             for i in range(self.written, stop):
                 case = cs[i]
-                case.resident.cases.remove(case)
-                cs[i] = None
+                if case is not None:
+                    case.resident.cases.remove(case)
+                    cs[i] = None
         self.written = stop
 
     def close(self) -> None:

@@ -30,7 +30,10 @@ def _logistic(x: float) -> float:
 def _logistic_many(x: np.ndarray) -> np.ndarray:
     # element by element with math.exp: NumPy's exp may differ in the last bit (a platform
     # SIMD kernel), and the model's scores are kept bit-identical to the one-case rule's
-    return np.array([_logistic(v) for v in x.tolist()], dtype=np.float64)
+    # (_logistic's clamp on the array first: the same numbers, one call a day, not a row)
+    exp = math.exp
+    return np.array([100.0 / (1.0 + exp(-v)) for v in np.clip(x, -50.0, 50.0).tolist()],
+                    dtype=np.float64)
 
 
 def perceived_wait(p: Satisfaction, wait_min: float, informed: bool) -> float:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from pilotsim.sim.bulk import resident_cases
 from pilotsim.sim.records import OUTCOMES
 
 if TYPE_CHECKING:
@@ -50,14 +51,13 @@ def resident_summary(model: PilotModel, resident_id: int) -> dict[str, object]:
     pop = model.population
     if not 0 <= resident_id < pop.size:
         raise KeyError(f"resident id {resident_id} is not in 0..{pop.size - 1}")
-    res = model.residents.get(resident_id)
     return {
         "resident_id": resident_id,
         "profile": model.profile_names[int(pop.profile[resident_id])],
         "community": model.community_names[int(pop.community[resident_id])],
         "digital_literacy": round(float(pop.literacy[resident_id]), 2),
         "knowledge": round(float(pop.knowledge[resident_id]), 2),
-        "cases": len(res.cases) if res is not None else 0,
+        "cases": len(resident_cases(model, resident_id)),
     }
 
 
@@ -67,8 +67,8 @@ def resident_history(model: PilotModel, resident_id: int) -> pd.DataFrame:
     Columns: :data:`VISIT_COLUMNS` (visit columns are empty for a case done without visiting
     an office, e.g. online or through the committee).
     """
-    res = model.residents.get(resident_id)
-    if res is None or not res.cases:
+    cases = resident_cases(model, resident_id)
+    if not cases:
         return pd.DataFrame(columns=list(VISIT_COLUMNS))
     cols = model.visits.cols
     rid = np.asarray(cols["resident_id"], dtype=np.int64)
@@ -77,7 +77,7 @@ def resident_history(model: PilotModel, resident_id: int) -> pd.DataFrame:
     for r in rows.tolist():
         by_case.setdefault(cols["case_id"][r], []).append(r)
     out = []
-    for case in res.cases:
+    for case in cases:
         head = {
             "case_id": case.id, "service": case.service, "channel": case.channel,
             "status": case.status, "day_opened": case.day_opened,

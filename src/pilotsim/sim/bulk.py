@@ -1,0 +1,377 @@
+"""Bulk rows: a day's cases taken from opening to closing on arrays, with no :class:`Case`.
+
+A *bulk day* is one whose new needs are all decided together as in-person cases whose first
+visit is that same day (``docs/engine-soa.md`` §8.6): the M/M/c scenario's every day. Their
+rows then live only in :class:`~pilotsim.sim.cases.CaseTable`'s columns (``model.cases[i]``
+is None): they set off (:func:`set_off`), are served and resolved (:func:`resolve`) and
+close as a fixed number of NumPy calls a day. A row becomes a :class:`Case` the moment the
+day leaves that path (:func:`materialise`): a wrong office or missing documents at setting
+off, an office day shared with other cases, a visit not served, an office error, a step left
+to do. It is then created from its columns in the state the object path would have had, and
+goes on as every other case.
+
+Between days no bulk row is open (every one closes in the serve phase of the day it
+opened), so the readers outside the day (levers' loops over open cases, the case stream,
+the dashboard) see closed rows only, and read them from the columns.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from pilotsim.sim import cases as C  # noqa: N812
+from pilotsim.sim import decisions as rules
+from pilotsim.sim import satisfaction as sat
+from pilotsim.sim.cases import Case
+from pilotsim.sim.rng import uniforms_by_column
+
+if TYPE_CHECKING:
+    from pilotsim.sim.lifecycle import CaseLifecycle
+    from pilotsim.sim.model import PilotModel
+
+_COMPLETED = C.STATUS_CODES.index(C.COMPLETED)
+
+
+class BulkVisits:
+    """An office day's bulk rows, in the order they reach the office (or are served).
+
+    Attributes:
+        ids: Case ids. arrival, service: Arrival minute and counter time of the visit.
+    """
+
+    __slots__ = ("arrival", "ids", "service")
+
+    def __init__(self, ids: np.ndarray, arrival: np.ndarray, service: np.ndarray) -> None:
+        self.ids, self.arrival, self.service = ids, arrival, service
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def take(self, order: np.ndarray) -> BulkVisits:
+        """The rows at positions ``order``."""
+        return BulkVisits(self.ids[order], self.arrival[order], self.service[order])
+
+
+def _groups(key: np.ndarray) -> tuple[list[int], np.ndarray | int]:
+    """The distinct keys in order, and each row's index into them (0: one key for all).
+
+    ``np.unique`` costs some ten NumPy calls a day; a day of one group (the M/M/c day), two.
+    """
+    if (key == key[0]).all():
+        return [key.item(0)], 0
+    groups, inv = np.unique(key, return_inverse=True)
+    return groups.tolist(), inv
+
+
+def materialise(model: PilotModel, ids: np.ndarray) -> list[Case]:
+    """Open bulk rows ``ids`` (in id order) become :class:`Case` objects, kept by the model.
+
+    Their state is what the object path gives a case planned for its first visit: opened,
+    in person, its step the first to do.
+    """
+    t, names, agents, cs = model.case_table, model.service_names, model.residents, model.cases
+    out = []
+    for i, r, s, day, need, k, step in zip(
+            ids.tolist(), t.resident[ids].tolist(), t.service[ids].tolist(),
+            t.day_opened[ids].tolist(), t.need_min[ids].tolist(), t.knowledge[ids].tolist(),
+            t.step[ids].tolist(), strict=True):
+        res = agents[r]
+        case = cs[i] = Case(i, res, names[s], day, need, k)
+        case.step = step
+        res.cases.append(case)
+        out.append(case)
+    return out
+
+
+def closed_case(model: PilotModel, i: int) -> Case:
+    """A closed bulk row as a :class:`Case` (for readers; not kept by the model)."""
+    t = model.case_table
+    case = Case(i, model.residents[t.resident.item(i)], model.service_names[t.service.item(i)],
+                t.day_opened.item(i), t.need_min.item(i), t.knowledge.item(i))
+    case.status = C.STATUS_CODES[t.status.item(i)]
+    case.step, case.trips = t.step.item(i), t.trips.item(i)
+    case.wait, case.travel = t.wait.item(i), t.travel.item(i)
+    case.min_score, case.last_score = t.min_score.item(i), t.last_score.item(i)
+    case.day_closed = t.day_closed.item(i)
+    return case
+
+
+def resident_cases(model: PilotModel, resident: int) -> list[Case]:
+    """The cases the resident's agent holds and their bulk rows, in id order."""
+    res = model.residents.get(resident)
+    if res is None:
+        return []
+    t = model.case_table
+    bulk = np.flatnonzero((t.resident[:len(t)] == resident) & (t.status[:len(t)] >= 0))
+    if not len(bulk):
+        return list(res.cases)
+    both = [*res.cases, *(closed_case(model, i) for i in bulk.tolist())]
+    return sorted(both, key=lambda c: c.id)
+
+
+def first_visits(lc: CaseLifecycle, d: int, comm: np.ndarray, service: np.ndarray,
+                 minutes: list[float]) -> tuple[np.ndarray, np.ndarray] | None:
+    """A day's in-person cases' first step and arrival, if every one visits today.
+
+    :meth:`~pilotsim.sim.lifecycle.CaseLifecycle._first_visits` under ``timing: immediate``
+    on arrays: the group's first plan, the office's next open minute (``next_open``'s
+    ``bisect_right`` as ``searchsorted``, ``max`` as ``maximum``). None where a case is planned
+    one by one (a choice of office, nothing to do) or its visit is not today.
+    """
+    m = lc.model
+    if m.walk_in_centres:
+        return None
+    names = m.service_names
+    key = comm * len(names) + service
+    groups, inv = _groups(key)
+    step = np.empty(len(groups), dtype=np.int64)
+    office = []
+    for g, k in enumerate(groups):
+        c, s = divmod(k, len(names))
+        got = lc._first_plans.get((c, names[s]), False)
+        if got is False:
+            got = lc._first_plans[c, names[s]] = lc._first_plan(c, names[s])
+        if got is None:
+            return None
+        step[g] = got[0]
+        office.append(got[1])
+    t = np.asarray(minutes, dtype=np.float64)
+    arrival = np.empty(len(t))
+    to = np.array([o.index for o in office])[inv]
+    for o in dict.fromkeys(office):
+        sel = slice(None) if len(set(office)) == 1 else to == o.index
+        start, end = lc.windows(o)
+        k = np.searchsorted(end, t[sel], side="right")
+        if k.max() >= len(start):
+            return None
+        arrival[sel] = np.maximum(t[sel], start[k])
+    if (arrival // 1440 != d).any():
+        return None
+    return np.broadcast_to(step[inv], t.shape), arrival
+
+
+def set_off(lc: CaseLifecycle, d: int, ids: np.ndarray,
+            arrival: np.ndarray) -> list[tuple] | None:
+    """The day's bulk rows set off for their first visit: ``(office, BulkVisits)`` per office.
+
+    The draws and rules of :meth:`~pilotsim.sim.lifecycle.CaseLifecycle._set_off` on arrays.
+    None where a row leaves the bulk path (a wrong office, documents to carry, a stale plan):
+    the caller then materialises the day's rows.
+    """
+    m = lc.model
+    t = m.case_table
+    n = len(ids)
+    comm, svc, step = t.community[ids], t.service[ids], t.step[ids]
+    slots = np.full((n, 1), C.VISIT_BASE, dtype=np.int64) + C.GO_PURPOSES  # the first visit
+    choice = uniforms_by_column([m.choices] * 3 + [m.service_draws], ids, slots)
+    p = rules.p_wrong_office(m.spec.behaviour.knowledge, t.knowledge[ids],
+                             m.wrong_office_factor[comm])
+    if ((p > 0) & (choice[:, 0] < p)).any():
+        return None
+    key = (comm * len(m.service_names) + svc) * 1024 + step
+    groups, inv = _groups(key)
+    office = np.empty(len(groups), dtype=np.int64)
+    service = np.empty(n)
+    for g, k in enumerate(groups):
+        c, rest = divmod(k, 1024 * len(m.service_names))
+        s, st = divmod(rest, 1024)
+        got = lc._visit_group(c, m.service_names[s], st, None)
+        if got is None or got[3]:  # a stale plan, or documents that may be missing
+            return None
+        right, _, dist, _ = got
+        office[g] = right.index
+        rows = np.flatnonzero(inv == g) if len(groups) > 1 else slice(None)
+        service[rows] = np.array(dist.sample_many(choice[rows, 3].tolist())) * \
+            right.service_scale
+    to = office[inv]
+    if len(groups) == 1:
+        return [(m.offices[int(office[0])], BulkVisits(ids, arrival, service))]
+    return [(m.offices[o], BulkVisits(ids[sel], arrival[sel], service[sel]))
+            for o in np.unique(to).tolist() for sel in [to == o]]
+
+
+def resolve(lc: CaseLifecycle, d: int, offices: list[tuple]) -> bool:
+    """Resolve an all-bulk day's visits and close their cases on arrays (False: not possible).
+
+    ``offices`` as :meth:`~pilotsim.sim.lifecycle.CaseLifecycle.resolve_visits` takes them,
+    every office day's visits a :class:`BulkVisits`. Possible when every visit was served
+    without error and completes its case (the span's steps leave none to do, no processing
+    days), with enough rows for the first visits' array scoring the object path uses.
+    The result is what that path's loop gives, row by row in the same order: the visit
+    records, the learned waits, the residents' expectation (first visit of the day on
+    arrays, later ones in order), the case's sums and peak–end memory, its closing (trust,
+    knowledge, channel memory) and ``closed_today``.
+    """
+    m = lc.model
+    days = [x for x in offices if len(x[2])]
+    if not days or any(not isinstance(its, BulkVisits) for _, _, its, _, _ in days):
+        return False
+    if not all(all(s) for *_, s in days):
+        return False
+    ids = _joined(days, "ids")
+    n = len(ids)
+    if n < lc.BULK_ROWS:
+        return False
+    t, pop = m.case_table, m.population
+    counts = [len(its) for _, _, its, _, _ in days]
+    if any(of.error_rate > 0 for of, *_ in days):  # the first visits' own error draws
+        rate = np.repeat([of.error_rate for of, *_ in days], counts)
+        if (m.choices.uniforms(ids, np.full(n, C.VISIT_BASE + C.V_ERROR)) < rate).any():
+            return False
+    office = np.full(n, days[0][0].index) if len(days) == 1 else \
+        np.repeat([of.index for of, *_ in days], counts)
+    c, r, svc, step = t.community[ids], t.resident[ids], t.service[ids], t.step[ids]
+    # what comes after the visit: the span's steps done, nothing left (per group)
+    key = ((c * len(m.service_names) + svc) * 1024 + step) * len(m.offices) + office
+    groups, inv = _groups(key)
+    final = np.empty(len(groups), dtype=np.int64)
+    for g, k in enumerate(groups):
+        k, o = divmod(k, len(m.offices))
+        ci, rest = divmod(k, 1024 * len(m.service_names))
+        s, st = divmod(rest, 1024)
+        span = lc._span(ci, m.service_names[s], st, o)
+        if span[3]:
+            return False
+        plan = lc._step_plan(ci, m.service_names[s], span[0])
+        if plan[1] is not None:
+            return False
+        final[g] = plan[0]
+    for of, shown, *_ in offices:
+        if shown is not None:
+            of.shown_wait = shown
+    arrival, service = _joined(days, "arrival"), _joined(days, "service")
+    waits = np.array(days[0][3] if len(days) == 1 else [w for *_, ws, _ in days for w in ws],
+                     dtype=np.float64)
+    travel = 2.0 * m.travel[c, office] * pop.mobility[r]
+    m.visits.add_rows(ids, r, step, office, d, arrival, waits, service, travel,
+                      np.zeros(n, dtype=np.int8))
+    p = m.spec.behaviour.satisfaction
+    informs = {of.wait_info for of, *_ in days}
+    if len(informs) == 1:
+        felt = sat.perceived_wait(p, waits, informs.pop())
+    else:
+        informed = np.repeat([of.wait_info for of, *_ in days], counts)
+        felt = np.where(informed, sat.perceived_wait(p, waits, True),
+                        sat.perceived_wait(p, waits, False))
+    r_list = r.tolist()
+    first = first_of_each(r_list)
+    f = np.flatnonzero(first)
+    score = np.zeros(n)
+    expected = pop.expectation[r[f]]
+    score[f] = sat.experience_score(p, expected, felt[f], wasted=np.zeros(len(f), dtype=bool),
+                                    travel_min=travel[f])
+    pop.expectation[r[f]] = expected + p.expectation_learning * (felt[f] - expected)
+    later = np.flatnonzero(~first).tolist()
+    for j in later:  # a resident's later visit today: after the earlier one, in order
+        ri, fj = r_list[j], felt.item(j)
+        ex = pop.expectation.item(ri)
+        score[j] = sat.experience_score(p, ex, fj, wasted=False, travel_min=travel.item(j))
+        pop.expectation[ri] = ex + p.expectation_learning * (fj - ex)
+    _learn_waits(m, c, office, waits)
+    left = ((arrival + waits + service) // 1440).astype(np.int64)
+    # the case's sums from zero, Case.remember from min_score 101 (Python's min keeps the
+    # first of equals and of NaN), the closing
+    low = np.where(score < 101.0, score, 101.0)
+    t.step[ids], t.trips[ids], t.wait[ids], t.travel[ids] = final[inv], 1, 0.0 + waits, \
+        0.0 + travel
+    t.min_score[ids], t.last_score[ids], t.day_closed[ids] = low, score, left
+    t.status[ids] = _COMPLETED
+    _close(lc, ids, r, r_list, first, later, (low + score) / 2)
+    m.closed_today.append(ids)
+    return True
+
+
+def _joined(days: list[tuple], column: str) -> np.ndarray:
+    """A :class:`BulkVisits` column over the day's offices, in office order."""
+    if len(days) == 1:
+        return getattr(days[0][2], column)
+    return np.concatenate([getattr(its, column) for _, _, its, _, _ in days])
+
+
+def first_of_each(keys: list[int]) -> np.ndarray:
+    """Whether each key is its first occurrence in ``keys`` (a day's rows: a set beats sorting)."""
+    seen: set[int] = set()
+    return np.array([k not in seen and not seen.add(k) for k in keys], dtype=bool)
+
+
+def _learn_waits(m: PilotModel, comm: np.ndarray, office: np.ndarray, waits: np.ndarray) -> None:
+    """The learned wait per (community, office): the exponential average in visit order."""
+    learning = m.spec.behaviour.visits.wait_learning
+    at = m.wait_learned
+    pair = comm * at.shape[1] + office
+    if (pair == pair[0]).all():  # one pair (the M/M/c office): a loop on one float
+        c0, o0 = comm.item(0), office.item(0)
+        x = at.item(c0, o0)
+        for w in waits.tolist():
+            x = w if x != x else x + learning * (w - x)
+        at[c0, o0] = x
+        return
+    now: dict[tuple[int, int], float] = {}
+    for ci, o, w in zip(comm.tolist(), office.tolist(), waits.tolist(), strict=True):
+        key = (ci, o)
+        x = now.get(key)
+        if x is None:
+            x = at.item(ci, o)
+        now[key] = w if x != x else x + learning * (w - x)  # (NaN: no one has been)
+    for (ci, o), x in now.items():
+        at[ci, o] = x
+
+
+def _close(lc: CaseLifecycle, ids: np.ndarray, r: np.ndarray, r_list: list[int],
+           first: np.ndarray, later: list[int], satisfaction: np.ndarray) -> None:
+    """:meth:`~pilotsim.sim.lifecycle.CaseLifecycle._close` of completed rows, in order."""
+    m = lc.model
+    pop = m.population
+    k = m.case_table.knowledge[ids]
+    if (k > pop.knowledge[r]).any():  # (none, unless a reform raised it since opening)
+        for ri, kj in zip(r_list, k.tolist(), strict=True):
+            known = pop.knowledge.item(ri)
+            if kj > known:
+                pop.knowledge[ri] = known + lc._learn_from_case * (kj - known)
+    tl = lc._trust_learning
+    f = first
+    trust = pop.trust[r[f]]
+    pop.trust[r[f]] = trust + tl * (satisfaction[f] / 100 - trust)
+    s_list = satisfaction.tolist()
+    for j in later:
+        ri = r_list[j]
+        x = pop.trust.item(ri)
+        pop.trust[ri] = x + tl * (s_list[j] / 100 - x)
+    agents, in_person = m.residents, C.IN_PERSON
+    for ri, s in zip(r_list, s_list, strict=True):
+        agents[ri].channel_memory[in_person] = s
+
+
+def closed_columns(model: PilotModel, closed: list) -> tuple[np.ndarray, ...]:
+    """``closed_today`` as columns: case ids, satisfaction (NaN: none), wait a trip, knowledge.
+
+    ``closed`` holds :class:`Case` objects and bulk rows' id arrays, in the order they closed.
+    """
+    parts: list[tuple] = []
+    run: list[Case] = []
+
+    def flush() -> None:
+        if run:
+            parts.append((np.array([x.id for x in run], dtype=np.int64),
+                          np.array([x.satisfaction if x.satisfaction is not None else np.nan
+                                    for x in run], dtype=np.float64),
+                          np.array([x.wait / x.trips if x.trips else np.nan for x in run],
+                                   dtype=np.float64),
+                          np.array([x.knowledge for x in run], dtype=np.float64)))
+            run.clear()
+
+    t = model.case_table
+    for x in closed:
+        if isinstance(x, Case):
+            run.append(x)
+            continue
+        flush()
+        parts.append((x, (t.min_score[x] + t.last_score[x]) / 2, t.wait[x] / t.trips[x],
+                      t.knowledge[x]))
+    flush()
+    if len(parts) == 1:
+        return parts[0]
+    return tuple(np.concatenate(col) for col in zip(*parts, strict=True))
+
