@@ -3,6 +3,8 @@ reform; its generators of unrecorded business, seeded days ahead, are each day's
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from pilotsim.app import api
@@ -60,3 +62,17 @@ def test_business_states_seeded_ahead_are_each_office_days_own_generator():
             reused = m.streams.generator_at(state)
             assert reused.bit_generator.state == fresh.bit_generator.state
             np.testing.assert_array_equal(reused.random(3), fresh.random(3))
+
+
+def test_an_office_opened_mid_block_has_its_own_business_states():
+    # a pilot's centre (Levers.open_office) with business of its own, opened on a day whose
+    # block of states was seeded before it existed
+    m = _model()
+    m._business_states(3)  # the block of days 3-34 seeded for the city's offices
+    spec = dataclasses.replace(m.spec.city.offices[m.offices[0].name], other_visits_per_day=5.0)
+    office = m.add_office("pilot_centre", spec)
+    states = m._business_states(10)
+    assert len(states) == len(m.offices)
+    fresh = m.streams.generator("background", office.index, 10)
+    assert m.streams.generator_at(states[office.index]).bit_generator.state == \
+        fresh.bit_generator.state

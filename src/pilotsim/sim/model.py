@@ -757,7 +757,7 @@ class PilotModel(mesa.Model):
         cost ~0.1 s a year, one per 32 days ~0.01 s.
         """
         got = self._business.get(d)
-        if got is None:
+        if got is None or len(got) < len(self.offices):  # (or an office opened since)
             n = len(self.offices)
             ahead = range(d, min(d + _BUSINESS_DAYS, self.spec.sim.days))
             states = self.streams.generator_states(
