@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from pilotsim.sim import cases as C  # noqa: N812
+
 if TYPE_CHECKING:
     from pilotsim.sim.model import PilotModel
 
@@ -214,8 +216,10 @@ class VisitParquetStream:
         return df
 
 
-_STATUSES = ["completed", "abandoned", "open", "not_pursued"]
-_CHANNELS = ["in_person", "online", "proxy"]
+# the cases table's codes: a bulk row's status column holds the same codes, and its channel
+# (in person) is code 0
+_STATUSES = list(C.STATUS_CODES)
+_CHANNELS = [C.IN_PERSON, C.ONLINE, C.PROXY]
 
 
 def cases_table(model: PilotModel, start: int = 0, stop: int | None = None) -> pd.DataFrame:
@@ -305,7 +309,8 @@ def _case_columns(model: PilotModel, cs: list, start: int) -> dict[str, np.ndarr
         raise RuntimeError("cases_table: some of these cases were let go by a CaseParquetStream "
                            "(read them from its file)")
     bulk = {"opened": t.day_opened[b], "closed": t.day_closed[b], "status": t.status[b],
-            "channel": np.zeros(len(b)), "trips": t.trips[b], "wasted": np.zeros(len(b)),
+            "channel": np.full(len(b), _CHANNELS.index(C.IN_PERSON)), "trips": t.trips[b],
+            "wasted": np.zeros(len(b)),
             "wait": t.wait[b], "travel": t.travel[b],
             "satisfaction": (t.min_score[b] + t.last_score[b]) / 2}
     for name, dtype in _CASE_COLUMNS:
