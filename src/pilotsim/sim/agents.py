@@ -10,6 +10,7 @@ import mesa
 from mesa.model import ModelSignals
 from mesa.model import _mesa_logger as _mesa_model_logger  # what register_agent logs to
 
+from pilotsim.sim.cases import CHANNELS
 from pilotsim.sim.distributions import ServiceTime
 from pilotsim.sim.queueing import CounterQueue
 from pilotsim.spec import Office as OfficeSpec
@@ -200,7 +201,15 @@ class Resident(mesa.Agent):
         # more than the attribute)
         self.community_index = community
         self.cases: list[Case] = []
-        self.channel_memory: dict[str, float] = {}
+
+    @property
+    def channel_memory(self) -> dict[str, float]:
+        """``{channel: satisfaction of the last closed case by it}``, a copy.
+
+        Read from :attr:`~pilotsim.sim.population.Population.channel_memory` (the only copy).
+        """
+        row = self.model.population.channel_memory[self.index].tolist()
+        return {name: x for name, x in zip(CHANNELS, row, strict=True) if x == x}
 
     @classmethod
     def create_many(cls, model: PilotModel, rows: list[int]) -> list[Resident]:

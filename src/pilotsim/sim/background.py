@@ -330,14 +330,11 @@ class BackgroundDemand:
             if len(i) == 0:
                 return out, pursued
         prior = 100 * pop.trust[r]
-        memory = {name: prior.copy() for name in costs}
-        residents = m.residents
-        for j, x in enumerate(r.tolist()):  # the representative's memory of each channel
-            res = residents.get(x)
-            if res is not None:
-                for name, score in res.channel_memory.items():
-                    if name in memory:
-                        memory[name][j] = score
+        remembered = pop.channel_memory[r]  # the representative's memory of each channel
+        memory = {}
+        for name in costs:
+            x = remembered[:, C.CHANNEL_COLUMN[name]]
+            memory[name] = np.where(x != x, prior, x)
         util = rules.channel_utilities(beh.channels, costs, memory, prior)
         out[i] = rules.logit_draw(util, u[i])
         return out, pursued

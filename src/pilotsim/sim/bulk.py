@@ -339,9 +339,13 @@ def _close(lc: CaseLifecycle, ids: np.ndarray, r: np.ndarray, r_list: list[int],
         ri = r_list[j]
         x = pop.trust.item(ri)
         pop.trust[ri] = x + tl * (s_list[j] / 100 - x)
-    agents, in_person = m.residents, C.IN_PERSON
-    for ri, s in zip(r_list, s_list, strict=True):
-        agents[ri].channel_memory[in_person] = s
+    # the channel memory: a resident's last closing of the day holds (first occurrences at
+    # once, then the later ones in order: a fancy write does not promise which repeat wins)
+    memory = pop.channel_memory
+    col = C.CHANNEL_COLUMN[C.IN_PERSON]
+    memory[r[f], col] = satisfaction[f]
+    for j in later:
+        memory[r_list[j], col] = s_list[j]
 
 
 def closed_columns(model: PilotModel, closed: list) -> tuple[np.ndarray, ...]:

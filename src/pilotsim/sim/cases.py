@@ -11,6 +11,9 @@ if TYPE_CHECKING:
 
 OPEN, COMPLETED, ABANDONED, NOT_PURSUED = "open", "completed", "abandoned", "not_pursued"
 IN_PERSON, ONLINE, PROXY = "in_person", "online", "proxy"
+# the columns of Population.channel_memory, in this order
+CHANNELS = (IN_PERSON, ONLINE, PROXY)
+CHANNEL_COLUMN = {name: i for i, name in enumerate(CHANNELS)}
 
 # Slots in the case's counter streams. Case-level decisions use slots below VISIT_BASE; visit v
 # (0-based) uses VISIT_BASE + VISIT_SLOTS * v + purpose, so the n-th visit of a case draws the

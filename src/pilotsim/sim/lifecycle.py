@@ -306,7 +306,7 @@ class CaseLifecycle:
         names = list(costs)
         cost = np.column_stack([costs[n] for n in names])  # inf where a channel is closed
         opened = np.column_stack([np.ones(len(rows), dtype=bool), online_open, proxy_open])
-        opened = opened[:, [(C.IN_PERSON, C.ONLINE, C.PROXY).index(n) for n in names]]
+        opened = opened[:, [C.CHANNEL_COLUMN[n] for n in names]]
         draws = uniforms()[rows]
         pursued = np.ones(len(rows), dtype=bool)
         if tk.enabled:  # takeup.channel_burden_min's logsum; a closed channel adds exp(-inf)
@@ -318,13 +318,8 @@ class CaseLifecycle:
                 [takeup.pursue_probability(tk, b) for b in burden.tolist()])
         # rules.channel_utilities and rules.logit_draw on the rows: the remembered
         # satisfaction of a channel, else 100 × trust; a closed channel's utility is -inf
-        memory = np.repeat(100 * pop.trust[rr][:, None], len(names), axis=1)
-        for j, ri in enumerate(rr.tolist()):
-            res = m.residents.get(ri)
-            if res is not None and res.channel_memory:
-                for col, name in enumerate(names):
-                    if name in res.channel_memory:
-                        memory[j, col] = res.channel_memory[name]
+        memory = pop.channel_memory[rr][:, [C.CHANNEL_COLUMN[n] for n in names]]
+        memory = np.where(memory != memory, 100 * pop.trust[rr][:, None], memory)
         util = (-cost + ch.experience_weight_min * (memory - 50)) / ch.choice_scale_min
         e = _each(math.exp, util - util.max(axis=1)[:, None])
         share = e / _sum_columns(e)[:, None]
@@ -937,5 +932,5 @@ class CaseLifecycle:
         if score is not None:
             trust = pop.trust.item(r)
             pop.trust[r] = trust + self._trust_learning * (score / 100 - trust)
-            res.channel_memory[case.channel] = score
+            pop.channel_memory[r, C.CHANNEL_COLUMN[case.channel]] = score
         m.closed_today.append(case)

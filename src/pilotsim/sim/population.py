@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pilotsim.sim.cases import CHANNELS
 from pilotsim.spec import Beta, RunSpec
 
 
@@ -58,6 +59,9 @@ class Population:
         mobility: Travel-time multiplier.
         expectation: Expected wait per visit, minutes (moves with experience and neighbours).
         trust: Trust in public services, 0–1.
+        channel_memory: The satisfaction (0–100) of a resident's last closed case of each
+            channel, one column per :data:`~pilotsim.sim.cases.CHANNELS`; NaN: none yet.
+            Columns, not a dict an agent, so a bulk day writes its closings at once.
         group_start: (community, profile) → first row of the group.
         group_size: (community, profile) → rows in the group.
         community_start: First row of each community (length communities + 1).
@@ -71,6 +75,7 @@ class Population:
     mobility: np.ndarray
     expectation: np.ndarray
     trust: np.ndarray
+    channel_memory: np.ndarray
     group_start: np.ndarray
     group_size: np.ndarray
     community_start: np.ndarray
@@ -108,5 +113,6 @@ class Population:
             cols["expectation"][sl] = p.expected_wait_min * gen.lognormal(-0.045, 0.3, size)
         community_start = np.concatenate([[0], np.cumsum(sizes.sum(axis=1))])
         return cls(community=community, profile=profile, trust=np.full(n, 0.6),
+                   channel_memory=np.full((n, len(CHANNELS)), np.nan),
                    group_start=starts.reshape(nc, npf), group_size=sizes,
                    community_start=community_start, **cols)
