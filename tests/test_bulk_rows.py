@@ -119,3 +119,12 @@ def test_readers_of_bulk_rows(columns, objects, tmp_path) -> None:
         assert resident_summary(columns, r) == resident_summary(objects, r)
         pd.testing.assert_frame_equal(resident_history(columns, r),
                                       resident_history(objects, r))
+
+
+def test_a_residents_channel_memory_is_a_read_only_view():
+    # the population's columns are the only copy: a write through the agent would be lost
+    m = build_model(RunSpec.from_config(api.compose(["output.write=false", "sim.days=5"])))
+    m.run()
+    res = next(iter(m.residents.values()))
+    with pytest.raises(TypeError):
+        res.channel_memory["online"] = 50.0  # type: ignore[index]

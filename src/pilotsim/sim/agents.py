@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import mesa
@@ -203,13 +205,15 @@ class Resident(mesa.Agent):
         self.cases: list[Case] = []
 
     @property
-    def channel_memory(self) -> dict[str, float]:
-        """``{channel: satisfaction of the last closed case by it}``, a copy.
+    def channel_memory(self) -> Mapping[str, float]:
+        """``{channel: satisfaction of the last closed case by it}``, read-only.
 
-        Read from :attr:`~pilotsim.sim.population.Population.channel_memory` (the only copy).
+        Read from :attr:`~pilotsim.sim.population.Population.channel_memory` (the only copy):
+        a write here would change nothing, so it raises instead.
         """
         row = self.model.population.channel_memory[self.index].tolist()
-        return {name: x for name, x in zip(CHANNELS, row, strict=True) if x == x}
+        return MappingProxyType({name: x for name, x in zip(CHANNELS, row, strict=True)
+                                 if x == x})
 
     @classmethod
     def create_many(cls, model: PilotModel, rows: list[int]) -> list[Resident]:

@@ -11,6 +11,7 @@ written once, and a reform that changes one of its inputs changes both populatio
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -116,7 +117,7 @@ def _only(open_, cost):
     return cost if np.ndim(open_) == 0 else np.where(open_, cost, np.inf)
 
 
-def channel_utilities(ch: Channels, costs: dict, memory: dict, prior) -> dict:
+def channel_utilities(ch: Channels, costs: dict, memory: Mapping, prior) -> dict:
     """Logit utilities: minus the cost, plus the remembered satisfaction of the channel.
 
     Args:
