@@ -202,6 +202,8 @@ class Resident(mesa.Agent):
         # the community's row, read on every step of a case (a NumPy lookup each time costs
         # more than the attribute)
         self.community_index = community
+        # the cases with an object (a bulk day's rows have none: pilotsim.sim.bulk's
+        # resident_cases gives both)
         self.cases: list[Case] = []
 
     @property

@@ -181,8 +181,9 @@ class PilotModel(mesa.Model):
                                        dtype=bool).reshape(nc, len(self.profiles))
         self.residents: dict[int, Resident] = {}
         self._is_agent = np.zeros(self.population.size, dtype=bool)  # rows in residents
-        self.cases: list[Case] = []
-        self.case_table = CaseTable()  # the same cases' fixed facts as columns, by case id
+        # by case id: the case, or None (a bulk day's row, or a case the case stream let go)
+        self.cases: list[Case | None] = []
+        self.case_table = CaseTable()  # the same cases' facts as columns, by case id
         self.agenda: dict[int, list[tuple[Due, Case, float]]] = defaultdict(list)
         self.visits = VisitLog()
         # cases closed today, in order: objects, and bulk rows as arrays of ids
