@@ -61,7 +61,7 @@ class Population:
         trust: Trust in public services, 0–1.
         channel_memory: The satisfaction (0–100) of a resident's last closed case of each
             channel, one column per :data:`~pilotsim.sim.cases.CHANNELS`; NaN: none yet.
-            Columns, not a dict an agent, so a bulk day writes its closings at once.
+            Columns, not a dict per agent, so a bulk day writes its closings at once.
         group_start: (community, profile) → first row of the group.
         group_size: (community, profile) → rows in the group.
         community_start: First row of each community (length communities + 1).

@@ -219,7 +219,7 @@ class VisitParquetStream:
 # the cases table's codes: a bulk row's status column holds the same codes, and its channel
 # (in person) is code 0
 _STATUSES = list(C.STATUS_CODES)
-_CHANNELS = [C.IN_PERSON, C.ONLINE, C.PROXY]
+_CHANNELS = list(C.CHANNELS)
 
 
 def cases_table(model: PilotModel, start: int = 0, stop: int | None = None) -> pd.DataFrame:
