@@ -64,3 +64,22 @@ def test_written_run_returns_and_writes_the_same_visits(tmp_path) -> None:
     assert len(on_disk) == len(memory.visits)
     assert (on_disk["wait_min"].to_numpy() == memory.visits["wait_min"].to_numpy()).all()
     assert not list((tmp_path / "run").glob(".*tmp"))
+
+
+def test_read_gives_the_tables_categories_whatever_the_files(spec, tmp_path) -> None:
+    model = _run(spec, chunk=10**9)
+    want = records.visits_table(model)
+    reordered = want.copy()  # the same labels, categories in reverse order: other codes
+    for col in ("community", "service", "office", "outcome"):
+        reordered[col] = reordered[col].cat.reorder_categories(
+            list(reordered[col].cat.categories[::-1]))
+    reordered.to_parquet(tmp_path / "v.parquet")
+    pd.testing.assert_frame_equal(records.VisitParquetStream(tmp_path / "v.parquet",
+                                                             model).read(), want)
+
+
+def test_read_of_no_visits(spec, tmp_path) -> None:
+    model = build_model(spec)
+    stream = records.VisitParquetStream(tmp_path / "v.parquet", model)
+    stream.close()
+    pd.testing.assert_frame_equal(stream.read(), records.visits_table(model))
