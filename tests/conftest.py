@@ -1,6 +1,7 @@
 import collections
 import copy
 import functools
+import gc
 import logging
 import signal
 import sys
@@ -57,11 +58,13 @@ def pilotsim_main(monkeypatch: pytest.MonkeyPatch):
     The installed command is ``pilotsim.app.cli:main``, so this is the same code from parsing the
     arguments to the exit, without the seconds a new interpreter takes to import Hydra, Mesa
     and pandas; a few tests run the real command for what only a process shows. The signal
-    handlers that ``main()`` installs are put back afterwards, and so is the root logger:
-    Hydra points it at this test's captured stderr, which is closed once the test ends, and a
-    later test's threads (the dashboard's) would log into the closed stream.
+    handlers that ``main()`` installs are put back afterwards, the cyclic collector is turned
+    back on (a single run leaves it off), and the root logger is put back: Hydra points it at
+    this test's captured stderr, which is closed once the test ends, and a later test's threads
+    (the dashboard's) would log into the closed stream.
     """
     saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    collecting = gc.isenabled()  # a single run leaves the collector off (its process ends)
     root = logging.getLogger()
     saved_level, saved_handlers = root.level, list(root.handlers)
 
@@ -74,6 +77,8 @@ def pilotsim_main(monkeypatch: pytest.MonkeyPatch):
         return 0
 
     yield main
+    if collecting:
+        gc.enable()
     for sig, handler in saved.items():
         signal.signal(sig, handler)
     root.setLevel(saved_level)

@@ -64,3 +64,50 @@ def test_written_run_returns_and_writes_the_same_visits(tmp_path) -> None:
     assert len(on_disk) == len(memory.visits)
     assert (on_disk["wait_min"].to_numpy() == memory.visits["wait_min"].to_numpy()).all()
     assert not list((tmp_path / "run").glob(".*tmp"))
+
+
+def test_read_gives_the_tables_categories_whatever_the_files(spec, tmp_path) -> None:
+    model = _run(spec, chunk=10**9)
+    want = records.visits_table(model)
+    reordered = want.copy()  # the same labels, categories in reverse order: other codes
+    for col in ("community", "service", "office", "outcome"):
+        reordered[col] = reordered[col].cat.reorder_categories(
+            list(reordered[col].cat.categories[::-1]))
+    reordered.to_parquet(tmp_path / "v.parquet")
+    pd.testing.assert_frame_equal(records.VisitParquetStream(tmp_path / "v.parquet",
+                                                             model).read(), want)
+
+
+def test_read_of_no_visits(spec, tmp_path) -> None:
+    model = build_model(spec)
+    stream = records.VisitParquetStream(tmp_path / "v.parquet", model)
+    stream.close()
+    pd.testing.assert_frame_equal(stream.read(), records.visits_table(model))
+
+
+def test_row_group_writer_writes_in_order_the_same_bytes(tmp_path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tables = [pa.table({"i": list(range(k, k + 1000)), "x": [k / 7] * 1000})
+              for k in range(0, 40_000, 1000)]
+    background = records.RowGroupWriter(tmp_path / "b.parquet")
+    for t in tables:
+        background.write(t)
+    background.close()
+    inline = pq.ParquetWriter(tmp_path / "i.parquet", tables[0].schema)
+    for t in tables:
+        inline.write_table(t)
+    inline.close()
+    assert (tmp_path / "b.parquet").read_bytes() == (tmp_path / "i.parquet").read_bytes()
+    assert pq.read_table(tmp_path / "b.parquet")["i"].to_pylist() == list(range(40_000))
+
+
+def test_row_group_writer_raises_a_failed_write(tmp_path) -> None:
+    import pyarrow as pa
+
+    writer = records.RowGroupWriter(tmp_path / "x.parquet")
+    writer.write(pa.table({"a": [1, 2]}))
+    writer.write(pa.table({"b": ["x"]}))  # another schema: pyarrow refuses it, in the thread
+    with pytest.raises(ValueError, match="schema"):
+        writer.close()

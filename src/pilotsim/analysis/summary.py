@@ -21,7 +21,11 @@ def summary_table(cases: pd.DataFrame, visits: pd.DataFrame,
     run's ``behaviour.satisfaction.satisfied_threshold``), abandonment (abandoned / closed),
     needs_unmet (needs not pursued or abandoned / needs not still open).
     """
-    v = visits.merge(cases[["case_id", "profile"]], on="case_id", how="left")
+    # only the columns read below: filtering whole frames by profile copied every column
+    # (~0.2 s of a city-year's 0.3 s)
+    cases = cases[["case_id", "profile", "status", "trips", "wasted_trips", "satisfaction"]]
+    v = visits[["case_id", "wait_min"]].merge(cases[["case_id", "profile"]], on="case_id",
+                                              how="left")
     rows = {}
     groups = [("all", cases, v)] + [
         (str(p), cases[cases["profile"] == p], v[v["profile"] == p])

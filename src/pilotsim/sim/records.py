@@ -10,6 +10,7 @@ two row-level tables.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -166,6 +167,55 @@ def _visits_frame(model: PilotModel, c: dict) -> pd.DataFrame:
     })
 
 
+class RowGroupWriter:
+    """Row groups written to one Parquet file by a background thread, in the order given.
+
+    pyarrow's ``ParquetWriter.write_table`` encodes, compresses and writes a row group with
+    the GIL released, so with a second core the run goes on while it is written (a city-year
+    writes ~20 row groups, ~0.03 s each). One writer thread takes the tables first in, first
+    out: the file's bytes are those of writing each table where it was given. A failed write
+    raises at the next :meth:`write` or at :meth:`close`.
+
+    Args:
+        path: File to write (created on the first :meth:`write`).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._writer = None
+        self._thread: ThreadPoolExecutor | None = None
+        self._pending: list[Future] = []
+
+    @property
+    def started(self) -> bool:
+        """Whether a row group was given (the file then exists)."""
+        return self._writer is not None
+
+    def write(self, table) -> None:
+        """Append ``table`` (a ``pyarrow.Table``; the first one sets the schema) as a row group."""
+        import pyarrow.parquet as pq
+
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, table.schema)
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
+        while self._pending and self._pending[0].done():
+            self._pending.pop(0).result()
+        assert self._thread is not None
+        self._pending.append(self._thread.submit(self._writer.write_table, table))
+
+    def close(self) -> None:
+        """Wait for the row groups given, then close the file."""
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
+        pending, self._pending = self._pending, []
+        try:
+            for f in pending:
+                f.result()
+        finally:
+            if self._writer is not None:
+                self._writer.close()
+
+
 class VisitParquetStream:
     """Write a run's visits to Parquet as the run goes, one row group per chunk.
 
@@ -181,18 +231,14 @@ class VisitParquetStream:
     def __init__(self, path: str | Path, model: PilotModel) -> None:
         self.path = Path(path)
         self.model = model
-        self._writer = None
+        self._writer = RowGroupWriter(self.path)
 
     def write(self, chunk: dict[str, np.ndarray]) -> None:
         """Append one chunk of visit columns as a row group."""
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
         frame = _visits_frame(self.model, chunk)
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        if self._writer is None:
-            self._writer = pq.ParquetWriter(self.path, table.schema)
-        self._writer.write_table(table)
+        self._writer.write(pa.Table.from_pandas(frame, preserve_index=False))
 
     def close(self) -> None:
         """Write the rows still buffered and close the file (an empty table if none)."""
@@ -200,7 +246,7 @@ class VisitParquetStream:
         if log.sink is None:
             log.sink = self.write
         log.flush()
-        if self._writer is None:
+        if not self._writer.started:
             empty = {c: np.empty(0, dtype=t) for c, t in zip(log.COLUMNS, log.DTYPES,
                                                              strict=True)}
             self.write(empty)
@@ -210,9 +256,12 @@ class VisitParquetStream:
         """The written visits as :func:`visits_table` would return them."""
         df = pd.read_parquet(self.path)
         m = self.model
+        # Parquet keeps a dictionary per row group, so the read categories need not be the
+        # table's: set the table's by label (the codes pd.Categorical of the labels gives,
+        # 0.1 s for a city-year's 720,000 visits instead of 0.4 s through strings)
         for col, names in (("community", m.community_names), ("service", m.service_names),
                            ("office", [o.name for o in m.offices]), ("outcome", OUTCOMES)):
-            df[col] = pd.Categorical(df[col].astype(object), categories=list(names))
+            df[col] = df[col].cat.set_categories(list(names))
         return df
 
 
@@ -353,7 +402,7 @@ class CaseParquetStream:
         self.chunk = chunk
         self.written = 0  # cases 0 .. written - 1 are in the file (and gone from the model)
         self._closed_to = 0  # cases written .. _closed_to - 1 are closed, not yet written
-        self._writer = None
+        self._writer = RowGroupWriter(self.path)
 
     def after_day(self) -> None:
         """Write the closed cases ahead of the first open one, if they fill a row group."""
@@ -370,13 +419,9 @@ class CaseParquetStream:
 
     def _write(self, stop: int, release: bool = True) -> None:
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
-        table = pa.Table.from_pandas(cases_table(self.model, self.written, stop),
-                                     preserve_index=False)  # as DataFrame.to_parquet does
-        if self._writer is None:
-            self._writer = pq.ParquetWriter(self.path, table.schema)
-        self._writer.write_table(table)
+        self._writer.write(pa.Table.from_pandas(cases_table(self.model, self.written, stop),
+                                                preserve_index=False))  # as DataFrame.to_parquet
         if release:
             cs = self.model.cases
             for i in range(self.written, stop):
@@ -388,7 +433,7 @@ class CaseParquetStream:
 
     def close(self) -> None:
         """Write every case not written yet (open ones too), in id order; close the file."""
-        if self._writer is None or self.written < len(self.model.cases):
+        if not self._writer.started or self.written < len(self.model.cases):
             # kept in the model: nothing runs on, and the final model stays inspectable
             self._write(len(self.model.cases), release=False)
         self._writer.close()

@@ -8,6 +8,7 @@ the offending value and what was expected, before anything is built.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import types
 import typing
@@ -135,8 +136,7 @@ def build[T](cls: type[T], data: Any, path: str = "") -> T:
     """
     if not isinstance(data, Mapping):
         raise SpecError(path, data, f"a mapping with keys {_field_names(cls)}")
-    hints = get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
+    hints, fields = _schema(cls)
     # Keys starting with "_" hold YAML anchors for reuse inside a config file; they are not data.
     data = {k: v for k, v in data.items() if not (isinstance(k, str) and k.startswith("_"))}
     unknown = [k for k in data if k not in fields]
@@ -153,6 +153,17 @@ def build[T](cls: type[T], data: Any, path: str = "") -> T:
         return cls(**kwargs)
     except SpecError as e:  # __post_init__ checks name keys relative to this object
         raise SpecError(_join(path, e.key) if e.key else path, e.value, e.expected) from None
+
+
+@functools.cache
+def _schema(cls: type) -> tuple[dict[str, Any], dict[str, dataclasses.Field]]:
+    """``cls``'s type hints and its ``__init__`` fields by name, worked out once a class.
+
+    (``get_type_hints`` evaluates every annotation string again on each call: a city's 204
+    communities and 153 offices built ~0.1 s of it.)
+    """
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
+    return get_type_hints(cls), fields
 
 
 def _field_names(cls: type) -> str:
