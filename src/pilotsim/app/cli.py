@@ -235,7 +235,7 @@ def main() -> None:
         return
     import hydra
 
-    from pilotsim.app import compose_once, embed_once, libyaml
+    from pilotsim.app import compose_once, libyaml
 
     # here, not at the top: importing the spec package (numpy, pandas) would slow --help
     from pilotsim.spec import studies
@@ -245,7 +245,6 @@ def main() -> None:
     _register_sweeper()
     _one_line_config_errors()
     compose_once.install(single_run=not _asks_for_multirun(sys.argv[1:]))
-    embed_once.install()
     libyaml.install()
     _stop_cleanly()
     # Ray folds log lines that differ only in their numbers into "[repeated 5x across
