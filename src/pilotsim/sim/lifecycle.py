@@ -82,6 +82,8 @@ class CaseLifecycle:
         self._plans: dict = {}
         self._spans: dict = {}
         self._first_plans: dict = {}
+        self._visit_groups: dict = {}
+        self._channel_groups: dict = {}
         self._windows: dict[int, tuple] = {}
         # run constants the per-case rules read once a case or a visit (the spec is frozen)
         spec = model.spec
@@ -102,7 +104,7 @@ class CaseLifecycle:
     def forget_groups(self) -> None:
         """Drop the group-level answers: the world may have changed since they were computed."""
         for memo in (self._routes, self._documents, self._online, self._plans,
-                     self._spans, self._first_plans):
+                     self._spans, self._first_plans, self._visit_groups, self._channel_groups):
             memo.clear()
 
     def _span(self, c: int, service: str, first: int, office: int) -> tuple:
@@ -280,18 +282,14 @@ class CaseLifecycle:
         ch, tk = beh.channels, beh.takeup
         rr = r[rows]
         comm = pop.community[rr]
-        groups: dict[tuple[int, str], tuple] = {}
+        groups = self._channel_groups
         keys = [(c, services[i]) for c, i in zip(comm.tolist(), rows.tolist(), strict=True)]
-        for key in dict.fromkeys(keys):
-            c = key[0]
-            rt = m.service(c, key[1])
-            org = m.organisation_of.get(c)
-            groups[key] = (rt.online != "none", rt.proxy,
-                           org is not None and org.offers("proxy"), rt.online == "full",
-                           *self._group(self._routes, m.in_person_route, c, rt),
-                           self._group(self._documents, m.documents_to_gather, c, rt)
-                           if tk.enabled else 0)
-        if not tk.enabled and not any(g[0] or (g[1] and g[2]) for g in groups.values()):
+        today = dict.fromkeys(keys)
+        for key in today:
+            if key not in groups:
+                groups[key] = self._channel_group(*key)
+        if not tk.enabled and not any(groups[k][0] or (groups[k][1] and groups[k][2])
+                                      for k in today):
             return dict.fromkeys(rows.tolist(), C.IN_PERSON)  # nothing offered: no decision
         online_offered, proxy_offered, committee_proxy, online_full, travel, visits, service, \
             documents = (np.array(col) for col in zip(*[groups[k] for k in keys], strict=True))
@@ -314,8 +312,7 @@ class CaseLifecycle:
             low = cost.min(axis=1)
             total = _sum_columns(_each(math.exp, -(cost - low[:, None]) / s))
             burden = takeup.burden_min(tk, low - s * _each(math.log, total), k, documents)
-            pursued = draws[:, C.S_PURSUE] < np.array(
-                [takeup.pursue_probability(tk, b) for b in burden.tolist()])
+            pursued = draws[:, C.S_PURSUE] < takeup.pursue_probability(tk, burden)
         # rules.channel_utilities and rules.logit_draw on the rows: the remembered
         # satisfaction of a channel, else 100 × trust; a closed channel's utility is -inf
         memory = pop.channel_memory[rr][:, [C.CHANNEL_COLUMN[n] for n in names]]
@@ -331,6 +328,21 @@ class CaseLifecycle:
         pick = np.where(below.any(axis=1), np.argmax(below, axis=1), last_open)
         return {i: names[p] if ok else None
                 for i, p, ok in zip(rows.tolist(), pick.tolist(), pursued.tolist(), strict=True)}
+
+    def _channel_group(self, c: int, service: str) -> tuple:
+        """What :meth:`_decide_bulk` reads of community ``c`` and ``service``, per group.
+
+        ``(online offered, proxy offered, committee offers proxy, online full, travel, visits,
+        counter minutes, documents to gather)``, kept (``_channel_groups``) until the world
+        may have changed: every part is a function of the world, which only levers change.
+        """
+        m = self.model
+        rt = m.service(c, service)
+        org = m.organisation_of.get(c)
+        return (rt.online != "none", rt.proxy, org is not None and org.offers("proxy"),
+                rt.online == "full", *self._group(self._routes, m.in_person_route, c, rt),
+                self._group(self._documents, m.documents_to_gather, c, rt)
+                if m.spec.behaviour.takeup.enabled else 0)
 
     def open_case(self, res: Resident, service: str, d: int, t: float,
                   u: list[float]) -> None:
@@ -632,7 +644,7 @@ class CaseLifecycle:
         wrong = ((p > 0) & (choice[:, 0] < p)).tolist()
         u_missing, u_arrival = choice[:, 1].tolist(), choice[:, 2].tolist()
         skew = beh.visits.arrival_skew
-        groups: dict[tuple, tuple | None] = {}
+        groups = self._visit_groups  # (kept across days until the world may have changed)
         out: list[tuple | None] = []
         for i, ((case, arrival), c) in enumerate(zip(visits, comm.tolist(), strict=True)):
             key = (c, case.service, case.step, case.via)
