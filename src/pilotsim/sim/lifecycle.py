@@ -173,7 +173,8 @@ class CaseLifecycle:
         contact = np.zeros(n, dtype=bool)
         if n >= _BULK_ROWS:
             fresh = first_of_each(residents)  # each resident's first need today
-            answered = informed = prechecked = contact
+            answered = contact
+            knowledge, share = k, 1.0  # each case's, and its gathering effort left
             if m.organisation_of:  # (no committee: no one contacts one, nothing to draw)
                 has_org = np.zeros(len(m.community_names), dtype=bool)
                 has_org[list(m.organisation_of)] = True
@@ -182,16 +183,17 @@ class CaseLifecycle:
                     (uniforms()[:, C.S_INFO] < info[pop.profile[r]])
                 answered, informed, prechecked = self._committee_answers(pop.community[r],
                                                                          contact)
+                if answered.any():
+                    kn = m.spec.behaviour.knowledge
+                    knowledge = np.where(informed, rules.learn(k, kn.information_effect), k)
+                    share = np.where(prechecked, 1 - kn.precheck_effect, 1.0)
             # With no committee contact, a resident's later need today is decided on the
             # state the day started with too if no case of the day closes at opening: so on
             # a bulk day (below), where every case goes in person today
             later_too = not contact.any() and not fresh.all()
-            kn = m.spec.behaviour.knowledge
             channels = self._decide_bulk(
                 np.arange(n) if later_too else np.flatnonzero(fresh & (~contact | answered)),
-                r, services, uniforms,
-                np.where(informed, rules.learn(k, kn.information_effect), k),
-                np.where(prechecked, 1 - kn.precheck_effect, 1.0))
+                r, services, uniforms, knowledge, share)
             if self.bulk_days and self._immediate and len(channels) == n and \
                     not contact.any() and all(ch == C.IN_PERSON for ch in channels.values()):
                 bulk_day = bulk_rows.first_visits(self, d, pop.community[r], service_codes,
@@ -307,7 +309,7 @@ class CaseLifecycle:
 
     def _decide_bulk(self, rows: np.ndarray, r: np.ndarray, services: list[str],
                      uniforms: Callable[[], np.ndarray], knowledge: np.ndarray,
-                     document_share: np.ndarray) -> dict[int, str | None]:
+                     document_share: np.ndarray | float) -> dict[int, str | None]:
         """The channel (None: not pursued) of the day's ``rows``.
 
         The same rules as :meth:`open_case` (:meth:`_channel_costs`, :meth:`_pursues`,
@@ -316,7 +318,7 @@ class CaseLifecycle:
         every decision is bit-identical. Per need of the day: ``r`` its resident,
         ``uniforms()`` its case-level uniforms, ``knowledge`` the case's (the committee's
         information learned), ``document_share`` the gathering effort left (1 − pre-check
-        effect where pre-checked, else 1).
+        effect where pre-checked, else 1; a float: every need's).
         """
         if not len(rows):
             return {}
@@ -355,7 +357,8 @@ class CaseLifecycle:
             low = cost.min(axis=1)
             total = _sum_columns(_each(math.exp, -(cost - low[:, None]) / s))
             burden = takeup.burden_min(tk, low - s * _each(math.log, total), k, documents,
-                                       document_share[rows])
+                                       document_share if isinstance(document_share, float)
+                                       else document_share[rows])
             pursued = draws[:, C.S_PURSUE] < takeup.pursue_probability(tk, burden)
         # rules.channel_utilities and rules.logit_draw on the rows: the remembered
         # satisfaction of a channel, else 100 × trust; a closed channel's utility is -inf
