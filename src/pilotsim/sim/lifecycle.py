@@ -82,6 +82,8 @@ class CaseLifecycle:
         self._plans: dict = {}
         self._spans: dict = {}
         self._first_plans: dict = {}
+        self._visit_groups: dict = {}
+        self._channel_groups: dict = {}
         self._windows: dict[int, tuple] = {}
         # run constants the per-case rules read once a case or a visit (the spec is frozen)
         spec = model.spec
@@ -102,7 +104,7 @@ class CaseLifecycle:
     def forget_groups(self) -> None:
         """Drop the group-level answers: the world may have changed since they were computed."""
         for memo in (self._routes, self._documents, self._online, self._plans,
-                     self._spans, self._first_plans):
+                     self._spans, self._first_plans, self._visit_groups, self._channel_groups):
             memo.clear()
 
     def _span(self, c: int, service: str, first: int, office: int) -> tuple:
@@ -164,30 +166,38 @@ class CaseLifecycle:
             return drawn[0]
 
         r = np.asarray(residents, dtype=np.int64)
+        k = pop.knowledge[r]
         channels: dict[int, str | None] = {}
         bulk_day = None  # (each case's first step, its arrival): a bulk day's first visits
         later_too = False
+        contact = np.zeros(n, dtype=bool)
         if n >= _BULK_ROWS:
             fresh = first_of_each(residents)  # each resident's first need today
-            contact = np.zeros(n, dtype=bool)
+            answered = contact
+            knowledge, share = k, 1.0  # each case's, and its gathering effort left
             if m.organisation_of:  # (no committee: no one contacts one, nothing to draw)
                 has_org = np.zeros(len(m.community_names), dtype=bool)
                 has_org[list(m.organisation_of)] = True
                 info = np.array([p.info_contact for p in m.profiles])
                 contact = has_org[pop.community[r]] & \
                     (uniforms()[:, C.S_INFO] < info[pop.profile[r]])
+                answered, informed, prechecked = self._committee_answers(pop.community[r],
+                                                                         contact)
+                if answered.any():
+                    kn = m.spec.behaviour.knowledge
+                    knowledge = np.where(informed, rules.learn(k, kn.information_effect), k)
+                    share = np.where(prechecked, 1 - kn.precheck_effect, 1.0)
             # With no committee contact, a resident's later need today is decided on the
             # state the day started with too if no case of the day closes at opening: so on
             # a bulk day (below), where every case goes in person today
             later_too = not contact.any() and not fresh.all()
-            channels = self._decide_bulk(np.arange(n) if later_too else
-                                         np.flatnonzero(fresh & ~contact), r, services,
-                                         uniforms)
+            channels = self._decide_bulk(
+                np.arange(n) if later_too else np.flatnonzero(fresh & (~contact | answered)),
+                r, services, uniforms, knowledge, share)
             if self.bulk_days and self._immediate and len(channels) == n and \
-                    all(ch == C.IN_PERSON for ch in channels.values()):
+                    not contact.any() and all(ch == C.IN_PERSON for ch in channels.values()):
                 bulk_day = bulk_rows.first_visits(self, d, pop.community[r], service_codes,
                                                   minutes)
-        k = pop.knowledge[r]
         m.case_table.extend(r, pop.community[r], service_codes, d, minutes, k)
         m.add_residents(residents, r)  # the day's new residents become agents, need order
         if bulk_day is not None:  # every case in person, its first visit today: no Case
@@ -198,7 +208,9 @@ class CaseLifecycle:
         if later_too:  # not a bulk day: the later needs one by one after all
             channels = {i: ch for i, ch in channels.items() if fresh.item(i)}
         draws = uniforms().tolist()
-        visits = self._first_visits(d, [i for i, ch in channels.items() if ch == C.IN_PERSON],
+        asked = contact.tolist()
+        visits = self._first_visits(d, [i for i, ch in channels.items()
+                                        if ch == C.IN_PERSON and not asked[i]],
                                     residents, services, minutes, draws)
         knowledge = k.tolist()
         agents, add_case, agenda = m.residents, m.cases.append, m.agenda
@@ -212,6 +224,8 @@ class CaseLifecycle:
             case = Case(first + i, res, service, d, t, knowledge[i])
             add_case(case)
             res.cases.append(case)
+            if asked[i]:  # the answers _committee_answers foresaw, the staff time spent in order
+                self._ask_committee(case, m.organisation_of[res.community_index])
             if channel is None:
                 case.status = C.NOT_PURSUED
                 continue
@@ -263,15 +277,48 @@ class CaseLifecycle:
             return None
         return nxt, self.model.offices[self.model.routes.right(c, step.department)]
 
+    def _committee_answers(self, comm: np.ndarray, contact: np.ndarray
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What the committee answers the day's ``contact`` rows, where foreseeable.
+
+        Per need of the day (``comm``: its community): whether its answers are known before
+        the needs are opened one by one (``answered``), and then whether it is informed and
+        its documents pre-checked. They are where the committee's remaining staff time
+        covers every minute the day's contacts could spend at opening (information,
+        pre-check, a relayed first step: those it offers), with a margin above rounding:
+        then no ``use`` of the day's opening fails for want of time, and each answers by
+        what the committee offers, whatever the order. A committee short of that leaves its
+        contacts to :meth:`open_case`, one by one in order.
+        """
+        m = self.model
+        ch = m.spec.behaviour.channels
+        minutes = {"information": ch.information_staff_min, "precheck": ch.precheck_staff_min,
+                   "relay": ch.relay_staff_min}
+        asking = np.bincount(comm[contact], minlength=len(m.community_names)).tolist()
+        told = np.zeros(len(asking), dtype=bool)
+        ample, checked = told.copy(), told.copy()
+        for c, count in enumerate(asking):
+            if count:
+                org = m.organisation_of[c]  # (a function not offered spends nothing)
+                spend = count * sum(max(x, 0.0) for f, x in minutes.items() if org.offers(f))
+                ample[c] = org.remaining - spend > 1e-9 * (abs(org.remaining) + spend)
+                told[c] = org.offers("information")
+                checked[c] = told[c] and org.offers("precheck")
+        answered = contact & ample[comm]
+        return answered, answered & told[comm], answered & checked[comm]
+
     def _decide_bulk(self, rows: np.ndarray, r: np.ndarray, services: list[str],
-                     uniforms: Callable[[], np.ndarray]) -> dict[int, str | None]:
-        """The channel (None: not pursued) of the day's ``rows`` that contact no committee.
+                     uniforms: Callable[[], np.ndarray], knowledge: np.ndarray,
+                     document_share: np.ndarray | float) -> dict[int, str | None]:
+        """The channel (None: not pursued) of the day's ``rows``.
 
         The same rules as :meth:`open_case` (:meth:`_channel_costs`, :meth:`_pursues`,
         :meth:`_choose_channel`), with the costs on arrays (the same IEEE arithmetic per row)
         and the logsum, logistic and logit per row with ``math``, as the scalar rules do, so
-        every decision is bit-identical. ``r``: each row's resident; ``uniforms()``: each
-        row's case-level uniforms.
+        every decision is bit-identical. Per need of the day: ``r`` its resident,
+        ``uniforms()`` its case-level uniforms, ``knowledge`` the case's (the committee's
+        information learned), ``document_share`` the gathering effort left (1 − pre-check
+        effect where pre-checked, else 1; a float: every need's).
         """
         if not len(rows):
             return {}
@@ -280,22 +327,18 @@ class CaseLifecycle:
         ch, tk = beh.channels, beh.takeup
         rr = r[rows]
         comm = pop.community[rr]
-        groups: dict[tuple[int, str], tuple] = {}
+        groups = self._channel_groups
         keys = [(c, services[i]) for c, i in zip(comm.tolist(), rows.tolist(), strict=True)]
-        for key in dict.fromkeys(keys):
-            c = key[0]
-            rt = m.service(c, key[1])
-            org = m.organisation_of.get(c)
-            groups[key] = (rt.online != "none", rt.proxy,
-                           org is not None and org.offers("proxy"), rt.online == "full",
-                           *self._group(self._routes, m.in_person_route, c, rt),
-                           self._group(self._documents, m.documents_to_gather, c, rt)
-                           if tk.enabled else 0)
-        if not tk.enabled and not any(g[0] or (g[1] and g[2]) for g in groups.values()):
+        today = dict.fromkeys(keys)
+        for key in today:
+            if key not in groups:
+                groups[key] = self._channel_group(*key)
+        if not tk.enabled and not any(groups[k][0] or (groups[k][1] and groups[k][2])
+                                      for k in today):
             return dict.fromkeys(rows.tolist(), C.IN_PERSON)  # nothing offered: no decision
         online_offered, proxy_offered, committee_proxy, online_full, travel, visits, service, \
             documents = (np.array(col) for col in zip(*[groups[k] for k in keys], strict=True))
-        lit, k = pop.literacy[rr], pop.knowledge[rr]
+        lit, k = pop.literacy[rr], knowledge[rows]
         online_open, proxy_open = m.channels_open(comm, pop.profile[rr], lit, online_offered,
                                                   proxy_offered, committee_proxy)
         if not tk.enabled and not (online_open.any() or proxy_open.any()):
@@ -313,9 +356,10 @@ class CaseLifecycle:
             s = ch.choice_scale_min
             low = cost.min(axis=1)
             total = _sum_columns(_each(math.exp, -(cost - low[:, None]) / s))
-            burden = takeup.burden_min(tk, low - s * _each(math.log, total), k, documents)
-            pursued = draws[:, C.S_PURSUE] < np.array(
-                [takeup.pursue_probability(tk, b) for b in burden.tolist()])
+            burden = takeup.burden_min(tk, low - s * _each(math.log, total), k, documents,
+                                       document_share if isinstance(document_share, float)
+                                       else document_share[rows])
+            pursued = draws[:, C.S_PURSUE] < takeup.pursue_probability(tk, burden)
         # rules.channel_utilities and rules.logit_draw on the rows: the remembered
         # satisfaction of a channel, else 100 × trust; a closed channel's utility is -inf
         memory = pop.channel_memory[rr][:, [C.CHANNEL_COLUMN[n] for n in names]]
@@ -332,6 +376,21 @@ class CaseLifecycle:
         return {i: names[p] if ok else None
                 for i, p, ok in zip(rows.tolist(), pick.tolist(), pursued.tolist(), strict=True)}
 
+    def _channel_group(self, c: int, service: str) -> tuple:
+        """What :meth:`_decide_bulk` reads of community ``c`` and ``service``, per group.
+
+        ``(online offered, proxy offered, committee offers proxy, online full, travel, visits,
+        counter minutes, documents to gather)``, kept (``_channel_groups``) until the world
+        may have changed: every part is a function of the world, which only levers change.
+        """
+        m = self.model
+        rt = m.service(c, service)
+        org = m.organisation_of.get(c)
+        return (rt.online != "none", rt.proxy, org is not None and org.offers("proxy"),
+                rt.online == "full", *self._group(self._routes, m.in_person_route, c, rt),
+                self._group(self._documents, m.documents_to_gather, c, rt)
+                if m.spec.behaviour.takeup.enabled else 0)
+
     def open_case(self, res: Resident, service: str, d: int, t: float,
                   u: list[float]) -> None:
         """A need of ``res`` for ``service`` arose on day ``d`` at minute ``t``: open its case.
@@ -343,22 +402,25 @@ class CaseLifecycle:
         case = Case(len(m.cases), res, service, d, t, pop.knowledge.item(r))
         m.cases.append(case)
         res.cases.append(case)
-        beh = m.spec.behaviour
         profile = m.profiles[pop.profile.item(r)]
         c = res.community_index
         rt = m.service(c, service)
         org = m.organisation_of.get(c)
         if org is not None and u[C.S_INFO] < profile.info_contact:
-            ch = beh.channels
-            if org.use("information", ch.information_staff_min):
-                case.informed = True
-                case.knowledge = rules.learn(case.knowledge, beh.knowledge.information_effect)
-                case.prechecked = org.use("precheck", ch.precheck_staff_min)
+            self._ask_committee(case, org)
         costs = self._channel_costs(case, org, c, rt)
         if not self._pursues(case, costs, u[C.S_PURSUE], c, rt):
             case.status = C.NOT_PURSUED
             return
         self._start(case, self._choose_channel(case, costs, u[C.S_CHANNEL]), d, u)
+
+    def _ask_committee(self, case: Case, org: Organisation) -> None:
+        """The case's resident asks the committee: information, then a pre-check, staff allowing."""
+        beh = self.model.spec.behaviour
+        if org.use("information", beh.channels.information_staff_min):
+            case.informed = True
+            case.knowledge = rules.learn(case.knowledge, beh.knowledge.information_effect)
+            case.prechecked = org.use("precheck", beh.channels.precheck_staff_min)
 
     def _start(self, case: Case, channel: str, d: int, u: list[float]) -> None:
         """A pursued case sets off through ``channel`` (``u``: its case-level uniforms)."""
@@ -632,7 +694,7 @@ class CaseLifecycle:
         wrong = ((p > 0) & (choice[:, 0] < p)).tolist()
         u_missing, u_arrival = choice[:, 1].tolist(), choice[:, 2].tolist()
         skew = beh.visits.arrival_skew
-        groups: dict[tuple, tuple | None] = {}
+        groups = self._visit_groups  # (kept across days until the world may have changed)
         out: list[tuple | None] = []
         for i, ((case, arrival), c) in enumerate(zip(visits, comm.tolist(), strict=True)):
             key = (c, case.service, case.step, case.via)
