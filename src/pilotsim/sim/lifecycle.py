@@ -124,12 +124,12 @@ class CaseLifecycle:
 
     # ----------------------------- opening: a need becomes a case (or is not pursued)
 
-    def open_cases(self, d: int, residents: list[int], services: list[str],
-                   minutes: list[float], service_codes: np.ndarray) -> None:
-        """Open a day's needs as cases, in order: resident rows, services, minutes of the run.
+    def open_cases(self, d: int, r: np.ndarray, need_min: np.ndarray,
+                   service_codes: np.ndarray) -> None:
+        """Open a day's needs as cases, in order: resident rows, minutes of the run, services.
 
-        ``service_codes`` are the services as codes (into ``model.service_names``), for the
-        case table.
+        ``service_codes`` are the services as codes (into ``model.service_names``). The
+        arrays become lists only where the day's cases are objects.
 
         The case-level draws of all of them (committee contact, take-up, channel, online
         failure, first delay) are taken at once: counter-based, so the bulk draw gives each
@@ -149,12 +149,12 @@ class CaseLifecycle:
         (``model.cases[i]`` None) taken to closing by :mod:`pilotsim.sim.bulk`, made objects
         only if the day leaves that path (``docs/engine-soa.md`` §8.6).
         """
-        if not residents:
+        n = len(r)
+        if not n:
             return
         m = self.model
         pop = m.population
         first = len(m.cases)  # one case per need, appended in order: ids first, first + 1, …
-        n = len(residents)
         ids = np.arange(first, first + n, dtype=np.int64)
         drawn: list[np.ndarray] = []
 
@@ -163,12 +163,12 @@ class CaseLifecycle:
                 drawn.append(m.choices.uniforms(ids[:, None], _CASE_SLOTS))
             return drawn[0]
 
-        r = np.asarray(residents, dtype=np.int64)
+        r = np.asarray(r, dtype=np.int64)
         channels: dict[int, str | None] = {}
         bulk_day = None  # (each case's first step, its arrival): a bulk day's first visits
         later_too = False
         if n >= _BULK_ROWS:
-            fresh = first_of_each(residents)  # each resident's first need today
+            fresh = first_of_each(r)  # each resident's first need today
             contact = np.zeros(n, dtype=bool)
             if m.organisation_of:  # (no committee: no one contacts one, nothing to draw)
                 has_org = np.zeros(len(m.community_names), dtype=bool)
@@ -181,15 +181,15 @@ class CaseLifecycle:
             # a bulk day (below), where every case goes in person today
             later_too = not contact.any() and not fresh.all()
             channels = self._decide_bulk(np.arange(n) if later_too else
-                                         np.flatnonzero(fresh & ~contact), r, services,
+                                         np.flatnonzero(fresh & ~contact), r, service_codes,
                                          uniforms)
             if self.bulk_days and self._immediate and len(channels) == n and \
-                    all(ch == C.IN_PERSON for ch in channels.values()):
+                    set(channels.values()) == {C.IN_PERSON}:
                 bulk_day = bulk_rows.first_visits(self, d, pop.community[r], service_codes,
-                                                  minutes)
+                                                  need_min)
         k = pop.knowledge[r]
-        m.case_table.extend(r, pop.community[r], service_codes, d, minutes, k)
-        m.add_residents(residents, r)  # the day's new residents become agents, need order
+        m.case_table.extend(r, pop.community[r], service_codes, d, need_min, k)
+        m.add_residents(r)  # the day's new residents become agents, in need order
         if bulk_day is not None:  # every case in person, its first visit today: no Case
             m.cases.extend([None] * n)
             m.case_table.step[ids], arrival = bulk_day
@@ -197,6 +197,9 @@ class CaseLifecycle:
             return
         if later_too:  # not a bulk day: the later needs one by one after all
             channels = {i: ch for i, ch in channels.items() if fresh.item(i)}
+        residents, minutes = r.tolist(), need_min.tolist()
+        names = m.service_names
+        services = [names[s] for s in service_codes.tolist()]
         draws = uniforms().tolist()
         visits = self._first_visits(d, [i for i, ch in channels.items() if ch == C.IN_PERSON],
                                     residents, services, minutes, draws)
@@ -263,15 +266,15 @@ class CaseLifecycle:
             return None
         return nxt, self.model.offices[self.model.routes.right(c, step.department)]
 
-    def _decide_bulk(self, rows: np.ndarray, r: np.ndarray, services: list[str],
+    def _decide_bulk(self, rows: np.ndarray, r: np.ndarray, codes: np.ndarray,
                      uniforms: Callable[[], np.ndarray]) -> dict[int, str | None]:
         """The channel (None: not pursued) of the day's ``rows`` that contact no committee.
 
         The same rules as :meth:`open_case` (:meth:`_channel_costs`, :meth:`_pursues`,
         :meth:`_choose_channel`), with the costs on arrays (the same IEEE arithmetic per row)
         and the logsum, logistic and logit per row with ``math``, as the scalar rules do, so
-        every decision is bit-identical. ``r``: each row's resident; ``uniforms()``: each
-        row's case-level uniforms.
+        every decision is bit-identical. ``r``: each row's resident; ``codes``: its service
+        (into ``model.service_names``); ``uniforms()``: each row's case-level uniforms.
         """
         if not len(rows):
             return {}
@@ -280,21 +283,23 @@ class CaseLifecycle:
         ch, tk = beh.channels, beh.takeup
         rr = r[rows]
         comm = pop.community[rr]
-        groups: dict[tuple[int, str], tuple] = {}
-        keys = [(c, services[i]) for c, i in zip(comm.tolist(), rows.tolist(), strict=True)]
-        for key in dict.fromkeys(keys):
-            c = key[0]
-            rt = m.service(c, key[1])
+        names = m.service_names
+        keys, inv = bulk_rows.key_groups(comm * len(names) + codes[rows])
+        groups = []  # per (community, service) group, in key order
+        for key in keys:
+            c, code = divmod(key, len(names))
+            rt = m.service(c, names[code])
             org = m.organisation_of.get(c)
-            groups[key] = (rt.online != "none", rt.proxy,
+            groups.append((rt.online != "none", rt.proxy,
                            org is not None and org.offers("proxy"), rt.online == "full",
                            *self._group(self._routes, m.in_person_route, c, rt),
                            self._group(self._documents, m.documents_to_gather, c, rt)
-                           if tk.enabled else 0)
-        if not tk.enabled and not any(g[0] or (g[1] and g[2]) for g in groups.values()):
+                           if tk.enabled else 0))
+        if not tk.enabled and not any(g[0] or (g[1] and g[2]) for g in groups):
             return dict.fromkeys(rows.tolist(), C.IN_PERSON)  # nothing offered: no decision
+        at = np.zeros(len(rows), dtype=np.intp) if isinstance(inv, int) else inv  # row's group
         online_offered, proxy_offered, committee_proxy, online_full, travel, visits, service, \
-            documents = (np.array(col) for col in zip(*[groups[k] for k in keys], strict=True))
+            documents = (np.array(col)[at] for col in zip(*groups, strict=True))
         lit, k = pop.literacy[rr], pop.knowledge[rr]
         online_open, proxy_open = m.channels_open(comm, pop.profile[rr], lit, online_offered,
                                                   proxy_offered, committee_proxy)
@@ -875,7 +880,7 @@ class CaseLifecycle:
         # that to pay (the rest one by one in the loop after, as later visits are)
         score = np.zeros(n)
         if n >= _BULK_ROWS:
-            first = first_of_each(r.tolist())
+            first = first_of_each(r)
             f = np.flatnonzero(first)
             expected = pop.expectation[r[f]]
             score[f] = sat.experience_score(p, expected, felt[f], wasted=kind[f] != SERVED,
