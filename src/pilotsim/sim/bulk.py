@@ -257,18 +257,18 @@ def resolve(lc: CaseLifecycle, d: int, offices: list[tuple]) -> bool:
     r_list = r.tolist()
     first = first_of_each(r)
     f = np.flatnonzero(first)
+    rf, felt_f = r[f], felt[f]  # each resident's first visit today
     score = np.zeros(n)
-    expected = pop.expectation[r[f]]
-    score[f] = sat.experience_score(p, expected, felt[f], wasted=np.zeros(len(f), dtype=bool),
-                                    travel_min=travel[f])
-    pop.expectation[r[f]] = expected + p.expectation_learning * (felt[f] - expected)
+    expected = pop.expectation[rf]
+    score[f] = sat.experience_score(p, expected, felt_f, wasted=False, travel_min=travel[f])
+    pop.expectation[rf] = expected + p.expectation_learning * (felt_f - expected)
     later = np.flatnonzero(~first).tolist()
     for j in later:  # a resident's later visit today: after the earlier one, in order
         ri, fj = r_list[j], felt.item(j)
         ex = pop.expectation.item(ri)
         score[j] = sat.experience_score(p, ex, fj, wasted=False, travel_min=travel.item(j))
         pop.expectation[ri] = ex + p.expectation_learning * (fj - ex)
-    _learn_waits(m, c, office, waits)
+    _learn_waits(m, c, office, waits, isinstance(inv, int))  # one group: one pair
     left = ((arrival + waits + service) // 1440).astype(np.int64)
     # the case's sums from zero, Case.remember from min_score 101 (Python's min keeps the
     # first of equals and of NaN), the closing
@@ -277,7 +277,7 @@ def resolve(lc: CaseLifecycle, d: int, offices: list[tuple]) -> bool:
         0.0 + travel
     t.min_score[ids], t.last_score[ids], t.day_closed[ids] = low, score, left
     t.status[ids] = _COMPLETED
-    _close(lc, ids, r, r_list, first, later, (low + score) / 2)
+    _close(lc, ids, r, r_list, f, rf, later, (low + score) / 2)
     m.closed_today.append(ids)
     return True
 
@@ -307,12 +307,16 @@ def first_of_each(keys: np.ndarray) -> np.ndarray:
     return first
 
 
-def _learn_waits(m: PilotModel, comm: np.ndarray, office: np.ndarray, waits: np.ndarray) -> None:
-    """The learned wait per (community, office): the exponential average in visit order."""
+def _learn_waits(m: PilotModel, comm: np.ndarray, office: np.ndarray, waits: np.ndarray,
+                 one_pair: bool) -> None:
+    """The learned wait per (community, office): the exponential average in visit order.
+
+    ``one_pair``: every visit is known to be of one community at one office (one group).
+    """
     learning = m.spec.behaviour.visits.wait_learning
     at = m.wait_learned
-    pair = comm * at.shape[1] + office
-    if (pair == pair[0]).all():  # one pair (the M/M/c office): a loop on one float
+    if one_pair or ((comm == comm[0]).all() and (office == office[0]).all()):
+        # one pair (the M/M/c office): a loop on one float
         c0, o0 = comm.item(0), office.item(0)
         x = at.item(c0, o0)
         for w in waits.tolist():
@@ -331,8 +335,12 @@ def _learn_waits(m: PilotModel, comm: np.ndarray, office: np.ndarray, waits: np.
 
 
 def _close(lc: CaseLifecycle, ids: np.ndarray, r: np.ndarray, r_list: list[int],
-           first: np.ndarray, later: list[int], satisfaction: np.ndarray) -> None:
-    """:meth:`~pilotsim.sim.lifecycle.CaseLifecycle._close` of completed rows, in order."""
+           f: np.ndarray, rf: np.ndarray, later: list[int], satisfaction: np.ndarray) -> None:
+    """:meth:`~pilotsim.sim.lifecycle.CaseLifecycle._close` of completed rows, in order.
+
+    ``f``: the positions of each resident's first row, ``rf`` their residents; ``later``
+    the other positions, in order.
+    """
     m = lc.model
     pop = m.population
     k = m.case_table.knowledge[ids]
@@ -342,9 +350,8 @@ def _close(lc: CaseLifecycle, ids: np.ndarray, r: np.ndarray, r_list: list[int],
             if kj > known:
                 pop.knowledge[ri] = known + lc._learn_from_case * (kj - known)
     tl = lc._trust_learning
-    f = first
-    trust = pop.trust[r[f]]
-    pop.trust[r[f]] = trust + tl * (satisfaction[f] / 100 - trust)
+    trust, sat_f = pop.trust[rf], satisfaction[f]
+    pop.trust[rf] = trust + tl * (sat_f / 100 - trust)
     s_list = satisfaction.tolist()
     for j in later:
         ri = r_list[j]
@@ -354,7 +361,7 @@ def _close(lc: CaseLifecycle, ids: np.ndarray, r: np.ndarray, r_list: list[int],
     # once, then the later ones in order: a fancy write does not promise which repeat wins)
     memory = pop.channel_memory
     col = C.CHANNEL_COLUMN[C.IN_PERSON]
-    memory[r[f], col] = satisfaction[f]
+    memory[rf, col] = sat_f
     for j in later:
         memory[r_list[j], col] = s_list[j]
 

@@ -16,7 +16,7 @@ from pilotsim.sim import cases as C  # noqa: N812  (C.OPEN, C.visit_slot read as
 from pilotsim.sim.agenda import Due
 from pilotsim.sim.agents import Office, Organisation, Resident
 from pilotsim.sim.background import BackgroundDemand
-from pilotsim.sim.bulk import closed_columns
+from pilotsim.sim.bulk import BulkVisits, closed_columns
 from pilotsim.sim.cases import Case, CaseTable
 from pilotsim.sim.distributions import ServiceTime, sum_of
 from pilotsim.sim.levers import Levers
@@ -723,6 +723,9 @@ class PilotModel(mesa.Model):
             if not real and bulk is None and not bg_times and other is None:
                 continue
             office.today, office.today_bulk = [], None
+            if bulk is not None and not bg_times and other is None:  # the bulk rows alone
+                days.append(self._serve_bulk(office, d, bulk))
+                continue
             if bulk is None:
                 times = [x[0] for x in real]
                 services = [x[1] for x in real]
@@ -742,14 +745,10 @@ class PilotModel(mesa.Model):
             # what a queue display shows tomorrow: today's mean wait, all visitors (np.mean's
             # own steps, its pairwise sum then one division, without its ~4 µs of wrappers)
             shown = float(np.add.reduce(np.array(waits))) / len(waits) if waits else None
-            if bulk is not None and len(times) == n_real:  # the bulk rows alone: all theirs
-                days.append((office, shown, bulk.take(np.array(order, dtype=np.int64)), waits,
-                             served))
-            else:
-                mine = [j for j, i in enumerate(order) if i < n_real]
-                days.append((office, shown, [real[order[j]] for j in mine] if bulk is None else
-                             bulk.take(np.array([order[j] for j in mine], dtype=np.int64)),
-                             [waits[j] for j in mine], [served[j] for j in mine]))
+            mine = [j for j, i in enumerate(order) if i < n_real]
+            days.append((office, shown, [real[order[j]] for j in mine] if bulk is None else
+                         bulk.take(np.array([order[j] for j in mine], dtype=np.int64)),
+                         [waits[j] for j in mine], [served[j] for j in mine]))
             if n_bg:
                 bg_waits, bg_served = [0.0] * n_bg, [False] * n_bg
                 for j, i in enumerate(order):
@@ -758,6 +757,20 @@ class PilotModel(mesa.Model):
                 self.background.served(office.index, bg_waits, bg_served)
         self.lifecycle.resolve_visits(d, days)
         self.background.end_of_day()
+
+    def _serve_bulk(self, office: Office, d: int, bulk: BulkVisits) -> tuple:
+        """An office day of bulk rows alone: ``_offices_serve``'s steps on its columns.
+
+        The stable sort of the arrivals, the queue, the shown mean wait, as for a mixed day
+        (the same order and numbers), without the lists a mixed day merges through.
+        """
+        order = np.argsort(bulk.arrival, kind="stable")
+        visits = bulk.take(order)
+        waits, _starts, served = office.queue.serve(d, visits.arrival.tolist(),
+                                                    visits.service.tolist())
+        office.last_queue_peak = len(waits)
+        shown = float(np.add.reduce(np.array(waits))) / len(waits) if waits else None
+        return office, shown, visits, waits, served
 
     def _business_states(self, d: int) -> list[dict]:
         """Per office, the start state of its generator of day ``d``'s unrecorded business.
