@@ -101,6 +101,12 @@ WOM = ("behaviour.word_of_mouth.contacts=3", "+behaviour.word_of_mouth.weight=0.
     (("city.offices.office.error_rate=0.001", "behaviour.abandonment.enabled=true",
       "+behaviour.abandonment.max_case_days=1", *WOM), True, True),
     (("city.offices.office.error_rate=0.2",), False, True),  # every day resolves on objects
+    # two communities and two services: bulk days of several groups (set_off's and
+    # resolve's per-group steps), some made objects (a day without a second service's need)
+    (("+city.communities.other={district: district, population: 4000, location: [3.0, 0.0],"
+      " profile_mix: {resident: 1.0}}",
+      "+services.catalogue.second={label: Second, demand_per_year: {resident: 3.0}, steps:"
+      " [{department: desk, service_time: {dist: exponential, mean: 10}}]}"), True, True),
 ])
 def test_scenarios_equal_the_object_path(overrides, bulk_rows, objects) -> None:
     model = _run(*overrides)[0]

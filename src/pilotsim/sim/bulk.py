@@ -38,19 +38,23 @@ class BulkVisits:
 
     Attributes:
         ids: Case ids. arrival, service: Arrival minute and counter time of the visit.
+        group: ``(community, service code, step)`` shared by every row, if one group's
+            (None: not known to be).
     """
 
-    __slots__ = ("arrival", "ids", "service")
+    __slots__ = ("arrival", "group", "ids", "service")
 
-    def __init__(self, ids: np.ndarray, arrival: np.ndarray, service: np.ndarray) -> None:
-        self.ids, self.arrival, self.service = ids, arrival, service
+    def __init__(self, ids: np.ndarray, arrival: np.ndarray, service: np.ndarray,
+                 group: tuple[int, int, int] | None = None) -> None:
+        self.ids, self.arrival, self.service, self.group = ids, arrival, service, group
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def take(self, order: np.ndarray) -> BulkVisits:
         """The rows at positions ``order``."""
-        return BulkVisits(self.ids[order], self.arrival[order], self.service[order])
+        return BulkVisits(self.ids[order], self.arrival[order], self.service[order],
+                          self.group)
 
 
 def key_groups(key: np.ndarray) -> tuple[list[int], np.ndarray | int]:
@@ -184,9 +188,9 @@ def set_off(lc: CaseLifecycle, d: int, ids: np.ndarray,
         rows = np.flatnonzero(inv == g) if len(groups) > 1 else slice(None)
         service[rows] = np.array(dist.sample_many(service_u[rows].tolist())) * \
             right.service_scale
-    to = office[inv]
     if len(groups) == 1:
-        return [(m.offices[int(office[0])], BulkVisits(ids, arrival, service))]
+        return [(m.offices[int(office[0])], BulkVisits(ids, arrival, service, (c, s, st)))]
+    to = office[inv]
     return [(m.offices[o], BulkVisits(ids[sel], arrival[sel], service[sel]))
             for o in np.unique(to).tolist() for sel in [to == o]]
 
@@ -219,17 +223,28 @@ def resolve(lc: CaseLifecycle, d: int, offices: list[tuple]) -> bool:
         rate = np.repeat([of.error_rate for of, *_ in days], counts)
         if (m.choices.uniforms(ids, np.full(n, C.VISIT_BASE + C.V_ERROR)) < rate).any():
             return False
-    office = np.full(n, days[0][0].index) if len(days) == 1 else \
-        np.repeat([of.index for of, *_ in days], counts)
-    c, r, svc, step = t.community[ids], t.resident[ids], t.service[ids], t.step[ids]
-    # what comes after the visit: the span's steps done, nothing left (per group)
-    key = ((c * len(m.service_names) + svc) * 1024 + step) * len(m.offices) + office
-    groups, inv = key_groups(key)
+    if len(days) == 1:
+        office = np.empty(n, dtype=np.int64)
+        office.fill(days[0][0].index)
+    else:
+        office = np.repeat([of.index for of, *_ in days], counts)
+    r, step = t.resident[ids], t.step[ids]
+    # what comes after the visit: the span's steps done, nothing left (per group of
+    # community, service, step and office; one office day of set_off's one group is one)
+    one = days[0][2].group if len(days) == 1 else None
+    if one is not None:
+        c, groups, inv = one[0], [(*one, days[0][0].index)], 0
+    else:
+        c, svc = t.community[ids], t.service[ids]
+        keys, inv = key_groups(((c * len(m.service_names) + svc) * 1024 + step)
+                               * len(m.offices) + office)
+        groups = []
+        for k in keys:
+            k, o = divmod(k, len(m.offices))
+            ci, rest = divmod(k, 1024 * len(m.service_names))
+            groups.append((ci, *divmod(rest, 1024), o))
     final = np.empty(len(groups), dtype=np.int64)
-    for g, k in enumerate(groups):
-        k, o = divmod(k, len(m.offices))
-        ci, rest = divmod(k, 1024 * len(m.service_names))
-        s, st = divmod(rest, 1024)
+    for g, (ci, s, st, o) in enumerate(groups):
         span = lc._span(ci, m.service_names[s], st, o)
         if span[3]:
             return False
@@ -243,7 +258,8 @@ def resolve(lc: CaseLifecycle, d: int, offices: list[tuple]) -> bool:
     arrival, service = _joined(days, "arrival"), _joined(days, "service")
     waits = np.array(days[0][3] if len(days) == 1 else [w for *_, ws, _ in days for w in ws],
                      dtype=np.float64)
-    travel = 2.0 * m.travel[c, office] * pop.mobility[r]
+    # (one group: one travel time, 2.0 × it the same product as on its repeats)
+    travel = 2.0 * m.travel[c, office if one is None else days[0][0].index] * pop.mobility[r]
     m.visits.add_rows(ids, r, step, office, d, arrival, waits, service, travel,
                       np.zeros(n, dtype=np.int8))
     p = m.spec.behaviour.satisfaction
@@ -268,7 +284,8 @@ def resolve(lc: CaseLifecycle, d: int, offices: list[tuple]) -> bool:
         ex = pop.expectation.item(ri)
         score[j] = sat.experience_score(p, ex, fj, wasted=False, travel_min=travel.item(j))
         pop.expectation[ri] = ex + p.expectation_learning * (fj - ex)
-    _learn_waits(m, c, office, waits, isinstance(inv, int))  # one group: one pair
+    _learn_waits(m, (groups[0][0], groups[0][3]) if len(groups) == 1 else None, c, office,
+                 waits)
     left = ((arrival + waits + service) // 1440).astype(np.int64)
     # the case's sums from zero, Case.remember from min_score 101 (Python's min keeps the
     # first of equals and of NaN), the closing
@@ -307,17 +324,19 @@ def first_of_each(keys: np.ndarray) -> np.ndarray:
     return first
 
 
-def _learn_waits(m: PilotModel, comm: np.ndarray, office: np.ndarray, waits: np.ndarray,
-                 one_pair: bool) -> None:
+def _learn_waits(m: PilotModel, pair: tuple[int, int] | None, comm: np.ndarray | int,
+                 office: np.ndarray, waits: np.ndarray) -> None:
     """The learned wait per (community, office): the exponential average in visit order.
 
-    ``one_pair``: every visit is known to be of one community at one office (one group).
+    ``pair``: the one (community, office) of every visit, if known (then ``comm`` may be
+    that community alone).
     """
     learning = m.spec.behaviour.visits.wait_learning
     at = m.wait_learned
-    if one_pair or ((comm == comm[0]).all() and (office == office[0]).all()):
-        # one pair (the M/M/c office): a loop on one float
-        c0, o0 = comm.item(0), office.item(0)
+    if pair is None and (comm == comm[0]).all() and (office == office[0]).all():
+        pair = comm.item(0), office.item(0)
+    if pair is not None:  # one pair (the M/M/c office): a loop on one float
+        c0, o0 = pair
         x = at.item(c0, o0)
         for w in waits.tolist():
             x = w if x != x else x + learning * (w - x)
