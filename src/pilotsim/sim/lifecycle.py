@@ -166,23 +166,24 @@ class CaseLifecycle:
         r = np.asarray(r, dtype=np.int64)
         channels: dict[int, str | None] = {}
         bulk_day = None  # (each case's first step, its arrival): a bulk day's first visits
-        later_too = False
+        later_too = False  # a resident's later needs today decided with the first ones
         if n >= _BULK_ROWS:
-            fresh = first_of_each(r)  # each resident's first need today
-            contact = np.zeros(n, dtype=bool)
+            rows = None  # the needs decided together, where not all
             if m.organisation_of:  # (no committee: no one contacts one, nothing to draw)
                 has_org = np.zeros(len(m.community_names), dtype=bool)
                 has_org[list(m.organisation_of)] = True
                 info = np.array([p.info_contact for p in m.profiles])
                 contact = has_org[pop.community[r]] & \
                     (uniforms()[:, C.S_INFO] < info[pop.profile[r]])
+                if contact.any():  # each resident's first need today, if not a contact
+                    rows = np.flatnonzero(first_of_each(r) & ~contact)
             # With no committee contact, a resident's later need today is decided on the
             # state the day started with too if no case of the day closes at opening: so on
-            # a bulk day (below), where every case goes in person today
-            later_too = not contact.any() and not fresh.all()
-            channels = self._decide_bulk(np.arange(n) if later_too else
-                                         np.flatnonzero(fresh & ~contact), r, service_codes,
-                                         uniforms)
+            # a bulk day (below), where every case goes in person today (which needs are
+            # later ones is asked only if the day is not one)
+            later_too = rows is None
+            channels = self._decide_bulk(np.arange(n) if later_too else rows, r,
+                                         service_codes, uniforms)
             if self.bulk_days and self._immediate and len(channels) == n and \
                     set(channels.values()) == {C.IN_PERSON}:
                 bulk_day = bulk_rows.first_visits(self, d, pop.community[r], service_codes,
@@ -196,7 +197,9 @@ class CaseLifecycle:
             m.agenda[d].append((VISIT, None, (ids, arrival)))
             return
         if later_too:  # not a bulk day: the later needs one by one after all
-            channels = {i: ch for i, ch in channels.items() if fresh.item(i)}
+            fresh = first_of_each(r)
+            if not fresh.all():
+                channels = {i: ch for i, ch in channels.items() if fresh.item(i)}
         residents, minutes = r.tolist(), need_min.tolist()
         names = m.service_names
         services = [names[s] for s in service_codes.tolist()]
