@@ -164,7 +164,7 @@ class CaseLifecycle:
             return drawn[0]
 
         r = np.asarray(r, dtype=np.int64)
-        channels: dict[int, str | None] = {}
+        channels: dict[int, str | None] | None = {}
         bulk_day = None  # (each case's first step, its arrival): a bulk day's first visits
         later_too = False  # a resident's later needs today decided with the first ones
         if n >= _BULK_ROWS:
@@ -182,10 +182,12 @@ class CaseLifecycle:
             # a bulk day (below), where every case goes in person today (which needs are
             # later ones is asked only if the day is not one)
             later_too = rows is None
-            channels = self._decide_bulk(np.arange(n) if later_too else rows, r,
-                                         service_codes, uniforms)
-            if self.bulk_days and self._immediate and len(channels) == n and \
-                    set(channels.values()) == {C.IN_PERSON}:
+            if later_too:
+                rows = np.arange(n)
+            channels = self._decide_bulk(rows, r, service_codes, uniforms)
+            if self.bulk_days and self._immediate and (
+                    len(rows) == n if channels is None else  # (None: all in person)
+                    len(channels) == n and set(channels.values()) == {C.IN_PERSON}):
                 bulk_day = bulk_rows.first_visits(self, d, pop.community[r], service_codes,
                                                   need_min)
         k = pop.knowledge[r]
@@ -196,6 +198,8 @@ class CaseLifecycle:
             m.case_table.step[ids], arrival = bulk_day
             m.agenda[d].append((VISIT, None, (ids, arrival)))
             return
+        if channels is None:  # every one decided together went in person
+            channels = dict.fromkeys(rows.tolist(), C.IN_PERSON)
         if later_too:  # not a bulk day: the later needs one by one after all
             fresh = first_of_each(r)
             if not fresh.all():
@@ -270,7 +274,7 @@ class CaseLifecycle:
         return nxt, self.model.offices[self.model.routes.right(c, step.department)]
 
     def _decide_bulk(self, rows: np.ndarray, r: np.ndarray, codes: np.ndarray,
-                     uniforms: Callable[[], np.ndarray]) -> dict[int, str | None]:
+                     uniforms: Callable[[], np.ndarray]) -> dict[int, str | None] | None:
         """The channel (None: not pursued) of the day's ``rows`` that contact no committee.
 
         The same rules as :meth:`open_case` (:meth:`_channel_costs`, :meth:`_pursues`,
@@ -278,6 +282,8 @@ class CaseLifecycle:
         and the logsum, logistic and logit per row with ``math``, as the scalar rules do, so
         every decision is bit-identical. ``r``: each row's resident; ``codes``: its service
         (into ``model.service_names``); ``uniforms()``: each row's case-level uniforms.
+        None: every row goes in person with nothing to decide (no other channel offered or
+        open, take-up off), told without a dict of the day's rows.
         """
         if not len(rows):
             return {}
@@ -299,7 +305,7 @@ class CaseLifecycle:
                            self._group(self._documents, m.documents_to_gather, c, rt)
                            if tk.enabled else 0))
         if not tk.enabled and not any(g[0] or (g[1] and g[2]) for g in groups):
-            return dict.fromkeys(rows.tolist(), C.IN_PERSON)  # nothing offered: no decision
+            return None  # nothing offered: every one in person, no decision
         at = np.zeros(len(rows), dtype=np.intp) if isinstance(inv, int) else inv  # row's group
         online_offered, proxy_offered, committee_proxy, online_full, travel, visits, service, \
             documents = (np.array(col)[at] for col in zip(*groups, strict=True))
@@ -307,7 +313,7 @@ class CaseLifecycle:
         online_open, proxy_open = m.channels_open(comm, pop.profile[rr], lit, online_offered,
                                                   proxy_offered, committee_proxy)
         if not tk.enabled and not (online_open.any() or proxy_open.any()):
-            return dict.fromkeys(rows.tolist(), C.IN_PERSON)  # no choice and no decision
+            return None  # no choice and no decision: every one in person
         per_visit = 2 * travel * pop.mobility[rr] + visits * pop.expectation[rr] + service
         costs = rules.channel_costs(ch, beh.knowledge, online_full, visits, per_visit, k, lit,
                                     online_open, proxy_open)
