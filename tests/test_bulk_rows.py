@@ -101,6 +101,12 @@ WOM = ("behaviour.word_of_mouth.contacts=3", "+behaviour.word_of_mouth.weight=0.
     (("city.offices.office.error_rate=0.001", "behaviour.abandonment.enabled=true",
       "+behaviour.abandonment.max_case_days=1", *WOM), True, True),
     (("city.offices.office.error_rate=0.2",), False, True),  # every day resolves on objects
+    # two communities and two services: bulk days of several groups (set_off's and
+    # resolve's per-group steps), some made objects (a day without a second service's need)
+    (("+city.communities.other={district: district, population: 4000, location: [3.0, 0.0],"
+      " profile_mix: {resident: 1.0}}",
+      "+services.catalogue.second={label: Second, demand_per_year: {resident: 3.0}, steps:"
+      " [{department: desk, service_time: {dist: exponential, mean: 10}}]}"), True, True),
 ])
 def test_scenarios_equal_the_object_path(overrides, bulk_rows, objects) -> None:
     model = _run(*overrides)[0]
@@ -128,3 +134,16 @@ def test_a_residents_channel_memory_is_a_read_only_view():
     res = next(iter(m.residents.values()))
     with pytest.raises(TypeError):
         res.channel_memory["online"] = 50.0  # type: ignore[index]
+
+
+
+def test_many_later_visits_of_a_day_equal_the_object_path() -> None:
+    """c = 10 (720 rows a day, ~30 of them a resident's second or third visit of the day)."""
+    c10 = ("city.offices.office.counters=10",
+           "services.catalogue.visit.demand_per_year.resident=30.0", *WOM)
+    model = _run(*c10)[0]
+    assert all(c is None for c in model.cases)
+    r = model.case_table.resident[:len(model.cases)]
+    days = model.case_table.day_opened[:len(model.cases)]
+    assert np.unique(days * len(model.population.trust) + r, return_counts=True)[1].max() > 2
+    _same(model, _run(*c10, bulk_days=False)[0])

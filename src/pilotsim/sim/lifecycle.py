@@ -126,12 +126,12 @@ class CaseLifecycle:
 
     # ----------------------------- opening: a need becomes a case (or is not pursued)
 
-    def open_cases(self, d: int, residents: list[int], services: list[str],
-                   minutes: list[float], service_codes: np.ndarray) -> None:
-        """Open a day's needs as cases, in order: resident rows, services, minutes of the run.
+    def open_cases(self, d: int, r: np.ndarray, need_min: np.ndarray,
+                   service_codes: np.ndarray) -> None:
+        """Open a day's needs as cases, in order: resident rows, minutes of the run, services.
 
-        ``service_codes`` are the services as codes (into ``model.service_names``), for the
-        case table.
+        ``service_codes`` are the services as codes (into ``model.service_names``). The
+        arrays become lists only where the day's cases are objects.
 
         The case-level draws of all of them (committee contact, take-up, channel, online
         failure, first delay) are taken at once: counter-based, so the bulk draw gives each
@@ -151,12 +151,12 @@ class CaseLifecycle:
         (``model.cases[i]`` None) taken to closing by :mod:`pilotsim.sim.bulk`, made objects
         only if the day leaves that path (``docs/engine-soa.md`` §8.6).
         """
-        if not residents:
+        n = len(r)
+        if not n:
             return
         m = self.model
         pop = m.population
         first = len(m.cases)  # one case per need, appended in order: ids first, first + 1, …
-        n = len(residents)
         ids = np.arange(first, first + n, dtype=np.int64)
         drawn: list[np.ndarray] = []
 
@@ -165,15 +165,14 @@ class CaseLifecycle:
                 drawn.append(m.choices.uniforms(ids[:, None], _CASE_SLOTS))
             return drawn[0]
 
-        r = np.asarray(residents, dtype=np.int64)
+        r = np.asarray(r, dtype=np.int64)
         k = pop.knowledge[r]
-        channels: dict[int, str | None] = {}
+        channels: dict[int, str | None] | None = {}
         bulk_day = None  # (each case's first step, its arrival): a bulk day's first visits
-        later_too = False
+        later_too = False  # a resident's later needs today decided with the first ones
         contact = np.zeros(n, dtype=bool)
         if n >= _BULK_ROWS:
-            fresh = first_of_each(residents)  # each resident's first need today
-            answered = contact
+            rows = None  # the needs decided together, where not all
             knowledge, share = k, 1.0  # each case's, and its gathering effort left
             if m.organisation_of:  # (no committee: no one contacts one, nothing to draw)
                 has_org = np.zeros(len(m.community_names), dtype=bool)
@@ -181,32 +180,43 @@ class CaseLifecycle:
                 info = np.array([p.info_contact for p in m.profiles])
                 contact = has_org[pop.community[r]] & \
                     (uniforms()[:, C.S_INFO] < info[pop.profile[r]])
-                answered, informed, prechecked = self._committee_answers(pop.community[r],
-                                                                         contact)
-                if answered.any():
-                    kn = m.spec.behaviour.knowledge
-                    knowledge = np.where(informed, rules.learn(k, kn.information_effect), k)
-                    share = np.where(prechecked, 1 - kn.precheck_effect, 1.0)
+                if contact.any():  # each resident's first need today, if not asking or answered
+                    answered, informed, prechecked = self._committee_answers(pop.community[r],
+                                                                             contact)
+                    if answered.any():
+                        kn = m.spec.behaviour.knowledge
+                        knowledge = np.where(informed, rules.learn(k, kn.information_effect), k)
+                        share = np.where(prechecked, 1 - kn.precheck_effect, 1.0)
+                    rows = np.flatnonzero(first_of_each(r) & (~contact | answered))
             # With no committee contact, a resident's later need today is decided on the
             # state the day started with too if no case of the day closes at opening: so on
-            # a bulk day (below), where every case goes in person today
-            later_too = not contact.any() and not fresh.all()
-            channels = self._decide_bulk(
-                np.arange(n) if later_too else np.flatnonzero(fresh & (~contact | answered)),
-                r, services, uniforms, knowledge, share)
-            if self.bulk_days and self._immediate and len(channels) == n and \
-                    not contact.any() and all(ch == C.IN_PERSON for ch in channels.values()):
+            # a bulk day (below), where every case goes in person today (which needs are
+            # later ones is asked only if the day is not one)
+            later_too = rows is None
+            if later_too:
+                rows = np.arange(n)
+            channels = self._decide_bulk(rows, r, service_codes, uniforms, knowledge, share)
+            if self.bulk_days and self._immediate and not contact.any() and (
+                    len(rows) == n if channels is None else  # (None: all in person)
+                    len(channels) == n and set(channels.values()) == {C.IN_PERSON}):
                 bulk_day = bulk_rows.first_visits(self, d, pop.community[r], service_codes,
-                                                  minutes)
-        m.case_table.extend(r, pop.community[r], service_codes, d, minutes, k)
-        m.add_residents(residents, r)  # the day's new residents become agents, need order
+                                                  need_min)
+        m.case_table.extend(r, pop.community[r], service_codes, d, need_min, k)
+        m.add_residents(r)  # the day's new residents become agents, in need order
         if bulk_day is not None:  # every case in person, its first visit today: no Case
             m.cases.extend([None] * n)
             m.case_table.step[ids], arrival = bulk_day
             m.agenda[d].append((VISIT, None, (ids, arrival)))
             return
+        if channels is None:  # every one decided together went in person
+            channels = dict.fromkeys(rows.tolist(), C.IN_PERSON)
         if later_too:  # not a bulk day: the later needs one by one after all
-            channels = {i: ch for i, ch in channels.items() if fresh.item(i)}
+            fresh = first_of_each(r)
+            if not fresh.all():
+                channels = {i: ch for i, ch in channels.items() if fresh.item(i)}
+        residents, minutes = r.tolist(), need_min.tolist()
+        names = m.service_names
+        services = [names[s] for s in service_codes.tolist()]
         draws = uniforms().tolist()
         asked = contact.tolist()
         visits = self._first_visits(d, [i for i, ch in channels.items()
@@ -307,18 +317,20 @@ class CaseLifecycle:
         answered = contact & ample[comm]
         return answered, answered & told[comm], answered & checked[comm]
 
-    def _decide_bulk(self, rows: np.ndarray, r: np.ndarray, services: list[str],
+    def _decide_bulk(self, rows: np.ndarray, r: np.ndarray, codes: np.ndarray,
                      uniforms: Callable[[], np.ndarray], knowledge: np.ndarray,
-                     document_share: np.ndarray | float) -> dict[int, str | None]:
+                     document_share: np.ndarray | float) -> dict[int, str | None] | None:
         """The channel (None: not pursued) of the day's ``rows``.
 
         The same rules as :meth:`open_case` (:meth:`_channel_costs`, :meth:`_pursues`,
         :meth:`_choose_channel`), with the costs on arrays (the same IEEE arithmetic per row)
         and the logsum, logistic and logit per row with ``math``, as the scalar rules do, so
-        every decision is bit-identical. Per need of the day: ``r`` its resident,
-        ``uniforms()`` its case-level uniforms, ``knowledge`` the case's (the committee's
-        information learned), ``document_share`` the gathering effort left (1 − pre-check
-        effect where pre-checked, else 1; a float: every need's).
+        every decision is bit-identical. Per need of the day: ``r`` its resident, ``codes``
+        its service (into ``model.service_names``), ``uniforms()`` its case-level uniforms,
+        ``knowledge`` the case's (the committee's information learned), ``document_share``
+        the gathering effort left (1 − pre-check effect where pre-checked, else 1; a float:
+        every need's). None: every row goes in person with nothing to decide (no other
+        channel offered or open, take-up off), told without a dict of the day's rows.
         """
         if not len(rows):
             return {}
@@ -327,22 +339,26 @@ class CaseLifecycle:
         ch, tk = beh.channels, beh.takeup
         rr = r[rows]
         comm = pop.community[rr]
-        groups = self._channel_groups
-        keys = [(c, services[i]) for c, i in zip(comm.tolist(), rows.tolist(), strict=True)]
-        today = dict.fromkeys(keys)
-        for key in today:
-            if key not in groups:
-                groups[key] = self._channel_group(*key)
-        if not tk.enabled and not any(groups[k][0] or (groups[k][1] and groups[k][2])
-                                      for k in today):
-            return dict.fromkeys(rows.tolist(), C.IN_PERSON)  # nothing offered: no decision
+        names = m.service_names
+        keys, inv = bulk_rows.key_groups(comm * len(names) + codes[rows])
+        memo = self._channel_groups  # (kept across days until the world may have changed)
+        groups = []  # per (community, service) group, in key order
+        for key in keys:
+            g = memo.get(key)
+            if g is None:
+                c, code = divmod(key, len(names))
+                g = memo[key] = self._channel_group(c, names[code])
+            groups.append(g)
+        if not tk.enabled and not any(g[0] or (g[1] and g[2]) for g in groups):
+            return None  # nothing offered: every one in person, no decision
+        at = np.zeros(len(rows), dtype=np.intp) if isinstance(inv, int) else inv  # row's group
         online_offered, proxy_offered, committee_proxy, online_full, travel, visits, service, \
-            documents = (np.array(col) for col in zip(*[groups[k] for k in keys], strict=True))
+            documents = (np.array(col)[at] for col in zip(*groups, strict=True))
         lit, k = pop.literacy[rr], knowledge[rows]
         online_open, proxy_open = m.channels_open(comm, pop.profile[rr], lit, online_offered,
                                                   proxy_offered, committee_proxy)
         if not tk.enabled and not (online_open.any() or proxy_open.any()):
-            return dict.fromkeys(rows.tolist(), C.IN_PERSON)  # no choice and no decision
+            return None  # no choice and no decision: every one in person
         per_visit = 2 * travel * pop.mobility[rr] + visits * pop.expectation[rr] + service
         costs = rules.channel_costs(ch, beh.knowledge, online_full, visits, per_visit, k, lit,
                                     online_open, proxy_open)
@@ -937,7 +953,7 @@ class CaseLifecycle:
         # that to pay (the rest one by one in the loop after, as later visits are)
         score = np.zeros(n)
         if n >= _BULK_ROWS:
-            first = first_of_each(r.tolist())
+            first = first_of_each(r)
             f = np.flatnonzero(first)
             expected = pop.expectation[r[f]]
             score[f] = sat.experience_score(p, expected, felt[f], wasted=kind[f] != SERVED,

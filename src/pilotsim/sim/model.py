@@ -16,7 +16,7 @@ from pilotsim.sim import cases as C  # noqa: N812  (C.OPEN, C.visit_slot read as
 from pilotsim.sim.agenda import Due
 from pilotsim.sim.agents import Office, Organisation, Resident
 from pilotsim.sim.background import BackgroundDemand
-from pilotsim.sim.bulk import closed_columns
+from pilotsim.sim.bulk import BulkVisits, closed_columns
 from pilotsim.sim.cases import Case, CaseTable
 from pilotsim.sim.distributions import ServiceTime, sum_of
 from pilotsim.sim.levers import Levers
@@ -31,6 +31,7 @@ from pilotsim.spec import Office as OfficeSpec
 from pilotsim.spec import RunSpec
 
 _BUSINESS_DAYS = 32  # days of office generators seeded at once (PilotModel._business_states)
+_NEEDS_DAYS = 128  # days of needs generators seeded at once (PilotModel._needs_generator)
 
 
 class Intervention(Protocol):
@@ -141,6 +142,7 @@ class PilotModel(mesa.Model):
         self.day = 0
         self.streams = Streams(spec.seed)
         self._business: dict[int, list[dict]] = {}  # see _business_states
+        self._needs_states: dict[int, dict] = {}  # see _needs_generator
         self.choices = self.streams.counter("choices")
         self.service_draws = self.streams.counter("service_times")
         city, beh = spec.city, spec.behaviour
@@ -381,22 +383,19 @@ class PilotModel(mesa.Model):
             self._is_agent[index] = True
         return r
 
-    def add_residents(self, rows: list[int], r: np.ndarray | None = None) -> None:
-        """Make agents of the residents in population rows ``rows`` who are none yet.
+    def add_residents(self, r: np.ndarray) -> None:
+        """Make agents of the residents in population rows ``r`` who are none yet.
 
-        In order of first appearance in ``rows``, as :meth:`resident` called row by row would
+        In order of first appearance in ``r``, as :meth:`resident` called row by row would
         (the same ``unique_id`` values), with Mesa's registration done once for all of them
         (:meth:`~pilotsim.sim.agents.Resident.create_many`): a day's needs make their new
-        residents agents here. ``r``: ``rows`` as an array, if at hand (the look-up of who
-        is an agent already is then one on arrays).
+        residents agents here. Who is an agent already is a look-up on arrays.
         """
+        fresh = ~self._is_agent[r]
+        if not fresh.any():
+            return
         known = self.residents
-        if r is not None:
-            fresh = ~self._is_agent[r]
-            if not fresh.any():
-                return
-            rows = r[fresh].tolist()
-        new = [x for x in dict.fromkeys(rows) if x not in known]
+        new = [x for x in dict.fromkeys(r[fresh].tolist()) if x not in known]
         known.update(zip(new, Resident.create_many(self, new), strict=True))
         self._is_agent[new] = True
 
@@ -463,7 +462,7 @@ class PilotModel(mesa.Model):
     # ------------------------------------------------------------------------ 2. needs
 
     def _needs_arrive(self, d: int) -> None:
-        gen = self.streams.generator("needs", d)
+        gen = self._needs_generator(d)
         counts = poisson(gen, self._need_rates)
         pop = self.population
         ci, pi, si = np.nonzero(counts)
@@ -473,12 +472,24 @@ class PilotModel(mesa.Model):
         # per group in order, who then when (the generator's numbers as if called group by
         # group); the arithmetic on them is done once for the day (element-wise, the same)
         offsets, fractions = grouped_draws(gen, pop.group_size[ci, pi], n)
-        residents = (np.repeat(pop.group_start[ci, pi], n) + offsets).tolist()
-        minutes = (d * 1440.0 + fractions * 1440.0).tolist()
-        codes = np.repeat(si, n)
-        names = self.service_names
-        self.lifecycle.open_cases(d, residents, [names[s] for s in codes.tolist()], minutes,
-                                  codes)
+        self.lifecycle.open_cases(d, np.repeat(pop.group_start[ci, pi], n) + offsets,
+                                  d * 1440.0 + fractions * 1440.0, np.repeat(si, n))
+
+    def _needs_generator(self, d: int) -> np.random.Generator:
+        """``streams.generator("needs", d)``: the same draws, its state seeded ahead.
+
+        The states of the next ``_NEEDS_DAYS`` days are made at once
+        (:meth:`~pilotsim.sim.rng.Streams.generator_states`, ~6 µs a day) and set on the
+        streams' reusable generator (~3 µs) instead of seeding a fresh one (~18 µs quiet,
+        ~35 in a bulk day): a state depends on its key ``(seed, "needs", d)`` only.
+        """
+        got = self._needs_states.get(d)
+        if got is None:
+            ahead = range(d, max(d + 1, min(d + _NEEDS_DAYS, self.spec.sim.days)))
+            self._needs_states = dict(zip(ahead, self.streams.generator_states(
+                "needs", [(day,) for day in ahead]), strict=True))
+            got = self._needs_states[d]
+        return self.streams.generator_at(got)
 
     # ------------------------------------------------------ queries of channels and routes
 
@@ -712,6 +723,9 @@ class PilotModel(mesa.Model):
             if not real and bulk is None and not bg_times and other is None:
                 continue
             office.today, office.today_bulk = [], None
+            if bulk is not None and not bg_times and other is None:  # the bulk rows alone
+                days.append(self._serve_bulk(office, d, bulk))
+                continue
             if bulk is None:
                 times = [x[0] for x in real]
                 services = [x[1] for x in real]
@@ -731,14 +745,10 @@ class PilotModel(mesa.Model):
             # what a queue display shows tomorrow: today's mean wait, all visitors (np.mean's
             # own steps, its pairwise sum then one division, without its ~4 µs of wrappers)
             shown = float(np.add.reduce(np.array(waits))) / len(waits) if waits else None
-            if bulk is not None and len(times) == n_real:  # the bulk rows alone: all theirs
-                days.append((office, shown, bulk.take(np.array(order, dtype=np.int64)), waits,
-                             served))
-            else:
-                mine = [j for j, i in enumerate(order) if i < n_real]
-                days.append((office, shown, [real[order[j]] for j in mine] if bulk is None else
-                             bulk.take(np.array([order[j] for j in mine], dtype=np.int64)),
-                             [waits[j] for j in mine], [served[j] for j in mine]))
+            mine = [j for j, i in enumerate(order) if i < n_real]
+            days.append((office, shown, [real[order[j]] for j in mine] if bulk is None else
+                         bulk.take(np.array([order[j] for j in mine], dtype=np.int64)),
+                         [waits[j] for j in mine], [served[j] for j in mine]))
             if n_bg:
                 bg_waits, bg_served = [0.0] * n_bg, [False] * n_bg
                 for j, i in enumerate(order):
@@ -747,6 +757,20 @@ class PilotModel(mesa.Model):
                 self.background.served(office.index, bg_waits, bg_served)
         self.lifecycle.resolve_visits(d, days)
         self.background.end_of_day()
+
+    def _serve_bulk(self, office: Office, d: int, bulk: BulkVisits) -> tuple:
+        """An office day of bulk rows alone: ``_offices_serve``'s steps on its columns.
+
+        The stable sort of the arrivals, the queue, the shown mean wait, as for a mixed day
+        (the same order and numbers), without the lists a mixed day merges through.
+        """
+        order = np.argsort(bulk.arrival, kind="stable")
+        visits = bulk.take(order)
+        waits, _starts, served = office.queue.serve(d, visits.arrival.tolist(),
+                                                    visits.service.tolist())
+        office.last_queue_peak = len(waits)
+        shown = float(np.add.reduce(np.array(waits))) / len(waits) if waits else None
+        return office, shown, visits, waits, served
 
     def _business_states(self, d: int) -> list[dict]:
         """Per office, the start state of its generator of day ``d``'s unrecorded business.
