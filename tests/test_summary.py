@@ -26,3 +26,20 @@ def test_share_satisfied_counts_closed_cases_at_or_above_the_threshold():
     strict = summary_table(_cases(), visits, satisfied_threshold=95)
     assert strict.loc["all", "share_satisfied"] == 0.0
     assert "50.0%" in format_summary(table).splitlines()[2]
+
+
+def test_each_visit_counts_for_its_cases_profile_whatever_the_cases_order():
+    # a run's case table holds case i at row i (profiles read by position); any other table
+    # is joined on case_id, and a visit whose case is not in it counts only for "all"
+    visits = pd.DataFrame({"case_id": [0, 1, 1, 2, 3, 7], "wait_min": [5.0, 10, 20, 30, 1, 99]})
+    cases = _cases()
+    want = {"all": (5 + 10 + 20 + 30 + 1 + 99) / 6, "elderly": (5 + 10 + 20 + 30) / 4,
+            "working_adult": 1.0}
+    for table in (cases, cases.iloc[::-1], cases.iloc[[3, 0, 1, 2]]):
+        got = summary_table(table, visits)["wait_mean_min"].to_dict()
+        assert got == pytest.approx(want)
+    in_range = visits[visits["case_id"] < 5]
+    positional = summary_table(cases, in_range)
+    pd.testing.assert_frame_equal(positional, summary_table(cases.iloc[::-1], in_range)
+                                  .loc[positional.index], check_exact=True)
+    assert positional.loc["working_adult", "wait_p90_min"] == 1.0

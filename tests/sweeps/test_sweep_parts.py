@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -215,6 +216,23 @@ def test_studies_are_the_experiment_group() -> None:
     cfg = api.compose(["+experiment=default"])
     assert "experiment" not in cfg  # a group choice, not a stray key
     assert cfg.sim.sample_fraction == 0.2
+
+
+def test_each_stored_study_is_its_file_as_omegaconf_reads_it() -> None:
+    # register() parses the files itself (OmegaConf's YAML loader, no DictConfig round trip)
+    from hydra.core.config_store import ConfigStore
+
+    studies.register()
+    files = sorted((REPO / "experiments").rglob("*.yaml"))
+    assert len(files) > 5
+    repo = ConfigStore.instance().repo["experiment"]
+    for f in files:
+        *folders, name = f.relative_to(REPO / "experiments").parts
+        node = functools.reduce(dict.__getitem__, folders, repo)[name]
+        text = f.read_text()
+        assert OmegaConf.to_yaml(node.node) == OmegaConf.to_yaml(OmegaConf.create(text)), f
+        assert node.package == studies._package(text), f
+        assert node.group == "/".join(("experiment", *folders)), f
 
 
 def test_every_study_has_a_readme_section() -> None:

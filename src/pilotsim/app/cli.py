@@ -241,11 +241,11 @@ def main() -> None:
     from pilotsim.spec import studies
 
     _quiet_mesa()
+    libyaml.install()  # first: the studies' files load with it too
     studies.register()
     _register_sweeper()
     _one_line_config_errors()
     compose_once.install(single_run=not _asks_for_multirun(sys.argv[1:]))
-    libyaml.install()
     _stop_cleanly()
     # Ray folds log lines that differ only in their numbers into "[repeated 5x across
     # cluster]": that is every progress line of a sweep. Read by Ray when it starts.

@@ -22,6 +22,12 @@ gives the same name from the caller's frame; it replaces that function as
 decorates ``Model.__init__``, names the class with ``inspect.getouterframes()`` (source lines
 of every frame again, ~0.1 s): :func:`_quick_method_logger` reads the caller's frame instead.
 
+And ``mesa/__init__.py`` imports ``batch_run`` by name, so ``mesa.batchrunner`` loads, and
+with it ``from tqdm.auto import tqdm``: tqdm's notebook detection and its ``asyncio`` variant
+(``asyncio`` itself), ~0.035 CPU s of every run for a progress bar pilotsim never draws.
+``mesa.batchrunner`` runs as usual but for that name, which becomes :func:`_tqdm_on_call`:
+``batch_run`` imports ``tqdm.auto`` when it makes its progress bar.
+
 Installed when :mod:`pilotsim.sim` is imported, i.e. before any module of the model imports
 Mesa; if Mesa is already imported (a notebook that imported it first), nothing changes.
 """
@@ -44,6 +50,9 @@ whose code waits for first use."""
 
 PATCHED = "mesa.mesa_logging"
 """The Mesa module whose ``create_module_logger`` is given :func:`_quick_logger`'s shortcut."""
+
+BATCHRUNNER = "mesa.batchrunner"
+"""The Mesa module whose ``tqdm`` is imported on first call (:func:`_tqdm_on_call`)."""
 
 _lock = threading.RLock()  # one thread runs a deferred module's code; others wait for it
 
@@ -132,11 +141,38 @@ class _PatchingLoader(_WrappingLoader):
             module.method_logger = _quick_method_logger(get_logger)
 
 
+def _tqdm_on_call(*args: Any, **kwargs: Any) -> Any:
+    """``tqdm.auto.tqdm(*args, **kwargs)``, imported when first called."""
+    from tqdm.auto import tqdm
+
+    return tqdm(*args, **kwargs)
+
+
+class _LazyTqdmLoader(_WrappingLoader):
+    """Runs the module with ``from tqdm.auto import tqdm`` giving :func:`_tqdm_on_call`."""
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        # The import system takes a module found in sys.modules as imported (its parent
+        # package too): a stand-in there answers the module's `from tqdm.auto import tqdm`,
+        # and leaves before anything else can import it.
+        stand_in = types.ModuleType("tqdm.auto")
+        stand_in.tqdm = _tqdm_on_call
+        real = sys.modules.get("tqdm.auto")
+        if real is None:
+            sys.modules["tqdm.auto"] = stand_in
+        try:
+            self.loader.exec_module(module)
+        finally:
+            if real is None and sys.modules.get("tqdm.auto") is stand_in:
+                del sys.modules["tqdm.auto"]
+        module.__spec__.loader = self.loader
+
+
 class _Finder(importlib.abc.MetaPathFinder):
     """Finds the deferred modules and Mesa's logging (once each) and gives them our loaders."""
 
     def __init__(self, names: Sequence[str]) -> None:
-        self.names = {*names, PATCHED}
+        self.names = {*names, PATCHED, BATCHRUNNER}
 
     def find_spec(self, name: str, path: Sequence[str] | None = None,
                   target: types.ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
@@ -146,7 +182,9 @@ class _Finder(importlib.abc.MetaPathFinder):
         spec = importlib.machinery.PathFinder.find_spec(name, path, target)
         if spec is None or spec.loader is None:
             return None
-        spec.loader = (_PatchingLoader if name == PATCHED else _DeferringLoader)(spec.loader)
+        loader = {PATCHED: _PatchingLoader, BATCHRUNNER: _LazyTqdmLoader}.get(name,
+                                                                          _DeferringLoader)
+        spec.loader = loader(spec.loader)
         return spec
 
 
