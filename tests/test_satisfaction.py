@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from pilotsim.sim.satisfaction import experience_score
@@ -65,3 +66,33 @@ def test_community_proxy_does_not_lower_the_disableds_satisfaction():
     assert (r["channel"] == "proxy").sum() > 50
     assert by_channel["proxy"] > b.loc[b["channel"] == "in_person", "satisfaction"].mean()
     assert r["satisfaction"].mean() > b["satisfaction"].mean() + 10
+
+
+@pytest.mark.parametrize("terms", [
+    {}, {"wasted": False, "travel": True}, {"wasted": True, "travel": True, "effort_min": 5.0},
+    {"wasted": "array", "travel": True, "late_days": 1.5}, {"effort_min": -0.0},
+])
+def test_array_scores_are_the_one_case_rule_bit_for_bit(terms):
+    """A day's visits scored on arrays give each visit the scalar rule's float, bit for bit.
+
+    The array path skips a scalar zero term and clamps with minimum/maximum: a wrong skip, a
+    reordered sum or NumPy's own exp would change the last bit of some of these 2,000 scores.
+    """
+    p = Satisfaction()
+    g = np.random.default_rng(7)
+    n = 2000
+    expected, felt = g.uniform(0, 90, n), g.exponential(25, n)
+    felt[:3] = expected[:3]  # a gap of exactly zero
+    felt[3] = expected[3] + 1e6  # the clamp at -50
+    wasted = g.random(n) < 0.3 if terms.get("wasted") == "array" else terms.get("wasted", False)
+    travel = g.uniform(0, 120, n) if terms.get("travel") else 0.0
+    kw = {k: v for k, v in terms.items() if k in ("effort_min", "late_days")}
+    got = experience_score(p, expected, felt, wasted=wasted, travel_min=travel, **kw)
+    one = [experience_score(p, float(e), float(f),
+                            wasted=bool(wasted[i]) if isinstance(wasted, np.ndarray) else wasted,
+                            travel_min=float(travel[i]) if isinstance(travel, np.ndarray) else 0.0,
+                            **kw)
+           for i, (e, f) in enumerate(zip(expected, felt, strict=True))]
+    assert got.dtype == np.float64
+    assert got.tolist() == one
+    assert got[3] == 100.0 / (1.0 + math.exp(50.0))

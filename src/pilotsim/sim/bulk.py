@@ -115,20 +115,24 @@ def resident_cases(model: PilotModel, resident: int) -> list[Case]:
 
 
 def first_visits(lc: CaseLifecycle, d: int, comm: np.ndarray, service: np.ndarray,
-                 t: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """A day's in-person cases' first step and arrival, if every one visits today.
+                 t: np.ndarray) -> tuple | None:
+    """A day's in-person cases' first step, arrival and group, if every one visits today.
 
     :meth:`~pilotsim.sim.lifecycle.CaseLifecycle._first_visits` under ``timing: immediate``
     on arrays: the group's first plan, the office's next open minute (``next_open``'s
     ``bisect_right`` as ``searchsorted``, ``max`` as ``maximum``). None where a case is planned
     one by one (a choice of office, nothing to do) or its visit is not today.
+
+    Returns:
+        ``(step, arrival, group)``: each case's first step (one int where the day is one
+        group), its arrival minute, and the day's one ``(community, service code, step)``
+        group (None: several), which :func:`set_off` then need not find again.
     """
     m = lc.model
     if m.walk_in_centres:
         return None
     names = m.service_names
-    key = comm * len(names) + service
-    groups, inv = key_groups(key)
+    groups, inv = key_groups(comm * len(names) + service)
     step = np.empty(len(groups), dtype=np.int64)
     office = []
     for g, k in enumerate(groups):
@@ -141,45 +145,53 @@ def first_visits(lc: CaseLifecycle, d: int, comm: np.ndarray, service: np.ndarra
         step[g] = got[0]
         office.append(got[1])
     arrival = np.empty(len(t))
-    to = np.array([o.index for o in office])[inv]
+    to = np.array([o.index for o in office])[inv] if len(groups) > 1 else None
     for o in dict.fromkeys(office):
         sel = slice(None) if len(set(office)) == 1 else to == o.index
         start, end = lc.windows(o)
-        k = np.searchsorted(end, t[sel], side="right")
+        k = end.searchsorted(t[sel], side="right")
         if k.max() >= len(start):
             return None
         arrival[sel] = np.maximum(t[sel], start[k])
-    if (arrival // 1440 != d).any():
+    # (t >= d * 1440, so arrival // 1440 == d unless some arrival is the next day's or later)
+    if arrival.max() >= (d + 1) * 1440.0:
         return None
-    return np.broadcast_to(step[inv], t.shape), arrival
+    if len(groups) == 1:
+        return step.item(0), arrival, (c, s, step.item(0))
+    return step[inv], arrival, None
 
 
-def set_off(lc: CaseLifecycle, d: int, ids: np.ndarray,
-            arrival: np.ndarray) -> list[tuple] | None:
+def set_off(lc: CaseLifecycle, d: int, ids: np.ndarray, arrival: np.ndarray,
+            group: tuple[int, int, int] | None = None) -> list[tuple] | None:
     """The day's bulk rows set off for their first visit: ``(office, BulkVisits)`` per office.
 
     The draws and rules of :meth:`~pilotsim.sim.lifecycle.CaseLifecycle._set_off` on arrays.
+    ``group``: the ``(community, service code, step)`` of every row, if :func:`first_visits`
+    found one (then the rows' columns need not be gathered and grouped again).
     None where a row leaves the bulk path (a wrong office, documents to carry, a stale plan):
     the caller then materialises the day's rows.
     """
     m = lc.model
     t = m.case_table
     n = len(ids)
-    comm, svc, step = t.community[ids], t.service[ids], t.step[ids]
+    if group is None:
+        comm = t.community[ids]
+        keys, inv = key_groups((comm * len(m.service_names) + t.service[ids]) * 1024
+                               + t.step[ids])
+        groups = [(c, *divmod(rest, 1024))
+                  for c, rest in (divmod(k, 1024 * len(m.service_names)) for k in keys)]
+        factor = m.wrong_office_factor[comm]
+    else:  # (a scalar factor: the same products as on its repeats)
+        groups, inv, factor = [group], 0, m.wrong_office_factor.item(group[0])
     # the first visit's draws (counter-based: a column not drawn moves nothing): the wrong
     # office's where one may happen, the service time's (documents: see _visit_group below)
-    p = rules.p_wrong_office(m.spec.behaviour.knowledge, t.knowledge[ids],
-                             m.wrong_office_factor[comm])
+    p = rules.p_wrong_office(m.spec.behaviour.knowledge, t.knowledge[ids], factor)
     if (p > 0).any() and (m.choices.uniforms(ids, C.VISIT_BASE + C.V_WRONG) < p).any():
         return None
     service_u = m.service_draws.uniforms(ids, C.VISIT_BASE + C.GO_PURPOSES[3])
-    key = (comm * len(m.service_names) + svc) * 1024 + step
-    groups, inv = key_groups(key)
     office = np.empty(len(groups), dtype=np.int64)
     service = np.empty(n)
-    for g, k in enumerate(groups):
-        c, rest = divmod(k, 1024 * len(m.service_names))
-        s, st = divmod(rest, 1024)
+    for g, (c, s, st) in enumerate(groups):
         got = lc._visit_group(c, m.service_names[s], st, None)
         if got is None or got[3]:  # a stale plan, or documents that may be missing
             return None
@@ -189,7 +201,7 @@ def set_off(lc: CaseLifecycle, d: int, ids: np.ndarray,
         service[rows] = np.array(dist.sample_many(service_u[rows].tolist())) * \
             right.service_scale
     if len(groups) == 1:
-        return [(m.offices[int(office[0])], BulkVisits(ids, arrival, service, (c, s, st)))]
+        return [(m.offices[int(office[0])], BulkVisits(ids, arrival, service, groups[0]))]
     to = office[inv]
     return [(m.offices[o], BulkVisits(ids[sel], arrival[sel], service[sel]))
             for o in np.unique(to).tolist() for sel in [to == o]]

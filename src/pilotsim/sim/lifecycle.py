@@ -166,7 +166,7 @@ class CaseLifecycle:
             return drawn[0]
 
         r = np.asarray(r, dtype=np.int64)
-        k = pop.knowledge[r]
+        k, comm = pop.knowledge[r], pop.community[r]
         channels: dict[int, str | None] | None = {}
         bulk_day = None  # (each case's first step, its arrival): a bulk day's first visits
         later_too = False  # a resident's later needs today decided with the first ones
@@ -178,11 +178,10 @@ class CaseLifecycle:
                 has_org = np.zeros(len(m.community_names), dtype=bool)
                 has_org[list(m.organisation_of)] = True
                 info = np.array([p.info_contact for p in m.profiles])
-                contact = has_org[pop.community[r]] & \
+                contact = has_org[comm] & \
                     (uniforms()[:, C.S_INFO] < info[pop.profile[r]])
                 if contact.any():  # each resident's first need today, if not asking or answered
-                    answered, informed, prechecked = self._committee_answers(pop.community[r],
-                                                                             contact)
+                    answered, informed, prechecked = self._committee_answers(comm, contact)
                     if answered.any():
                         kn = m.spec.behaviour.knowledge
                         knowledge = np.where(informed, rules.learn(k, kn.information_effect), k)
@@ -199,14 +198,13 @@ class CaseLifecycle:
             if self.bulk_days and self._immediate and not contact.any() and (
                     len(rows) == n if channels is None else  # (None: all in person)
                     len(channels) == n and set(channels.values()) == {C.IN_PERSON}):
-                bulk_day = bulk_rows.first_visits(self, d, pop.community[r], service_codes,
-                                                  need_min)
-        m.case_table.extend(r, pop.community[r], service_codes, d, need_min, k)
+                bulk_day = bulk_rows.first_visits(self, d, comm, service_codes, need_min)
+        m.case_table.extend(r, comm, service_codes, d, need_min, k)
         m.add_residents(r)  # the day's new residents become agents, in need order
         if bulk_day is not None:  # every case in person, its first visit today: no Case
             m.cases.extend([None] * n)
-            m.case_table.step[ids], arrival = bulk_day
-            m.agenda[d].append((VISIT, None, (ids, arrival)))
+            m.case_table.step[ids], arrival, group = bulk_day
+            m.agenda[d].append((VISIT, None, (ids, arrival, group)))
             return
         if channels is None:  # every one decided together went in person
             channels = dict.fromkeys(rows.tolist(), C.IN_PERSON)
@@ -533,9 +531,9 @@ class CaseLifecycle:
         entries = m.agenda.pop(d, ())
         bulk: list[tuple] = []
         if entries and entries[-1][1] is None:  # the day's bulk rows (see open_cases)
-            ids, arrival = entries[-1][2]
+            ids, arrival, group = entries[-1][2]
             entries = entries[:-1]
-            bulk = bulk_rows.set_off(self, d, ids, arrival) or []
+            bulk = bulk_rows.set_off(self, d, ids, arrival, group) or []
             if not bulk:  # a row leaves the bulk path: the day's rows become objects
                 entries.extend((VISIT, case, a) for case, a in zip(
                     bulk_rows.materialise(m, ids), arrival.tolist(), strict=True))

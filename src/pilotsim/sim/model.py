@@ -391,11 +391,11 @@ class PilotModel(mesa.Model):
         (:meth:`~pilotsim.sim.agents.Resident.create_many`): a day's needs make their new
         residents agents here. Who is an agent already is a look-up on arrays.
         """
-        fresh = ~self._is_agent[r]
-        if not fresh.any():
+        agent = self._is_agent[r]
+        if agent.all():
             return
         known = self.residents
-        new = [x for x in dict.fromkeys(r[fresh].tolist()) if x not in known]
+        new = [x for x in dict.fromkeys(r[~agent].tolist()) if x not in known]
         known.update(zip(new, Resident.create_many(self, new), strict=True))
         self._is_agent[new] = True
 
