@@ -114,14 +114,15 @@ def resident_cases(model: PilotModel, resident: int) -> list[Case]:
     return sorted(both, key=lambda c: c.id)
 
 
-def first_visits(lc: CaseLifecycle, d: int, comm: np.ndarray, service: np.ndarray,
+def first_visits(lc: CaseLifecycle, d: int, groups: list[int], inv: np.ndarray | int,
                  t: np.ndarray) -> tuple | None:
     """A day's in-person cases' first step, arrival and group, if every one visits today.
 
     :meth:`~pilotsim.sim.lifecycle.CaseLifecycle._first_visits` under ``timing: immediate``
     on arrays: the group's first plan, the office's next open minute (``next_open``'s
     ``bisect_right`` as ``searchsorted``, ``max`` as ``maximum``). None where a case is planned
-    one by one (a choice of office, nothing to do) or its visit is not today.
+    one by one (a choice of office, nothing to do) or its visit is not today. ``groups``,
+    ``inv``: the day's :func:`key_groups` of ``community × services + service code``.
 
     Returns:
         ``(step, arrival, group)``: each case's first step (one int where the day is one
@@ -132,7 +133,6 @@ def first_visits(lc: CaseLifecycle, d: int, comm: np.ndarray, service: np.ndarra
     if m.walk_in_centres:
         return None
     names = m.service_names
-    groups, inv = key_groups(comm * len(names) + service)
     step = np.empty(len(groups), dtype=np.int64)
     office = []
     for g, k in enumerate(groups):
@@ -301,7 +301,7 @@ def resolve(lc: CaseLifecycle, d: int, offices: list[tuple]) -> bool:
     left = ((arrival + waits + service) // 1440).astype(np.int64)
     # the case's sums from zero, Case.remember from min_score 101 (Python's min keeps the
     # first of equals and of NaN), the closing
-    low = np.where(score < 101.0, score, 101.0)
+    low = np.fmin(score, 101.0)  # (101 for NaN, as min(101, NaN): fmin takes the number)
     t.step[ids], t.trips[ids], t.wait[ids], t.travel[ids] = final[inv], 1, 0.0 + waits, \
         0.0 + travel
     t.min_score[ids], t.last_score[ids], t.day_closed[ids] = low, score, left

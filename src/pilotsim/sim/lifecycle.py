@@ -192,13 +192,16 @@ class CaseLifecycle:
             # a bulk day (below), where every case goes in person today (which needs are
             # later ones is asked only if the day is not one)
             later_too = rows is None
+            day = None  # every need's (community, service) groups, found once for the day
             if later_too:
                 rows = np.arange(n)
-            channels = self._decide_bulk(rows, r, service_codes, uniforms, knowledge, share)
+                day = comm, *bulk_rows.key_groups(comm * len(m.service_names) + service_codes)
+            channels = self._decide_bulk(rows, r, service_codes, uniforms, knowledge, share,
+                                         day)
             if self.bulk_days and self._immediate and not contact.any() and (
                     len(rows) == n if channels is None else  # (None: all in person)
                     len(channels) == n and set(channels.values()) == {C.IN_PERSON}):
-                bulk_day = bulk_rows.first_visits(self, d, comm, service_codes, need_min)
+                bulk_day = bulk_rows.first_visits(self, d, *day[1:], need_min)
         m.case_table.extend(r, comm, service_codes, d, need_min, k)
         m.add_residents(r)  # the day's new residents become agents, in need order
         if bulk_day is not None:  # every case in person, its first visit today: no Case
@@ -317,7 +320,8 @@ class CaseLifecycle:
 
     def _decide_bulk(self, rows: np.ndarray, r: np.ndarray, codes: np.ndarray,
                      uniforms: Callable[[], np.ndarray], knowledge: np.ndarray,
-                     document_share: np.ndarray | float) -> dict[int, str | None] | None:
+                     document_share: np.ndarray | float, day: tuple | None = None
+                     ) -> dict[int, str | None] | None:
         """The channel (None: not pursued) of the day's ``rows``.
 
         The same rules as :meth:`open_case` (:meth:`_channel_costs`, :meth:`_pursues`,
@@ -329,16 +333,22 @@ class CaseLifecycle:
         the gathering effort left (1 − pre-check effect where pre-checked, else 1; a float:
         every need's). None: every row goes in person with nothing to decide (no other
         channel offered or open, take-up off), told without a dict of the day's rows.
+        ``day``: where ``rows`` are all the day's needs, their communities and
+        :func:`~pilotsim.sim.bulk.key_groups` of ``community × services + code`` (open_cases
+        found them once for the day), which then need not be gathered again.
         """
         if not len(rows):
             return {}
         m = self.model
         beh, pop = m.spec.behaviour, m.population
         ch, tk = beh.channels, beh.takeup
-        rr = r[rows]
-        comm = pop.community[rr]
         names = m.service_names
-        keys, inv = bulk_rows.key_groups(comm * len(names) + codes[rows])
+        if day is None:
+            rr = r[rows]
+            comm = pop.community[rr]
+            keys, inv = bulk_rows.key_groups(comm * len(names) + codes[rows])
+        else:
+            rr, (comm, keys, inv) = r, day
         memo = self._channel_groups  # (kept across days until the world may have changed)
         groups = []  # per (community, service) group, in key order
         for key in keys:
