@@ -268,8 +268,8 @@ def resolve(lc: CaseLifecycle, d: int, offices: list[tuple]) -> bool:
         if shown is not None:
             of.shown_wait = shown
     arrival, service = _joined(days, "arrival"), _joined(days, "service")
-    waits = np.array(days[0][3] if len(days) == 1 else [w for *_, ws, _ in days for w in ws],
-                     dtype=np.float64)
+    waits = np.asarray(days[0][3] if len(days) == 1 else  # (_serve_bulk's: an array)
+                       [w for *_, ws, _ in days for w in ws], dtype=np.float64)
     # (one group: one travel time, 2.0 × it the same product as on its repeats)
     travel = 2.0 * m.travel[c, office if one is None else days[0][0].index] * pop.mobility[r]
     m.visits.add_rows(ids, r, step, office, d, arrival, waits, service, travel,

@@ -823,8 +823,9 @@ class CaseLifecycle:
         """Resolve the day's visits: per office ``(office, shown, items, waits, served)``.
 
         ``items`` are the office's simulated visits in serve order, ``waits`` and ``served``
-        their queue outcomes (lists), ``shown`` the office's mean wait today (None: no visitors),
-        which its queue display takes as its visits start to resolve.
+        their queue outcomes (lists; a bulk office day's waits an array), ``shown`` the
+        office's mean wait today (None: no visitors), which its queue display takes as its
+        visits start to resolve.
 
         What does not depend on an earlier visit of the day is done on the day's arrays: the
         outcome (office errors drawn at once), round-trip travel, the visit records, and the
