@@ -2,9 +2,10 @@
 
 import math
 
+import numpy as np
 import pytest
 
-from pilotsim.sim.satisfaction import experience_score
+from pilotsim.sim.satisfaction import experience_score, experience_scorer
 from pilotsim.spec import Satisfaction
 from tests.reforms.runs import closed, run
 
@@ -65,3 +66,49 @@ def test_community_proxy_does_not_lower_the_disableds_satisfaction():
     assert (r["channel"] == "proxy").sum() > 50
     assert by_channel["proxy"] > b.loc[b["channel"] == "in_person", "satisfaction"].mean()
     assert r["satisfaction"].mean() > b["satisfaction"].mean() + 10
+
+
+@pytest.mark.parametrize("terms", [
+    {}, {"wasted": False, "travel": True}, {"wasted": True, "travel": True, "effort_min": 5.0},
+    {"wasted": "array", "travel": True, "late_days": 1.5}, {"effort_min": -0.0},
+])
+def test_array_scores_are_the_one_case_rule_bit_for_bit(terms):
+    """A day's visits scored on arrays give each visit the scalar rule's float, bit for bit.
+
+    The array path skips a scalar zero term and clamps with minimum/maximum: a wrong skip, a
+    reordered sum or NumPy's own exp would change the last bit of some of these 2,000 scores.
+    """
+    p = Satisfaction()
+    g = np.random.default_rng(7)
+    n = 2000
+    expected, felt = g.uniform(0, 90, n), g.exponential(25, n)
+    felt[:3] = expected[:3]  # a gap of exactly zero
+    felt[3] = expected[3] + 1e6  # the clamp at -50
+    wasted = g.random(n) < 0.3 if terms.get("wasted") == "array" else terms.get("wasted", False)
+    travel = g.uniform(0, 120, n) if terms.get("travel") else 0.0
+    kw = {k: v for k, v in terms.items() if k in ("effort_min", "late_days")}
+    got = experience_score(p, expected, felt, wasted=wasted, travel_min=travel, **kw)
+    one = [experience_score(p, float(e), float(f),
+                            wasted=bool(wasted[i]) if isinstance(wasted, np.ndarray) else wasted,
+                            travel_min=float(travel[i]) if isinstance(travel, np.ndarray) else 0.0,
+                            **kw)
+           for i, (e, f) in enumerate(zip(expected, felt, strict=True))]
+    assert got.dtype == np.float64
+    assert got.tolist() == one
+    assert got[3] == 100.0 / (1.0 + math.exp(50.0))
+
+
+@pytest.mark.parametrize("terms", [{}, {"wasted": True, "effort_min": 7.5, "late_days": 2.0}])
+def test_the_scorer_gives_experience_scores_float(terms):
+    """``experience_scorer(p, ...)(e, f, t)`` is ``experience_score(p, e, f, travel_min=t, ...)``.
+
+    Bit for bit over gains, losses, a zero gap and the clamp: a term taken in another order or
+    a parameter misread would change some of these 1,000 floats.
+    """
+    p = Satisfaction(intercept=0.3, loss_aversion=2.5, travel_weight_per_hour=0.7)
+    g = np.random.default_rng(3)
+    score = experience_scorer(p, **terms)
+    for e, f, t in zip(g.uniform(0, 90, 1000).tolist(), g.exponential(30, 1000).tolist(),
+                       g.uniform(0, 150, 1000).tolist(), strict=True):
+        for felt in (f, e, e + 1e6, e - 1e6):
+            assert score(e, felt, t) == experience_score(p, e, felt, travel_min=t, **terms)

@@ -114,21 +114,25 @@ def resident_cases(model: PilotModel, resident: int) -> list[Case]:
     return sorted(both, key=lambda c: c.id)
 
 
-def first_visits(lc: CaseLifecycle, d: int, comm: np.ndarray, service: np.ndarray,
-                 t: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """A day's in-person cases' first step and arrival, if every one visits today.
+def first_visits(lc: CaseLifecycle, d: int, groups: list[int], inv: np.ndarray | int,
+                 t: np.ndarray) -> tuple | None:
+    """A day's in-person cases' first step, arrival and group, if every one visits today.
 
     :meth:`~pilotsim.sim.lifecycle.CaseLifecycle._first_visits` under ``timing: immediate``
     on arrays: the group's first plan, the office's next open minute (``next_open``'s
     ``bisect_right`` as ``searchsorted``, ``max`` as ``maximum``). None where a case is planned
-    one by one (a choice of office, nothing to do) or its visit is not today.
+    one by one (a choice of office, nothing to do) or its visit is not today. ``groups``,
+    ``inv``: the day's :func:`key_groups` of ``community × services + service code``.
+
+    Returns:
+        ``(step, arrival, group)``: each case's first step (one int where the day is one
+        group), its arrival minute, and the day's one ``(community, service code, step)``
+        group (None: several), which :func:`set_off` then need not find again.
     """
     m = lc.model
     if m.walk_in_centres:
         return None
     names = m.service_names
-    key = comm * len(names) + service
-    groups, inv = key_groups(key)
     step = np.empty(len(groups), dtype=np.int64)
     office = []
     for g, k in enumerate(groups):
@@ -141,45 +145,53 @@ def first_visits(lc: CaseLifecycle, d: int, comm: np.ndarray, service: np.ndarra
         step[g] = got[0]
         office.append(got[1])
     arrival = np.empty(len(t))
-    to = np.array([o.index for o in office])[inv]
+    to = np.array([o.index for o in office])[inv] if len(groups) > 1 else None
     for o in dict.fromkeys(office):
         sel = slice(None) if len(set(office)) == 1 else to == o.index
         start, end = lc.windows(o)
-        k = np.searchsorted(end, t[sel], side="right")
+        k = end.searchsorted(t[sel], side="right")
         if k.max() >= len(start):
             return None
         arrival[sel] = np.maximum(t[sel], start[k])
-    if (arrival // 1440 != d).any():
+    # (t >= d * 1440, so arrival // 1440 == d unless some arrival is the next day's or later)
+    if arrival.max() >= (d + 1) * 1440.0:
         return None
-    return np.broadcast_to(step[inv], t.shape), arrival
+    if len(groups) == 1:
+        return step.item(0), arrival, (c, s, step.item(0))
+    return step[inv], arrival, None
 
 
-def set_off(lc: CaseLifecycle, d: int, ids: np.ndarray,
-            arrival: np.ndarray) -> list[tuple] | None:
+def set_off(lc: CaseLifecycle, d: int, ids: np.ndarray, arrival: np.ndarray,
+            group: tuple[int, int, int] | None = None) -> list[tuple] | None:
     """The day's bulk rows set off for their first visit: ``(office, BulkVisits)`` per office.
 
     The draws and rules of :meth:`~pilotsim.sim.lifecycle.CaseLifecycle._set_off` on arrays.
+    ``group``: the ``(community, service code, step)`` of every row, if :func:`first_visits`
+    found one (then the rows' columns need not be gathered and grouped again).
     None where a row leaves the bulk path (a wrong office, documents to carry, a stale plan):
     the caller then materialises the day's rows.
     """
     m = lc.model
     t = m.case_table
     n = len(ids)
-    comm, svc, step = t.community[ids], t.service[ids], t.step[ids]
+    if group is None:
+        comm = t.community[ids]
+        keys, inv = key_groups((comm * len(m.service_names) + t.service[ids]) * 1024
+                               + t.step[ids])
+        groups = [(c, *divmod(rest, 1024))
+                  for c, rest in (divmod(k, 1024 * len(m.service_names)) for k in keys)]
+        factor = m.wrong_office_factor[comm]
+    else:  # (a scalar factor: the same products as on its repeats)
+        groups, inv, factor = [group], 0, m.wrong_office_factor.item(group[0])
     # the first visit's draws (counter-based: a column not drawn moves nothing): the wrong
     # office's where one may happen, the service time's (documents: see _visit_group below)
-    p = rules.p_wrong_office(m.spec.behaviour.knowledge, t.knowledge[ids],
-                             m.wrong_office_factor[comm])
+    p = rules.p_wrong_office(m.spec.behaviour.knowledge, t.knowledge[ids], factor)
     if (p > 0).any() and (m.choices.uniforms(ids, C.VISIT_BASE + C.V_WRONG) < p).any():
         return None
     service_u = m.service_draws.uniforms(ids, C.VISIT_BASE + C.GO_PURPOSES[3])
-    key = (comm * len(m.service_names) + svc) * 1024 + step
-    groups, inv = key_groups(key)
     office = np.empty(len(groups), dtype=np.int64)
     service = np.empty(n)
-    for g, k in enumerate(groups):
-        c, rest = divmod(k, 1024 * len(m.service_names))
-        s, st = divmod(rest, 1024)
+    for g, (c, s, st) in enumerate(groups):
         got = lc._visit_group(c, m.service_names[s], st, None)
         if got is None or got[3]:  # a stale plan, or documents that may be missing
             return None
@@ -189,7 +201,7 @@ def set_off(lc: CaseLifecycle, d: int, ids: np.ndarray,
         service[rows] = np.array(dist.sample_many(service_u[rows].tolist())) * \
             right.service_scale
     if len(groups) == 1:
-        return [(m.offices[int(office[0])], BulkVisits(ids, arrival, service, (c, s, st)))]
+        return [(m.offices[int(office[0])], BulkVisits(ids, arrival, service, groups[0]))]
     to = office[inv]
     return [(m.offices[o], BulkVisits(ids[sel], arrival[sel], service[sel]))
             for o in np.unique(to).tolist() for sel in [to == o]]
@@ -256,8 +268,8 @@ def resolve(lc: CaseLifecycle, d: int, offices: list[tuple]) -> bool:
         if shown is not None:
             of.shown_wait = shown
     arrival, service = _joined(days, "arrival"), _joined(days, "service")
-    waits = np.array(days[0][3] if len(days) == 1 else [w for *_, ws, _ in days for w in ws],
-                     dtype=np.float64)
+    waits = np.asarray(days[0][3] if len(days) == 1 else  # (_serve_bulk's: an array)
+                       [w for *_, ws, _ in days for w in ws], dtype=np.float64)
     # (one group: one travel time, 2.0 × it the same product as on its repeats)
     travel = 2.0 * m.travel[c, office if one is None else days[0][0].index] * pop.mobility[r]
     m.visits.add_rows(ids, r, step, office, d, arrival, waits, service, travel,
@@ -279,17 +291,20 @@ def resolve(lc: CaseLifecycle, d: int, offices: list[tuple]) -> bool:
     score[f] = sat.experience_score(p, expected, felt_f, wasted=False, travel_min=travel[f])
     pop.expectation[rf] = expected + p.expectation_learning * (felt_f - expected)
     later = np.flatnonzero(~first).tolist()
-    for j in later:  # a resident's later visit today: after the earlier one, in order
-        ri, fj = r_list[j], felt.item(j)
-        ex = pop.expectation.item(ri)
-        score[j] = sat.experience_score(p, ex, fj, wasted=False, travel_min=travel.item(j))
-        pop.expectation[ri] = ex + p.expectation_learning * (fj - ex)
+    if later:  # a resident's later visit today: after the earlier one, in order
+        one_score, learning, expectation = sat.experience_scorer(p), p.expectation_learning, \
+            pop.expectation
+        for j in later:
+            ri, fj = r_list[j], felt.item(j)
+            ex = expectation.item(ri)
+            score[j] = one_score(ex, fj, travel.item(j))
+            expectation[ri] = ex + learning * (fj - ex)
     _learn_waits(m, (groups[0][0], groups[0][3]) if len(groups) == 1 else None, c, office,
                  waits)
     left = ((arrival + waits + service) // 1440).astype(np.int64)
     # the case's sums from zero, Case.remember from min_score 101 (Python's min keeps the
     # first of equals and of NaN), the closing
-    low = np.where(score < 101.0, score, 101.0)
+    low = np.fmin(score, 101.0)  # (101 for NaN, as min(101, NaN): fmin takes the number)
     t.step[ids], t.trips[ids], t.wait[ids], t.travel[ids] = final[inv], 1, 0.0 + waits, \
         0.0 + travel
     t.min_score[ids], t.last_score[ids], t.day_closed[ids] = low, score, left

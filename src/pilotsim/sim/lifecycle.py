@@ -166,7 +166,7 @@ class CaseLifecycle:
             return drawn[0]
 
         r = np.asarray(r, dtype=np.int64)
-        k = pop.knowledge[r]
+        k, comm = pop.knowledge[r], pop.community[r]
         channels: dict[int, str | None] | None = {}
         bulk_day = None  # (each case's first step, its arrival): a bulk day's first visits
         later_too = False  # a resident's later needs today decided with the first ones
@@ -178,11 +178,10 @@ class CaseLifecycle:
                 has_org = np.zeros(len(m.community_names), dtype=bool)
                 has_org[list(m.organisation_of)] = True
                 info = np.array([p.info_contact for p in m.profiles])
-                contact = has_org[pop.community[r]] & \
+                contact = has_org[comm] & \
                     (uniforms()[:, C.S_INFO] < info[pop.profile[r]])
                 if contact.any():  # each resident's first need today, if not asking or answered
-                    answered, informed, prechecked = self._committee_answers(pop.community[r],
-                                                                             contact)
+                    answered, informed, prechecked = self._committee_answers(comm, contact)
                     if answered.any():
                         kn = m.spec.behaviour.knowledge
                         knowledge = np.where(informed, rules.learn(k, kn.information_effect), k)
@@ -193,20 +192,22 @@ class CaseLifecycle:
             # a bulk day (below), where every case goes in person today (which needs are
             # later ones is asked only if the day is not one)
             later_too = rows is None
+            day = None  # every need's (community, service) groups, found once for the day
             if later_too:
                 rows = np.arange(n)
-            channels = self._decide_bulk(rows, r, service_codes, uniforms, knowledge, share)
+                day = comm, *bulk_rows.key_groups(comm * len(m.service_names) + service_codes)
+            channels = self._decide_bulk(rows, r, service_codes, uniforms, knowledge, share,
+                                         day)
             if self.bulk_days and self._immediate and not contact.any() and (
                     len(rows) == n if channels is None else  # (None: all in person)
                     len(channels) == n and set(channels.values()) == {C.IN_PERSON}):
-                bulk_day = bulk_rows.first_visits(self, d, pop.community[r], service_codes,
-                                                  need_min)
-        m.case_table.extend(r, pop.community[r], service_codes, d, need_min, k)
+                bulk_day = bulk_rows.first_visits(self, d, *day[1:], need_min)
+        m.case_table.extend(r, comm, service_codes, d, need_min, k)
         m.add_residents(r)  # the day's new residents become agents, in need order
         if bulk_day is not None:  # every case in person, its first visit today: no Case
             m.cases.extend([None] * n)
-            m.case_table.step[ids], arrival = bulk_day
-            m.agenda[d].append((VISIT, None, (ids, arrival)))
+            m.case_table.step[ids], arrival, group = bulk_day
+            m.agenda[d].append((VISIT, None, (ids, arrival, group)))
             return
         if channels is None:  # every one decided together went in person
             channels = dict.fromkeys(rows.tolist(), C.IN_PERSON)
@@ -319,7 +320,8 @@ class CaseLifecycle:
 
     def _decide_bulk(self, rows: np.ndarray, r: np.ndarray, codes: np.ndarray,
                      uniforms: Callable[[], np.ndarray], knowledge: np.ndarray,
-                     document_share: np.ndarray | float) -> dict[int, str | None] | None:
+                     document_share: np.ndarray | float, day: tuple | None = None
+                     ) -> dict[int, str | None] | None:
         """The channel (None: not pursued) of the day's ``rows``.
 
         The same rules as :meth:`open_case` (:meth:`_channel_costs`, :meth:`_pursues`,
@@ -331,16 +333,22 @@ class CaseLifecycle:
         the gathering effort left (1 − pre-check effect where pre-checked, else 1; a float:
         every need's). None: every row goes in person with nothing to decide (no other
         channel offered or open, take-up off), told without a dict of the day's rows.
+        ``day``: where ``rows`` are all the day's needs, their communities and
+        :func:`~pilotsim.sim.bulk.key_groups` of ``community × services + code`` (open_cases
+        found them once for the day), which then need not be gathered again.
         """
         if not len(rows):
             return {}
         m = self.model
         beh, pop = m.spec.behaviour, m.population
         ch, tk = beh.channels, beh.takeup
-        rr = r[rows]
-        comm = pop.community[rr]
         names = m.service_names
-        keys, inv = bulk_rows.key_groups(comm * len(names) + codes[rows])
+        if day is None:
+            rr = r[rows]
+            comm = pop.community[rr]
+            keys, inv = bulk_rows.key_groups(comm * len(names) + codes[rows])
+        else:
+            rr, (comm, keys, inv) = r, day
         memo = self._channel_groups  # (kept across days until the world may have changed)
         groups = []  # per (community, service) group, in key order
         for key in keys:
@@ -533,9 +541,9 @@ class CaseLifecycle:
         entries = m.agenda.pop(d, ())
         bulk: list[tuple] = []
         if entries and entries[-1][1] is None:  # the day's bulk rows (see open_cases)
-            ids, arrival = entries[-1][2]
+            ids, arrival, group = entries[-1][2]
             entries = entries[:-1]
-            bulk = bulk_rows.set_off(self, d, ids, arrival) or []
+            bulk = bulk_rows.set_off(self, d, ids, arrival, group) or []
             if not bulk:  # a row leaves the bulk path: the day's rows become objects
                 entries.extend((VISIT, case, a) for case, a in zip(
                     bulk_rows.materialise(m, ids), arrival.tolist(), strict=True))
@@ -815,8 +823,9 @@ class CaseLifecycle:
         """Resolve the day's visits: per office ``(office, shown, items, waits, served)``.
 
         ``items`` are the office's simulated visits in serve order, ``waits`` and ``served``
-        their queue outcomes (lists), ``shown`` the office's mean wait today (None: no visitors),
-        which its queue display takes as its visits start to resolve.
+        their queue outcomes (lists; a bulk office day's waits an array), ``shown`` the
+        office's mean wait today (None: no visitors), which its queue display takes as its
+        visits start to resolve.
 
         What does not depend on an earlier visit of the day is done on the day's arrays: the
         outcome (office errors drawn at once), round-trip travel, the visit records, and the

@@ -391,11 +391,11 @@ class PilotModel(mesa.Model):
         (:meth:`~pilotsim.sim.agents.Resident.create_many`): a day's needs make their new
         residents agents here. Who is an agent already is a look-up on arrays.
         """
-        fresh = ~self._is_agent[r]
-        if not fresh.any():
+        agent = self._is_agent[r]
+        if agent.all():
             return
         known = self.residents
-        new = [x for x in dict.fromkeys(r[fresh].tolist()) if x not in known]
+        new = [x for x in dict.fromkeys(r[~agent].tolist()) if x not in known]
         known.update(zip(new, Resident.create_many(self, new), strict=True))
         self._is_agent[new] = True
 
@@ -762,14 +762,16 @@ class PilotModel(mesa.Model):
         """An office day of bulk rows alone: ``_offices_serve``'s steps on its columns.
 
         The stable sort of the arrivals, the queue, the shown mean wait, as for a mixed day
-        (the same order and numbers), without the lists a mixed day merges through.
+        (the same order and numbers), without the lists a mixed day merges through; the
+        waits handed on as an array (the shown mean's and :func:`~pilotsim.sim.bulk.resolve`'s).
         """
-        order = np.argsort(bulk.arrival, kind="stable")
+        order = bulk.arrival.argsort(kind="stable")
         visits = bulk.take(order)
         waits, _starts, served = office.queue.serve(d, visits.arrival.tolist(),
                                                     visits.service.tolist())
         office.last_queue_peak = len(waits)
-        shown = float(np.add.reduce(np.array(waits))) / len(waits) if waits else None
+        waits = np.array(waits, dtype=np.float64)  # (the shown mean's, and resolve's column)
+        shown = float(np.add.reduce(waits)) / len(waits) if len(waits) else None
         return office, shown, visits, waits, served
 
     def _business_states(self, d: int) -> list[dict]:

@@ -17,6 +17,7 @@ compliance costs (effort) as part of administrative burden.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -28,12 +29,35 @@ def _logistic(x: float) -> float:
 
 
 def _logistic_many(x: np.ndarray) -> np.ndarray:
-    # element by element with math.exp: NumPy's exp may differ in the last bit (a platform
-    # SIMD kernel), and the model's scores are kept bit-identical to the one-case rule's
-    # (_logistic's clamp on the array first: the same numbers, one call a day, not a row)
-    exp = math.exp
-    return np.array([100.0 / (1.0 + exp(-v)) for v in np.clip(x, -50.0, 50.0).tolist()],
-                    dtype=np.float64)
+    # math.exp element by element: NumPy's exp may differ in the last bit (a platform SIMD
+    # kernel), and the model's scores are kept bit-identical to the one-case rule's. The rest
+    # (_logistic's clamp, the negation, 1 + e, 100 / ·) are the same IEEE operations on the
+    # array (NaN kept by the clamp as by min/max): a day's ~150 rows in a few calls
+    v = np.minimum(np.maximum(x, -50.0), 50.0)
+    e = np.fromiter(map(math.exp, np.negative(v, out=v).tolist()), np.float64, v.size)
+    e += 1.0
+    return np.divide(100.0, e, out=e)
+
+
+def experience_scorer(p: Satisfaction, *, wasted: bool = False, effort_min: float = 0.0,
+                      late_days: float = 0.0) -> Callable[[float, float, float], float]:
+    """:func:`experience_score` of scalars as ``score(expected, perceived, travel_min)``.
+
+    For a loop of many experiences alike but for those three (a day's later visits): the
+    other terms and the parameters are read once. The same operations in the same order on
+    the same values as :func:`experience_score`'s scalar path, so the same float.
+    """
+    a, la, ms, tw = p.intercept, p.loss_aversion, p.minutes_scale, p.travel_weight_per_hour
+    penalty = p.wasted_trip_penalty if wasted else 0.0
+    effort = p.effort_weight_per_hour * effort_min / 60.0
+    late = p.loss_aversion * p.delay_weight_per_day * late_days
+
+    def score(expected: float, perceived: float, travel_min: float) -> float:
+        gap = expected - perceived
+        value = gap if gap >= 0 else la * gap
+        return _logistic(a + value / ms - penalty - tw * travel_min / 60.0 - effort - late)
+
+    return score
 
 
 def perceived_wait(p: Satisfaction, wait_min: float, informed: bool) -> float:
@@ -62,14 +86,24 @@ def experience_score(
             turnaround): a loss, weighted by ``loss_aversion``.
     """
     gap = expected - perceived
-    if isinstance(gap, np.ndarray):
-        value = np.where(gap >= 0, gap, p.loss_aversion * gap)
-        penalty = np.where(wasted, p.wasted_trip_penalty, 0.0)
-    else:
+    if not isinstance(gap, np.ndarray):
         value = gap if gap >= 0 else p.loss_aversion * gap
         penalty = p.wasted_trip_penalty if wasted else 0.0
-    x = (p.intercept + value / p.minutes_scale - penalty
-         - p.travel_weight_per_hour * travel_min / 60.0
-         - p.effort_weight_per_hour * effort_min / 60.0
-         - p.loss_aversion * p.delay_weight_per_day * late_days)
-    return _logistic_many(x) if isinstance(x, np.ndarray) else _logistic(x)
+        return _logistic(p.intercept + value / p.minutes_scale - penalty
+                         - p.travel_weight_per_hour * travel_min / 60.0
+                         - p.effort_weight_per_hour * effort_min / 60.0
+                         - p.loss_aversion * p.delay_weight_per_day * late_days)
+    # the same terms on arrays, in the same order; a term that is a scalar zero is not
+    # subtracted: x − 0.0 is x, and x − (−0.0) differs from x only in a zero's sign, which
+    # the logistic does not see (a day's visits: four array steps fewer)
+    value = np.where(gap >= 0, gap, p.loss_aversion * gap)
+    x = p.intercept + value / p.minutes_scale
+    for term in (np.where(wasted, p.wasted_trip_penalty, 0.0)
+                 if isinstance(wasted, np.ndarray) else
+                 p.wasted_trip_penalty if wasted else 0.0,
+                 p.travel_weight_per_hour * travel_min / 60.0,
+                 p.effort_weight_per_hour * effort_min / 60.0,
+                 p.loss_aversion * p.delay_weight_per_day * late_days):
+        if isinstance(term, np.ndarray) or term != 0.0:
+            x = x - term
+    return _logistic_many(x)
