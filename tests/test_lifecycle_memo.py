@@ -75,3 +75,28 @@ def test_a_daily_hook_marks_the_world_changed_only_when_it_pulls_a_lever():
     # pulled at the end of day 8 drops them for day 9
     assert [d for d in range(1, 12) if changed[d]] == [9]
     assert m.lifecycle._spans and not any(docs for _, _, docs, _ in m.lifecycle._spans.values())
+
+
+def test_a_visit_day_uses_the_profiles_delay_as_the_rule_draws_it():
+    # _visit_day reads each profile's log denominator from a memo made at build; it must
+    # give the day rules.delay_days gives on the array path (its own NumPy formula), moved
+    # to the office's next open day, for profiles whose means differ (1: no extra days)
+    import numpy as np
+
+    from pilotsim.sim import decisions as rules
+
+    spec = RunSpec.from_config(api.compose([
+        "sim.days=60", "sim.sample_fraction=0.2", "behaviour.profiles.elderly.delay_days_mean=1"]))
+    m = PilotModel(spec)
+    lc, office = m.lifecycle, m.offices[0]
+    means = {p.delay_days_mean for p in m.profiles}
+    assert 1.0 in means and len(means) > 1, "profiles with and without extra days"
+    u = np.random.default_rng(3).random(200)
+    for r in range(0, len(m.population.profile), 97):
+        mean = m.profiles[m.population.profile.item(r)].delay_days_mean
+        for d in (0, 7, 40):
+            for x, delay in zip(u.tolist(), rules.delay_days(u, mean).tolist(), strict=True):
+                day = d + delay
+                want = None if day >= 60 or office.open_from[day] >= 60 else \
+                    (office.open_from[day], -1.0)
+                assert lc._visit_day(office, d, x, r) == want

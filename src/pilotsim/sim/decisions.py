@@ -40,8 +40,15 @@ def p_missing_documents(kn: Knowledge, knowledge, factor, prechecked, n_docs):
         prechecked: Whether the committee checked the documents (bool or bool array).
         n_docs: Documents the resident must bring (those the office does not fetch itself).
     """
-    p_one = kn.missing_document * (1 - knowledge) * factor * (1 - kn.precheck_effect * prechecked)
-    return 1 - (1 - p_one) ** n_docs
+    return 1 - (1 - p_missing_one(kn, knowledge, factor, prechecked)) ** n_docs
+
+
+def p_missing_one(kn: Knowledge, knowledge, factor, prechecked):
+    """P(one given document to carry is missing): :func:`p_missing_documents`' factor.
+
+    Elementwise on arrays (the same floats as one case's: products and differences only).
+    """
+    return kn.missing_document * (1 - knowledge) * factor * (1 - kn.precheck_effect * prechecked)
 
 
 def delay_days(u, mean):
@@ -52,12 +59,22 @@ def delay_days(u, mean):
     least 1: a planned visit is on a later day). Drawn by inversion of the uniform ``u``.
     """
     if type(u) is float:  # one case: math on floats is ~10× NumPy's
-        return 1 if mean <= 1 else 1 + int(math.log1p(-u) / math.log((mean - 1) / mean))
+        q = delay_log(mean)
+        return 1 if q is None else 1 + int(math.log1p(-u) / q)
     mean = np.broadcast_to(np.asarray(mean, dtype=float), np.shape(u))
     out = np.ones(np.shape(u), dtype=np.int64)
     m = mean > 1
     out[m] += (np.log1p(-np.asarray(u)[m]) / np.log((mean[m] - 1) / mean[m])).astype(np.int64)
     return out
+
+
+def delay_log(mean: float) -> float | None:
+    """The denominator of :func:`delay_days`' inversion for ``mean`` (None: no extra days).
+
+    ``log(1 − 1/mean)``, the log of the geometric part's failure probability; a visit's
+    delay is then ``1 + int(log1p(−u) / delay_log(mean))``.
+    """
+    return math.log((mean - 1) / mean) if mean > 1 else None
 
 
 def p_abandon(ab: Abandonment, wasted, round_trip, patience):

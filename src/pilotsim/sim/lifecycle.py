@@ -91,6 +91,9 @@ class CaseLifecycle:
         self._immediate = spec.behaviour.visits.timing == "immediate"
         self._learn_from_case = spec.behaviour.knowledge.learn_from_case
         self._trust_learning = spec.behaviour.satisfaction.trust_learning
+        # per profile, the visit delay's log denominator (rules.delay_log), which every
+        # planned visit would otherwise recompute
+        self._delay_logs = [rules.delay_log(p.delay_days_mean) for p in model.profiles]
 
     def windows(self, office: Office) -> tuple[np.ndarray, np.ndarray]:
         """The office's open windows (starts, ends) as arrays, kept while its hours stay."""
@@ -600,8 +603,11 @@ class CaseLifecycle:
         """
         m = self.model
         c = case.resident.community_index
-        step = self._finished(case, c, d)
+        # _finished, with _step_plan's memo looked up here (a call or two less a step)
+        case.step, step = self._plans.get((c, case.service, case.step)) or \
+            self._step_plan(c, case.service, case.step)
         if step is None:
+            self._complete(case, d)
             return
         if step.relayable and case.informed:  # the committee may relay it (staff allowing)
             org = m.organisation_of.get(c)
@@ -646,12 +652,14 @@ class CaseLifecycle:
         m = self.model
         if m.walk_in_centres or c in m.routes.preferred:
             self._choose_office(case, c)
-        else:  # one option only: the community's route
+            office = m.offices[m.route_office(c, step.department, case.via)]
+        else:  # one option only: the community's route (route_office without a place chosen)
             case.via = None
-        office = m.offices[m.route_office(c, step.department, case.via)]
+            office = m.offices[m.routes.right(c, step.department)]
         r = case.resident.index
         if first_delay_u is None:
-            u = m.choices.uniform(case.id, C.visit_slot(case.trips, C.V_DELAY))
+            u = m.choices.uniform(case.id, C.VISIT_BASE + C.VISIT_SLOTS * (  # C.visit_slot
+                case.trips % C.MAX_VISIT_SLOTS) + C.V_DELAY)
             when = self._visit_day(office, d, u, r)
         else:
             when = self._first_visit_day(office, d, first_delay_u, r, case.need_min)
@@ -680,8 +688,8 @@ class CaseLifecycle:
         The resident (row ``r``) puts it off by their profile's delay (``u``: its uniform),
         to a day the office is open; the arrival minute is drawn on the day (-1).
         """
-        m = self.model
-        day = d + rules.delay_days(u, m.profiles[m.population.profile.item(r)].delay_days_mean)
+        q = self._delay_logs[self.model.population.profile.item(r)]
+        day = d + 1 if q is None else d + 1 + int(math.log1p(-u) / q)  # rules.delay_days
         if day >= self._days:
             return None
         day = office.open_from[day]
@@ -717,6 +725,10 @@ class CaseLifecycle:
         p = rules.p_wrong_office(kn, k, m.wrong_office_factor[comm])
         wrong = ((p > 0) & (choice[:, 0] < p)).tolist()
         u_missing, u_arrival = choice[:, 1].tolist(), choice[:, 2].tolist()
+        # one document's missing probability on the day's arrays; the power for the visit's
+        # documents stays per visit, in Python (NumPy's power may differ from C's pow)
+        p_one = rules.p_missing_one(kn, k, m.missing_document_factor[comm], np.fromiter(
+            (x.prechecked for x in cases), dtype=bool, count=n)).tolist()
         skew = beh.visits.arrival_skew
         groups = self._visit_groups  # (kept across days until the world may have changed)
         out: list[tuple | None] = []
@@ -725,7 +737,7 @@ class CaseLifecycle:
             g = groups.get(key, False)
             if g is False:
                 g = groups[key] = self._visit_group(*key)
-            if g is None or (arrival < 0 and not g[0].is_open(d)):
+            if g is None or (arrival < 0 and not g[0].day_open[d]):  # (Office.is_open: d < days)
                 out.append(None)
                 continue
             right, department, dist, docs = g
@@ -735,9 +747,7 @@ class CaseLifecycle:
             else:
                 office, kind = right, SERVED
                 if docs:
-                    pm = rules.p_missing_documents(kn, case.knowledge,
-                                                   m.missing_document_factor.item(c),
-                                                   case.prechecked, docs)
+                    pm = 1 - (1 - p_one[i]) ** docs  # rules.p_missing_documents
                     if pm > 0 and u_missing[i] < pm:
                         kind, dist = MISSING, m.redirect
             if arrival < 0:  # planned: a minute within the intended office's hours that day
