@@ -40,7 +40,12 @@ def p_missing_documents(kn: Knowledge, knowledge, factor, prechecked, n_docs):
         prechecked: Whether the committee checked the documents (bool or bool array).
         n_docs: Documents the resident must bring (those the office does not fetch itself).
     """
-    return 1 - (1 - p_missing_one(kn, knowledge, factor, prechecked)) ** n_docs
+    return p_missing_any(p_missing_one(kn, knowledge, factor, prechecked), n_docs)
+
+
+def p_missing_any(p_one, n_docs):
+    """P(at least one of ``n_docs`` documents missing), each missing with ``p_one``."""
+    return 1 - (1 - p_one) ** n_docs
 
 
 def p_missing_one(kn: Knowledge, knowledge, factor, prechecked):
@@ -59,13 +64,17 @@ def delay_days(u, mean):
     least 1: a planned visit is on a later day). Drawn by inversion of the uniform ``u``.
     """
     if type(u) is float:  # one case: math on floats is ~10× NumPy's
-        q = delay_log(mean)
-        return 1 if q is None else 1 + int(math.log1p(-u) / q)
+        return delay_from_log(u, delay_log(mean))
     mean = np.broadcast_to(np.asarray(mean, dtype=float), np.shape(u))
     out = np.ones(np.shape(u), dtype=np.int64)
     m = mean > 1
     out[m] += (np.log1p(-np.asarray(u)[m]) / np.log((mean[m] - 1) / mean[m])).astype(np.int64)
     return out
+
+
+def delay_from_log(u: float, q: float | None) -> int:
+    """:func:`delay_days` of one case given ``q = delay_log(mean)`` (made once per profile)."""
+    return 1 if q is None else 1 + int(math.log1p(-u) / q)
 
 
 def delay_log(mean: float) -> float | None:

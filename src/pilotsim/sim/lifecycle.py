@@ -603,11 +603,8 @@ class CaseLifecycle:
         """
         m = self.model
         c = case.resident.community_index
-        # _finished, with _step_plan's memo looked up here (a call or two less a step)
-        case.step, step = self._plans.get((c, case.service, case.step)) or \
-            self._step_plan(c, case.service, case.step)
+        step = self._finished(case, c, d)
         if step is None:
-            self._complete(case, d)
             return
         if step.relayable and case.informed:  # the committee may relay it (staff allowing)
             org = m.organisation_of.get(c)
@@ -652,14 +649,12 @@ class CaseLifecycle:
         m = self.model
         if m.walk_in_centres or c in m.routes.preferred:
             self._choose_office(case, c)
-            office = m.offices[m.route_office(c, step.department, case.via)]
-        else:  # one option only: the community's route (route_office without a place chosen)
+        else:  # one option only: the community's route
             case.via = None
-            office = m.offices[m.routes.right(c, step.department)]
+        office = m.offices[m.route_office(c, step.department, case.via)]
         r = case.resident.index
         if first_delay_u is None:
-            u = m.choices.uniform(case.id, C.VISIT_BASE + C.VISIT_SLOTS * (  # C.visit_slot
-                case.trips % C.MAX_VISIT_SLOTS) + C.V_DELAY)
+            u = m.choices.uniform(case.id, C.visit_slot(case.trips, C.V_DELAY))
             when = self._visit_day(office, d, u, r)
         else:
             when = self._first_visit_day(office, d, first_delay_u, r, case.need_min)
@@ -689,7 +684,7 @@ class CaseLifecycle:
         to a day the office is open; the arrival minute is drawn on the day (-1).
         """
         q = self._delay_logs[self.model.population.profile.item(r)]
-        day = d + 1 if q is None else d + 1 + int(math.log1p(-u) / q)  # rules.delay_days
+        day = d + rules.delay_from_log(u, q)
         if day >= self._days:
             return None
         day = office.open_from[day]
@@ -737,7 +732,7 @@ class CaseLifecycle:
             g = groups.get(key, False)
             if g is False:
                 g = groups[key] = self._visit_group(*key)
-            if g is None or (arrival < 0 and not g[0].day_open[d]):  # (Office.is_open: d < days)
+            if g is None or (arrival < 0 and not g[0].is_open(d)):
                 out.append(None)
                 continue
             right, department, dist, docs = g
@@ -747,7 +742,7 @@ class CaseLifecycle:
             else:
                 office, kind = right, SERVED
                 if docs:
-                    pm = 1 - (1 - p_one[i]) ** docs  # rules.p_missing_documents
+                    pm = rules.p_missing_any(p_one[i], docs)
                     if pm > 0 and u_missing[i] < pm:
                         kind, dist = MISSING, m.redirect
             if arrival < 0:  # planned: a minute within the intended office's hours that day
