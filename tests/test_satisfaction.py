@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from pilotsim.sim.satisfaction import experience_score, experience_scorer
+from pilotsim.sim.satisfaction import experience_score
 from pilotsim.spec import Satisfaction
 from tests.reforms.runs import closed, run
 
@@ -96,19 +96,3 @@ def test_array_scores_are_the_one_case_rule_bit_for_bit(terms):
     assert got.dtype == np.float64
     assert got.tolist() == one
     assert got[3] == 100.0 / (1.0 + math.exp(50.0))
-
-
-@pytest.mark.parametrize("terms", [{}, {"wasted": True, "effort_min": 7.5, "late_days": 2.0}])
-def test_the_scorer_gives_experience_scores_float(terms):
-    """``experience_scorer(p, ...)(e, f, t)`` is ``experience_score(p, e, f, travel_min=t, ...)``.
-
-    Bit for bit over gains, losses, a zero gap and the clamp: a term taken in another order or
-    a parameter misread would change some of these 1,000 floats.
-    """
-    p = Satisfaction(intercept=0.3, loss_aversion=2.5, travel_weight_per_hour=0.7)
-    g = np.random.default_rng(3)
-    score = experience_scorer(p, **terms)
-    for e, f, t in zip(g.uniform(0, 90, 1000).tolist(), g.exponential(30, 1000).tolist(),
-                       g.uniform(0, 150, 1000).tolist(), strict=True):
-        for felt in (f, e, e + 1e6, e - 1e6):
-            assert score(e, felt, t) == experience_score(p, e, felt, travel_min=t, **terms)

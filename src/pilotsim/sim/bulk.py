@@ -291,14 +291,11 @@ def resolve(lc: CaseLifecycle, d: int, offices: list[tuple]) -> bool:
     score[f] = sat.experience_score(p, expected, felt_f, wasted=False, travel_min=travel[f])
     pop.expectation[rf] = expected + p.expectation_learning * (felt_f - expected)
     later = np.flatnonzero(~first).tolist()
-    if later:  # a resident's later visit today: after the earlier one, in order
-        one_score, learning, expectation = sat.experience_scorer(p), p.expectation_learning, \
-            pop.expectation
-        for j in later:
-            ri, fj = r_list[j], felt.item(j)
-            ex = expectation.item(ri)
-            score[j] = one_score(ex, fj, travel.item(j))
-            expectation[ri] = ex + learning * (fj - ex)
+    for j in later:  # a resident's later visit today: after the earlier one, in order
+        ri, fj = r_list[j], felt.item(j)
+        ex = pop.expectation.item(ri)
+        score[j] = sat.experience_score(p, ex, fj, wasted=False, travel_min=travel.item(j))
+        pop.expectation[ri] = ex + p.expectation_learning * (fj - ex)
     _learn_waits(m, (groups[0][0], groups[0][3]) if len(groups) == 1 else None, c, office,
                  waits)
     left = ((arrival + waits + service) // 1440).astype(np.int64)

@@ -17,7 +17,6 @@ compliance costs (effort) as part of administrative burden.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import numpy as np
 
@@ -37,27 +36,6 @@ def _logistic_many(x: np.ndarray) -> np.ndarray:
     e = np.fromiter(map(math.exp, np.negative(v, out=v).tolist()), np.float64, v.size)
     e += 1.0
     return np.divide(100.0, e, out=e)
-
-
-def experience_scorer(p: Satisfaction, *, wasted: bool = False, effort_min: float = 0.0,
-                      late_days: float = 0.0) -> Callable[[float, float, float], float]:
-    """:func:`experience_score` of scalars as ``score(expected, perceived, travel_min)``.
-
-    For a loop of many experiences alike but for those three (a day's later visits): the
-    other terms and the parameters are read once. The same operations in the same order on
-    the same values as :func:`experience_score`'s scalar path, so the same float.
-    """
-    a, la, ms, tw = p.intercept, p.loss_aversion, p.minutes_scale, p.travel_weight_per_hour
-    penalty = p.wasted_trip_penalty if wasted else 0.0
-    effort = p.effort_weight_per_hour * effort_min / 60.0
-    late = p.loss_aversion * p.delay_weight_per_day * late_days
-
-    def score(expected: float, perceived: float, travel_min: float) -> float:
-        gap = expected - perceived
-        value = gap if gap >= 0 else la * gap
-        return _logistic(a + value / ms - penalty - tw * travel_min / 60.0 - effort - late)
-
-    return score
 
 
 def perceived_wait(p: Satisfaction, wait_min: float, informed: bool) -> float:
