@@ -167,19 +167,6 @@ def _visits_frame(model: PilotModel, c: dict) -> pd.DataFrame:
     })
 
 
-def _read_stream(path: Path) -> pd.DataFrame:
-    """A stream's file as ``pd.read_parquet(path)`` reads it, without ``pyarrow.dataset``.
-
-    ``pd.read_parquet`` reads through ``pq.read_table``, i.e. a dataset of one file, whose
-    first use imports ``pyarrow.dataset`` (~0.02 CPU s of a command); one file's row groups
-    read as one table convert to the same frame (pandas' own ``to_pandas`` of it: the
-    streams' tables have no ``PANDAS_ATTRS`` or string columns to map).
-    """
-    import pyarrow.parquet as pq
-
-    return pq.ParquetFile(path).read(use_pandas_metadata=True).to_pandas()
-
-
 class RowGroupWriter:
     """Row groups written to one Parquet file by a background thread, in the order given.
 
@@ -267,7 +254,7 @@ class VisitParquetStream:
 
     def read(self) -> pd.DataFrame:
         """The written visits as :func:`visits_table` would return them."""
-        df = _read_stream(self.path)
+        df = pd.read_parquet(self.path)
         m = self.model
         # Parquet keeps a dictionary per row group, so the read categories need not be the
         # table's: set the table's by label (the codes pd.Categorical of the labels gives,
@@ -453,7 +440,7 @@ class CaseParquetStream:
 
     def read(self) -> pd.DataFrame:
         """The written cases: :func:`cases_table` of the whole run."""
-        return _read_stream(self.path)
+        return pd.read_parquet(self.path)
 
 
 def site_days_table(model: PilotModel, cases: pd.DataFrame, visits: pd.DataFrame) -> pd.DataFrame:
