@@ -17,8 +17,6 @@ the dashboard) see closed rows only, and read them from the columns.
 
 from __future__ import annotations
 
-import bisect
-import operator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -32,8 +30,7 @@ if TYPE_CHECKING:
     from pilotsim.sim.lifecycle import CaseLifecycle
     from pilotsim.sim.model import PilotModel
 
-_COMPLETED, _OPEN = C.STATUS_CODES.index(C.COMPLETED), C.STATUS_CODES.index(C.OPEN)
-_ID = operator.attrgetter("id")
+_COMPLETED = C.STATUS_CODES.index(C.COMPLETED)
 
 
 class BulkVisits:
@@ -86,54 +83,9 @@ def materialise(model: PilotModel, ids: np.ndarray) -> list[Case]:
         res = agents[r]
         case = cs[i] = Case(i, res, names[s], day, need, k)
         case.step = step
-        held = res.cases  # in id order, as opening appended them (a row may wait for days)
-        if held and held[-1].id > i:
-            bisect.insort(held, case, key=_ID)
-        else:
-            held.append(case)
+        res.cases.append(case)
         out.append(case)
-    t.status[ids] = -1  # (a case with an object)
     return out
-
-
-def open_rows(model: PilotModel, ids: np.ndarray, steps: list[int]) -> None:
-    """Cases ``ids`` wait as open bulk rows for their planned first visit (step ``steps``).
-
-    Their columns are an open in-person case's before its first visit (what
-    :func:`~pilotsim.sim.records.cases_table` reads of a row); each has a ``(VISIT, None,
-    id)`` agenda entry where the object path would have put its case's.
-    """
-    t = model.case_table
-    t.step[ids] = steps
-    t.trips[ids], t.wait[ids], t.travel[ids] = 0, 0.0, 0.0
-    t.min_score[ids], t.last_score[ids], t.day_closed[ids] = 101.0, np.nan, -1
-    t.status[ids] = _OPEN
-
-
-def materialise_entries(model: PilotModel, entries: list[tuple]) -> list[tuple]:
-    """A day's agenda ``entries`` with each waiting row's ``(VISIT, None, id)`` as its case's.
-
-    The rows not made objects yet (a lever or a reader may have) are made so, in id order;
-    each entry keeps its place, so the day acts in the object path's order.
-    """
-    cs = model.cases
-    waiting = sorted(i for _, case, i in entries if case is None and cs[i] is None)
-    if waiting:
-        materialise(model, np.array(waiting, dtype=np.int64))
-    return [(e[0], cs[e[2]], -1.0) if e[1] is None else e for e in entries]
-
-
-def materialise_open(model: PilotModel) -> None:
-    """Every open bulk row becomes a :class:`Case`: before a lever or an outside reader looks.
-
-    Rows wait open between days for a planned first visit (:func:`open_rows`); levers and the
-    dashboard read and change open cases as objects, so they are made objects first, in the
-    state the object path would have them in.
-    """
-    t = model.case_table
-    ids = np.flatnonzero(t.status[:len(t)] == _OPEN)
-    if len(ids):
-        materialise(model, ids)
 
 
 def closed_case(model: PilotModel, i: int) -> Case:
@@ -154,7 +106,6 @@ def resident_cases(model: PilotModel, resident: int) -> list[Case]:
     res = model.residents.get(resident)
     if res is None:
         return []
-    materialise_open(model)  # (an open row is read as its object)
     t = model.case_table
     bulk = np.flatnonzero((t.resident[:len(t)] == resident) & (t.status[:len(t)] >= 0))
     if not len(bulk):

@@ -47,7 +47,6 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from pilotsim.sim.bulk import materialise_open
 from pilotsim.sim.cases import OPEN
 
 if TYPE_CHECKING:
@@ -247,7 +246,6 @@ class Levers:
             raise RuntimeError("interventions must not change the model in setup (days "
                                "before their start day must stay the baseline's): change it "
                                "in start or daily")
-        materialise_open(self.__model)  # levers see and change open cases as objects
         self.__model.note_world_change()
         return self.__model
 

@@ -226,19 +226,10 @@ class CaseLifecycle:
         visits = self._first_visits(d, [i for i, ch in channels.items()
                                         if ch == C.IN_PERSON and not asked[i]],
                                     residents, services, minutes, draws)
-        # planned first visits (timing: planned) wait as open bulk rows, no Case, until their
-        # day's act makes them objects (bulk.materialise_entries, docs/engine-soa.md §8.17)
-        waiting = {i: when for i, (_, when) in visits.items() if when is not None} \
-            if self.bulk_days and not self._immediate else {}
         knowledge = k.tolist()
         agents, add_case, agenda = m.residents, m.cases.append, m.agenda
         for i, (ri, service, t, ui) in enumerate(zip(residents, services, minutes, draws,
                                                      strict=True)):
-            when = waiting.get(i)
-            if when is not None:  # (its agenda entry holds the id: the place an object's would)
-                add_case(None)
-                agenda[when[0]].append((VISIT, None, first + i))
-                continue
             res = agents[ri]
             channel = channels.get(i, False)
             if channel is False:  # decided one by one
@@ -259,8 +250,6 @@ class CaseLifecycle:
                     agenda[when[0]].append((VISIT, case, when[1]))
             else:
                 self._start(case, channel, d, ui)
-        if waiting:
-            bulk_rows.open_rows(m, ids[list(waiting)], [visits[i][0] for i in waiting])
 
     def _first_visits(self, d: int, rows: list[int], residents: list[int],
                       services: list[str], minutes: list[float],
@@ -554,9 +543,7 @@ class CaseLifecycle:
         m = self.model
         entries = m.agenda.pop(d, ())
         bulk: list[tuple] = []
-        if not self._immediate and any(case is None for _, case, _ in entries):
-            entries = bulk_rows.materialise_entries(m, entries)  # planned first visits' rows
-        elif entries and entries[-1][1] is None:  # the day's bulk rows (see open_cases)
+        if entries and entries[-1][1] is None:  # the day's bulk rows (see open_cases)
             ids, arrival, group = entries[-1][2]
             entries = entries[:-1]
             bulk = bulk_rows.set_off(self, d, ids, arrival, group) or []

@@ -269,7 +269,6 @@ class VisitParquetStream:
 # (in person) is code 0
 _STATUSES = list(C.STATUS_CODES)
 _CHANNELS = list(C.CHANNELS)
-_OPEN = C.STATUS_CODES.index(C.OPEN)
 
 
 def cases_table(model: PilotModel, start: int = 0, stop: int | None = None) -> pd.DataFrame:
@@ -407,10 +406,12 @@ class CaseParquetStream:
 
     def after_day(self) -> None:
         """Write the closed cases ahead of the first open one, if they fill a row group."""
-        cs, status = self.model.cases, self.model.case_table.status
+        from pilotsim.sim.cases import OPEN
+
+        cs = self.model.cases
         k, n = self._closed_to, len(cs)
-        # a closed case never opens again (None: a bulk row, open while its status says so)
-        while k < n and (cs[k].status != C.OPEN if cs[k] is not None else status[k] != _OPEN):
+        # a closed case never opens again (None: a bulk row, closed the day it opened)
+        while k < n and (cs[k] is None or cs[k].status != OPEN):
             k += 1
         self._closed_to = k
         if k - self.written >= self.chunk:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from pilotsim.sim.bulk import closed_case, materialise_open
+from pilotsim.sim.bulk import closed_case
 from pilotsim.sim.cases import COMPLETED, NOT_PURSUED, OPEN
 from pilotsim.sim.records import Outcome
 
@@ -113,7 +113,6 @@ class DayTracker:
 
     def _read_cases(self, d: int) -> None:
         m, t = self.model, self.totals
-        materialise_open(m)  # an open case is followed as its object, closed rows as read
         self._open.extend(closed_case(m, i) if c is None else c  # (None: a bulk row)
                           for i, c in enumerate(m.cases[self._seen_cases:], self._seen_cases))
         self._seen_cases = len(m.cases)
