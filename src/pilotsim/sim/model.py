@@ -739,7 +739,7 @@ class PilotModel(mesa.Model):
             # stable argsort, as sorted(range(n), key=times.__getitem__) but in C for big days
             order = sorted(range(len(times)), key=times.__getitem__) if len(times) < 64 else \
                 np.argsort(np.asarray(times), kind="stable").tolist()
-            waits, _starts, served = office.queue.serve(
+            waits, served = office.queue.serve(
                 d, [times[i] for i in order], [services[i] for i in order])
             office.last_queue_peak = len(times)
             # what a queue display shows tomorrow: today's mean wait, all visitors (np.mean's
@@ -767,7 +767,7 @@ class PilotModel(mesa.Model):
         """
         order = bulk.arrival.argsort(kind="stable")
         visits = bulk.take(order)
-        waits, _starts, served = office.queue.serve(d, visits.arrival.tolist(),
+        waits, served = office.queue.serve(d, visits.arrival.tolist(),
                                                     visits.service.tolist())
         office.last_queue_peak = len(waits)
         waits = np.array(waits, dtype=np.float64)  # (the shown mean's, and resolve's column)
