@@ -37,3 +37,5 @@ def test_first_of_each_is_each_keys_first_occurrence():
             assert got.dtype == bool
             assert got.tolist() == _first_by_set(keys.tolist())
     assert first_of_each(np.array([4, 2, 4, 2, 9])).tolist() == [True, True, False, False, True]
+    keys = rng.integers(-40, 40, 300)  # negative keys too
+    assert first_of_each(keys).tolist() == _first_by_set(keys.tolist())

@@ -321,14 +321,17 @@ def _joined(days: list[tuple], column: str) -> np.ndarray:
 def first_of_each(keys: np.ndarray) -> np.ndarray:
     """Whether each key is its first occurrence in ``keys``.
 
-    A stable sort puts each key's occurrences together in their order, so a run's head is its
-    first (five NumPy calls: ~3× cheaper than a set's Python loop at a day's 145 rows).
+    ``keys``: integers, each ``|key| × len(keys)`` within int64. Sorting ``key × n +
+    position`` puts each key's occurrences together in their order, so a run's head is its
+    first. The composite keys are distinct, so NumPy's default sort (SIMD: ~17 µs at a
+    c = 10 day's 720 rows against ~40 for a stable sort of the keys) gives the one order a
+    stable sort would.
     """
     n = len(keys)
     head = np.ones(n, dtype=bool)
     if n < 2:
         return head
-    order = keys.argsort(kind="stable")
+    order = (keys * n + np.arange(n)).argsort()
     ordered = keys[order]
     np.not_equal(ordered[1:], ordered[:-1], out=head[1:])
     first = np.empty(n, dtype=bool)

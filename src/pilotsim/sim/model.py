@@ -765,8 +765,13 @@ class PilotModel(mesa.Model):
         (the same order and numbers), without the lists a mixed day merges through; the
         waits handed on as an array (the shown mean's and :func:`~pilotsim.sim.bulk.resolve`'s).
         """
-        order = bulk.arrival.argsort(kind="stable")
-        visits = bulk.take(order)
+        # NumPy's default sort (SIMD: ~10 µs at a c = 10 day's 720 rows against ~37 for the
+        # stable one) gives the stable sort's order where no two arrivals tie (the order of
+        # distinct numbers is unique; arrivals are never NaN); ties, as where needs before the
+        # opening all arrive at it, take the stable sort
+        visits = bulk.take(bulk.arrival.argsort())
+        if (visits.arrival[1:] == visits.arrival[:-1]).any():
+            visits = bulk.take(bulk.arrival.argsort(kind="stable"))
         waits, served = office.queue.serve(d, visits.arrival.tolist(),
                                                     visits.service.tolist())
         office.last_queue_peak = len(waits)
