@@ -191,6 +191,8 @@ class PilotModel(mesa.Model):
         # cases closed today, in order: objects, and bulk rows as arrays of ids
         self.closed_today: list[Case | np.ndarray] = []
         self._need_rates = self._needs_per_day()
+        # room for the run's expected cases (one a need) and a tenth more: no growth copies
+        self.case_table.reserve(int(1.1 * self._need_rates.sum() * self.spec.sim.days) + 1024)
         # day 0 computes every group answer afresh; from then on a lever marks a change
         self._world_day, self._world_changed, self._world_touched = -1, True, True
         self.lifecycle = CaseLifecycle(self)  # what a case goes through, one case at a time
