@@ -157,7 +157,7 @@ def simulate(spec: RunSpec, numpy_service: bool = False) -> dict:
         t3 = clock()
         secs["draws"] += t3 - t2
         # ---- the office's day: the model's exact FCFS kernel
-        waits, _, served = queue.serve(d, arr_s, svc_s)
+        waits, served = queue.serve(d, arr_s, svc_s)
         t4 = clock()
         secs["kernel"] += t4 - t3
         # ---- visits resolve, in serve order: outcome, travel, experience

@@ -147,3 +147,19 @@ def test_many_later_visits_of_a_day_equal_the_object_path() -> None:
     days = model.case_table.day_opened[:len(model.cases)]
     assert np.unique(days * len(model.population.trust) + r, return_counts=True)[1].max() > 2
     _same(model, _run(*c10, bulk_days=False)[0])
+
+
+def test_arrivals_tied_at_the_opening_keep_their_stable_order() -> None:
+    """Open 06:00–24:00: the night's needs all arrive at 06:00, so a bulk day's arrivals tie
+    (``_serve_bulk`` then sorts them stably, as the object path does)."""
+    day = '["06:00-24:00"]'
+    hours = "{" + ", ".join(f"{d}: {day}" for d in ("mon", "tue", "wed", "thu", "fri", "sat",
+                                                     "sun")) + "}"
+    late = (f"city.offices.office.hours={hours}", "city.offices.office.counters=4")
+    model = _run(*late)[0]
+    opened = model.case_table.day_opened[:len(model.cases)]
+    # (the last day's evening needs would arrive after the run: that day is on objects)
+    assert all(c is None for c, d in zip(model.cases, opened, strict=True) if d < DAYS - 1)
+    arrival = records.visits_table(model)["arrival_min"]
+    assert (arrival % 1440 == 360).sum() > 10 * DAYS  # many ties a day
+    _same(model, _run(*late, bulk_days=False)[0])

@@ -15,7 +15,7 @@ OPEN = [(0.0, 1e12)]
 
 def waits(counters, arrivals, services):
     q = CounterQueue(counters, OPEN, [1e12])
-    w, _, served = q.serve(0, arrivals, services)
+    w, served = q.serve(0, arrivals, services)
     assert all(served)
     return np.array(w)
 

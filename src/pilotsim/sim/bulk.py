@@ -286,16 +286,22 @@ def resolve(lc: CaseLifecycle, d: int, offices: list[tuple]) -> bool:
     first = first_of_each(r)
     f = np.flatnonzero(first)
     rf, felt_f = r[f], felt[f]  # each resident's first visit today
-    score = np.zeros(n)
-    expected = pop.expectation[rf]
-    score[f] = sat.experience_score(p, expected, felt_f, wasted=False, travel_min=travel[f])
-    pop.expectation[rf] = expected + p.expectation_learning * (felt_f - expected)
+    # each visit's expected wait: a first visit's the day's start's, a later one's (in order)
+    # what the earlier ones taught; then every visit scored in one call (the array rule is
+    # the scalar one element by element, bit for bit: test_satisfaction)
+    ex_f = pop.expectation[rf]
+    pop.expectation[rf] = ex_f + p.expectation_learning * (felt_f - ex_f)
     later = np.flatnonzero(~first).tolist()
-    for j in later:  # a resident's later visit today: after the earlier one, in order
-        ri, fj = r_list[j], felt.item(j)
-        ex = pop.expectation.item(ri)
-        score[j] = sat.experience_score(p, ex, fj, wasted=False, travel_min=travel.item(j))
-        pop.expectation[ri] = ex + p.expectation_learning * (fj - ex)
+    if later:
+        expected = np.empty(n)
+        expected[f] = ex_f
+        for j in later:  # a resident's later visit today: after the earlier one, in order
+            ri, fj = r_list[j], felt.item(j)
+            ex = expected[j] = pop.expectation.item(ri)
+            pop.expectation[ri] = ex + p.expectation_learning * (fj - ex)
+    else:
+        expected = ex_f
+    score = sat.experience_score(p, expected, felt, wasted=False, travel_min=travel)
     _learn_waits(m, (groups[0][0], groups[0][3]) if len(groups) == 1 else None, c, office,
                  waits)
     left = ((arrival + waits + service) // 1440).astype(np.int64)
@@ -321,14 +327,17 @@ def _joined(days: list[tuple], column: str) -> np.ndarray:
 def first_of_each(keys: np.ndarray) -> np.ndarray:
     """Whether each key is its first occurrence in ``keys``.
 
-    A stable sort puts each key's occurrences together in their order, so a run's head is its
-    first (five NumPy calls: ~3× cheaper than a set's Python loop at a day's 145 rows).
+    ``keys``: integers, each ``|key| × len(keys)`` within int64. Sorting ``key × n +
+    position`` puts each key's occurrences together in their order, so a run's head is its
+    first. The composite keys are distinct, so NumPy's default sort (SIMD: ~17 µs at a
+    c = 10 day's 720 rows against ~40 for a stable sort of the keys) gives the one order a
+    stable sort would.
     """
     n = len(keys)
     head = np.ones(n, dtype=bool)
     if n < 2:
         return head
-    order = keys.argsort(kind="stable")
+    order = (keys * n + np.arange(n)).argsort()
     ordered = keys[order]
     np.not_equal(ordered[1:], ordered[:-1], out=head[1:])
     first = np.empty(n, dtype=bool)
@@ -383,18 +392,17 @@ def _close(lc: CaseLifecycle, ids: np.ndarray, r: np.ndarray, r_list: list[int],
     tl = lc._trust_learning
     trust, sat_f = pop.trust[rf], satisfaction[f]
     pop.trust[rf] = trust + tl * (sat_f / 100 - trust)
-    s_list = satisfaction.tolist()
     for j in later:
         ri = r_list[j]
         x = pop.trust.item(ri)
-        pop.trust[ri] = x + tl * (s_list[j] / 100 - x)
+        pop.trust[ri] = x + tl * (satisfaction.item(j) / 100 - x)
     # the channel memory: a resident's last closing of the day holds (first occurrences at
     # once, then the later ones in order: a fancy write does not promise which repeat wins)
     memory = pop.channel_memory
     col = C.CHANNEL_COLUMN[C.IN_PERSON]
     memory[rf, col] = sat_f
     for j in later:
-        memory[r_list[j], col] = s_list[j]
+        memory[r_list[j], col] = satisfaction.item(j)
 
 
 def closed_columns(model: PilotModel, closed: list) -> tuple[np.ndarray, ...]:

@@ -143,17 +143,26 @@ class CaseTable:
     def __len__(self) -> int:
         return self._n
 
-    def extend(self, resident: np.ndarray, community: np.ndarray, service: np.ndarray,
-               day: int = 0, need_min=0.0, knowledge=0.0) -> None:
-        """Add cases ``len(self)``, ``len(self) + 1``, … with these opening columns."""
-        n, k = self._n, len(resident)
-        if n + k > len(self.resident):
-            size = max(2 * len(self.resident), n + k, 1024)
+    def reserve(self, size: int) -> None:
+        """Room for ``size`` cases in all, so :meth:`extend` need not grow the columns up to it.
+
+        Each growth copies every column: ~11 ms over a 200,000-case M/M/c run (~35 µs of a
+        c = 10 day's ~1 ms). Room not yet written is not yet memory the process holds.
+        """
+        if size > len(self.resident):
+            n = self._n
             for name, _ in self.COLUMNS:
                 old = getattr(self, name)
                 grown = np.empty(size, dtype=old.dtype)
                 grown[:n] = old[:n]
                 setattr(self, name, grown)
+
+    def extend(self, resident: np.ndarray, community: np.ndarray, service: np.ndarray,
+               day: int = 0, need_min=0.0, knowledge=0.0) -> None:
+        """Add cases ``len(self)``, ``len(self) + 1``, … with these opening columns."""
+        n, k = self._n, len(resident)
+        if n + k > len(self.resident):
+            self.reserve(max(2 * len(self.resident), n + k, 1024))
         new = slice(n, n + k)
         self.resident[new] = resident
         self.community[new] = community

@@ -191,6 +191,8 @@ class PilotModel(mesa.Model):
         # cases closed today, in order: objects, and bulk rows as arrays of ids
         self.closed_today: list[Case | np.ndarray] = []
         self._need_rates = self._needs_per_day()
+        # room for the run's expected cases (one a need) and a tenth more: no growth copies
+        self.case_table.reserve(int(1.1 * self._need_rates.sum() * self.spec.sim.days) + 1024)
         # day 0 computes every group answer afresh; from then on a lever marks a change
         self._world_day, self._world_changed, self._world_touched = -1, True, True
         self.lifecycle = CaseLifecycle(self)  # what a case goes through, one case at a time
@@ -739,7 +741,7 @@ class PilotModel(mesa.Model):
             # stable argsort, as sorted(range(n), key=times.__getitem__) but in C for big days
             order = sorted(range(len(times)), key=times.__getitem__) if len(times) < 64 else \
                 np.argsort(np.asarray(times), kind="stable").tolist()
-            waits, _starts, served = office.queue.serve(
+            waits, served = office.queue.serve(
                 d, [times[i] for i in order], [services[i] for i in order])
             office.last_queue_peak = len(times)
             # what a queue display shows tomorrow: today's mean wait, all visitors (np.mean's
@@ -765,9 +767,14 @@ class PilotModel(mesa.Model):
         (the same order and numbers), without the lists a mixed day merges through; the
         waits handed on as an array (the shown mean's and :func:`~pilotsim.sim.bulk.resolve`'s).
         """
-        order = bulk.arrival.argsort(kind="stable")
-        visits = bulk.take(order)
-        waits, _starts, served = office.queue.serve(d, visits.arrival.tolist(),
+        # NumPy's default sort (SIMD: ~10 µs at a c = 10 day's 720 rows against ~37 for the
+        # stable one) gives the stable sort's order where no two arrivals tie (the order of
+        # distinct numbers is unique; arrivals are never NaN); ties, as where needs before the
+        # opening all arrive at it, take the stable sort
+        visits = bulk.take(bulk.arrival.argsort())
+        if (visits.arrival[1:] == visits.arrival[:-1]).any():
+            visits = bulk.take(bulk.arrival.argsort(kind="stable"))
+        waits, served = office.queue.serve(d, visits.arrival.tolist(),
                                                     visits.service.tolist())
         office.last_queue_peak = len(waits)
         waits = np.array(waits, dtype=np.float64)  # (the shown mean's, and resolve's column)

@@ -59,7 +59,7 @@ class CounterQueue:
 
     def serve(
         self, day: int, arrivals: Sequence[float], services: Sequence[float]
-    ) -> tuple[list[float], list[float], list[bool]]:
+    ) -> tuple[list[float], list[bool]]:
         """Serve one day's arrivals, given in increasing order of arrival time.
 
         Args:
@@ -68,39 +68,51 @@ class CounterQueue:
             services: Service minutes each arrival would need.
 
         Returns:
-            ``(waits, starts, served)``: minutes each waited (until service, or until going
-            home), when service started (NaN if not served), and whether they were served.
+            ``(waits, served)``: minutes each waited (until service, or until going home),
+            and whether they were served (service started at arrival + wait).
         """
         close = self.day_close[day]
         free, ws, we = self.free, self.win_start, self.win_end
-        nwin = len(ws)
         waits: list[float] = []
-        starts: list[float] = []
         served: list[bool] = []
-        add_wait, add_start, add_served = waits.append, starts.append, served.append
+        add_wait, add_served = waits.append, served.append
+        if not free:  # no counter open: everyone waits until closing
+            for t in arrivals:
+                add_wait(close - t if close > t else 0.0)
+                add_served(False)
+            return waits, served
+        nwin = len(ws)
         replace = heapq.heapreplace
-        nan = float("nan")
         # A counter's start time never decreases (the heap's minimum only grows and arrivals
         # come sorted), so the window a start falls in is found by moving a pointer forward
         # rather than by a bisection per arrival; ``k`` is always bisect_right(we, start).
+        # While a start stays in [lo, hi) (window k's opening to the earlier of its end and
+        # the day's close) it is served as it is, with no pointer to move: the one test most
+        # arrivals take (a round-the-clock office: all of them).
         k = -1
+        lo = hi = 0.0
         for t, s in zip(arrivals, services, strict=False):
-            if free:
-                start = free[0] if free[0] > t else t
-                if k < 0:
-                    k = bisect_right(we, start)
-                else:
-                    while k < nwin and we[k] <= start:
-                        k += 1
-                if k < nwin and ws[k] > start:
-                    start = ws[k]
-                if k < nwin and start < close:
+            f = free[0]
+            start = f if f > t else t
+            if lo <= start < hi:
+                replace(free, start + s)
+                add_wait(start - t)
+                add_served(True)
+                continue
+            if k < 0:
+                k = bisect_right(we, start)
+            else:
+                while k < nwin and we[k] <= start:
+                    k += 1
+            if k < nwin:
+                lo, hi = ws[k], min(we[k], close)
+                if lo > start:
+                    start = lo
+                if start < close:
                     replace(free, start + s)
                     add_wait(start - t)
-                    add_start(start)
                     add_served(True)
                     continue
             add_wait(close - t if close > t else 0.0)
-            add_start(nan)
             add_served(False)
-        return waits, starts, served
+        return waits, served
