@@ -10,7 +10,6 @@ and summarises its folder without pandas); the ``*_table`` functions give it as 
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from enum import IntEnum
@@ -525,19 +524,17 @@ def _mean(values: np.ndarray, slot: np.ndarray, n: int) -> np.ndarray:
     step ``i`` adding each group's ``i``-th value.
     """
     keep = (slot >= 0) & ~np.isnan(values)
-    s, v = slot[keep], values[keep]
-    order = np.argsort(s, kind="stable")
-    s, v = s[order], v[order]
+    s = slot[keep]
+    v = values[keep][np.argsort(s, kind="stable")]  # by group, each in row order
     count = np.bincount(s, minlength=n)
-    rank = np.arange(len(s)) - (np.cumsum(count) - count)[s]  # position within its group
-    order = np.argsort(rank, kind="stable")
-    s, v = s[order], v[order]
-    steps = np.searchsorted(rank[order], np.arange(count.max(initial=0) + 1))
+    start = np.cumsum(count) - count
+    groups = np.argsort(-count, kind="stable")  # the groups with the most values first
+    depth = -count[groups]
     total, compensation = np.zeros(n), np.zeros(n)
     with np.errstate(invalid="ignore", divide="ignore"):  # (inf - inf: NaN, as in pandas)
-        for lo, hi in itertools.pairwise(steps):
-            g = s[lo:hi]
-            y = v[lo:hi] - compensation[g]
+        for i in range(-depth[0] if n else 0):
+            g = groups[:np.searchsorted(depth, -i)]  # the groups with an i-th value
+            y = v[start[g] + i] - compensation[g]
             t = total[g] + y
             c = t - total[g] - y
             c[np.isnan(c)] = 0.0  # as pandas: an infinite value leaves no NaN compensation
