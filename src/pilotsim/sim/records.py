@@ -527,17 +527,20 @@ def _mean(values: np.ndarray, slot: np.ndarray, n: int) -> np.ndarray:
     s = slot[keep]
     v = values[keep][np.argsort(s, kind="stable")]  # by group, each in row order
     count = np.bincount(s, minlength=n)
-    start = np.cumsum(count) - count
-    groups = np.argsort(-count, kind="stable")  # the groups with the most values first
+    # the groups with the most values first: step i works on a prefix of them (views)
+    groups = np.argsort(-count, kind="stable")
     depth = -count[groups]
-    total, compensation = np.zeros(n), np.zeros(n)
+    first = (np.cumsum(count) - count)[groups]  # each group's first value in v
+    sums, compensation = np.zeros(n), np.zeros(n)
     with np.errstate(invalid="ignore", divide="ignore"):  # (inf - inf: NaN, as in pandas)
         for i in range(-depth[0] if n else 0):
-            g = groups[:np.searchsorted(depth, -i)]  # the groups with an i-th value
-            y = v[start[g] + i] - compensation[g]
-            t = total[g] + y
-            c = t - total[g] - y
+            k = np.searchsorted(depth, -i)  # the groups with an i-th value
+            y = v[first[:k] + i] - compensation[:k]
+            t = sums[:k] + y
+            c = t - sums[:k] - y
             c[np.isnan(c)] = 0.0  # as pandas: an infinite value leaves no NaN compensation
-            compensation[g] = c
-            total[g] = t
+            compensation[:k] = c
+            sums[:k] = t
+        total = np.empty(n)
+        total[groups] = sums
         return np.where(count > 0, total / count, np.nan)
