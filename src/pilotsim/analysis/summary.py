@@ -10,7 +10,7 @@ it wrote (:func:`summary_rows`, :func:`format_rows`) without importing pandas;
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -208,7 +208,3 @@ def _shown(col: str, x: Any) -> str:
         return "–"
     f = _FORMATS.get(col)
     return f.format(x) if f else str(x)
-
-
-__all__: Sequence[str] = ("SATISFIED_THRESHOLD", "format_rows", "format_summary",
-                          "share_satisfied", "summary_rows", "summary_table")

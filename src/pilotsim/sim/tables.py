@@ -169,7 +169,7 @@ def values(column: pa.ChunkedArray, null: float | int = np.nan) -> np.ndarray:
     """A numeric column as one NumPy array, its nulls as ``null``.
 
     Raises:
-        TypeError: for a column that is not numeric (booleans: :func:`flags`).
+        TypeError: for a column that is not an integer or float one.
     """
     name = next((k for k, t in _ARROW.items() if t == column.type and k != "bool"), None)
     if name is None:
