@@ -43,3 +43,61 @@ def test_each_visit_counts_for_its_cases_profile_whatever_the_cases_order():
     pd.testing.assert_frame_equal(positional, summary_table(cases.iloc[::-1], in_range)
                                   .loc[positional.index], check_exact=True)
     assert positional.loc["working_adult", "wait_p90_min"] == 1.0
+
+
+def _to_string(table: pd.DataFrame) -> str:
+    # the summary's text as pandas laid it out (the formatter before format_rows)
+    shown = table.copy().astype(object)
+    for col in table.columns:
+        f = {"needs": "{:,.0f}", "cases": "{:,.0f}"}.get(col, "{:.2f}")
+        shown[col] = [("–" if pd.isna(x) else f.format(x)) for x in table[col]]
+    return shown.to_string()
+
+
+def test_the_text_is_pandas_layout():
+    nan = math.nan
+    table = pd.DataFrame.from_dict({
+        "all": {"needs": 36658, "cases": 5, "trips_per_case": 1.3567, "wasted_per_case": nan},
+        "a_long_profile_name": {"needs": 1, "cases": 0, "trips_per_case": nan,
+                                "wasted_per_case": 12345.0},
+    }, orient="index").rename_axis("profile")
+    for t in (table, table.rename_axis(None), table.rename_axis("a_very_long_index_name_x"),
+              table.iloc[:1]):
+        assert format_summary(t) == _to_string(t)
+
+
+def test_a_runs_summary_from_arrow_equals_the_frames_and_pandas_reductions():
+    from pilotsim.analysis.summary import format_rows, summary_rows
+    from tests.conftest import run
+
+    r = run("sim.days=40", "sim.sample_fraction=0.3", "seed=6")
+    table = summary_table(r.cases, r.visits, 55.0)
+    rows = summary_rows(r.tables["cases"], r.tables["visits"], 55.0)
+    pd.testing.assert_frame_equal(
+        pd.DataFrame.from_dict(rows, orient="index").rename_axis("profile"), table,
+        check_exact=True)
+    assert format_rows(rows) == format_summary(table)
+    # pandas' own reductions, as the summary made them before
+    c, v = r.cases, r.visits
+    closed = c["status"].isin(["completed", "abandoned"])
+    assert table.loc["all", "satisfaction"] == c["satisfaction"][closed].mean()
+    assert table.loc["all", "trips_per_case"] == c["trips"][closed].mean()
+    assert table.loc["all", "wait_mean_min"] == v["wait_min"].mean()
+    assert table.loc["all", "wait_p90_min"] == v["wait_min"].quantile(0.9)
+    done = c["status"] == "completed"
+    assert table.loc["all", "one_trip_share"] == (c["trips"][done] <= 1).mean()
+
+
+def test_means_are_pandas_series_means_bit_for_bit():
+    import numpy as np
+
+    from pilotsim.analysis.summary import _mean
+
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal(5_001) * 10.0 ** rng.integers(-6, 7, 5_001)
+    x[rng.integers(0, 5_001, 300)] = np.nan  # left out of the sum as zeros, as pandas does
+    for a in (x, x[:1], x[:0], rng.integers(0, 9, 777).astype(np.int32),
+              rng.integers(0, 2, 99).astype(bool), np.array([np.nan])):
+        want = pd.Series(a).mean()
+        got = _mean(a)
+        assert (np.isnan(got) and np.isnan(want)) or got == want

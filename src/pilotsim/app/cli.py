@@ -38,13 +38,13 @@ def _quiet_mesa() -> None:
 
 
 def _app(cfg: DictConfig) -> dict | None:
-    # Hydra's task function (decorated in main); the model (mesa, pandas) is imported here,
+    # Hydra's task function (decorated in main); the model (mesa) is imported here,
     # not at the top, so that `pilotsim --help` need not load it.
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
     from omegaconf import OmegaConf
 
-    from pilotsim.analysis.summary import format_summary, summary_table
+    from pilotsim.analysis.summary import format_rows, summary_rows
     from pilotsim.app import api
     from pilotsim.app.sweeps import lean_exit, run_point
     from pilotsim.spec import RunSpec
@@ -78,8 +78,9 @@ def _app(cfg: DictConfig) -> dict | None:
         print(f"pilotsim: {spec.arm}, seed {spec.seed}, {spec.sim.days} days, "
               f"{meta['counts']['residents']:,} residents simulated, "
               f"{meta['wall_seconds']:.1f} s")
-        print(format_summary(summary_table(
-            result.cases, result.visits, spec.behaviour.satisfaction.satisfied_threshold)))
+        # from the Arrow tables: the command never asks for a DataFrame (pandas not imported)
+        print(format_rows(summary_rows(result.tables["cases"], result.tables["visits"],
+                                       spec.behaviour.satisfaction.satisfied_threshold)))
         if out:
             print(f"run folder: {out}")
     # every file is written and closed: the exit need not collect the model's cycles

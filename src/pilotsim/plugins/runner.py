@@ -18,21 +18,24 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from pilotsim.plugins.pilots.boost import boost_interventions
 from pilotsim.plugins.pilots.schedule import pilot_schedule
 from pilotsim.plugins.reforms.base import combine_waves
 from pilotsim.plugins.reforms.registry import build_reforms
-from pilotsim.sim import records, runfolder
+from pilotsim.sim import records, runfolder, tables
 from pilotsim.sim.model import Intervention, PilotModel
 from pilotsim.sim.phases import Phase
 from pilotsim.spec import RunSpec, plain_config
 from pilotsim.spec.schema import SpecError
 from pilotsim.spec.uncertainty import resolve_world
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
 
 
 def build_model(spec: RunSpec, interventions: Iterable[Intervention] = (),
@@ -58,10 +61,12 @@ def build_model(spec: RunSpec, interventions: Iterable[Intervention] = (),
 class RunResult:
     """What one run produced.
 
+    The tables are held as Arrow (``tables``: "cases", "visits", "site_days"); each becomes a
+    DataFrame when first asked for (``cases``, ``visits``, ``site_days``), so a caller that
+    does not ask (the ``pilotsim`` command) never imports pandas.
+
     Attributes:
-        cases: One row per case.
-        visits: One row per office visit.
-        site_days: One row per community per day.
+        tables: The three tables as Arrow, by name.
         metadata: Seed, config, versions, timings (as written to ``metadata.json``).
         model: The model at the end of the run (for inspection; in a run that wrote its
             folder, the cases written to ``cases.parquet`` during the run are None in
@@ -69,12 +74,25 @@ class RunResult:
         folder: The run folder, if one was written.
     """
 
-    cases: pd.DataFrame
-    visits: pd.DataFrame
-    site_days: pd.DataFrame
+    tables: dict[str, pa.Table] = field(repr=False)
     metadata: dict[str, Any]
     model: PilotModel = field(repr=False)
     folder: Path | None = None
+
+    @cached_property
+    def cases(self) -> pd.DataFrame:
+        """One row per case."""
+        return tables.frame(self.tables["cases"])
+
+    @cached_property
+    def visits(self) -> pd.DataFrame:
+        """One row per office visit."""
+        return records.visits_frame(self.model, self.tables["visits"])
+
+    @cached_property
+    def site_days(self) -> pd.DataFrame:
+        """One row per community per day."""
+        return tables.frame(self.tables["site_days"])
 
 
 @contextmanager
@@ -199,13 +217,13 @@ def _run(cfg: Any, out_dir: str | Path | None, spec: RunSpec | None) -> RunResul
     t3 = time.perf_counter()
     if case_stream is not None and stream is not None:
         case_stream.close()
-        cases = case_stream.read()
+        cases = tables.read(case_stream.path)
         stream.close()
-        visits = stream.read()
+        visits = tables.read(stream.path)
     else:
-        cases = records.cases_table(model)
-        visits = records.visits_table(model)
-    site_days = records.site_days_table(model, cases, visits)
+        cases = records.cases_arrow(model)
+        visits = records.visits_arrow(model, model.visits.columns())
+    site_days = records.site_days_arrow(model, cases, visits)
     meta.update(reform_metadata(model))
     meta["pilot"] = {"design": spec.pilot.design, "unit": spec.pilot.unit,
                      "sites": model.pilot_sites,
@@ -228,4 +246,5 @@ def _run(cfg: Any, out_dir: str | Path | None, spec: RunSpec | None) -> RunResul
     meta["status"] = "complete"
     if folder is not None:
         runfolder.write_metadata(folder, meta)
-    return RunResult(cases, visits, site_days, meta, model, folder)
+    return RunResult({"cases": cases, "visits": visits, "site_days": site_days}, meta, model,
+                     folder)

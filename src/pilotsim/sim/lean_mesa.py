@@ -28,6 +28,12 @@ with it ``from tqdm.auto import tqdm``: tqdm's notebook detection and its ``asyn
 ``mesa.batchrunner`` runs as usual but for that name, which becomes :func:`_tqdm_on_call`:
 ``batch_run`` imports ``tqdm.auto`` when it makes its progress bar.
 
+Mesa's ``mesa.agent`` (for ``isinstance`` checks in ``create_agents``/``from_dataframe``), its
+``DataCollector`` and the experimental data recorders that ``mesa.model`` loads import pandas
+at their top: ~0.2-0.3 CPU s that the ``pilotsim`` command, which makes no DataFrame, need not
+pay. They run with a stand-in for ``pandas`` (:class:`_OnFirstUse`): the first name looked up
+in it imports pandas.
+
 Installed when :mod:`pilotsim.sim` is imported, i.e. before any module of the model imports
 Mesa; if Mesa is already imported (a notebook that imported it first), nothing changes.
 """
@@ -148,23 +154,47 @@ def _tqdm_on_call(*args: Any, **kwargs: Any) -> Any:
     return tqdm(*args, **kwargs)
 
 
-class _LazyTqdmLoader(_WrappingLoader):
-    """Runs the module with ``from tqdm.auto import tqdm`` giving :func:`_tqdm_on_call`."""
+class _OnFirstUse(types.ModuleType):
+    """Stands for a module not imported yet: the first name looked up in it imports it."""
+
+    def __getattr__(self, name: str) -> object:
+        if sys.modules.get(self.__name__) is self:  # looked up while still standing in
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), name)
+
+
+def _tqdm_auto() -> types.ModuleType:
+    stand_in = types.ModuleType("tqdm.auto")
+    stand_in.tqdm = _tqdm_on_call
+    return stand_in
+
+
+STAND_INS: dict[str, dict[str, Callable[[], types.ModuleType]]] = {
+    BATCHRUNNER: {"tqdm.auto": _tqdm_auto},
+    **{name: {"pandas": functools.partial(_OnFirstUse, "pandas")} for name in (
+        "mesa.agent", "mesa.datacollection",
+        "mesa.experimental.data_collection.basedatarecorder",
+        "mesa.experimental.data_collection.datarecorders")},
+}
+"""Mesa's modules run with stand-ins for modules they import: module → name → stand-in."""
+
+
+class _StandInLoader(_WrappingLoader):
+    """Runs the module with the stand-ins :data:`STAND_INS` gives it in ``sys.modules``."""
 
     def exec_module(self, module: types.ModuleType) -> None:
         # The import system takes a module found in sys.modules as imported (its parent
-        # package too): a stand-in there answers the module's `from tqdm.auto import tqdm`,
-        # and leaves before anything else can import it.
-        stand_in = types.ModuleType("tqdm.auto")
-        stand_in.tqdm = _tqdm_on_call
-        real = sys.modules.get("tqdm.auto")
-        if real is None:
-            sys.modules["tqdm.auto"] = stand_in
+        # package too): a stand-in there answers the module's import, and leaves before
+        # anything else can import it.
+        placed = {name: make() for name, make in STAND_INS[module.__name__].items()
+                  if name not in sys.modules}
+        sys.modules.update(placed)
         try:
             self.loader.exec_module(module)
         finally:
-            if real is None and sys.modules.get("tqdm.auto") is stand_in:
-                del sys.modules["tqdm.auto"]
+            for name, stand_in in placed.items():
+                if sys.modules.get(name) is stand_in:
+                    del sys.modules[name]
         module.__spec__.loader = self.loader
 
 
@@ -172,7 +202,7 @@ class _Finder(importlib.abc.MetaPathFinder):
     """Finds the deferred modules and Mesa's logging (once each) and gives them our loaders."""
 
     def __init__(self, names: Sequence[str]) -> None:
-        self.names = {*names, PATCHED, BATCHRUNNER}
+        self.names = {*names, PATCHED, *STAND_INS}
 
     def find_spec(self, name: str, path: Sequence[str] | None = None,
                   target: types.ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
@@ -182,8 +212,8 @@ class _Finder(importlib.abc.MetaPathFinder):
         spec = importlib.machinery.PathFinder.find_spec(name, path, target)
         if spec is None or spec.loader is None:
             return None
-        loader = {PATCHED: _PatchingLoader, BATCHRUNNER: _LazyTqdmLoader}.get(name,
-                                                                          _DeferringLoader)
+        loader = (_PatchingLoader if name == PATCHED else
+                  _StandInLoader if name in STAND_INS else _DeferringLoader)
         spec.loader = loader(spec.loader)
         return spec
 

@@ -1,10 +1,11 @@
-"""Tidy records of a run: cases, visits and community-days, as DataFrames.
+"""Tidy records of a run: cases, visits and community-days, as Arrow tables or DataFrames.
 
 Visits are logged into column buffers (one list per column, categorical columns as integer
 codes) while the model runs; cases are read off the model's case objects (at the end, or, in a
 run that writes its folder, in id-ordered batches as they close: :class:`CaseParquetStream`); the
 community-day series is derived from both, so every number in it is recomputable from the
-two row-level tables.
+two row-level tables. Each table is made as Arrow (:mod:`pilotsim.sim.tables`: a run writes
+and summarises its folder without pandas); the ``*_table`` functions give it as a DataFrame.
 """
 
 from __future__ import annotations
@@ -16,11 +17,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from pilotsim.sim import cases as C  # noqa: N812
+from pilotsim.sim import tables
+from pilotsim.sim.tables import categorical, nullable_int32, numbers
 
 if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
     from pilotsim.sim.model import PilotModel
 
 
@@ -139,31 +144,28 @@ class VisitLog:
         return self._chunks[0]
 
 
-def _cat(codes, names) -> pd.Categorical:
-    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int32), categories=list(names))
-
-
 def visits_table(model: PilotModel) -> pd.DataFrame:
     """One row per office visit (columns documented in the README)."""
-    return _visits_frame(model, model.visits.columns())
+    return tables.frame(visits_arrow(model, model.visits.columns()))
 
 
-def _visits_frame(model: PilotModel, c: dict) -> pd.DataFrame:
+def visits_arrow(model: PilotModel, c: dict[str, np.ndarray]) -> pa.Table:
+    """The visits table of the visit columns ``c`` (:attr:`VisitLog.COLUMNS`), as Arrow."""
     case_id = np.asarray(c["case_id"], dtype=np.int64)
     cases = model.case_table  # (every visit's case is in it: cases open before they visit)
-    return pd.DataFrame({
-        "case_id": case_id,
-        "resident_id": np.asarray(c["resident_id"], dtype=np.int64),
-        "community": _cat(cases.community[case_id], model.community_names),
-        "service": _cat(cases.service[case_id], model.service_names),
-        "step": np.asarray(c["step"], dtype=np.int16),
-        "office": _cat(c["office"], [o.name for o in model.offices]),
-        "day": np.asarray(c["day"], dtype=np.int32),
-        "arrival_min": np.asarray(c["arrival_min"], dtype=np.float64),
-        "wait_min": np.asarray(c["wait_min"], dtype=np.float64),
-        "service_min": np.asarray(c["service_min"], dtype=np.float64),
-        "travel_min": np.asarray(c["travel_min"], dtype=np.float64),
-        "outcome": _cat(c["outcome"], OUTCOMES),
+    return tables.table({
+        "case_id": numbers(case_id),
+        "resident_id": numbers(np.asarray(c["resident_id"], dtype=np.int64)),
+        "community": categorical(cases.community[case_id], model.community_names),
+        "service": categorical(cases.service[case_id], model.service_names),
+        "step": numbers(np.asarray(c["step"], dtype=np.int16)),
+        "office": categorical(c["office"], [o.name for o in model.offices]),
+        "day": numbers(np.asarray(c["day"], dtype=np.int32)),
+        "arrival_min": numbers(np.asarray(c["arrival_min"], dtype=np.float64)),
+        "wait_min": numbers(np.asarray(c["wait_min"], dtype=np.float64)),
+        "service_min": numbers(np.asarray(c["service_min"], dtype=np.float64)),
+        "travel_min": numbers(np.asarray(c["travel_min"], dtype=np.float64)),
+        "outcome": categorical(c["outcome"], OUTCOMES),
     })
 
 
@@ -235,10 +237,7 @@ class VisitParquetStream:
 
     def write(self, chunk: dict[str, np.ndarray]) -> None:
         """Append one chunk of visit columns as a row group."""
-        import pyarrow as pa
-
-        frame = _visits_frame(self.model, chunk)
-        self._writer.write(pa.Table.from_pandas(frame, preserve_index=False))
+        self._writer.write(visits_arrow(self.model, chunk))
 
     def close(self) -> None:
         """Write the rows still buffered and close the file (an empty table if none)."""
@@ -254,15 +253,19 @@ class VisitParquetStream:
 
     def read(self) -> pd.DataFrame:
         """The written visits as :func:`visits_table` would return them."""
-        df = pd.read_parquet(self.path)
-        m = self.model
-        # Parquet keeps a dictionary per row group, so the read categories need not be the
-        # table's: set the table's by label (the codes pd.Categorical of the labels gives,
-        # 0.1 s for a city-year's 720,000 visits instead of 0.4 s through strings)
-        for col, names in (("community", m.community_names), ("service", m.service_names),
-                           ("office", [o.name for o in m.offices]), ("outcome", OUTCOMES)):
-            df[col] = df[col].cat.set_categories(list(names))
-        return df
+        return visits_frame(self.model, tables.read(self.path))
+
+
+def visits_frame(model: PilotModel, t: pa.Table) -> pd.DataFrame:
+    """The visits table ``t`` (e.g. read back from Parquet) as :func:`visits_table` gives it."""
+    df = tables.frame(t)
+    # Parquet keeps a dictionary per row group, so the read categories need not be the
+    # table's: set the table's by label (the codes pd.Categorical of the labels gives,
+    # 0.1 s for a city-year's 720,000 visits instead of 0.4 s through strings)
+    for col, names in (("community", model.community_names), ("service", model.service_names),
+                       ("office", [o.name for o in model.offices]), ("outcome", OUTCOMES)):
+        df[col] = df[col].cat.set_categories(list(names))
+    return df
 
 
 # the cases table's codes: a bulk row's status column holds the same codes, and its channel
@@ -274,15 +277,20 @@ _CHANNELS = list(C.CHANNELS)
 def cases_table(model: PilotModel, start: int = 0, stop: int | None = None) -> pd.DataFrame:
     """One row per case (columns documented in the README), cases ``start`` to ``stop``.
 
-    Every column is gathered as numbers straight into an array (categories as codes, an open
-    case's closing day as -1), not as Python objects that pandas then converts. A slice has
-    the whole table's columns, dtypes and categories (a :class:`CaseParquetStream` writes the
-    table slice by slice).
-
     Args:
         model: The model.
         start: First case id.
         stop: One past the last case id (None: every case opened so far).
+    """
+    return tables.frame(cases_arrow(model, start, stop))
+
+
+def cases_arrow(model: PilotModel, start: int = 0, stop: int | None = None) -> pa.Table:
+    """:func:`cases_table` as Arrow.
+
+    Every column is gathered as numbers straight into an array (categories as codes, an open
+    case's closing day as -1), not as Python objects. A slice has the whole table's columns,
+    types and categories (a :class:`CaseParquetStream` writes the table slice by slice).
     """
     cs = model.cases if start == 0 and stop is None else model.cases[start:stop]
     pop = model.population
@@ -293,26 +301,27 @@ def cases_table(model: PilotModel, start: int = 0, stop: int | None = None) -> p
     col = _case_columns(model, cs, start)
     opened, closed, status_code = col["opened"], col["closed"], col["status"]
     comm = model.case_table.community[start:start + n]
-    day_closed = pd.arrays.IntegerArray(closed, closed < 0)
+    still_open = closed < 0
     threshold = model.spec.behaviour.channels.online_literacy_threshold
-    return pd.DataFrame({
-        "case_id": case_id,
-        "resident_id": res,
-        "profile": _cat(pop.profile[res], model.profile_names),
-        "community": _cat(comm, model.community_names),
-        "district": _cat(model.community_district[comm], model.district_names),
-        "service": _cat(model.case_table.service[start:start + n], model.service_names),
-        "channel": _cat(col["channel"], _CHANNELS),
-        "day_opened": opened,
-        "day_closed": day_closed,
-        "status": _cat(status_code, _STATUSES),
-        "trips": col["trips"],
-        "wasted_trips": col["wasted"],
-        "wait_min": col["wait"],
-        "travel_min": col["travel"],
-        "satisfaction": np.where(np.isin(status_code, closing), col["satisfaction"], np.nan),
-        "digitally_excluded": pop.literacy[res] < threshold,
-        "duration_days": day_closed - pd.array(opened, dtype="Int32"),
+    return tables.table({
+        "case_id": numbers(case_id),
+        "resident_id": numbers(res),
+        "profile": categorical(pop.profile[res], model.profile_names),
+        "community": categorical(comm, model.community_names),
+        "district": categorical(model.community_district[comm], model.district_names),
+        "service": categorical(model.case_table.service[start:start + n], model.service_names),
+        "channel": categorical(col["channel"], _CHANNELS),
+        "day_opened": numbers(opened),
+        "day_closed": nullable_int32(closed, still_open),
+        "status": categorical(status_code, _STATUSES),
+        "trips": numbers(col["trips"]),
+        "wasted_trips": numbers(col["wasted"]),
+        "wait_min": numbers(col["wait"]),
+        "travel_min": numbers(col["travel"]),
+        "satisfaction": numbers(np.where(np.isin(status_code, closing), col["satisfaction"],
+                                         np.nan)),
+        "digitally_excluded": numbers(pop.literacy[res] < threshold),
+        "duration_days": nullable_int32(closed - opened, still_open),
     })
 
 
@@ -418,10 +427,7 @@ class CaseParquetStream:
             self._write(k)
 
     def _write(self, stop: int, release: bool = True) -> None:
-        import pyarrow as pa
-
-        self._writer.write(pa.Table.from_pandas(cases_table(self.model, self.written, stop),
-                                                preserve_index=False))  # as DataFrame.to_parquet
+        self._writer.write(cases_arrow(self.model, self.written, stop))
         if release:
             cs = self.model.cases
             for i in range(self.written, stop):
@@ -440,51 +446,68 @@ class CaseParquetStream:
 
     def read(self) -> pd.DataFrame:
         """The written cases: :func:`cases_table` of the whole run."""
-        return pd.read_parquet(self.path)
+        return tables.frame(tables.read(self.path))
 
 
 def site_days_table(model: PilotModel, cases: pd.DataFrame, visits: pd.DataFrame) -> pd.DataFrame:
     """One row per community per day, derived from the case and visit tables."""
+    import pyarrow as pa
+
+    return tables.frame(site_days_arrow(model, pa.Table.from_pandas(cases, preserve_index=False),
+                                        pa.Table.from_pandas(visits, preserve_index=False)))
+
+
+def site_days_arrow(model: PilotModel, cases: pa.Table, visits: pa.Table) -> pa.Table:
+    """:func:`site_days_table` of the case and visit tables as Arrow (e.g. read back)."""
     days = model.spec.sim.days
     names = model.community_names
     n = days * len(names)
     # Each row's community-day as one number, ``day * len(names) + position in names``: counts
-    # are ``bincount``s of it and means one ``groupby`` on it. Turning the community categorical
-    # into strings (Arrow-backed in pandas 3) and grouping by (day, name) was ~0.17 s of an
-    # M/M/c run of 200,000 visits, more than all the rest of the tables.
-    status = cases["status"]
-    opened = _slots(cases["day_opened"], cases["community"], names, days)
-    unmet = (status == "not_pursued").to_numpy()
-    completed = (status == "completed").to_numpy()
-    abandoned = (status == "abandoned").to_numpy()
+    # are ``bincount``s of it, means are grouped by it.
+    status = _codes(cases, "status", _STATUSES)
+    case_community = _codes(cases, "community", names)
+    opened = _slots(tables.values(cases.column("day_opened"), -1), case_community, names, days)
+    unmet = status == _STATUSES.index("not_pursued")
+    completed = status == _STATUSES.index("completed")
+    abandoned = status == _STATUSES.index("abandoned")
     closed = completed | abandoned
-    shut = _slots(cases["day_closed"].where(closed, -1), cases["community"], names, days)
-    trip = _slots(visits["day"], visits["community"], names, days)
-    wasted = (visits["outcome"] != "served").to_numpy()
-    one_trip = completed & (cases["trips"] <= 1).to_numpy()
+    shut = _slots(np.where(closed, tables.values(cases.column("day_closed"), -1), -1),
+                  case_community, names, days)
+    trip = _slots(tables.values(visits.column("day"), -1), _codes(visits, "community", names),
+                  names, days)
+    wasted = _codes(visits, "outcome", OUTCOMES) != Outcome.SERVED
+    one_trip = completed & (tables.values(cases.column("trips"), 0) <= 1)
     counts = {"cases_opened": (opened, ~unmet), "needs_not_pursued": (opened, unmet),
               "cases_closed": (shut, closed), "cases_completed": (shut, completed),
               "cases_abandoned": (shut, abandoned), "one_trip_cases": (shut, one_trip),
               "trips": (trip, None), "wasted_trips": (trip, wasted)}
-    out = pd.DataFrame({
-        "day": np.repeat(np.arange(days, dtype=np.int32), len(names)),
-        "community": _cat(np.tile(np.arange(len(names)), days), names),
-        "district": _cat(np.tile(np.asarray(model.community_district), days),
-                         model.district_names),
-        **{col: _count(slot, rows, n) for col, (slot, rows) in counts.items()},
-        # pandas' grouped mean (compensated sums), on the same rows in the same order as ever
-        "wait_min_mean": _mean(visits["wait_min"], trip, n),
-        "satisfaction_mean": _mean(cases["satisfaction"], shut, n),
+    counted = {col: _count(slot, rows, n) for col, (slot, rows) in counts.items()}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = counted["cases_abandoned"] / np.where(counted["cases_closed"] > 0,
+                                                      counted["cases_closed"], np.nan)
+    return tables.table({
+        "day": numbers(np.repeat(np.arange(days, dtype=np.int32), len(names))),
+        "community": categorical(np.tile(np.arange(len(names)), days), names),
+        "district": categorical(np.tile(np.asarray(model.community_district), days),
+                                model.district_names),
+        **{col: numbers(c) for col, c in counted.items()},
+        "wait_min_mean": numbers(_mean(tables.values(visits.column("wait_min")), trip, n)),
+        "satisfaction_mean": numbers(_mean(tables.values(cases.column("satisfaction")), shut,
+                                           n)),
+        "abandonment_rate": numbers(rate),
     })
-    out["abandonment_rate"] = out["cases_abandoned"] / out["cases_closed"].where(
-        out["cases_closed"] > 0)
-    return out
 
 
-def _slots(day: pd.Series, community: pd.Series, names: list[str], days: int) -> np.ndarray:
+def _codes(t: pa.Table, name: str, names: list[str] | tuple[str, ...]) -> np.ndarray:
+    column = t.column(name)
+    if not hasattr(column.type, "index_type"):  # labels, not a categorical
+        column = column.dictionary_encode()
+    return tables.codes(column, names)
+
+
+def _slots(day: np.ndarray, pos: np.ndarray, names: list[str], days: int) -> np.ndarray:
     """Each row's community-day number; -1 for a row outside the run's days or communities."""
-    pos = _positions(community, names)
-    d = day.to_numpy(dtype=np.int64, na_value=-1)
+    d = day.astype(np.int64)
     return np.where((pos >= 0) & (d >= 0) & (d < days), d * len(names) + pos, -1)
 
 
@@ -493,18 +516,31 @@ def _count(slot: np.ndarray, rows: np.ndarray | None, n: int) -> np.ndarray:
     return np.bincount(slot[keep], minlength=n).astype(np.int32)
 
 
-def _mean(values: pd.Series, slot: np.ndarray, n: int) -> np.ndarray:
-    keep = slot >= 0
-    means = values[keep].groupby(slot[keep]).mean()
-    return means.reindex(range(n)).to_numpy()
+def _mean(values: np.ndarray, slot: np.ndarray, n: int) -> np.ndarray:
+    """Each community-day's mean of ``values`` (NaN: none), bit for bit as pandas' grouped mean.
 
-
-def _positions(column: pd.Series, names: list[str]) -> np.ndarray:
-    """Each row's community as its position in ``names`` (-1 for a name not there, or none).
-
-    The column's own categories need not be ``names`` in order: a table read back from
-    Parquet row groups may carry them in another.
+    pandas (``groupby(...).mean()``, Cython's ``group_mean``) adds a group's values in row
+    order with Kahan's compensated summation; the same sums run here for every group at once,
+    step ``i`` adding each group's ``i``-th value.
     """
-    cat = column.astype("category").array
-    where = pd.Index(list(names)).get_indexer(cat.categories)
-    return np.where(cat.codes >= 0, where[cat.codes], -1)
+    keep = (slot >= 0) & ~np.isnan(values)
+    s = slot[keep]
+    v = values[keep][np.argsort(s, kind="stable")]  # by group, each in row order
+    count = np.bincount(s, minlength=n)
+    # the groups with the most values first: step i works on a prefix of them (views)
+    groups = np.argsort(-count, kind="stable")
+    depth = -count[groups]
+    first = (np.cumsum(count) - count)[groups]  # each group's first value in v
+    sums, compensation = np.zeros(n), np.zeros(n)
+    with np.errstate(invalid="ignore", divide="ignore"):  # (inf - inf: NaN, as in pandas)
+        for i in range(-depth[0] if n else 0):
+            k = np.searchsorted(depth, -i)  # the groups with an i-th value
+            y = v[first[:k] + i] - compensation[:k]
+            t = sums[:k] + y
+            c = t - sums[:k] - y
+            c[np.isnan(c)] = 0.0  # as pandas: an infinite value leaves no NaN compensation
+            compensation[:k] = c
+            sums[:k] = t
+        total = np.empty(n)
+        total[groups] = sums
+        return np.where(count > 0, total / count, np.nan)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # a sweep's launching process reads metadata only: pandas is ~0.4 s
     import pandas as pd
+    import pyarrow as pa
 
 DEPENDENCIES = ("mesa", "numpy", "pandas", "pyarrow", "hydra-core", "omegaconf", "seaborn")
 TABLES = ("cases", "visits", "site_days")
@@ -191,9 +192,15 @@ def libyaml_emits_alike(data: Any) -> bool:
     return True
 
 
-def write_table(folder: Path, name: str, df: pd.DataFrame) -> None:
-    """Write ``name.parquet`` atomically."""
-    _atomic_write(folder / f"{name}.parquet", lambda p: df.to_parquet(p, index=False))
+def write_table(folder: Path, name: str, table: pa.Table) -> None:
+    """Write ``name.parquet`` atomically.
+
+    ``table`` is one of :mod:`pilotsim.sim.tables` (the file: the bytes ``to_parquet`` writes
+    of its frame).
+    """
+    import pyarrow.parquet as pq
+
+    _atomic_write(folder / f"{name}.parquet", lambda p: pq.write_table(table, p))
 
 
 def mark_failed(folder: Path, error: BaseException) -> bool:
