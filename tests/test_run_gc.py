@@ -68,3 +68,25 @@ def test_command_without_a_run_resumes_the_collector(pilotsim_main, tmp_path, ar
     gc.enable()
     pilotsim_main(*args, f"hydra.run.dir={tmp_path / 'run'}")
     assert gc.isenabled()
+
+
+def test_sweep_made_by_its_config_collects_as_before(pilotsim_main, tmp_path, monkeypatch) -> None:
+    # no -m: the command looks like a single run until Hydra reads hydra.mode; the sweep's
+    # launching process (its plan, launcher, comparison) then runs with the collector on
+    from pilotsim.app.sweeps.callback import SweepCallback
+
+    seen = []
+    plan = SweepCallback._plan_and_announce
+
+    def probe(self, *args, **kwargs) -> None:
+        seen.append(gc.isenabled())
+        plan(self, *args, **kwargs)
+
+    monkeypatch.setattr(SweepCallback, "_plan_and_announce", probe)
+    gc.enable()
+    code = pilotsim_main("hydra.mode=MULTIRUN", "seed=0,1", "sim.days=2",
+                         "sim.sample_fraction=0.05", "hydra.launcher.n_jobs=1",
+                         f"hydra.sweep.dir={tmp_path / 'sweep'}")
+    assert code == 0
+    assert seen == [True]
+    assert gc.isenabled()

@@ -230,16 +230,17 @@ def main() -> None:
         print(usage.text(__doc__))
         return
     single_run = not _asks_for_multirun(sys.argv[1:])
-    collecting = gc.isenabled()
-    if single_run:
+    _single_run.clear()
+    if single_run and gc.isenabled():
         # The process ends after this run (the exit freezes the heap: lean_exit), so the cyclic
         # collector is paused from here to the exit: through the imports and Hydra's
-        # composition (their young collections, ~0.04 CPU s of the default district's
+        # composition (their young collections, ~0.03 CPU s of the default district's
         # command) and, after the simulation the runner pauses it for, through the tables
         # and the summary (resumed, it walked the model's objects again: a city-year's first
         # young collection 0.2-0.26 CPU s, the next 0.22 s, and sometimes a full one, ~0.7 s).
+        # A config that makes the command a sweep resumes it (resume_collector).
         gc.disable()
-    _single_run.clear()
+        _single_run["paused"] = True
     import hydra
 
     from pilotsim.app import compose_once, libyaml
@@ -268,5 +269,16 @@ def main() -> None:
         print("\n".join(_interrupted(how)), file=sys.stderr, flush=True)
         sys.exit(128 + signal.Signals[how].value)
     finally:
-        if collecting and "folder" not in _single_run:  # no run began (--cfg, a bad config)
-            gc.enable()
+        if "folder" not in _single_run:  # no run began (--cfg, a bad config, a sweep)
+            resume_collector()
+
+
+def resume_collector() -> None:
+    """Turn the cyclic collector back on if :func:`main` paused it for a single run.
+
+    Without ``-m`` a config can still make the command a sweep (an experiment sets
+    ``hydra.mode``): its launching process composes and compares with the collector on, so
+    the sweep's callback calls this as the sweep starts.
+    """
+    if _single_run.pop("paused", False):
+        gc.enable()
