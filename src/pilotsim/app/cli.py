@@ -66,7 +66,12 @@ def _app(cfg: DictConfig) -> dict | None:
         _discard_run_dir(Path(hc.runtime.output_dir))
         _exit_invalid(str(e))
     out = hc.runtime.output_dir if cfg.output.write else None
-    _single_run["folder"] = out  # the run begins: main() leaves the collector paused
+    _single_run["folder"] = out
+    # The process ends after this run (the exit freezes the heap: lean_exit below), so the
+    # cyclic collector the runner pauses for the simulation stays paused for the tables and
+    # the summary too: resumed, it walked the model's objects again (a city-year: its first
+    # young collection 0.2-0.26 CPU s, the next 0.22 s, and sometimes a full one, ~0.7 s)
+    gc.disable()
     result = api.run(plain, out_dir=out, spec=spec)
     if cfg.output.summary:
         meta = result.metadata
@@ -229,18 +234,6 @@ def main() -> None:
 
         print(usage.text(__doc__))
         return
-    single_run = not _asks_for_multirun(sys.argv[1:])
-    _single_run.clear()
-    if single_run and gc.isenabled():
-        # The process ends after this run (the exit freezes the heap: lean_exit), so the cyclic
-        # collector is paused from here to the exit: through the imports and Hydra's
-        # composition (their young collections, ~0.03 CPU s of the default district's
-        # command) and, after the simulation the runner pauses it for, through the tables
-        # and the summary (resumed, it walked the model's objects again: a city-year's first
-        # young collection 0.2-0.26 CPU s, the next 0.22 s, and sometimes a full one, ~0.7 s).
-        # A config that makes the command a sweep resumes it (resume_collector).
-        gc.disable()
-        _single_run["paused"] = True
     import hydra
 
     from pilotsim.app import compose_once, libyaml
@@ -253,7 +246,7 @@ def main() -> None:
     studies.register()
     _register_sweeper()
     _one_line_config_errors()
-    compose_once.install(single_run=single_run)
+    compose_once.install(single_run=not _asks_for_multirun(sys.argv[1:]))
     _stop_cleanly()
     # Ray folds log lines that differ only in their numbers into "[repeated 5x across
     # cluster]": that is every progress line of a sweep. Read by Ray when it starts.
@@ -268,17 +261,3 @@ def main() -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut this short
         print("\n".join(_interrupted(how)), file=sys.stderr, flush=True)
         sys.exit(128 + signal.Signals[how].value)
-    finally:
-        if "folder" not in _single_run:  # no run began (--cfg, a bad config, a sweep)
-            resume_collector()
-
-
-def resume_collector() -> None:
-    """Turn the cyclic collector back on if :func:`main` paused it for a single run.
-
-    Without ``-m`` a config can still make the command a sweep (an experiment sets
-    ``hydra.mode``): its launching process composes and compares with the collector on, so
-    the sweep's callback calls this as the sweep starts.
-    """
-    if _single_run.pop("paused", False):
-        gc.enable()

@@ -85,9 +85,6 @@ class SweepCallback(Callback):
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Validate every point, lock the folder, write ``sweep.json``, announce the sweep."""
-        from pilotsim.app import cli
-
-        cli.resume_collector()  # paused if the command looked like a single run (no -m)
         self.sweep_dir = Path(str(config.hydra.sweep.dir))
         if self.compare and "compare" in config:  # bad compare.* settings: stop before any run
             from pilotsim.analysis.comparison import ComparisonError
