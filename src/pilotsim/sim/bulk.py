@@ -189,19 +189,20 @@ def set_off(lc: CaseLifecycle, d: int, ids: np.ndarray, arrival: np.ndarray,
     if (p > 0).any() and (m.choices.uniforms(ids, C.VISIT_BASE + C.V_WRONG) < p).any():
         return None
     service_u = m.service_draws.uniforms(ids, C.VISIT_BASE + C.GO_PURPOSES[3])
-    office = np.empty(len(groups), dtype=np.int64)
-    service = np.empty(n)
+    if len(groups) > 1:
+        office, service = np.empty(len(groups), dtype=np.int64), np.empty(n)
     for g, (c, s, st) in enumerate(groups):
-        got = lc._visit_group(c, m.service_names[s], st, None)
+        got = lc.kept_visit_group((c, m.service_names[s], st, None))
         if got is None or got[3]:  # a stale plan, or documents that may be missing
             return None
         right, _, dist, _ = got
+        if len(groups) == 1:  # one group: its times are the column, one office
+            service = dist.sample_many(service_u)
+            service *= right.service_scale
+            return [(right, BulkVisits(ids, arrival, service, groups[0]))]
         office[g] = right.index
-        rows = np.flatnonzero(inv == g) if len(groups) > 1 else slice(None)
-        service[rows] = np.array(dist.sample_many(service_u[rows].tolist())) * \
-            right.service_scale
-    if len(groups) == 1:
-        return [(m.offices[int(office[0])], BulkVisits(ids, arrival, service, groups[0]))]
+        rows = np.flatnonzero(inv == g)
+        service[rows] = dist.sample_many(service_u[rows]) * right.service_scale
     to = office[inv]
     return [(m.offices[o], BulkVisits(ids[sel], arrival[sel], service[sel]))
             for o in np.unique(to).tolist() for sel in [to == o]]

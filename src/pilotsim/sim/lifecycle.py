@@ -731,7 +731,7 @@ class CaseLifecycle:
             key = (c, case.service, case.step, case.via)
             g = groups.get(key, False)
             if g is False:
-                g = groups[key] = self._visit_group(*key)
+                g = self.kept_visit_group(key)
             if g is None or (arrival < 0 and not g[0].is_open(d)):
                 out.append(None)
                 continue
@@ -752,6 +752,13 @@ class CaseLifecycle:
             scale = office.service_scale if kind == SERVED else 1.0
             out.append((office, (arrival, dist.sample(u_service[i]) * scale, case, kind, dist)))
         return out
+
+    def kept_visit_group(self, key: tuple) -> tuple | None:
+        """:meth:`_visit_group` of ``key`` = ``(c, service, step, via)``, kept per group."""
+        g = self._visit_groups.get(key, False)
+        if g is False:
+            g = self._visit_groups[key] = self._visit_group(*key)
+        return g
 
     def _visit_group(self, c: int, service: str, step: int, via: int | None) -> tuple | None:
         """Where a case's planned visit goes and what it does (None: the plan is stale).
