@@ -189,7 +189,8 @@ class CaseLifecycle:
                         kn = m.spec.behaviour.knowledge
                         knowledge = np.where(informed, rules.learn(k, kn.information_effect), k)
                         share = np.where(prechecked, 1 - kn.precheck_effect, 1.0)
-                    rows = np.flatnonzero(first_of_each(r) & (~contact | answered))
+                    fresh = first_of_each(r, m.population_scratch)
+                    rows = np.flatnonzero(fresh & (~contact | answered))
             # With no committee contact, a resident's later need today is decided on the
             # state the day started with too if no case of the day closes at opening: so on
             # a bulk day (below), where every case goes in person today (which needs are
@@ -215,7 +216,7 @@ class CaseLifecycle:
         if channels is None:  # every one decided together went in person
             channels = dict.fromkeys(rows.tolist(), C.IN_PERSON)
         if later_too:  # not a bulk day: the later needs one by one after all
-            fresh = first_of_each(r)
+            fresh = first_of_each(r, m.population_scratch)
             if not fresh.all():
                 channels = {i: ch for i, ch in channels.items() if fresh.item(i)}
         residents, minutes = r.tolist(), need_min.tolist()
@@ -974,7 +975,7 @@ class CaseLifecycle:
         # that to pay (the rest one by one in the loop after, as later visits are)
         score = np.zeros(n)
         if n >= _BULK_ROWS:
-            first = first_of_each(r)
+            first = first_of_each(r, m.population_scratch)
             f = np.flatnonzero(first)
             expected = pop.expectation[r[f]]
             score[f] = sat.experience_score(p, expected, felt[f], wasted=kind[f] != SERVED,
