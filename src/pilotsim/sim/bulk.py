@@ -197,12 +197,13 @@ def set_off(lc: CaseLifecycle, d: int, ids: np.ndarray, arrival: np.ndarray,
             return None
         right, _, dist, _ = got
         if len(groups) == 1:  # one group: its times are the column, one office
-            service = dist.sample_many(service_u)
+            service = np.array(dist.sample_many(service_u.tolist()))
             service *= right.service_scale
             return [(right, BulkVisits(ids, arrival, service, groups[0]))]
         office[g] = right.index
         rows = np.flatnonzero(inv == g)
-        service[rows] = dist.sample_many(service_u[rows]) * right.service_scale
+        service[rows] = np.array(dist.sample_many(service_u[rows].tolist())) * \
+            right.service_scale
     to = office[inv]
     return [(m.offices[o], BulkVisits(ids[sel], arrival[sel], service[sel]))
             for o in np.unique(to).tolist() for sel in [to == o]]

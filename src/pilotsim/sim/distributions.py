@@ -45,22 +45,15 @@ class ServiceTime:
                                                                           1 - 1e-12)))
         return self.mean
 
-    def sample_many(self, us: np.ndarray) -> np.ndarray:
-        """:meth:`sample` of each uniform in ``us`` (the same numbers, one call).
-
-        ``math``'s functions element by element (NumPy's may differ in the last bit); the
-        exponential's product by the mean is one array step (the same IEEE product).
-        """
-        n = len(us)
-        if self.kind == "exponential":  # (map of a C function: no Python frame a row)
-            out = np.fromiter(map(math.log1p, np.negative(us).tolist()), np.float64, n)
-            out *= -self.mean
-            return out
+    def sample_many(self, us: list[float]) -> list[float]:
+        """:meth:`sample` of each uniform in ``us`` (the same numbers, one call)."""
+        if self.kind == "exponential":
+            m, log1p = -self.mean, math.log1p
+            return [m * log1p(-u) for u in us]
         if self.kind == "lognormal":
             mu, sigma, inv, exp = self.mu, self.sigma, _STD_NORMAL.inv_cdf, math.exp
-            return np.fromiter((exp(mu + sigma * inv(min(max(u, 1e-12), 1 - 1e-12)))
-                                for u in us.tolist()), np.float64, n)
-        return np.full(n, self.mean)
+            return [exp(mu + sigma * inv(min(max(u, 1e-12), 1 - 1e-12))) for u in us]
+        return [self.mean] * len(us)
 
     def sample_array(self, us: np.ndarray) -> np.ndarray:
         """:meth:`sample` of an array of uniforms, vectorised.

@@ -818,7 +818,7 @@ class PilotModel(mesa.Model):
         n = int(gen.poisson(office.other_visits_per_day))
         u = gen.random((n, 2))
         times.extend((a + (b - a) * u[:, 0] ** skew).tolist())
-        services.extend(office.other_service.sample_many(u[:, 1]).tolist())
+        services.extend(office.other_service.sample_many(u[:, 1].tolist()))
 
     # ------------------------------------------------------------------------ 6. neighbours
 
