@@ -18,8 +18,7 @@ from pilotsim.app.dashboard.history import resident_history, resident_summary
 from pilotsim.app.dashboard.tracker import DayTracker
 from pilotsim.plugins.runner import build_model
 from pilotsim.sim import bulk, records
-from pilotsim.sim.distributions import ServiceTime
-from pilotsim.spec import Distribution, RunSpec
+from pilotsim.spec import RunSpec
 
 DAYS = 12
 
@@ -136,16 +135,6 @@ def test_a_residents_channel_memory_is_a_read_only_view():
     with pytest.raises(TypeError):
         res.channel_memory["online"] = 50.0  # type: ignore[index]
 
-
-
-@pytest.mark.parametrize("kind", ["exponential", "lognormal", "fixed"])
-def test_a_days_service_times_are_each_visits_own(kind) -> None:
-    """``sample_many`` (set_off's column of service times) is ``sample`` element by element,
-    bit for bit, with a scale (a reform's) that makes the mean's last bits matter."""
-    dist = ServiceTime(Distribution(kind, 15.0, 0.7), scale=1.1)
-    us = np.concatenate([np.random.default_rng(3).random(2000), [0.0, 1e-300, 0.5,
-                                                                   1 - 2**-53]]).tolist()
-    assert dist.sample_many(us) == [dist.sample(u) for u in us]
 
 
 def test_many_later_visits_of_a_day_equal_the_object_path() -> None:

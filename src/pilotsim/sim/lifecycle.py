@@ -189,8 +189,7 @@ class CaseLifecycle:
                         kn = m.spec.behaviour.knowledge
                         knowledge = np.where(informed, rules.learn(k, kn.information_effect), k)
                         share = np.where(prechecked, 1 - kn.precheck_effect, 1.0)
-                    fresh = first_of_each(r, m.population_scratch)
-                    rows = np.flatnonzero(fresh & (~contact | answered))
+                    rows = np.flatnonzero(first_of_each(r) & (~contact | answered))
             # With no committee contact, a resident's later need today is decided on the
             # state the day started with too if no case of the day closes at opening: so on
             # a bulk day (below), where every case goes in person today (which needs are
@@ -216,7 +215,7 @@ class CaseLifecycle:
         if channels is None:  # every one decided together went in person
             channels = dict.fromkeys(rows.tolist(), C.IN_PERSON)
         if later_too:  # not a bulk day: the later needs one by one after all
-            fresh = first_of_each(r, m.population_scratch)
+            fresh = first_of_each(r)
             if not fresh.all():
                 channels = {i: ch for i, ch in channels.items() if fresh.item(i)}
         residents, minutes = r.tolist(), need_min.tolist()
@@ -732,7 +731,7 @@ class CaseLifecycle:
             key = (c, case.service, case.step, case.via)
             g = groups.get(key, False)
             if g is False:
-                g = self.kept_visit_group(key)
+                g = groups[key] = self._visit_group(*key)
             if g is None or (arrival < 0 and not g[0].is_open(d)):
                 out.append(None)
                 continue
@@ -753,13 +752,6 @@ class CaseLifecycle:
             scale = office.service_scale if kind == SERVED else 1.0
             out.append((office, (arrival, dist.sample(u_service[i]) * scale, case, kind, dist)))
         return out
-
-    def kept_visit_group(self, key: tuple) -> tuple | None:
-        """:meth:`_visit_group` of ``key`` = ``(c, service, step, via)``, kept per group."""
-        g = self._visit_groups.get(key, False)
-        if g is False:
-            g = self._visit_groups[key] = self._visit_group(*key)
-        return g
 
     def _visit_group(self, c: int, service: str, step: int, via: int | None) -> tuple | None:
         """Where a case's planned visit goes and what it does (None: the plan is stale).
@@ -975,7 +967,7 @@ class CaseLifecycle:
         # that to pay (the rest one by one in the loop after, as later visits are)
         score = np.zeros(n)
         if n >= _BULK_ROWS:
-            first = first_of_each(r, m.population_scratch)
+            first = first_of_each(r)
             f = np.flatnonzero(first)
             expected = pop.expectation[r[f]]
             score[f] = sat.experience_score(p, expected, felt[f], wasted=kind[f] != SERVED,

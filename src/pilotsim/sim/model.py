@@ -183,8 +183,6 @@ class PilotModel(mesa.Model):
                                        dtype=bool).reshape(nc, len(self.profiles))
         self.residents: dict[int, Resident] = {}
         self._is_agent = np.zeros(self.population.size, dtype=bool)  # rows in residents
-        # a day's arrays' scratch by population row (bulk.first_of_each), one per model
-        self.population_scratch = np.empty(self.population.size, dtype=np.int64)
         # by case id: the case, or None (a bulk day's row, or a case the case stream let go)
         self.cases: list[Case | None] = []
         self.case_table = CaseTable()  # the same cases' facts as columns, by case id
