@@ -54,8 +54,15 @@ import erlang_c
 from pilotsim.app import api
 from pilotsim.sim import cases as C  # noqa: N812
 from pilotsim.sim.model import PilotModel
-from pilotsim.sim.records import OUTCOMES, Outcome, _cat
+from pilotsim.sim.records import OUTCOMES, Outcome
 from pilotsim.spec import RunSpec
+
+
+def _cat(codes, names) -> pd.Categorical:
+    # the model's categorical columns as its tables' DataFrames have them (records makes
+    # them as Arrow now: pilotsim.sim.tables), for the frames compared with the model's
+    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int32), categories=list(names))
+
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
