@@ -217,9 +217,9 @@ def _run(cfg: Any, out_dir: str | Path | None, spec: RunSpec | None) -> RunResul
     t3 = time.perf_counter()
     if case_stream is not None and stream is not None:
         case_stream.close()
-        cases = tables.read(case_stream.path)
+        cases = case_stream.read()
         stream.close()
-        visits = tables.read(stream.path)
+        visits = stream.read()
     else:
         cases = records.cases_arrow(model)
         visits = records.visits_arrow(model, model.visits.columns())

@@ -251,9 +251,9 @@ class VisitParquetStream:
             self.write(empty)
         self._writer.close()
 
-    def read(self) -> pd.DataFrame:
-        """The written visits as :func:`visits_table` would return them."""
-        return visits_frame(self.model, tables.read(self.path))
+    def read(self) -> pa.Table:
+        """The written visits, as Arrow (:func:`visits_frame` makes the DataFrame)."""
+        return tables.read(self.path)
 
 
 def visits_frame(model: PilotModel, t: pa.Table) -> pd.DataFrame:
@@ -444,9 +444,9 @@ class CaseParquetStream:
             self._write(len(self.model.cases), release=False)
         self._writer.close()
 
-    def read(self) -> pd.DataFrame:
-        """The written cases: :func:`cases_table` of the whole run."""
-        return tables.frame(tables.read(self.path))
+    def read(self) -> pa.Table:
+        """The written cases, as Arrow: :func:`cases_arrow` of the whole run."""
+        return tables.read(self.path)
 
 
 def site_days_table(model: PilotModel, cases: pd.DataFrame, visits: pd.DataFrame) -> pd.DataFrame:
