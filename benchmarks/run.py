@@ -121,11 +121,11 @@ def _queue(quick: bool, counters: int) -> dict:
     }
 
 
-def _cli_run(overrides: list[str], reps: int) -> list[dict]:
+def _cli_run(overrides: list[str], reps: int, exe: str = PILOTSIM) -> list[dict]:
     runs = []
     for _ in range(reps):
         with tempfile.TemporaryDirectory() as tmp:
-            r = measure([PILOTSIM, *overrides, f"hydra.run.dir={tmp}/run", "output.summary=false"])
+            r = measure([exe, *overrides, f"hydra.run.dir={tmp}/run", "output.summary=false"])
             meta_path = Path(tmp) / "run" / "metadata.json"
             if meta_path.exists():
                 meta = json.loads(meta_path.read_text())

@@ -41,3 +41,13 @@ def test_soa_prototype_matches_the_model() -> None:
     assert result["visits_equal"]["identical"] and result["cases_equal"]["identical"]
     assert result["visits_equal"]["rows_model"] > 1000
     assert result["ratio_model_over_simpy"] > 0
+
+
+def test_ab_rejects_a_before_that_is_no_code(tmp_path: Path) -> None:
+    """``ab.py``'s BEFORE is a src folder or another install's ``pilotsim``: anything else is
+    named in the error before a single run starts."""
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "ab.py"), str(tmp_path),
+                           "--reps", "1", "district_f1"], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2
+    assert str(tmp_path) in done.stderr and "neither a src folder" in done.stderr
