@@ -74,6 +74,9 @@ if TYPE_CHECKING:
 PLAN, VISIT = 0, 1  # what a row does on its due day: plan its next step, or go to an office
 NO_VIA = -2  # the "via" column's None (C.VIA_DESKS is -1, offices are 0 and up)
 SERVED, WRONG, MISSING, ERROR, CLOSED = Outcome  # the simulated residents' codes
+_KEY_BASE = 32768  # a group key's radix: group columns are small ints, -1 and up
+_KEY_OFFSET = [sum(_KEY_BASE ** j for j in range(n)) for n in range(6)]  # Σ 32768^j, j < n
+_NO_KEYS = np.empty(0, dtype=np.int64)
 _COLUMNS = {  # column → dtype
     "id": np.int64, "c": np.int32, "p": np.int32, "s": np.int32, "row": np.int64,
     "opened": np.int32, "need_min": np.float64, "step": np.int32, "k": np.float64,
@@ -228,11 +231,11 @@ class BackgroundDemand:
         k[informed] = rules.learn(k[informed], beh.knowledge.information_effect)
         prechecked = self._spend(c, informed & self.offers["precheck"][c],
                                  ch.precheck_staff_min)
-        (n_steps, steps, online_offered, proxy_offered, online_upto,
-         online_days) = self._service_table(c, s)
+        (n_steps, steps, online_offered, proxy_offered, online_upto, online_days,
+         *route, docs) = self._service_table(c, s)
         full = online_upto >= n_steps
-        channel, pursued = self._channels(u_channel, c, p, s, row, k, full, online_offered,
-                                          proxy_offered, prechecked, ids)
+        channel, pursued = self._channels(u_channel, c, p, row, k, full, online_offered,
+                                          proxy_offered, prechecked, ids, route, docs)
         self.not_pursued += int((~pursued).sum())
         online = channel == C.ONLINE
         if online.any():
@@ -269,25 +272,29 @@ class BackgroundDemand:
         self.n = b
 
     def _service_table(self, c: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Per row, its service as its community sees it: a table of six columns.
+        """Per row, its service as its community sees it: a table of ten columns.
 
-        Steps in all, steps to do (not skippable), online offered, proxy offered, and what
-        an online application covers (:meth:`PilotModel.online_application`: steps up to,
-        processing days).
+        Steps in all, steps to do (not skippable), online offered, proxy offered, what an
+        online application covers (:meth:`PilotModel.online_application`: steps up to,
+        processing days), the in-person route (:meth:`PilotModel.in_person_route`: travel,
+        visits, service) and the documents to gather
+        (:meth:`PilotModel.documents_to_gather`). One table for all that a need's
+        (community, service) decides: one lookup a day instead of one for each.
         """
         m = self.model
 
         def one(ci: int, si: int) -> tuple:
             rt = m.service(ci, m.service_names[si])
             return (len(rt.steps), sum(not m.step_skippable(ci, st) for st in rt.steps),
-                    rt.online != "none", rt.proxy, *m.online_application(ci, rt))
+                    rt.online != "none", rt.proxy, *m.online_application(ci, rt),
+                    *m.in_person_route(ci, rt), m.documents_to_gather(ci, rt))
 
-        n, steps, online, proxy, upto, days = self._lookup("service", one, c, s)
+        n, steps, online, proxy, upto, days, *route, docs = self._lookup("service", one, c, s)
         return (n.astype(np.int32), steps.astype(float), online.astype(bool),
-                proxy.astype(bool), upto.astype(np.int32), days.astype(np.int64))
+                proxy.astype(bool), upto.astype(np.int32), days.astype(np.int64), *route, docs)
 
-    def _channels(self, u, c, p, s, row, k, full, on, px, prechecked,
-                  ids) -> tuple[np.ndarray, np.ndarray]:
+    def _channels(self, u, c, p, row, k, full, on, px, prechecked, ids, route,
+                  docs) -> tuple[np.ndarray, np.ndarray]:
         """Each need's channel by the simulated residents' logit, and whether it is pursued.
 
         Both for the whole day in one call: the take-up decision is the model's
@@ -307,16 +314,11 @@ class BackgroundDemand:
         if len(i) == 0:
             return out, pursued
         r = row[i]
-        travel, visits, service = self._lookup(
-            "route", lambda ci, si: m.in_person_route(ci, m.service(ci, m.service_names[si])),
-            c[i], s[i])
+        travel, visits, service = (x[i] for x in route)  # the rows' in-person route
         per_visit = 2 * travel * pop.mobility[r] + visits * pop.expectation[r] + service
         costs = rules.channel_costs(beh.channels, beh.knowledge, full[i], visits,
                                     per_visit, k[i], lit[i], online_open[i], proxy_open[i])
         if beh.takeup.enabled:
-            (docs,) = self._lookup(
-                "documents", lambda ci, si: (m.documents_to_gather(
-                    ci, m.service(ci, m.service_names[si])),), c, s)
             share = np.where(prechecked, 1 - beh.knowledge.precheck_effect, 1.0)
             burden = takeup.burden_min(
                 beh.takeup, takeup.channel_burden_min(np.column_stack(list(costs.values())),
@@ -371,15 +373,20 @@ class BackgroundDemand:
         their group by binary search, so only groups never seen before cost a Python call.
         Each of ``fn``'s returned fields comes back as an array over the rows.
         """
-        key = np.zeros(len(cols[0]), dtype=np.int64)
-        for col in cols:
-            key = key * 32768 + (np.asarray(col, dtype=np.int64) + 1)
-        table = self._memo.get(name)
-        if table is None:
-            table = self._memo[name] = (np.empty(0, dtype=np.int64), None)
-        known, fields = table
-        pos = np.minimum(np.searchsorted(known, key), max(len(known) - 1, 0))
-        found = known[pos] == key if len(known) else np.zeros(len(key), dtype=bool)
+        # the key Σ (col + 1) · 32768^j, written as one int64 array updated in place: the
+        # +1s add up to a constant added once (a few NumPy calls a lookup instead of ~4 a column)
+        key = cols[0].astype(np.int64)
+        for col in cols[1:]:
+            key *= _KEY_BASE
+            key += col
+        key += _KEY_OFFSET[len(cols)]
+        known, fields = self._memo.get(name, (_NO_KEYS, None))
+        if len(known):
+            pos = known.searchsorted(key)
+            np.minimum(pos, len(known) - 1, out=pos)
+            found = known[pos] == key
+        else:
+            pos, found = key, np.zeros(len(key), dtype=bool)
         if not found.all():
             new, first = np.unique(key[~found], return_index=True)
             at = np.nonzero(~found)[0][first]
