@@ -14,9 +14,9 @@
 "After" is this worktree's installed package. Each repetition runs every workload once from
 each side, alternating, in fresh processes measured by ``run.py``'s probe (wall, CPU seconds
 of the process tree, peak RSS; the simulate time from the run's metadata), so both sides see
-the same machine load. Medians go to stdout and to ``benchmarks/results/<UTC time>_ab.json``.
-Compare the sides' tables too (the run folders are temporary): a speed figure means something
-only between runs that give the same results.
+the same machine load. Medians go to stdout and to ``benchmarks/results/<UTC time>_ab.json``,
+with whether the first repetition's tables (``cases``, ``visits``, ``site_days``) were the same
+on both sides: a speed figure compares two codes only where they give the same results.
 """
 
 from __future__ import annotations
@@ -25,9 +25,11 @@ import argparse
 import compileall
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -45,6 +47,26 @@ WORKLOADS = {
     "erlang_c_c10": ["+scenario=erlang_c", "city.offices.office.counters=10",
                      "services.catalogue.visit.demand_per_year.resident=30.0", "sim.days=278"],
 }
+
+
+TABLES = ("cases", "visits", "site_days")
+
+
+def differing_tables(a: Path, b: Path) -> list[str]:
+    """The tables that differ between run folders ``a`` and ``b``: values, dtypes or columns
+    (``DataFrame.equals``, NaN equal to NaN), or a table written on one side only."""
+    import pandas as pd  # (here only: ab.py's other work needs no pandas)
+
+    def read(folder: Path, name: str) -> pd.DataFrame | None:
+        path = folder / f"{name}.parquet"
+        return pd.read_parquet(path) if path.exists() else None
+
+    differ = []
+    for name in TABLES:
+        x, y = read(a, name), read(b, name)
+        if (x is None) != (y is None) or (x is not None and not x.equals(y)):
+            differ.append(name)
+    return differ
 
 
 def main() -> None:
@@ -74,8 +96,9 @@ def main() -> None:
                         "pilotsim; compileall.compile_dir(pathlib.Path(pilotsim.__file__)"
                         ".parent, quiet=1)"], check=True)
     runs: dict = {w: {s: [] for s in sides} for w in a.workloads}
+    kept = Path(tempfile.mkdtemp(prefix="ab_"))  # the first repetition's run folders
     load = [os.getloadavg()[0]]
-    for _ in range(a.reps):
+    for rep in range(a.reps):
         for w in a.workloads:
             for side, path in sides.items():
                 env = os.environ.pop("PYTHONPATH", None)
@@ -83,7 +106,8 @@ def main() -> None:
                     os.environ["PYTHONPATH"] = path
                 exe = path if path and installed else bench.PILOTSIM
                 try:
-                    runs[w][side] += bench._cli_run(WORKLOADS[w], 1, exe)
+                    runs[w][side] += bench._cli_run(
+                        WORKLOADS[w], 1, exe, kept / w / side if rep == 0 else None)
                 finally:
                     os.environ.pop("PYTHONPATH", None)
                     if env is not None:
@@ -93,7 +117,8 @@ def main() -> None:
            "before": sides["before"], "results": {}}
     print(f"| workload | side | wall s | CPU s | simulate s | peak RSS MB |  ({a.reps} reps)")
     for w, by_side in runs.items():
-        out["results"][w] = {}
+        differ = differing_tables(kept / w / "before", kept / w / "after")
+        out["results"][w] = {"tables_differ": differ}
         for side, rs in by_side.items():
             med = {k: statistics.median(f(r) for r in rs) for k, f in (
                 ("wall_s", lambda r: r["wall"]), ("cpu_s", lambda r: r["cpu"]),
@@ -102,6 +127,8 @@ def main() -> None:
             out["results"][w][side] = {**med, "walls": [round(r["wall"], 3) for r in rs]}
             print(f"| {w} | {side} | {med['wall_s']:.2f} | {med['cpu_s']:.2f} | "
                   f"{med['simulate_s']:.2f} | {med['rss_mb']:.0f} |")
+        print(f"|   {w}: tables {'differ: ' + ', '.join(differ) if differ else 'identical'} |")
+    shutil.rmtree(kept, ignore_errors=True)
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H%M%S")
     (HERE / "results" / f"{stamp}_ab.json").write_text(json.dumps(out, indent=2) + "\n")
 

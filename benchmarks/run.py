@@ -121,12 +121,19 @@ def _queue(quick: bool, counters: int) -> dict:
     }
 
 
-def _cli_run(overrides: list[str], reps: int, exe: str = PILOTSIM) -> list[dict]:
+def _cli_run(overrides: list[str], reps: int, exe: str = PILOTSIM,
+             keep: Path | None = None) -> list[dict]:
+    """``reps`` runs of the command ``exe`` with ``overrides``, each measured by the probe.
+
+    Each run writes its folder to a temporary directory; ``keep``: the first run's folder goes
+    there instead and stays (to compare its tables).
+    """
     runs = []
-    for _ in range(reps):
+    for k in range(reps):
         with tempfile.TemporaryDirectory() as tmp:
-            r = measure([exe, *overrides, f"hydra.run.dir={tmp}/run", "output.summary=false"])
-            meta_path = Path(tmp) / "run" / "metadata.json"
+            run_dir = keep if keep is not None and k == 0 else Path(tmp) / "run"
+            r = measure([exe, *overrides, f"hydra.run.dir={run_dir}", "output.summary=false"])
+            meta_path = run_dir / "metadata.json"
             if meta_path.exists():
                 meta = json.loads(meta_path.read_text())
                 r["out"] = {"timings": meta["timings"], "counts": meta.get("counts"),

@@ -51,3 +51,26 @@ def test_ab_rejects_a_before_that_is_no_code(tmp_path: Path) -> None:
                           timeout=60)
     assert done.returncode == 2
     assert str(tmp_path) in done.stderr and "neither a src folder" in done.stderr
+
+
+def test_ab_names_the_tables_that_differ(tmp_path: Path) -> None:
+    """A speed figure compares two codes only where their runs agree: ``ab.py`` names each
+    table that differs (a value, a dtype, or a table missing on one side)."""
+    import pandas as pd
+
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import ab
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    before, after = tmp_path / "before", tmp_path / "after"
+    frame = pd.DataFrame({"case_id": [0, 1, 2], "wait_min": [1.5, float("nan"), 3.0]})
+    for side in (before, after):
+        side.mkdir()
+        for name in ab.TABLES:
+            frame.to_parquet(side / f"{name}.parquet")
+    assert ab.differing_tables(before, after) == []  # NaN where NaN is no difference
+    frame.assign(wait_min=[1.5, float("nan"), 3.0000001]).to_parquet(after / "visits.parquet")
+    frame.astype({"case_id": "int32"}).to_parquet(after / "site_days.parquet")
+    (before / "cases.parquet").unlink()
+    assert ab.differing_tables(before, after) == ["cases", "visits", "site_days"]
