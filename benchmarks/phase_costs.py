@@ -21,7 +21,7 @@ import logging
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -58,12 +58,12 @@ def _timed(cls: type, name: str, spent: Counter) -> None:
     setattr(cls, name, timed)
 
 
-def build(workload: str, visits: int, days: int) -> PilotModel:
-    """The workload's model, built and not run."""
+def build(workload: str, visits: int, days: int, overrides: Sequence[str] = ()) -> PilotModel:
+    """The workload's model, built and not run (``overrides``: Hydra's, for the district)."""
     if workload.startswith("erlang_c_c"):
         cfg = erlang_c.config(visits, counters=int(workload.removeprefix("erlang_c_c")))
     elif workload == "district":
-        cfg = api.compose(["output.write=false", f"sim.days={days}"])
+        cfg = api.compose(["output.write=false", f"sim.days={days}", *overrides])
     else:
         raise SystemExit(f"unknown workload {workload!r}: erlang_c_c<N> or district")
     return PilotModel(RunSpec.from_config(cfg))

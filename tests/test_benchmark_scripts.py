@@ -8,6 +8,7 @@ exercises through them: a refactor that moved ``records._cat`` left
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -74,3 +75,26 @@ def test_ab_names_the_tables_that_differ(tmp_path: Path) -> None:
     frame.astype({"case_id": "int32"}).to_parquet(after / "site_days.parquet")
     (before / "cases.parquet").unlink()
     assert ab.differing_tables(before, after) == ["cases", "visits", "site_days"]
+
+
+def test_instructions_counts_model_run_inside_call_tracing(tmp_path: Path) -> None:
+    """``instructions.py`` reads callgrind's total, refuses an unknown workload before any
+    run, and its counted part (``--inner``, which valgrind wraps) builds and runs the model."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import instructions
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    cg = tmp_path / "out.cg"
+    cg.write_text("# callgrind format\nversion: 1\nevents: Ir\nsummary: 6146535446\n\nfn=x\n")
+    assert instructions.count(cg) == 6146535446
+    script = str(BENCHMARKS / "instructions.py")
+    bad = subprocess.run([sys.executable, script, "erlang_c"], capture_output=True, text=True,
+                         timeout=60)
+    assert bad.returncode == 2 and "'erlang_c'" in bad.stderr
+    inner = subprocess.run([sys.executable, script, "--inner", "erlang_c_c2", "--visits", "500"],
+                           capture_output=True, text=True, timeout=120)
+    assert inner.returncode == 0, inner.stderr[-2000:]
+    days, visits = map(int, re.fullmatch(r"model.run: (\d+) days, (\d+) visits\n",
+                                         inner.stdout).groups())
+    assert days > 0 and visits > 400  # ~500 asked for: the model ran, not just built
