@@ -37,6 +37,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import run as bench  # noqa: E402  (run.py beside this file: its probe and CLI runner)
 
+from pilotsim.sim import runfolder  # noqa: E402
+
 WORKLOADS = {
     "district_f0.2": ["sim.sample_fraction=0.2"],
     "district_f1": [],
@@ -49,24 +51,11 @@ WORKLOADS = {
 }
 
 
-TABLES = ("cases", "visits", "site_days")
-
-
 def differing_tables(a: Path, b: Path) -> list[str]:
-    """The tables that differ between run folders ``a`` and ``b``: values, dtypes or columns
-    (``DataFrame.equals``, NaN equal to NaN), or a table written on one side only."""
-    import pandas as pd  # (here only: ab.py's other work needs no pandas)
-
-    def read(folder: Path, name: str) -> pd.DataFrame | None:
-        path = folder / f"{name}.parquet"
-        return pd.read_parquet(path) if path.exists() else None
-
-    differ = []
-    for name in TABLES:
-        x, y = read(a, name), read(b, name)
-        if (x is None) != (y is None) or (x is not None and not x.equals(y)):
-            differ.append(name)
-    return differ
+    """The tables that differ between complete run folders ``a`` and ``b``: values, dtypes or
+    columns (``DataFrame.equals``, NaN equal to NaN)."""
+    x, y = runfolder.read_tables(a), runfolder.read_tables(b)
+    return [name for name in runfolder.TABLES if not x[name].equals(y[name])]
 
 
 def main() -> None:

@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 SCRIPTS = sorted(p.stem for p in BENCHMARKS.glob("*.py"))
 
@@ -56,8 +58,10 @@ def test_ab_rejects_a_before_that_is_no_code(tmp_path: Path) -> None:
 
 def test_ab_names_the_tables_that_differ(tmp_path: Path) -> None:
     """A speed figure compares two codes only where their runs agree: ``ab.py`` names each
-    table that differs (a value, a dtype, or a table missing on one side)."""
+    table of two complete run folders that differs (a value or a dtype)."""
     import pandas as pd
+
+    from pilotsim.sim import runfolder
 
     sys.path.insert(0, str(BENCHMARKS))
     try:
@@ -68,13 +72,16 @@ def test_ab_names_the_tables_that_differ(tmp_path: Path) -> None:
     frame = pd.DataFrame({"case_id": [0, 1, 2], "wait_min": [1.5, float("nan"), 3.0]})
     for side in (before, after):
         side.mkdir()
-        for name in ab.TABLES:
+        runfolder.write_metadata(side, {"status": "complete"})
+        for name in runfolder.TABLES:
             frame.to_parquet(side / f"{name}.parquet")
     assert ab.differing_tables(before, after) == []  # NaN where NaN is no difference
     frame.assign(wait_min=[1.5, float("nan"), 3.0000001]).to_parquet(after / "visits.parquet")
     frame.astype({"case_id": "int32"}).to_parquet(after / "site_days.parquet")
-    (before / "cases.parquet").unlink()
-    assert ab.differing_tables(before, after) == ["cases", "visits", "site_days"]
+    assert ab.differing_tables(before, after) == ["visits", "site_days"]
+    (before / "metadata.json").unlink()  # a side whose run did not complete is no comparison
+    with pytest.raises(FileNotFoundError, match="not a complete run folder"):
+        ab.differing_tables(before, after)
 
 
 def test_instructions_counts_model_run_inside_call_tracing(tmp_path: Path) -> None:

@@ -74,7 +74,7 @@ if TYPE_CHECKING:
 PLAN, VISIT = 0, 1  # what a row does on its due day: plan its next step, or go to an office
 NO_VIA = -2  # the "via" column's None (C.VIA_DESKS is -1, offices are 0 and up)
 SERVED, WRONG, MISSING, ERROR, CLOSED = Outcome  # the simulated residents' codes
-_KEY_BASE = 32768  # a group key's radix: group columns are small ints, -1 and up
+_KEY_BASE = 32768  # a group key's radix: group columns are small ints, -2 (NO_VIA) and up
 _KEY_OFFSET = [sum(_KEY_BASE ** j for j in range(n)) for n in range(6)]  # Σ 32768^j, j < n
 _NO_KEYS = np.empty(0, dtype=np.int64)
 _COLUMNS = {  # column → dtype
