@@ -13,7 +13,8 @@ trades instructions for memory traffic can read better here and run slower; give
 of interleaved runs beside it (``phase_costs.py``, ``ab.py``).
 
 The model is built first (``phase_costs.build``: the same workloads, with Hydra overrides for
-the district), outside the count; callgrind collects only inside ``sys.call_tracing``, through
+the district) and ``scipy.special`` imported (a sampled run's one-off import, ~730 M
+instructions), outside the count; callgrind collects only inside ``sys.call_tracing``, through
 which ``model.run`` is called (``--collect-atstart=no --toggle-collect=sys_call_tracing``: a C
 function nothing else in a run calls). With ``--before SRC`` the same is counted for another
 source tree on ``PYTHONPATH`` (both trees byte-compiled first) and the change is printed.
@@ -50,6 +51,10 @@ def _inner(workload: str, visits: int, days: int, overrides: list[str]) -> None:
     import phase_costs  # beside this file; imports pilotsim (from PYTHONPATH, if set)
 
     model = phase_costs.build(workload, visits, days, overrides)
+    # A sampled run's first lognormal draw imports SciPy's ndtri (distributions.sample_array):
+    # ~730 M instructions once a process, 40 % of a riverside count at f = 0.1, which would
+    # hide a per-run change. A calibration's thousands of runs pay it once, so it is done here.
+    import scipy.special  # noqa: F401
     gc.collect()
     gc.disable()  # as api.run does
     sys.call_tracing(model.run, ())
