@@ -82,6 +82,23 @@ def test_uniforms_by_column_equal_each_streams_own():
         assert got[3, j] == stream.uniform(int(ids[3]), int(slots[3, j]))
 
 
+@pytest.mark.parametrize("seed", [0, 7, 2**40 + 3])
+def test_counter_uniforms_equal_the_scalar_splitmix_element_by_element(seed):
+    """The array steps (key + γ folded into one offset, 0-d constants) are ``uniform``'s."""
+    stream = Streams(seed).counter("choices")
+    rs = np.random.default_rng(seed)
+    # small and large ids, and ids whose counter wraps past 2**64 (id × 1024 ≥ 2**64)
+    ids = np.concatenate([rs.integers(0, 2**20, 40), rs.integers(2**54, 2**63 - 1, 40)])
+    slot = int(rs.integers(0, 1024))
+    one = stream.uniforms(ids, slot)
+    grid = stream.uniforms(ids[:, None], np.arange(12))
+    assert one.shape == (80,) and grid.shape == (80, 12) and one.dtype == np.float64
+    for i, e in enumerate(ids.tolist()):
+        assert one[i] == stream.uniform(e, slot)
+        assert grid[i].tolist() == [stream.uniform(e, s) for s in range(12)]
+    assert stream.uniforms(ids[:0], slot).shape == (0,)
+
+
 @pytest.mark.parametrize("shape", [(1, 1, 1), (2, 1, 3), (8,), (3, 3)])
 def test_poisson_equals_the_array_call(shape):
     rs = np.random.default_rng(1)

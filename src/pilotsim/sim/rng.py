@@ -21,9 +21,14 @@ _MASK = (1 << 64) - 1
 _GAMMA = 0x9E3779B97F4A7C15
 _M1, _M2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
 SLOTS = 1024  # slots per entity in a counter stream
-_U_SLOTS, _U_ONE, _U_GAMMA, _U_M1, _U_M2 = (np.uint64(x) for x in (SLOTS, 1, _GAMMA, _M1, _M2))
-_U_30, _U_27, _U_31, _U_11 = (np.uint64(x) for x in (30, 27, 31, 11))
-_U_32, _U_LOW32 = np.uint64(32), np.uint64(0xFFFFFFFF)
+# The array steps' constants as 0-d arrays, not NumPy scalars: a ufunc converts a scalar
+# operand to an array on every call (~6,800 instructions an in-place step on a few
+# counters against ~4,700 with a 0-d array), and a day's draws are ~14 such steps a call
+_U_SLOTS, _U_GAMMA, _U_M1, _U_M2 = (np.array(x, dtype=np.uint64)
+                                    for x in (SLOTS, _GAMMA, _M1, _M2))
+_U_30, _U_27, _U_31, _U_11 = (np.array(x, dtype=np.uint64) for x in (30, 27, 31, 11))
+_U_32, _U_LOW32 = np.array(32, dtype=np.uint64), np.array(0xFFFFFFFF, dtype=np.uint64)
+_TO_UNIT = np.array(1.1102230246251565e-16)  # 2**-53: 53 random bits to [0, 1)
 # Up to this many rates a Poisson draw is cheaper one Python call a rate (~0.5 µs each) than
 # NumPy's broadcasting path (~8 µs a call, most of it argument checks)
 _SCALAR_POISSON = 8
@@ -44,13 +49,13 @@ class CounterStream:
         name: The stream's name (``choices``, ``service_times``, ...).
     """
 
-    __slots__ = ("_key", "key", "name")
+    __slots__ = ("_offset", "key", "name")
 
     def __init__(self, seed: int, name: str) -> None:
         self.name = name
         ss = np.random.SeedSequence([seed, _name_key(name)])
         self.key = int(ss.generate_state(1, dtype=np.uint64)[0])
-        self._key = np.uint64(self.key)
+        self._offset = np.array(_offset(self.key), dtype=np.uint64)  # (0-d: see _U_SLOTS)
 
     def uniform(self, entity: int, slot: int) -> float:
         """The uniform for ``slot`` (0 ≤ slot < 1024) of ``entity`` (a case id, an office id)."""
@@ -64,7 +69,7 @@ class CounterStream:
         counter = np.asarray(entities, np.uint64) * _U_SLOTS + np.asarray(slots, np.uint64)
         if counter.ndim == 0:  # NumPy scalars warn on the wrap-around that arrays do silently
             return np.asarray(self.uniform(int(entities), int(slots)))
-        return _splitmix_uniforms(counter, self._key)
+        return _splitmix_uniforms(counter, self._offset)
 
 
 def uniforms_by_column(streams: list[CounterStream], entities: np.ndarray,
@@ -80,21 +85,29 @@ def uniforms_by_column(streams: list[CounterStream], entities: np.ndarray,
         entities: Shape ``(n,)``.
         slots: Shape ``(n, len(streams))``.
     """
-    keys = np.array([s.key for s in streams], dtype=np.uint64)
+    offsets = np.array([_offset(s.key) for s in streams], dtype=np.uint64)
     counter = np.asarray(entities, np.uint64)[:, None] * _U_SLOTS + np.asarray(slots, np.uint64)
-    return _splitmix_uniforms(counter, keys)
+    return _splitmix_uniforms(counter, offsets)
 
 
-def _splitmix_uniforms(counter: np.ndarray, key: np.ndarray | np.uint64) -> np.ndarray:
+def _offset(key: int) -> int:
+    """``key + γ`` modulo 2**64, what the array steps add after multiplying by ``γ``.
+
+    :meth:`CounterStream.uniform`'s first step ``(counter + 1) × γ + key`` is
+    ``counter × γ + (key + γ)`` modulo 2**64: one array step fewer a call.
+    """
+    return (key + _GAMMA) & _MASK
+
+
+def _splitmix_uniforms(counter: np.ndarray, offset: np.ndarray) -> np.ndarray:
     """:meth:`CounterStream.uniform`'s SplitMix64 steps on an array of counters.
 
-    ``counter`` is changed in place; ``key`` is broadcast against it. The constants are made
-    once, not per call.
+    ``counter`` is changed in place; ``offset`` (:func:`_offset` of the key, 0-d or one per
+    column) is broadcast against it. The constants are made once, not per call.
     """
     z = counter
-    z += _U_ONE
     z *= _U_GAMMA
-    z += key
+    z += offset
     z ^= z >> _U_30
     z *= _U_M1
     z ^= z >> _U_27
@@ -102,7 +115,7 @@ def _splitmix_uniforms(counter: np.ndarray, key: np.ndarray | np.uint64) -> np.n
     z ^= z >> _U_31
     z >>= _U_11
     out = z.astype(np.float64)
-    out *= 1.1102230246251565e-16
+    out *= _TO_UNIT
     return out
 
 
@@ -319,5 +332,5 @@ def _replay(gen: np.random.Generator, highs: np.ndarray,
     group = np.repeat(np.arange(len(counts)), counts)
     at = fetched[group] + np.arange(total)  # (before[group] + position within the group)
     uniforms = (raw[at] >> _U_11).astype(np.float64)
-    uniforms *= 1.1102230246251565e-16  # / 2**53
+    uniforms *= _TO_UNIT  # / 2**53
     return ints, uniforms
