@@ -60,3 +60,33 @@ def test_service_table_has_the_models_route_and_documents(model: PilotModel) -> 
         rt = model.service(ci, model.service_names[si])
         assert (travel[i], visits[i], service[i]) == model.in_person_route(ci, rt)
         assert docs[i] == model.documents_to_gather(ci, rt)
+
+
+def test_plan_returns_rows_to_schedule_and_scheduling_is_row_by_row() -> None:
+    # _resolve schedules the rows _plan sends to an office together with the rows back from a
+    # wasted trip, in one _schedule call: exact only if each row's schedule depends on that
+    # row alone. Here: the same rows scheduled in one call and in two give the same columns.
+    m = build_model(RunSpec.from_config(api.compose(
+        ["sim.sample_fraction=0.2", "sim.days=20", "output.write=false"])))
+    m.run()
+    bg = m.background
+    live = np.nonzero(bg.cols["due"][:bg.n] >= 0)[0]
+    assert len(live) >= 20
+    rows, days = live[:20], np.arange(20, dtype=np.int64) + m.steps
+    saved = {k: v.copy() for k, v in bg.cols.items()}
+    bg._schedule(rows[:7], days[:7])
+    bg._schedule(rows[7:], days[7:])
+    apart = {k: v.copy() for k, v in bg.cols.items()}
+    bg.cols = {k: v.copy() for k, v in saved.items()}
+    bg._schedule(rows, days)
+    for k, v in apart.items():
+        np.testing.assert_array_equal(bg.cols[k], v, err_msg=k)
+    # _plan schedules nothing itself: it returns the rows to visit next and their days
+    bg.cols = {k: v.copy() for k, v in saved.items()}
+    go, go_day = bg._plan(rows, m.steps)
+    assert set(go.tolist()) <= set(rows.tolist())
+    assert go_day.dtype == np.int64 and (go_day == m.steps).all()
+    assert len(go)
+    np.testing.assert_array_equal(bg.cols["due"][go], saved["due"][go])  # not yet scheduled
+    empty, empty_day = bg._plan(rows[:0], m.steps)
+    assert len(empty) == 0 and len(empty_day) == 0

@@ -25,6 +25,17 @@ def test_delay_one_case_equals_many():
         assert [rules.delay_days(float(x), mean) for x in u] == many.tolist()
 
 
+def test_delay_with_a_mean_per_row_equals_one_mean_for_all():
+    # the array path takes a mean per row (the background's profiles) as it is, and broadcasts
+    # a single mean: both give each row the delay of its own mean
+    u = np.random.default_rng(4).random(300)
+    means = np.random.default_rng(5).choice([1.0, 2.0, 3.7], 300)
+    per_row = rules.delay_days(u, means)
+    for mean in (1.0, 2.0, 3.7):
+        at = means == mean
+        np.testing.assert_array_equal(per_row[at], rules.delay_days(u, mean)[at])
+
+
 def test_abandonment_and_logit_one_case_equal_many():
     gen = np.random.default_rng(3)
 

@@ -162,7 +162,7 @@ class BackgroundDemand:
             late = d - cols["opened"][due] > ab.max_case_days
             self._end(due[late], abandoned=True)
             due = due[~late]
-        self._plan(due[cols["act"][due] == PLAN], d)
+        self._schedule(*self._plan(due[cols["act"][due] == PLAN], d))
         n = self.n
         return self._go(np.nonzero((cols["due"][:n] == d) & (cols["act"][:n] == VISIT))[0], d)
 
@@ -412,12 +412,19 @@ class BackgroundDemand:
         return (i, due and rt.steps[i].relayable, len(rt.steps),
                 rt.steps[i].processing_days if due else 0)
 
-    def _plan(self, rows: np.ndarray, day) -> None:
-        """Plan the next step of ``rows`` on ``day`` (an int or one per row)."""
+    def _plan(self, rows: np.ndarray, day: int | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Plan the next step of ``rows`` on ``day`` (an int or one per row).
+
+        Returns:
+            The rows that visit an office next and their days, for :meth:`_schedule`: the
+            caller schedules them, with others of the moment in the same call (what a row's
+            visit is planned to be depends on the row alone).
+        """
         if len(rows) == 0:
-            return
+            return rows, _NO_KEYS
         m, cols = self.model, self.cols
-        day = np.broadcast_to(np.asarray(day, dtype=np.int64), rows.shape)
+        if not isinstance(day, np.ndarray):  # one day for all: as an array (cheaper than
+            day = np.full(len(rows), day, dtype=np.int64)  # np.broadcast_to's view)
         c = cols["c"][rows]
         nxt, relayable, n_steps, days = self._lookup("next", self._next_step, c,
                                                      cols["s"][rows], cols["step"][rows])
@@ -434,14 +441,17 @@ class BackgroundDemand:
         cols["act"][r] = PLAN
         cols["first"][r] = False
         go = ~done & ~relay
-        self._schedule(rows[go], day[go])
+        return rows[go], day[go]
 
-    def _schedule(self, rows: np.ndarray, day) -> None:
-        """Plan a visit of ``rows`` for a later day (or, if visits are immediate, now)."""
+    def _schedule(self, rows: np.ndarray, day: np.ndarray) -> None:
+        """Plan a visit of ``rows`` for a later day (or, if visits are immediate, now).
+
+        ``day`` is one per row; each row's plan depends on its own columns and draws only,
+        so rows of different origins may be scheduled in one call.
+        """
         if len(rows) == 0:
             return
         m, cols = self.model, self.cols
-        day = np.broadcast_to(np.asarray(day, dtype=np.int64), rows.shape)
         first = cols["first"][rows]
         self._choose_offices(rows)
         later = np.ones(len(rows), dtype=bool)
@@ -559,7 +569,7 @@ class BackgroundDemand:
                                cols["step"][rows])
         skip = nxt != cols["step"][rows]
         if skip.any():
-            self._plan(rows[skip], d)
+            self._schedule(*self._plan(rows[skip], d))
             rows = rows[~skip]
         right, wrong_office, end, dist, n_docs, days = self._lookup(
             "visit", self._visit_group, *(cols[x][rows] for x in ("c", "s", "step", "via")))
@@ -634,14 +644,16 @@ class BackgroundDemand:
         # what comes next is planned from the day the resident left the office
         left = ((arrival + waits + np.where(ok, service, 0.0)) // 1440).astype(np.int64)
         good = kind == SERVED
+        go, go_day = _NO_KEYS, _NO_KEYS  # rows to schedule: planned now, or back after a waste
         if good.any():
             g, days = rows[good], days[good]  # the step reached and back-office days
             cols["step"][g] = end[good]
             cols["act"][g] = PLAN
             cols["due"][g] = left[good] + days
-            self._plan(g[days == 0], left[good][days == 0])
+            go, go_day = self._plan(g[days == 0], left[good][days == 0])
         bad = ~good
         if not bad.any():
+            self._schedule(go, go_day)
             return
         r, left = rows[bad], left[bad]
         cols["wasted"][r] += 1
@@ -654,6 +666,8 @@ class BackgroundDemand:
                 ab, cols["wasted"][r], trip, pop.patience[cols["row"][r]])
             self._end(r[gone], abandoned=True)
             r, left = r[~gone], left[~gone]
+        if len(go):  # one call for both: _schedule's per-call work once a day
+            r, left = np.concatenate([go, r]), np.concatenate([go_day, left])
         self._schedule(r, left)
 
     def _end(self, rows: np.ndarray, abandoned: bool) -> None:

@@ -65,7 +65,9 @@ def delay_days(u, mean):
     """
     if type(u) is float:  # one case: math on floats is ~10× NumPy's
         return delay_from_log(u, delay_log(mean))
-    mean = np.broadcast_to(np.asarray(mean, dtype=float), np.shape(u))
+    mean = np.asarray(mean, dtype=float)
+    if mean.shape != np.shape(u):  # one mean for all: np.broadcast_to only then (a view's cost)
+        mean = np.broadcast_to(mean, np.shape(u))
     out = np.ones(np.shape(u), dtype=np.int64)
     m = mean > 1
     out[m] += (np.log1p(-np.asarray(u)[m]) / np.log((mean[m] - 1) / mean[m])).astype(np.int64)
