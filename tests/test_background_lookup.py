@@ -90,3 +90,44 @@ def test_plan_returns_rows_to_schedule_and_scheduling_is_row_by_row() -> None:
     np.testing.assert_array_equal(bg.cols["due"][go], saved["due"][go])  # not yet scheduled
     empty, empty_day = bg._plan(rows[:0], m.steps)
     assert len(empty) == 0 and len(empty_day) == 0
+
+
+def test_needs_drawn_on_the_non_zero_rates_are_those_of_every_group(model: PilotModel) -> None:
+    # _open draws Poisson counts for the groups of a non-zero rate only: the same counts, and
+    # the same stream after them, as drawing every group (a zero rate draws nothing)
+    bg = BackgroundDemand(model)
+    assert (bg.rates == 0).any() and len(bg._cell_rates) < bg.rates.size
+    every, cells = np.random.default_rng(7), np.random.default_rng(7)
+    counts = every.poisson(bg.rates)
+    want = np.zeros_like(counts)
+    want[tuple(bg._cells)] = cells.poisson(bg._cell_rates)
+    np.testing.assert_array_equal(counts, want)
+    assert every.random(5).tolist() == cells.random(5).tolist()
+
+
+def test_go_checks_steps_only_while_visits_planned_before_a_world_change_are_due() -> None:
+    # _go re-plans a visit whose step the world removed since it was planned; it looks only
+    # while visits planned before the last world change are due. After that, every due
+    # visit's step is the one the world says is next (what the check would find anyway).
+    m = build_model(RunSpec.from_config(api.compose(
+        ["sim.sample_fraction=0.2", "sim.days=120", "reform=one_door", "pilot=stepped_wedge",
+         "pilot.wave_interval_days=10", "output.write=false"])))  # the world changes on day 84
+    bg, go = m.background, m.background._go
+    days = {"checked": 0, "not": 0}
+
+    def watched(rows: np.ndarray, d: int) -> dict:
+        if len(rows):
+            cols = bg.cols
+            if d <= bg._recheck_until:
+                days["checked"] += 1
+            else:
+                days["not"] += 1
+                now = [bg._next_step(c, s, step)[0] for c, s, step in zip(
+                    cols["c"][rows].tolist(), cols["s"][rows].tolist(),
+                    cols["step"][rows].tolist(), strict=True)]
+                assert now == cols["step"][rows].tolist()
+        return go(rows, d)
+
+    bg._go = watched
+    m.run()
+    assert days["checked"] and days["not"]  # the first wave changed the world mid-run
