@@ -77,6 +77,10 @@ SERVED, WRONG, MISSING, ERROR, CLOSED = Outcome  # the simulated residents' code
 _KEY_BASE = 32768  # a group key's radix: group columns are small ints, -2 (NO_VIA) and up
 _KEY_OFFSET = [sum(_KEY_BASE ** j for j in range(n)) for n in range(6)]  # Σ 32768^j, j < n
 _NO_KEYS = np.empty(0, dtype=np.int64)
+_OPEN_SLOTS = np.array([C.S_INFO, C.S_CHANNEL, C.S_ONLINE_FAIL])  # a need's draws at _open
+_GO_SLOTS = np.array([C.V_WRONG, C.V_MISSING, C.V_ARRIVAL, 0])  # a visit's, from its base
+_RESOLVE_SLOTS = np.array([C.V_ERROR, C.V_ABANDON])
+_IN_PERSON, _ONLINE, _PROXY = (C.CHANNEL_COLUMN[x] for x in (C.IN_PERSON, C.ONLINE, C.PROXY))
 _COLUMNS = {  # column → dtype
     "id": np.int64, "c": np.int32, "p": np.int32, "s": np.int32, "row": np.int64,
     "opened": np.int32, "need_min": np.float64, "step": np.int32, "k": np.float64,
@@ -103,6 +107,12 @@ class BackgroundDemand:
         rates = np.array([[spec.services.catalogue[s].demand_per_year.get(p, 0.0)
                            for s in model.service_names] for p in model.profile_names])
         self.rates = unsimulated[:, :, None] * rates[None, :, :] / 365.0
+        # the groups of a non-zero rate, in C order, as (community, profile, service) columns:
+        # only they are drawn (NumPy's Poisson of a zero rate is 0 and draws nothing, so the
+        # counts and the stream after them are those of drawing every group)
+        cells = np.nonzero(self.rates)
+        self._cell_rates = self.rates[cells]
+        self._cells = np.stack(cells).astype(np.int32)
         self.by_profile = [np.nonzero(pop.profile == i)[0] for i in range(len(model.profiles))]
         self.delay_mean = np.array([p.delay_days_mean for p in model.profiles])
         self.info_contact = np.array([p.info_contact for p in model.profiles])
@@ -122,6 +132,7 @@ class BackgroundDemand:
         self._slices: dict[int, tuple[int, int]] = {}
         self._waits, self._ok = np.zeros(0), np.zeros(0, dtype=bool)
         self._memo: dict = {}
+        self._recheck_until = -1  # last day a visit planned before the world changed is due
         self._plans: list = []  # office options per group (see _choose_offices)
         self._plan_cache: tuple | None = None
         self._dists: list = []
@@ -143,6 +154,11 @@ class BackgroundDemand:
         m = self.model
         if m.world_may_have_changed(d):
             self._memo = {}
+            # the visits planned so far were planned in the old world: _go checks their steps
+            # until the last of them is due (visits planned from now on are current)
+            cols = self.cols
+            planned = (cols["act"][:self.n] == VISIT) & (cols["due"][:self.n] >= 0)
+            self._recheck_until = int(cols["due"][:self.n][planned].max(initial=-1))
             self._plans, self._plan_cache = [], None
             orgs = [m.organisation_of.get(c) for c in range(len(m.community_names))]
             self._simulated_staff = np.array([0.0 if o is None else o.staff_min_per_day
@@ -162,7 +178,7 @@ class BackgroundDemand:
             late = d - cols["opened"][due] > ab.max_case_days
             self._end(due[late], abandoned=True)
             due = due[~late]
-        self._plan(due[cols["act"][due] == PLAN], d)
+        self._schedule(*self._plan(due[cols["act"][due] == PLAN], d))
         n = self.n
         return self._go(np.nonzero((cols["due"][:n] == d) & (cols["act"][:n] == VISIT))[0], d)
 
@@ -200,13 +216,13 @@ class BackgroundDemand:
         """Today's needs of the unsimulated residents: draw, decide the channel, append."""
         m = self.model
         gen = m.streams.generator("background_needs", d)
-        counts = gen.poisson(self.rates)
-        ci, pi, si = np.nonzero(counts)
-        n = counts[ci, pi, si]
+        counts = gen.poisson(self._cell_rates)
+        hit = np.nonzero(counts)[0]
+        n = counts[hit]
         total = int(n.sum())
         if total == 0:
             return
-        c, p, s = (np.repeat(x, n).astype(np.int32) for x in (ci, pi, si))
+        c, p, s = np.repeat(self._cells[:, hit], n, axis=1)
         u = gen.random((total, 2))
         pop = m.population
         size = pop.group_size[c, p]
@@ -224,7 +240,7 @@ class BackgroundDemand:
         ch = beh.channels
         k = pop.knowledge[row]  # a copy: fancy indexing
         u_info, u_channel, u_fail = self.choices.uniforms(
-            ids[:, None], np.array([C.S_INFO, C.S_CHANNEL, C.S_ONLINE_FAIL])).T
+            ids[:, None], _OPEN_SLOTS).T
         # the committee's information (and pre-check), from the background's staff time
         ask = (u_info < self.info_contact[p]) & self.offers["information"][c]
         informed = self._spend(c, ask, ch.information_staff_min)
@@ -237,16 +253,16 @@ class BackgroundDemand:
         channel, pursued = self._channels(u_channel, c, p, row, k, full, online_offered,
                                           proxy_offered, prechecked, ids, route, docs)
         self.not_pursued += int((~pursued).sum())
-        online = channel == C.ONLINE
+        online = channel == _ONLINE
         if online.any():
             fail = ch.online_failure * (1 - pop.literacy[row[online]])
             back = np.nonzero(online)[0][u_fail[online] < fail]
-            channel[back] = C.IN_PERSON
+            channel[back] = _IN_PERSON
             online[back] = False
-        in_person = channel == C.IN_PERSON
+        in_person = channel == _IN_PERSON
         step = np.where(online, online_upto, 0).astype(np.int32)
         due = np.where(online, d + ch.online_processing_days + online_days, d)
-        proxy = (channel == C.PROXY) & pursued
+        proxy = (channel == _PROXY) & pursued
         if proxy.any():  # no visits, but committee time: each step the resident need not do
             self.completed += int(proxy.sum())
             self.proxy_backlog += np.bincount(c[proxy], weights=steps[proxy] * ch.proxy_staff_min,
@@ -289,13 +305,13 @@ class BackgroundDemand:
                     rt.online != "none", rt.proxy, *m.online_application(ci, rt),
                     *m.in_person_route(ci, rt), m.documents_to_gather(ci, rt))
 
-        n, steps, online, proxy, upto, days, *route, docs = self._lookup("service", one, c, s)
-        return (n.astype(np.int32), steps.astype(float), online.astype(bool),
-                proxy.astype(bool), upto.astype(np.int32), days.astype(np.int64), *route, docs)
+        return tuple(self._lookup("service", one, c, s))  # ints, bools, floats as they come
 
     def _channels(self, u, c, p, row, k, full, on, px, prechecked, ids, route,
                   docs) -> tuple[np.ndarray, np.ndarray]:
         """Each need's channel by the simulated residents' logit, and whether it is pursued.
+
+        The channel as its column in :data:`pilotsim.sim.cases.CHANNEL_COLUMN` (a small int).
 
         Both for the whole day in one call: the take-up decision is the model's
         (:meth:`~pilotsim.sim.lifecycle.CaseLifecycle._pursues`: the same burden from the same
@@ -303,42 +319,40 @@ class BackgroundDemand:
         """
         m = self.model
         pop, beh = m.population, m.spec.behaviour
-        out = np.full(len(u), C.IN_PERSON, dtype=object)
+        out = np.full(len(u), _IN_PERSON, dtype=np.int8)
         pursued = np.ones(len(u), dtype=bool)
 
         lit = pop.literacy[row]
         online_open, proxy_open = m.channels_open(c, p, lit, on, px, self.offers["proxy"][c])
         choosing = online_open | proxy_open
-        # take-up needs every need's costs; the channel logit only those with a choice
-        i = np.arange(len(u)) if beh.takeup.enabled else np.nonzero(choosing)[0]
-        if len(i) == 0:
+        # take-up needs every need's costs (all rows, not gathered); the logit those with a choice
+        i = np.nonzero(choosing)[0]
+        every = beh.takeup.enabled
+        if not every and len(i) == 0:
             return out, pursued
-        r = row[i]
-        travel, visits, service = (x[i] for x in route)  # the rows' in-person route
+        r = row if every else row[i]
+        travel, visits, service, full, k_i, lit, online_open, proxy_open = (
+            x if every else x[i] for x in (*route, full, k, lit, online_open, proxy_open))
         per_visit = 2 * travel * pop.mobility[r] + visits * pop.expectation[r] + service
-        costs = rules.channel_costs(beh.channels, beh.knowledge, full[i], visits,
-                                    per_visit, k[i], lit[i], online_open[i], proxy_open[i])
-        if beh.takeup.enabled:
+        costs = rules.channel_costs(beh.channels, beh.knowledge, full, visits,
+                                    per_visit, k_i, lit, online_open, proxy_open)
+        columns = np.array([C.CHANNEL_COLUMN[name] for name in costs], dtype=np.int8)
+        cost = np.column_stack(list(costs.values()))  # rows × channels, for all the rules
+        if every:
             share = np.where(prechecked, 1 - beh.knowledge.precheck_effect, 1.0)
             burden = takeup.burden_min(
-                beh.takeup, takeup.channel_burden_min(np.column_stack(list(costs.values())),
-                                                      beh.channels.choice_scale_min),
+                beh.takeup, takeup.channel_burden_min(cost, beh.channels.choice_scale_min),
                 k, docs, share)
             u_pursue = self.choices.uniforms(ids, C.S_PURSUE)
             pursued = u_pursue < takeup.pursue_probability(beh.takeup, burden)
-            keep = choosing[i]  # the logit for those with a choice, as in the model
-            i, r = i[keep], r[keep]
-            costs = {name: cost[keep] for name, cost in costs.items()}
-            if len(i) == 0:
+            if len(i) == 0:  # the logit for those with a choice, as in the model
                 return out, pursued
-        prior = 100 * pop.trust[r]
-        remembered = pop.channel_memory[r]  # the representative's memory of each channel
-        memory = {}
-        for name in costs:
-            x = remembered[:, C.CHANNEL_COLUMN[name]]
-            memory[name] = np.where(x != x, prior, x)
-        util = rules.channel_utilities(beh.channels, costs, memory, prior)
-        out[i] = rules.logit_draw(util, u[i])
+            r, cost = r[i], cost[i]
+        # the representative's memory of each channel; an untried one: 100 × trust
+        x = pop.channel_memory[r][:, columns]
+        memory = np.where(x != x, 100 * pop.trust[r][:, None], x)
+        util = rules.channel_utilities(beh.channels, cost, memory, None)
+        out[i] = columns[rules.logit_draw(util, u[i])]
         return out, pursued
 
     def _spend(self, c: np.ndarray, want: np.ndarray, minutes: float) -> np.ndarray:
@@ -412,12 +426,19 @@ class BackgroundDemand:
         return (i, due and rt.steps[i].relayable, len(rt.steps),
                 rt.steps[i].processing_days if due else 0)
 
-    def _plan(self, rows: np.ndarray, day) -> None:
-        """Plan the next step of ``rows`` on ``day`` (an int or one per row)."""
+    def _plan(self, rows: np.ndarray, day: int | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Plan the next step of ``rows`` on ``day`` (an int or one per row).
+
+        Returns:
+            The rows that visit an office next and their days, for :meth:`_schedule`: the
+            caller schedules them, with others of the moment in the same call (what a row's
+            visit is planned to be depends on the row alone).
+        """
         if len(rows) == 0:
-            return
+            return rows, _NO_KEYS
         m, cols = self.model, self.cols
-        day = np.broadcast_to(np.asarray(day, dtype=np.int64), rows.shape)
+        if not isinstance(day, np.ndarray):  # one day for all: as an array (cheaper than
+            day = np.full(len(rows), day, dtype=np.int64)  # np.broadcast_to's view)
         c = cols["c"][rows]
         nxt, relayable, n_steps, days = self._lookup("next", self._next_step, c,
                                                      cols["s"][rows], cols["step"][rows])
@@ -434,14 +455,17 @@ class BackgroundDemand:
         cols["act"][r] = PLAN
         cols["first"][r] = False
         go = ~done & ~relay
-        self._schedule(rows[go], day[go])
+        return rows[go], day[go]
 
-    def _schedule(self, rows: np.ndarray, day) -> None:
-        """Plan a visit of ``rows`` for a later day (or, if visits are immediate, now)."""
+    def _schedule(self, rows: np.ndarray, day: np.ndarray) -> None:
+        """Plan a visit of ``rows`` for a later day (or, if visits are immediate, now).
+
+        ``day`` is one per row; each row's plan depends on its own columns and draws only,
+        so rows of different origins may be scheduled in one call.
+        """
         if len(rows) == 0:
             return
         m, cols = self.model, self.cols
-        day = np.broadcast_to(np.asarray(day, dtype=np.int64), rows.shape)
         first = cols["first"][rows]
         self._choose_offices(rows)
         later = np.ones(len(rows), dtype=bool)
@@ -554,13 +578,14 @@ class BackgroundDemand:
         m, cols = self.model, self.cols
         beh = m.spec.behaviour
         kn = beh.knowledge
-        # steps removed or shared since the visit was planned: plan again
-        nxt, *_ = self._lookup("next", self._next_step, cols["c"][rows], cols["s"][rows],
-                               cols["step"][rows])
-        skip = nxt != cols["step"][rows]
-        if skip.any():
-            self._plan(rows[skip], d)
-            rows = rows[~skip]
+        if d <= self._recheck_until:  # steps removed or shared since the visit was planned
+            step = cols["step"][rows]
+            nxt, *_ = self._lookup("next", self._next_step, cols["c"][rows], cols["s"][rows],
+                                   step)
+            skip = nxt != step
+            if skip.any():  # plan again
+                self._schedule(*self._plan(rows[skip], d))
+                rows = rows[~skip]
         right, wrong_office, end, dist, n_docs, days = self._lookup(
             "visit", self._visit_group, *(cols[x][rows] for x in ("c", "s", "step", "via")))
         right = right.astype(np.int64)
@@ -577,7 +602,7 @@ class BackgroundDemand:
         base = C.VISIT_BASE + C.VISIT_SLOTS * (cols["trips"][rows] % C.MAX_VISIT_SLOTS)
         u_wrong, u_missing, u_arrival, us = uniforms_by_column(
             [self.choices] * 3 + [self.service_draws], ids,
-            base[:, None] + np.array([C.V_WRONG, C.V_MISSING, C.V_ARRIVAL, 0])).T
+            base[:, None] + _GO_SLOTS).T
         wrong = u_wrong < rules.p_wrong_office(kn, k, m.wrong_office_factor[c])
         n_docs = n_docs.astype(np.int64)
         missing = ~wrong & (n_docs > 0) & (u_missing < rules.p_missing_documents(
@@ -627,21 +652,23 @@ class BackgroundDemand:
         base = C.VISIT_BASE + C.VISIT_SLOTS * (trips % C.MAX_VISIT_SLOTS)
         error_rate = np.array([o.error_rate for o in m.offices])[office]
         u_error, u_abandon = self.choices.uniforms(
-            ids[:, None], base[:, None] + np.array([C.V_ERROR, C.V_ABANDON])).T
+            ids[:, None], base[:, None] + _RESOLVE_SLOTS).T
         kind = np.where(~ok, CLOSED, kind)  # still waiting at closing: a wasted trip
         kind = np.where((kind == SERVED) & (u_error < error_rate), ERROR, kind)
         cols["trips"][rows] += 1
         # what comes next is planned from the day the resident left the office
         left = ((arrival + waits + np.where(ok, service, 0.0)) // 1440).astype(np.int64)
         good = kind == SERVED
+        go, go_day = _NO_KEYS, _NO_KEYS  # rows to schedule: planned now, or back after a waste
         if good.any():
             g, days = rows[good], days[good]  # the step reached and back-office days
             cols["step"][g] = end[good]
             cols["act"][g] = PLAN
             cols["due"][g] = left[good] + days
-            self._plan(g[days == 0], left[good][days == 0])
+            go, go_day = self._plan(g[days == 0], left[good][days == 0])
         bad = ~good
         if not bad.any():
+            self._schedule(go, go_day)
             return
         r, left = rows[bad], left[bad]
         cols["wasted"][r] += 1
@@ -654,6 +681,8 @@ class BackgroundDemand:
                 ab, cols["wasted"][r], trip, pop.patience[cols["row"][r]])
             self._end(r[gone], abandoned=True)
             r, left = r[~gone], left[~gone]
+        if len(go):  # one call for both: _schedule's per-call work once a day
+            r, left = np.concatenate([go, r]), np.concatenate([go_day, left])
         self._schedule(r, left)
 
     def _end(self, rows: np.ndarray, abandoned: bool) -> None:

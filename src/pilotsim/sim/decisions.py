@@ -65,7 +65,9 @@ def delay_days(u, mean):
     """
     if type(u) is float:  # one case: math on floats is ~10× NumPy's
         return delay_from_log(u, delay_log(mean))
-    mean = np.broadcast_to(np.asarray(mean, dtype=float), np.shape(u))
+    mean = np.asarray(mean, dtype=float)
+    if mean.shape != np.shape(u):  # one mean for all: np.broadcast_to only then (a view's cost)
+        mean = np.broadcast_to(mean, np.shape(u))
     out = np.ones(np.shape(u), dtype=np.int64)
     m = mean > 1
     out[m] += (np.log1p(-np.asarray(u)[m]) / np.log((mean[m] - 1) / mean[m])).astype(np.int64)
@@ -143,29 +145,41 @@ def _only(open_, cost):
     return cost if np.ndim(open_) == 0 else np.where(open_, cost, np.inf)
 
 
-def channel_utilities(ch: Channels, costs: dict, memory: Mapping, prior) -> dict:
+def channel_utilities(ch: Channels, costs: dict | np.ndarray, memory: Mapping | np.ndarray,
+                      prior) -> dict | np.ndarray:
     """Logit utilities: minus the cost, plus the remembered satisfaction of the channel.
 
     Args:
         ch: The behaviour's channel parameters.
-        costs: ``{channel: cost}`` from :func:`channel_costs`.
-        memory: ``{channel: remembered satisfaction 0–100}`` (missing: ``prior``).
+        costs: ``{channel: cost}`` from :func:`channel_costs`, or for many residents their
+            costs as a (rows × channels) matrix (then the result is one too).
+        memory: ``{channel: remembered satisfaction 0–100}`` (missing: ``prior``); with a
+            cost matrix, a matrix of the same shape with nothing missing.
         prior: What an untried channel is expected to score (100 × trust).
     """
-    return {n: (-c + ch.experience_weight_min * (memory.get(n, prior) - 50)) / ch.choice_scale_min
-            for n, c in costs.items()}
+    if isinstance(costs, np.ndarray):  # many: a (rows × channels) matrix, memory likewise
+        return _utility(ch, costs, memory)
+    return {n: _utility(ch, c, memory.get(n, prior)) for n, c in costs.items()}
 
 
-def logit_draw(util: dict, u):
+def _utility(ch: Channels, cost, memory):
+    """:func:`channel_utilities`' formula, for a cost and its memory (numbers or arrays)."""
+    return (-cost + ch.experience_weight_min * (memory - 50)) / ch.choice_scale_min
+
+
+def logit_draw(util: dict | np.ndarray, u):
     """The channel a multinomial logit picks with the uniform ``u`` (inverse CDF).
 
     Args:
-        util: ``{channel: utility}``, floats (one case) or equal-length arrays (many).
+        util: ``{channel: utility}``, floats (one case) or equal-length arrays (many); or
+            for many, a (rows × channels) matrix of utilities.
         u: A uniform, or an array of them.
 
     Returns:
-        The channel's name, or an array of names.
+        The channel's name, or an array of names; with a utility matrix, each row's column.
     """
+    if isinstance(util, np.ndarray):
+        return _logit_column(util, u)
     names = list(util)
     if not isinstance(u, np.ndarray):  # one case: two or three floats beat NumPy's overhead
         vals = [float(util[n]) for n in names]
@@ -180,9 +194,14 @@ def logit_draw(util: dict, u):
             if u < cum:
                 return names[i]
         return names[-1]
-    vals = np.column_stack([np.broadcast_to(np.asarray(util[n], dtype=float), np.shape(u))
-                            for n in names])
+    vals = np.empty((len(u), len(names)))
+    for j, n in enumerate(names):  # a column a channel (a number fills its column)
+        vals[:, j] = util[n]
+    return np.asarray(names)[_logit_column(vals, u)]
+
+
+def _logit_column(vals: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """:func:`logit_draw` of many: each row's column of ``vals`` (rows × options)."""
     p = np.exp(vals - vals.max(axis=1, keepdims=True))
     cum = np.cumsum(p / p.sum(axis=1, keepdims=True), axis=1)
-    pick = np.minimum((np.asarray(u)[:, None] >= cum).sum(axis=1), len(names) - 1)
-    return np.asarray(names)[pick]
+    return np.minimum((u[:, None] >= cum).sum(axis=1), vals.shape[1] - 1)
