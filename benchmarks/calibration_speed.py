@@ -5,7 +5,8 @@ calibration's time extrapolated from the simulations an ABC-SMC budget makes.
 
 A calibration's time is (simulations) × (seconds per simulation) / (workers): pyabc spends
 >99% of its time in the simulator (its own per-generation timing log). The simulations per
-generation are population / acceptance rate; the rates used are those of the shipped example's
+generation are population / acceptance rate, after a prior sample of one population that sets
+the first tolerance (pyabc's t = -1); the rates used are those of the shipped example's
 measured fits (benchmarks/README.md, "Calibration").
 """
 
@@ -57,7 +58,7 @@ def main() -> None:
           f"{args.fraction}: {per:.2f} CPU s per simulation (median of {args.runs}: "
           + ", ".join(f"{t:.2f}" for t in cpu) + ")")
     for pop, rates in ((50, (0.37, 0.15, 0.08)), (100, (0.37, 0.15, 0.08))):
-        sims = sum(pop / r for r in rates)
+        sims = pop + sum(pop / r for r in rates)  # + the prior sample: first tolerance
         print(f"  population {pop}, {len(rates)} generations (acceptance {rates}): "
               f"{sims:.0f} simulations, {sims * per / 2 / 60:.1f} min on 2 free cores")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyabc
 import pytest
 import yaml
 from omegaconf import OmegaConf
@@ -181,6 +182,12 @@ def test_command_end_to_end_and_resume(tmp_path, capsys):
     assert calibrate_cli.main([*base, "--generations", "1"]) == 0
     first = json.loads((out / "posterior.json").read_text())
     assert first["generations"] == 1
+    # every run counts, the prior sample that set the first tolerance too (t = -1 in pyabc's
+    # history: one population's worth, before generation 0's)
+    pops = pyabc.History(f"sqlite:///{out / 'abc.db'}").get_all_populations()
+    assert pops["t"].min() == -1 and pops.loc[pops["t"] == -1, "samples"].item() == 4
+    assert first["simulations"] == pops["samples"].sum() > pops.loc[pops["t"] >= 0,
+                                                                    "samples"].sum()
     assert calibrate_cli.main([*base, "--generations", "2"]) == 0  # resumes abc.db
     second = json.loads((out / "posterior.json").read_text())
     assert second["generations"] == 2

@@ -222,7 +222,8 @@ class FitResult:
             the observed figure's standard error under the likelihood at it, and the
             deviance (:data:`PREDICTIVE_COLUMNS`): the posterior predictive sample.
         epsilons: Tolerance per generation.
-        simulations: Runs made over all generations.
+        simulations: Runs made: every generation's, and the prior sample pyabc draws
+            first (one population's worth) to set the first tolerance.
         wall_seconds: Time of this call (a resumed fit counts only its own part).
         db: The pyabc history (SQLite).
         run_id: pyabc's id of the run in ``db``.
@@ -306,8 +307,8 @@ def _result(history: Any, simulator: Simulator, db: Path, wall: float) -> FitRes
                     for r in lik.itertuples())
     table = pd.DataFrame(rows)
     table["weight"] /= table["weight"].sum()
-    pops = history.get_all_populations()
-    pops = pops[pops["t"] >= 0]
+    pops = history.get_all_populations()  # t = -1: the prior sample, before generation 0
+    gens = pops[pops["t"] >= 0]
     return FitResult(table, pd.DataFrame(pred, columns=list(PREDICTIVE_COLUMNS)),
-                     [float(e) for e in pops["epsilon"]], int(pops["samples"].sum()), wall,
+                     [float(e) for e in gens["epsilon"]], int(pops["samples"].sum()), wall,
                      db, int(history.id))
