@@ -3,7 +3,7 @@
 Runs are short (168 days: a 28-day warm-up, then five 28-day periods, the pilot from day 84)
 and sampled (20% of residents, offices at full load), so each takes about a second.
 
-The ~210 runs are made in this process (``processes=1``: the suite already has a worker per
+The runs are made in this process (``processes=1``: the suite already has a worker per
 core, and each study's pool of spawned workers re-imported the package and re-initialised
 Hydra), and the config of each (overrides without the seed) is composed once, resolved to the
 plain data the run reads, and copied with the seed set (:func:`tests.conftest.compose_once`),
@@ -13,9 +13,18 @@ CPU; copying and validating a DictConfig instead of plain data another ~6%).
 the configs :func:`pilotsim.spec.compose.compose` gives, resolved as the run resolves them. The
 runs, and so every figure asserted below, are the same as with a fresh compose in a pool of
 workers.
+
+The worlds without pilot sites are made once per file (:func:`_shared_run`): the ``none``
+world applies no reform, so the outreach study's ``none`` runs (seeds 0–23) are also the
+data-sharing studies' (seeds 0–5) and the one-door study's (0–9), and the boosted data-sharing
+study's ``none`` and ``everywhere`` worlds are the plain study's (no boost outside pilot
+sites): 184 runs instead of 208, the figures the same.
+:func:`test_every_shared_world_is_the_run_its_study_would_make` makes each shared world afresh,
+as its own study configures it, for seed 0, and checks the tables are the shared run's.
 """
 
 import numpy as np
+import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
@@ -25,13 +34,38 @@ from pilotsim.spec.compose import compose
 from tests.conftest import _composed, compose_once
 
 WORLD = ["sim.days=168", "sim.sample_fraction=0.2"]
+_RUN_ONE = study_module._run_one  # a run made afresh, not taken from the file's shared runs
+# Overrides a world does not read: the none world applies no reform and has no pilot sites,
+# so it is the same run whatever reform, pilot size or boost a study configures; no world
+# without pilot sites (none, everywhere) has a boost. Keys, not values: a study's other
+# overrides (take-up, the world) stay in the key.
+_UNREAD = {"none": ("reform=", "reform.", "pilot.sites=", "pilot.boost."),
+           "everywhere": ("pilot.boost.",)}
+_shared: dict[tuple, tuple[tuple[str, ...], study_module.PilotRun]] = {}
+
+
+def _shared_run(job):
+    """:func:`pilotsim.analysis.pilots.study._run_one`, made once per file for the worlds that
+    several studies here share (:data:`_UNREAD`; the design runs are each study's own), and
+    kept with the overrides of the study that made it."""
+    overrides, _, design, folder = job
+    if design not in _UNREAD or folder is not None:
+        return _RUN_ONE(job)
+    key = (design, *(o for o in overrides if not o.startswith(_UNREAD[design])))
+    if key not in _shared:
+        _shared[key] = (tuple(overrides), _RUN_ONE(job))
+    run = _shared[key][1]
+    return study_module.PilotRun(run.seed, run.design, dict(run.schedule),
+                                 run.site_days.copy(), None)
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _compose_once_per_design():
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(study_module, "compose", compose_once)
+        mp.setattr(study_module, "_run_one", _shared_run)
         yield
+    _shared.clear()
 
 
 def test_composing_once_per_design_gives_the_config_compose_gives():
@@ -103,7 +137,9 @@ def test_pilot_boost_overstates_the_full_rollout_effect():
     mean = lambda s: s.estimates["estimate"].mean()  # noqa: E731
     assert mean(boosted) < mean(plain)
     truth_full = plain.truth["full_rollout"].mean()
-    assert boosted.truth["full_rollout"].mean() == pytest.approx(truth_full)  # boost ≠ truth
+    # boost ≠ truth: the worlds without pilot sites have no boost, so the boosted study's are
+    # the plain study's runs (test_every_shared_world_is_the_run_its_study_would_make checks it)
+    assert boosted.truth["full_rollout"].mean() == pytest.approx(truth_full)
     assert mean(boosted) - truth_full < 0
 
 
@@ -142,3 +178,34 @@ def test_one_door_readiness_pilot_overstates_the_rollout_by_default(one_door_pil
     assert gap.mean() < 0
     assert ready["bias_full"] < rand["bias_full"]
     assert ready["mcse_bias_full"] > 0
+
+
+# (study overrides, worlds) of every study above whose none or everywhere world may be another
+# study's run (:func:`_shared_run`)
+SHARING = [
+    (["reform=outreach_checklists", *WORLD, "pilot.sites=6"], ("none",)),
+    (["reform=data_sharing", *WORLD, "pilot.sites=4"], ("none", "everywhere")),
+    (["reform=data_sharing", *WORLD, "pilot.sites=4", "pilot.boost.knowledge=0.6"],
+     ("none", "everywhere")),
+    (["reform=one_door", *WORLD, "reform.one_door.level=community", "pilot.sites=3"],
+     ("none",)),
+]
+
+
+def test_every_shared_world_is_the_run_its_study_would_make():
+    # seed 0, in every study: each study that takes its none or everywhere world from another
+    # study's run here gets the tables and schedule its own run gives (a reform, pilot size or
+    # boost that reached a world without pilot sites would show on any seed)
+    checked = 0
+    for overrides, worlds in SHARING:
+        for design in worlds:
+            job = ([*overrides, f"pilot={design}", "seed=0"], 0, design, None)
+            shared = _shared_run(job)
+            key = (design, *(o for o in job[0] if not o.startswith(_UNREAD[design])))
+            if _shared[key][0] == tuple(job[0]):
+                continue  # this study's own run
+            fresh = _RUN_ONE(job)
+            assert fresh.schedule == shared.schedule
+            pd.testing.assert_frame_equal(fresh.site_days, shared.site_days)
+            checked += 1
+    assert checked == 4  # three none worlds and one everywhere world taken from another study
