@@ -295,6 +295,12 @@ def test_default_launcher_is_local_joblib(loader) -> None:
 
 def test_sweeper_skips_hydras_second_composition_only_when_the_plan_validated(
         monkeypatch: pytest.MonkeyPatch) -> None:
+    from pilotsim.app.cli import _register_sweeper
+
+    # As the command does first: an in-process sweep that ran a job before this test (joblib's
+    # sequential execute_job restores Hydra's singletons, and its plugin scan re-executes the
+    # basic sweeper's module) left the class a subclass of the previous BasicSweeper
+    _register_sweeper()
     from hydra_plugins.pilotsim_sweeper.planned_sweeper import PlannedSweeper
 
     checked = []
