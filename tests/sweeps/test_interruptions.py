@@ -1,5 +1,7 @@
 """Interruptions and faults, through the real command: Ctrl-C, SIGTERM, a killed parent, two
-sweeps at once, a run folder that cannot be written, a full disk.
+sweeps at once, a run folder that cannot be written, a full disk. What the launching process
+alone decides after the fault (a refused second sweep, a resume) runs the command's entry point
+in this process (the ``pilotsim_main`` fixture).
 
 Runs that must still be running when the signal comes hang on purpose (``injected_env``); every
 wait is bounded, and every process a test starts is stopped by its pid.
@@ -94,7 +96,8 @@ def hang(work: Path) -> dict:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_a_signal_stops_the_sweep_and_says_how_to_resume(work, sig):
+def test_a_signal_stops_the_sweep_and_says_how_to_resume(work, sig, pilotsim_main, capsys,
+                                                         monkeypatch):
     # Seed 1 hangs: two workers run baseline/seed0, one_door/seed0 and the two seed-1 runs
     # in the order given; once both seed-1 runs are running, both workers are stuck in them
     # and the seed-0 runs are complete. The signal then comes at a known state: waiting for
@@ -111,11 +114,15 @@ def test_a_signal_stops_the_sweep_and_says_how_to_resume(work, sig):
         _wait_for(lambda: _all_running(hanging), what="the two hanging runs")
         workers = _children(proc.pid)
         if sig == signal.SIGTERM:  # once is enough: a second sweep into the folder is refused
-            second = pilotsim(*args, cwd=work)
-            assert second.returncode == 2, second.stdout + second.stderr
-            assert "in use by another sweep" in second.stderr
-            assert f"pid {proc.pid}" in second.stderr
-            assert "Traceback" not in second.stdout + second.stderr
+            # (the refusal is the launching process's: the command's entry point in this
+            # process, another process than the running sweep's)
+            monkeypatch.chdir(work)
+            code = pilotsim_main(*args)
+            second = capsys.readouterr()
+            assert code == 2, second.out + second.err
+            assert "in use by another sweep" in second.err
+            assert f"pid {proc.pid}" in second.err
+            assert "Traceback" not in second.out + second.err
             assert _all_running(hanging)  # and it touched none of the first one's runs
         if sig == signal.SIGINT:
             os.killpg(proc.pid, sig)  # Ctrl-C: the terminal signals the whole group
@@ -140,9 +147,12 @@ def test_a_signal_stops_the_sweep_and_says_how_to_resume(work, sig):
         return  # resuming is the same after either signal: once is enough
 
     # the printed command resumes: the complete runs are kept, the interrupted ones run again
+    # (the command's entry point in this process; its runs in its launcher's workers)
     before = {p: p.stat().st_mtime_ns for p in sweep.glob("*/seed0/*.parquet")}
-    resumed = pilotsim(*shlex.split(command)[1:], cwd=work, timeout=300)
-    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    monkeypatch.chdir(work)
+    code = pilotsim_main(*shlex.split(command)[1:])
+    resumed = capsys.readouterr()
+    assert code == 0, resumed.out + resumed.err
     assert all(metadata(sweep / a / f"seed{s}")["status"] == "complete"
                for a in ("baseline", "one_door") for s in range(2))
     assert len(before) == 6  # three tables in each of the two complete runs
@@ -211,23 +221,27 @@ def test_a_single_run_interrupted_says_so(work):
     assert not list(out_dir.glob(".*.tmp"))
 
 
-def test_a_sweep_of_another_config_into_the_same_folder_is_refused(work):
+def test_a_sweep_of_another_config_into_the_same_folder_is_refused(work, pilotsim_main, capsys,
+                                                                   monkeypatch):
     # The refusal is the launching process's (the plan against the folder): one seed, and
-    # the runs in that process (n_jobs=1), are enough.
+    # the runs in that process (n_jobs=1), are enough; so is the command's entry point in
+    # this process (the pilotsim_main fixture).
+    monkeypatch.chdir(work)
     sweep = work / "sweep"
     same = ("hydra.launcher.n_jobs=1", "hydra.callbacks.pilotsim_sweep.compare=false")
-    first = pilotsim("-m", *TWO_ARMS, "seed=0", *TINY, f"hydra.sweep.dir={sweep}", *same,
-                     cwd=work, timeout=300)
-    assert first.returncode == 0, first.stdout + first.stderr
-    other = pilotsim("-m", *TWO_ARMS, "seed=1", "sim.days=21", "sim.sample_fraction=0.05",
-                     f"hydra.sweep.dir={sweep}", *same, cwd=work, timeout=300)
-    assert other.returncode == 2, other.stdout + other.stderr
-    assert "first at sim.days" in other.stderr and "Traceback" not in other.stderr
+    code = pilotsim_main("-m", *TWO_ARMS, "seed=0", *TINY, f"hydra.sweep.dir={sweep}", *same)
+    first = capsys.readouterr()
+    assert code == 0, first.out + first.err
+    code = pilotsim_main("-m", *TWO_ARMS, "seed=1", "sim.days=21", "sim.sample_fraction=0.05",
+                         f"hydra.sweep.dir={sweep}", *same)
+    other = capsys.readouterr()
+    assert code == 2, other.out + other.err
+    assert "first at sim.days" in other.err and "Traceback" not in other.err
     assert not (sweep / "baseline" / "seed1").exists()
     # more seeds of the same config: the folder's purpose
-    more = pilotsim("-m", *TWO_ARMS, "seed=1", *TINY, f"hydra.sweep.dir={sweep}", *same,
-                    cwd=work, timeout=300)
-    assert more.returncode == 0, more.stdout + more.stderr
+    code = pilotsim_main("-m", *TWO_ARMS, "seed=1", *TINY, f"hydra.sweep.dir={sweep}", *same)
+    more = capsys.readouterr()
+    assert code == 0, more.out + more.err
     assert metadata(sweep / "one_door" / "seed1")["status"] == "complete"
 
 

@@ -60,3 +60,23 @@ def test_nothing_is_started_for_jobs_in_this_process_or_another_launcher() -> No
     assert prestart.start(ray) is None
     assert prestart.wait(None) == []
     prestart.stop(None)
+
+
+def _sweep(uncertainty: dict, task: list[str]) -> object:
+    return OmegaConf.create({"uncertainty": uncertainty, "world": None, "hydra": {
+        "sweeper": {"params": None}, "overrides": {"task": task}}})
+
+
+def test_workers_warm_what_drawing_a_world_imports() -> None:
+    # what uncertainty.py imports: SALib's sampler of the design for a world, SciPy's
+    # statistics for a triangular or normal distribution (a uniform one is arithmetic)
+    tri = {"dist": "triangular", "low": 0, "mode": 1, "high": 2, "reason": "x"}
+    uni = {"dist": "uniform", "low": 0, "high": 1, "reason": "x"}
+    worlds = ["reform=baseline,one_door", "world=range(2)"]
+    assert prestart.draw_modules(_sweep({"design": "lhs", "parameters": {"a": tri}}, worlds)) \
+        == ("SALib.sample.latin", "scipy.stats")
+    assert prestart.draw_modules(_sweep({"design": "morris", "parameters": {"a": uni}},
+                                        worlds)) == ("SALib.sample.morris",)
+    assert prestart.draw_modules(_sweep({"design": "lhs", "parameters": {"a": tri}},
+                                        ["seed=0,1"])) == ("scipy.stats",)  # no world drawn
+    assert prestart.draw_modules(_sweep({"design": "lhs", "parameters": {}}, worlds)) == ()

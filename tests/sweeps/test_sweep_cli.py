@@ -1,4 +1,10 @@
-"""Sweeps through the real ``pilotsim`` command with the default (joblib) launcher."""
+"""Sweeps through the real ``pilotsim`` command with the default (joblib) launcher.
+
+What only a process shows (runs in launcher workers, an injected failure in a worker, a run
+killed mid-way) runs the installed command; what the launching process decides (the plan, a
+refusal, a resume that finds complete and interrupted runs) runs the command's entry point in
+this process (the ``pilotsim_main`` fixture), with one job at a time.
+"""
 
 from __future__ import annotations
 
@@ -72,7 +78,7 @@ def test_tiny_sweep_runs_in_workers_with_provenance_bounded_progress_and_compari
 
 
 def test_failed_run_is_recorded_the_rest_complete_and_a_rerun_redoes_only_what_is_missing(
-        work: Path, tmp_path: Path) -> None:
+        work: Path, tmp_path: Path, pilotsim_main, capsys, monkeypatch) -> None:
     sweep = work / "sweep"
     args = (*TINY, f"hydra.sweep.dir={sweep}", "hydra.callbacks.pilotsim_sweep.compare=false")
 
@@ -95,10 +101,13 @@ def test_failed_run_is_recorded_the_rest_complete_and_a_rerun_redoes_only_what_i
     kept = {s: (sweep / "baseline" / f"seed{s}" / "metadata.json").stat().st_mtime_ns
             for s in (1, 3)}
 
-    # (in the launching process this time: joblib with one job runs them in-process)
-    second = pilotsim("-m", "seed=range(5)", *args, "hydra.launcher.n_jobs=1", cwd=work)
-    out = second.stdout + second.stderr
-    assert second.returncode == 0, out
+    # (in the launching process this time: joblib with one job runs them in-process; the
+    # command's entry point in this process, see the pilotsim_main fixture)
+    monkeypatch.chdir(work)
+    code = pilotsim_main("-m", "seed=range(5)", *args, "hydra.launcher.n_jobs=1")
+    second = capsys.readouterr()
+    out = second.out + second.err
+    assert code == 0, out
     assert "2 already complete" in out
     for seed in range(5):
         assert metadata(sweep / "baseline" / f"seed{seed}")["status"] == "complete"
@@ -161,17 +170,25 @@ def test_two_points_writing_one_folder_are_refused(work: Path, pilotsim_main, ca
     assert not sweep.exists() or not list(sweep.rglob("metadata.json"))
 
 
-def test_single_run_failure_exits_non_zero_and_is_recorded(work: Path, tmp_path: Path) -> None:
+def test_single_run_failure_exits_non_zero_and_is_recorded(work: Path, pilotsim_main,
+                                                           monkeypatch) -> None:
+    # the command's entry point in this process, the run failing as injected_env's would
+    from pilotsim.sim.model import PilotModel
+
+    def fail(self):
+        raise RuntimeError(f"injected failure for seed {self.spec.seed}")
+
+    monkeypatch.setattr(PilotModel, "run", fail)
+    monkeypatch.chdir(work)
     run_dir = work / "one"
-    proc = pilotsim(*TINY, "seed=5", f"hydra.run.dir={run_dir}", cwd=work,
-                    env=injected_env(tmp_path / "inject", fail={5}))
-    assert proc.returncode != 0
+    assert pilotsim_main(*TINY, "seed=5", f"hydra.run.dir={run_dir}") != 0
     meta = metadata(run_dir)
     assert meta["status"] == "failed" and "injected failure for seed 5" in meta["error"]
 
 
-def test_killed_run_never_looks_complete_and_the_sweep_redoes_it(work: Path,
-                                                                 tmp_path: Path) -> None:
+def test_killed_run_never_looks_complete_and_the_sweep_redoes_it(work: Path, tmp_path: Path,
+                                                                 pilotsim_main, capsys,
+                                                                 monkeypatch) -> None:
     sweep = work / "sweep"
     victim = sweep / "baseline" / "seed0"      # where the sweep below puts seed 0
     proc = subprocess.Popen([str(PILOTSIM), *TINY, "seed=0", f"hydra.run.dir={victim}"],
@@ -191,11 +208,13 @@ def test_killed_run_never_looks_complete_and_the_sweep_redoes_it(work: Path,
     assert killed["status"] == "running"
     assert not runfolder.is_complete(victim)
 
-    rerun = pilotsim("-m", "seed=range(2)", *TINY, f"hydra.sweep.dir={sweep}",
-                     "hydra.callbacks.pilotsim_sweep.compare=false", "hydra.launcher.n_jobs=1",
-                     cwd=work)
-    out = rerun.stdout + rerun.stderr
-    assert rerun.returncode == 0, out
+    # the sweep that finds it: in this process (its jobs too, one at a time)
+    monkeypatch.chdir(work)
+    code = pilotsim_main("-m", "seed=range(2)", *TINY, f"hydra.sweep.dir={sweep}",
+                         "hydra.callbacks.pilotsim_sweep.compare=false", "hydra.launcher.n_jobs=1")
+    rerun = capsys.readouterr()
+    out = rerun.out + rerun.err
+    assert code == 0, out
     assert "already complete" not in out
     assert "1 run was interrupted earlier" in out
     redone = metadata(victim)

@@ -295,6 +295,12 @@ def test_default_launcher_is_local_joblib(loader) -> None:
 
 def test_sweeper_skips_hydras_second_composition_only_when_the_plan_validated(
         monkeypatch: pytest.MonkeyPatch) -> None:
+    from pilotsim.app.cli import _register_sweeper
+
+    # As the command does first: an in-process sweep that ran a job before this test (joblib's
+    # sequential execute_job restores Hydra's singletons, and its plugin scan re-executes the
+    # basic sweeper's module) left the class a subclass of the previous BasicSweeper
+    _register_sweeper()
     from hydra_plugins.pilotsim_sweeper.planned_sweeper import PlannedSweeper
 
     checked = []
@@ -332,3 +338,13 @@ def test_mark_failed_records_only_a_run_that_had_started(tmp_path: Path) -> None
     assert meta["status"] == "failed" and meta["error"] == "ValueError: queue went negative"
     assert "in simulate" in meta["traceback"] and meta["seed"] == 1
     assert runfolder.read_metadata(done)["status"] == "complete"
+
+
+def test_only_a_sweep_whose_shared_values_fail_is_stopped_before_its_workers_start(
+        loader, tmp_path: Path) -> None:
+    from pilotsim.app.sweeps.plan import fails_as_written
+
+    assert fails_as_written(master(loader, ["seed=0,1", "sim.days=abc"], tmp_path))
+    assert not fails_as_written(master(loader, ["seed=0,1", *TINY], tmp_path))
+    # a bad sweep value is the plan's to find (the sweep's own config leaves it out)
+    assert not fails_as_written(master(loader, ["reform=baseline,teleporter"], tmp_path))

@@ -35,7 +35,8 @@ def test_bad_uncertainty_stops_the_sweep_before_any_run(tmp_path: Path, override
     assert not list(sweep.rglob("metadata.json"))
 
 
-def test_a_world_sweep_runs_every_arm_in_every_world_and_resumes(work: Path) -> None:
+def test_a_world_sweep_runs_every_arm_in_every_world_and_resumes(work: Path, pilotsim_main,
+                                                                 capsys, monkeypatch) -> None:
     sweep = work / "sweep"
     args = ("+experiment=robustness", "uncertainty.design=lhs", "uncertainty.samples=2",
             "reform=baseline,one_door", "seed=range(1)", *TINY, f"hydra.sweep.dir={sweep}")
@@ -53,11 +54,16 @@ def test_a_world_sweep_runs_every_arm_in_every_world_and_resumes(work: Path) -> 
     report = sweep / "comparison" / "robustness.html"
     assert report.is_file() and "P(best)" in report.read_text()
     assert (sweep / "comparison" / "robustness.csv").is_file()
-    # the same sweep again skips every run (its comparison, the same as above, left out)
-    again = pilotsim(*args, "hydra.callbacks.pilotsim_sweep.compare=false", cwd=work,
-                     timeout=300)
-    assert again.returncode == 0, again.stdout + again.stderr
-    assert "4 already complete and skipped" in again.stdout + again.stderr
+    # the same sweep again skips every run (its comparison, the same as above, left out): the
+    # plan is the launching process's, so in this process, its jobs too (one job at a time)
+    monkeypatch.chdir(work)
+    code = pilotsim_main(*args, "hydra.callbacks.pilotsim_sweep.compare=false",
+                         "hydra.launcher.n_jobs=1")
+    again = capsys.readouterr()
+    assert code == 0, again.out + again.err
+    assert "4 already complete and skipped" in again.out + again.err
+    assert all(metadata(f)["status"] == "complete" for f in folders)
+    assert [metadata(f)["finished_at"] for f in folders] == [m["finished_at"] for m in metas]
 
 
 @pytest.mark.ray

@@ -41,8 +41,8 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from pilotsim.app.sweeps import lean_exit, prestart, progress, provenance, warmup, worker
-from pilotsim.app.sweeps.lock import SweepLock, SweepLockedError
-from pilotsim.app.sweeps.plan import SweepPlan, plan_sweep, uses_basic_sweeper
+from pilotsim.app.sweeps.lock import SweepLock, SweepLockedError, in_use
+from pilotsim.app.sweeps.plan import SweepPlan, fails_as_written, plan_sweep, uses_basic_sweeper
 from pilotsim.sim import runfolder
 from pilotsim.spec import config_errors
 from pilotsim.spec.schema import SpecError
@@ -95,7 +95,12 @@ class SweepCallback(Callback):
             except ComparisonError as e:
                 print(f"pilotsim: invalid sweep, no run started: {e}", file=sys.stderr)
                 sys.exit(EXIT_INVALID)
-        started = prestart.start(config)  # local workers start and import while we plan
+        # local workers start and import while we plan, unless the sweep will be stopped after
+        # planning: its shared values fail, or another sweep holds the folder (if that one
+        # ends meanwhile, the launcher starts the workers itself, as without prestart)
+        refused = (uses_basic_sweeper(config) and fails_as_written(config)) \
+            or in_use(self.sweep_dir)
+        started = None if refused else prestart.start(config)
         try:
             self._plan_and_announce(config)
         except BaseException:

@@ -206,6 +206,38 @@ def plan_sweep(config: DictConfig, config_loader: Any) -> SweepPlan:
     return SweepPlan(sweep_dir, tuple(sweep_params(config)), tuple(points))
 
 
+def fails_as_written(config: DictConfig) -> bool:
+    """Whether the sweep's config, before any sweep value, already fails the run's checks.
+
+    The values that every point shares (``-m seed=0,1 sim.days=abc``) are in the multirun's
+    own config, so every point fails alike and :func:`plan_sweep` will stop the sweep: the
+    launcher's workers need not start (two processes importing the model, killed a moment
+    later). A config with uncertain parameters is left to the plan: checking them draws values
+    (SciPy's statistics), which would delay the workers of a good world sweep. Anything that
+    does not settle it (an interpolation of a sweep value) is not a failure here.
+
+    Args:
+        config: The multirun's config (as Hydra gives it to ``on_multirun_start``).
+
+    Returns:
+        True only when the config as written is certainly invalid.
+    """
+    if OmegaConf.select(config, "uncertainty.parameters"):
+        return False
+    try:
+        with _hydra_config(config):
+            task = _task_config(config)
+    except Exception:  # a value that needs the job's own config: the plan will tell
+        return False
+    try:
+        RunSpec.from_config(task)
+    except SpecError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
 PLAIN_KEYS = ("seed", "world")
 """Keys whose integer values a point can set on an already composed config."""
 

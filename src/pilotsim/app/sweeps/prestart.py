@@ -43,6 +43,39 @@ WORKER_MODULES: tuple[str, ...] = ("pilotsim.app.cli", "pilotsim.app.sweeps.job"
 """What a worker imports for its first run (the task function, the run, the table writer)."""
 
 
+def draw_modules(config: Any) -> tuple[str, ...]:
+    """What a worker's first run imports to draw its world's values, if the config has any.
+
+    A run whose config declares uncertain parameters draws their values (its world's, or the
+    middle of each range as a check): the design's SALib sampler (for a world), and SciPy's
+    statistics for a triangular or normal distribution (~1 CPU s together). Imported while the
+    sweep plans, they are off the first runs' path.
+
+    Args:
+        config: The multirun's config.
+
+    Returns:
+        Module names (none for a config without uncertain parameters).
+    """
+    from pilotsim.app.sweeps.plan import sweep_params
+
+    params = OmegaConf.select(config, "uncertainty.parameters")
+    if not params:
+        return ()
+    design = OmegaConf.select(config, "uncertainty.design")
+    worlds = OmegaConf.select(config, "world") is not None or any(
+        p.partition("=")[0].lstrip("+~") == "world" for p in sweep_params(config))
+    out = [f"SALib.sample.{'latin' if design == 'lhs' else design}"] \
+        if worlds and design in ("lhs", "sobol", "morris") else []
+    try:
+        dists = {str(p.get("dist")) for p in params.values()}
+    except Exception:  # not a mapping of declarations: the plan reports it
+        return tuple(out)
+    if dists & {"triangular", "normal"}:
+        out.append("scipy.stats")
+    return tuple(out)
+
+
 def _is_joblib(config: Any) -> bool:
     return "hydra_joblib_launcher" in str(OmegaConf.select(config, "hydra.launcher._target_"))
 
@@ -108,6 +141,7 @@ def start(config: Any, modules: tuple[str, ...] = WORKER_MODULES) -> Iterable[in
         n = effective_n_jobs(settings.get("n_jobs", -1))
         pid = os.getpid()
         rendezvous = tempfile.mkdtemp(prefix="pilotsim-warm-")
+        modules = (*modules, *draw_modules(config))
         # a generator: returns once the tasks are sent, while the workers start and import
         tasks = Parallel(**settings, return_as="generator_unordered")(
             delayed(warm_worker)(modules, pid, rendezvous, n) for _ in range(n))
