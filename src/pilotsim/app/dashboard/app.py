@@ -34,7 +34,6 @@ from typing import Any
 import reacton.core
 import solara
 import solara.lab
-from mesa.visualization.solara_viz import split_model_params
 
 from pilotsim.app.dashboard import figures, history, vega
 from pilotsim.app.dashboard.settings import DEFAULT_SAMPLE_FRACTION, available_reforms
@@ -137,6 +136,19 @@ def model_params(twins: TwinWorlds, overrides: list[str], sample_fraction: float
                                  "step": 0.05}
     return params
 
+
+
+def split_model_params(params: dict) -> tuple[dict, dict]:
+    """Mesa's rule for ``model_params``: (the inputs, the fixed values).
+
+    An input is a dict with a ``"type"``; anything else is passed through to the model as it
+    is. The same rule as ``mesa.visualization.solara_viz.split_model_params`` (which also takes
+    its ``Slider`` objects, never made here), written out because importing that module
+    imports Altair and Matplotlib: about 1 s of CPU of every ``pilotsim-dashboard`` start,
+    for charts the dashboard draws with Vega-Lite.
+    """
+    user = {k: v for k, v in params.items() if isinstance(v, dict) and "type" in v}
+    return user, {k: v for k, v in params.items() if k not in user}
 
 
 def _fmt(value: float, row: str) -> str:
