@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import markdown
 import reacton.core
 import solara
 import solara.lab
@@ -254,6 +255,20 @@ def MapView(snap: Snapshot, present: bool) -> None:
 
 
 @solara.component
+def Prose(text: str) -> None:
+    """Markdown (a lesson's text, a resident's summary) drawn as HTML.
+
+    Not ``solara.Markdown``: its page code loads Mermaid (3 MB of JavaScript) and KaTeX into
+    every page that shows one, for diagrams and formulas these texts never have. Fetched and
+    parsed while Vega draws the maps, they held the maps back by ~0.7 s a page load. The same
+    parser (Python-Markdown) and the same CSS classes as ``solara.Markdown``.
+    """
+    rendered = solara.use_memo(lambda: markdown.markdown(text, extensions=["tables"]), [text])
+    solara.HTML(tag="div", unsafe_innerHTML=rendered,
+                classes=["solara-markdown", "rendered_html", "jp-RenderedHTMLCommon"])
+
+
+@solara.component
 def ResidentView(twins: TwinWorlds, snap: Snapshot) -> None:
     """What happened to one resident, in each world."""
     resident, set_resident = solara.use_state(None)
@@ -284,7 +299,7 @@ def ResidentView(twins: TwinWorlds, snap: Snapshot) -> None:
             who = history.resident_summary(twins.baseline.model, resident)
             tables = [(w, history.readable(history.resident_history(w.model, resident)))
                       for w in twins.worlds]
-        solara.Markdown(f"**Resident {resident}**: {who['profile'].replace('_', ' ')} in "
+        Prose(f"**Resident {resident}**: {who['profile'].replace('_', ' ')} in "
                         f"{who['community']}, digital literacy {who['digital_literacy']}")
         with solara.Row(style={"gap": "16px", "align-items": "flex-start"}):
             for w, df in tables:
@@ -304,7 +319,7 @@ def TeachingList() -> None:
         for name in preset_names():
             t = read_preset(name)
             with solara.Card(t.title):
-                solara.Markdown(f"`pilotsim-dashboard +teaching={name}`\n\n{t.explanation}")
+                Prose(f"`pilotsim-dashboard +teaching={name}`\n\n{t.explanation}")
 
 
 GROUPS = (
@@ -490,7 +505,7 @@ def Headline(twins: TwinWorlds, snap: Snapshot) -> None:
         solara.HTML(tag="div", unsafe_innerHTML=headline_html(
             snap, twins.teaching.by_district), classes=["pilotsim-headline"])
         with solara.Div(classes=["pilotsim-lesson"], style={"flex": "1 1 0"}):
-            solara.Markdown(f"**{twins.teaching.title}.** {twins.teaching.explanation}")
+            Prose(f"**{twins.teaching.title}.** {twins.teaching.explanation}")
 
 
 @solara.component
