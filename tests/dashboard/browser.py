@@ -58,7 +58,7 @@ def dashboard_server(overrides: Sequence[str], log: Path,
                 except OSError:
                     if time.monotonic() > deadline:
                         raise TimeoutError(f"dashboard not up after {timeout} s") from None
-                    time.sleep(0.2)
+                    time.sleep(0.05)  # a refused connect costs ~0; a 0.2 s poll lost ~0.1 s
             yield url
         finally:
             proc.terminate()
