@@ -60,7 +60,7 @@ def texts(root):
         x = todo.pop()
         for c in getattr(x, "children", []) or []:
             (todo.append(c) if isinstance(c, w.Widget) else out.append(str(c)))
-        for attr in ("value", "template"):  # text fields; Markdown's rendered HTML
+        for attr in ("value", "template", "unsafe_innerHTML"):  # text fields; HTML
             if isinstance(getattr(x, attr, None), str):
                 out.append(getattr(x, attr))
     return out

@@ -1,5 +1,8 @@
 """The dashboard in a real browser: started by its command, driven with headless Chromium.
 
+Each test starts its own server (its own overrides) and opens its page in a browser context
+of its own (fresh cookies and cache: a session of its own); one Chromium serves the module.
+
 Skips only where no Chromium is installed (``.ci/install-browser`` installs Debian's). Set
 ``PILOTSIM_DASHBOARD_SCREENSHOT=docs/dashboard.png`` to also save the screenshot for the docs.
 """
@@ -17,6 +20,7 @@ from pilotsim.app.dashboard.tracker import MEASURES
 from tests.dashboard.browser import (
     _day,
     browser_page,
+    chromium,
     chromium_available,
     dashboard_server,
     drive,
@@ -38,14 +42,22 @@ def browser_files():
     assets.ensure()  # Solara's and Vega's browser files, from the npm registry, once
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium for the module; each test opens its page in a context of its own."""
+    with chromium() as b:
+        yield b
+
+
 def no_traceback(text: str) -> None:
     assert not any(t in text for t in TRACEBACK), text[:2000]
 
 
-def test_step_and_play_show_both_worlds_side_by_side_above_the_fold(tmp_path):
+def test_step_and_play_show_both_worlds_side_by_side_above_the_fold(tmp_path, browser):
     overrides = ["sim.days=60", "city.offices.east_civil_affairs.counters=1", "seed=3"]
     with dashboard_server(overrides, tmp_path / "server.log") as url:
-        seen = drive(url, tmp_path / "dashboard.png", steps=4, play_days=3)
+        seen = drive(url, tmp_path / "dashboard.png", steps=4, play_days=3,
+                     browser=browser)
     assert seen.days_seen == [0, 1, 2, 3, 4]
     assert seen.played_to is not None and seen.played_to >= 7  # ▶ played on, ❚❚ paused
     header, *rows = seen.headline
@@ -73,9 +85,9 @@ def test_step_and_play_show_both_worlds_side_by_side_above_the_fold(tmp_path):
         shutil.copyfile(seen.screenshot, target)
 
 
-def test_play_at_zero_ms_for_ten_seconds_never_shows_a_traceback(tmp_path):
+def test_play_at_zero_ms_for_ten_seconds_never_shows_a_traceback(tmp_path, browser):
     with dashboard_server(["+teaching=pooling", "sim.days=3000"], tmp_path / "server.log") as url, \
-            browser_page(url) as page:
+            browser_page(url, browser=browser) as page:
         set_slider(page, 0, 2, "ArrowLeft", "Pause between days: 0 ms")
         page.get_by_role("tab", name="Measures").click()  # the reader of the day counts
         days, _ = play_for(page, 10)
@@ -86,11 +98,11 @@ def test_play_at_zero_ms_for_ten_seconds_never_shows_a_traceback(tmp_path):
     no_traceback((tmp_path / "server.log").read_text())
 
 
-def test_step_with_a_community_level_one_door_centre(tmp_path):
+def test_step_with_a_community_level_one_door_centre(tmp_path, browser):
     overrides = ["reform=one_door", "reform.one_door.level=community",
                  "reform.one_door.scope={communities:[east_01]}", "sim.days=60"]
     with dashboard_server(overrides, tmp_path / "server.log") as url, \
-            browser_page(url) as page:
+            browser_page(url, browser=browser) as page:
         for _ in range(3):
             press_step(page)
         page.get_by_role("tab", name="Queues").click()
@@ -100,10 +112,10 @@ def test_step_with_a_community_level_one_door_centre(tmp_path):
 
 
 @pytest.mark.parametrize("name", preset_names())
-def test_every_lesson_runs_to_its_suggested_day(tmp_path, name):
+def test_every_lesson_runs_to_its_suggested_day(tmp_path, browser, name):
     day = read_preset(name).suggested_day
     with dashboard_server([f"+teaching={name}"], tmp_path / "server.log") as url, \
-            browser_page(url) as page:
+            browser_page(url, browser=browser) as page:
         set_slider(page, 1, 9, "ArrowRight", "Days per step: 10")
         while _day(page) < day:
             press_step(page, 10)
@@ -122,9 +134,10 @@ def test_every_lesson_runs_to_its_suggested_day(tmp_path, name):
     assert by + bh <= 1080 and ry + rh <= 1080, boxes
 
 
-def test_present_at_1280x720_shows_both_maps_side_by_side_on_the_first_screen(tmp_path):
+def test_present_at_1280x720_shows_both_maps_side_by_side_on_the_first_screen(tmp_path, browser):
     with dashboard_server(["--present", "+teaching=pooling"], tmp_path / "server.log") as url, \
-            browser_page(url, viewport={"width": 1280, "height": 720}) as page:
+            browser_page(url, viewport={"width": 1280, "height": 720},
+                         browser=browser) as page:
         press_step(page)
         days, _ = play_for(page, 2)  # the top bar's ▶ and ❚❚
         assert days >= 1

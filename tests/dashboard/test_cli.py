@@ -1,5 +1,7 @@
 """The pilotsim-dashboard command: loopback by default, config checked before serving."""
 
+import os
+
 import pytest
 
 from pilotsim.app.dashboard import cli
@@ -11,6 +13,11 @@ def test_defaults_are_loopback_and_overrides_pass_through():
     assert a.overrides == ["+teaching=pooling", "seed=3"]
     a = cli.parse_args(["--host", "0.0.0.0", "--port", "9000", "sim.days=10"])
     assert (a.host, a.port, a.overrides) == ("0.0.0.0", 9000, ["sim.days=10"])
+
+
+def test_loopback_hosts_are_told_from_the_others():
+    assert all(map(cli.is_loopback, ["127.0.0.1", "127.0.1.1", "localhost", "::1"]))
+    assert not any(map(cli.is_loopback, ["0.0.0.0", "192.168.1.5", "::", "trainer.lan"]))
 
 
 def test_bad_config_is_reported_without_serving(capsys, monkeypatch):
@@ -31,8 +38,10 @@ def test_good_config_serves_the_page_with_the_overrides(monkeypatch):
     served = []
     monkeypatch.setattr("solara.__main__.cli.main", lambda args, **k: served.append(args))
     monkeypatch.delenv("PILOTSIM_DASHBOARD", raising=False)
+    monkeypatch.delenv("SOLARA_SERVER_HTTP_GZIP", raising=False)
     cli.main(["--port", "8999", "sim.days=5"])
     (args,) = served
+    assert os.environ["SOLARA_SERVER_HTTP_GZIP"] == "false"  # loopback: nothing to compress
     assert args[:2] == ["run", "pilotsim.app.dashboard.app:Page"]
     assert args[args.index("--host") + 1] == "127.0.0.1"
     assert args[args.index("--port") + 1] == "8999"

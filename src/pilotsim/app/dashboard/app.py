@@ -31,10 +31,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import markdown
 import reacton.core
 import solara
 import solara.lab
-from mesa.visualization.solara_viz import split_model_params
 
 from pilotsim.app.dashboard import figures, history, vega
 from pilotsim.app.dashboard.settings import DEFAULT_SAMPLE_FRACTION, available_reforms
@@ -137,6 +137,19 @@ def model_params(twins: TwinWorlds, overrides: list[str], sample_fraction: float
                                  "step": 0.05}
     return params
 
+
+
+def split_model_params(params: dict) -> tuple[dict, dict]:
+    """Mesa's rule for ``model_params``: (the inputs, the fixed values).
+
+    An input is a dict with a ``"type"``; anything else is passed through to the model as it
+    is. The same rule as ``mesa.visualization.solara_viz.split_model_params`` (which also takes
+    its ``Slider`` objects, never made here), written out because importing that module
+    imports Altair and Matplotlib: about 1 s of CPU of every ``pilotsim-dashboard`` start,
+    for charts the dashboard draws with Vega-Lite.
+    """
+    user = {k: v for k, v in params.items() if isinstance(v, dict) and "type" in v}
+    return user, {k: v for k, v in params.items() if k not in user}
 
 
 def _fmt(value: float, row: str) -> str:
@@ -242,6 +255,20 @@ def MapView(snap: Snapshot, present: bool) -> None:
 
 
 @solara.component
+def Prose(text: str) -> None:
+    """Markdown (a lesson's text, a resident's summary) drawn as HTML.
+
+    Not ``solara.Markdown``: its page code loads Mermaid (3 MB of JavaScript) and KaTeX into
+    every page that shows one, for diagrams and formulas these texts never have. Fetched and
+    parsed while Vega draws the maps, they held the maps back by ~0.7 s a page load. The same
+    parser (Python-Markdown) and the same CSS classes as ``solara.Markdown``.
+    """
+    rendered = solara.use_memo(lambda: markdown.markdown(text, extensions=["tables"]), [text])
+    solara.HTML(tag="div", unsafe_innerHTML=rendered,
+                classes=["solara-markdown", "rendered_html", "jp-RenderedHTMLCommon"])
+
+
+@solara.component
 def ResidentView(twins: TwinWorlds, snap: Snapshot) -> None:
     """What happened to one resident, in each world."""
     resident, set_resident = solara.use_state(None)
@@ -272,7 +299,7 @@ def ResidentView(twins: TwinWorlds, snap: Snapshot) -> None:
             who = history.resident_summary(twins.baseline.model, resident)
             tables = [(w, history.readable(history.resident_history(w.model, resident)))
                       for w in twins.worlds]
-        solara.Markdown(f"**Resident {resident}**: {who['profile'].replace('_', ' ')} in "
+        Prose(f"**Resident {resident}**: {who['profile'].replace('_', ' ')} in "
                         f"{who['community']}, digital literacy {who['digital_literacy']}")
         with solara.Row(style={"gap": "16px", "align-items": "flex-start"}):
             for w, df in tables:
@@ -292,7 +319,7 @@ def TeachingList() -> None:
         for name in preset_names():
             t = read_preset(name)
             with solara.Card(t.title):
-                solara.Markdown(f"`pilotsim-dashboard +teaching={name}`\n\n{t.explanation}")
+                Prose(f"`pilotsim-dashboard +teaching={name}`\n\n{t.explanation}")
 
 
 GROUPS = (
@@ -478,7 +505,7 @@ def Headline(twins: TwinWorlds, snap: Snapshot) -> None:
         solara.HTML(tag="div", unsafe_innerHTML=headline_html(
             snap, twins.teaching.by_district), classes=["pilotsim-headline"])
         with solara.Div(classes=["pilotsim-lesson"], style={"flex": "1 1 0"}):
-            solara.Markdown(f"**{twins.teaching.title}.** {twins.teaching.explanation}")
+            Prose(f"**{twins.teaching.title}.** {twins.teaching.explanation}")
 
 
 @solara.component
