@@ -300,7 +300,7 @@ def ResidentView(twins: TwinWorlds, snap: Snapshot) -> None:
             tables = [(w, history.readable(history.resident_history(w.model, resident)))
                       for w in twins.worlds]
         Prose(f"**Resident {resident}**: {who['profile'].replace('_', ' ')} in "
-                        f"{who['community']}, digital literacy {who['digital_literacy']}")
+              f"{who['community']}, digital literacy {who['digital_literacy']}")
         with solara.Row(style={"gap": "16px", "align-items": "flex-start"}):
             for w, df in tables:
                 with solara.Column(style={"flex": "1 1 0", "min-width": "0"}):
