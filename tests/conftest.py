@@ -90,61 +90,42 @@ def pytest_configure(config) -> None:
     config.addinivalue_line("markers", "slow: runs for minutes (the engine hash matrix)")
 
 
-# Seconds per file in one full run (-n 2 on 2 cores at load ~10, so for their shares only: 3,199
-# test-seconds in all), summed from --junitxml; files under 9 s are left out. xdist hands the
-# files to its workers in collection order (addopts: --no-loadscope-reorder), and
-# pytest_collection_modifyitems puts the costliest first, so the small ones fill in behind and
-# the two workers end together. xdist's own order, most tests first, started the pilot
-# evaluation (6 tests, a fifth of the suite) at 86% of the run, and one worker ran it alone
-# for its last minutes. The Ray tests skipped in that run (no `ray` extra; CI installs it) are
-# counted in their two files at 3.5 times their -n 0 seconds at load ~3 (the ratio of
-# test_world_sweep's other tests): the Ray cluster test 32 s, the world sweep on Ray 17 s.
+# Seconds per file in one full run (-n 2 on an idle 2-core host, 788 test-seconds in all, pytest
+# 6 min 52 s; for their shares only), summed from --junitxml; files under 5 s are left out.
+# xdist hands the files to its workers in collection order (addopts: --no-loadscope-reorder),
+# and pytest_collection_modifyitems puts the costliest first, so the small ones fill in behind
+# and the two workers end together. xdist's own order, most tests first, started the pilot
+# evaluation (a fifth of the suite) at 86% of the run, and one worker ran it alone for its last
+# minutes. The Ray tests skipped in that run (no `ray` extra; CI installs it) are counted in
+# their two files at about half of session 12's estimate on a host at load ~10: the Ray cluster
+# test 15 s, the world sweep on Ray 8 s.
 FILE_SECONDS = {
-    "tests/pilots/test_pilot_evaluation.py": 680,
-    "tests/dashboard/test_browser.py": 292,
-    "tests/calibration/test_fit.py": 243,
-    "tests/test_bad_input_table.py": 209,
-    "tests/sweeps/test_interruptions.py": 163,
-    "tests/sweeps/test_sweep_cli.py": 161,
-    "tests/sweeps/test_world_sweep.py": 79 + 60,
-    "tests/sweeps/test_cluster_launchers.py": 110,
-    "tests/pilots/test_forecast.py": 98,
-    "tests/sweeps/test_sweep_parts.py": 87,
-    "tests/test_engine_hashes.py": 86,
-    "tests/reforms/test_reform_effects.py": 78,
-    "tests/pilots/test_pilot_study_report.py": 75,
-    "tests/test_sampling.py": 69,
-    "tests/sweeps/test_job_configs.py": 58,
-    "tests/reforms/test_reform_config.py": 49,
-    "tests/dashboard/test_worlds.py": 47,
-    "tests/dashboard/test_teaching.py": 44,
-    "tests/comparison/test_comparison_cli.py": 42,
-    "tests/test_sampling_reform.py": 40,
-    "tests/test_spec_errors.py": 40,
-    "tests/dashboard/test_app.py": 34,
-    "tests/test_district_files.py": 34,
-    "tests/test_defaults.py": 31,
-    "tests/dashboard/test_cli.py": 25,
-    "tests/reforms/test_one_door_pilot_centre.py": 24,
-    "tests/calibration/test_measures_and_likelihood.py": 24,
-    "tests/test_default_run.py": 22,
-    "tests/test_service_files.py": 21,
-    "tests/test_startup_imports.py": 20,
-    "tests/reforms/test_reform_costs.py": 19,
-    "tests/test_properties.py": 17,
-    "tests/pilots/test_designs.py": 15,
-    "tests/comparison/test_comparison_report_text.py": 15,
-    "tests/sweeps/test_plan_validation.py": 14,
-    "tests/evaluation/test_power.py": 14,
-    "tests/robustness/test_robustness_sweep.py": 13,
-    "tests/test_visit_stream.py": 13,
-    "tests/test_reproducibility.py": 11,
-    "tests/reforms/test_office_closure.py": 11,
-    "tests/evaluation/test_staggered.py": 11,
-    "tests/comparison/test_comparison_costs.py": 11,
-    "tests/comparison/test_comparison_statistics.py": 10,
-    "tests/test_uncertainty.py": 10,
-    "tests/test_takeup.py": 10,
+    "tests/pilots/test_pilot_evaluation.py": 173,
+    "tests/dashboard/test_browser.py": 120,
+    "tests/calibration/test_fit.py": 47,
+    "tests/sweeps/test_interruptions.py": 46,
+    "tests/sweeps/test_sweep_cli.py": 37,
+    "tests/test_bad_input_table.py": 27,
+    "tests/sweeps/test_world_sweep.py": 19 + 8,
+    "tests/reforms/test_reform_effects.py": 21,
+    "tests/sweeps/test_sweep_parts.py": 20,
+    "tests/pilots/test_pilot_study_report.py": 17,
+    "tests/test_sampling.py": 16,
+    "tests/pilots/test_forecast.py": 16,
+    "tests/test_engine_hashes.py": 15,
+    "tests/sweeps/test_cluster_launchers.py": 15,
+    "tests/reforms/test_reform_config.py": 13,
+    "tests/sweeps/test_job_configs.py": 13,
+    "tests/dashboard/test_teaching.py": 11,
+    "tests/dashboard/test_app.py": 11,
+    "tests/dashboard/test_worlds.py": 10,
+    "tests/comparison/test_comparison_cli.py": 9,
+    "tests/test_sampling_reform.py": 8,
+    "tests/test_spec_errors.py": 7,
+    "tests/test_district_files.py": 7,
+    "tests/test_defaults.py": 6,
+    "tests/dashboard/test_cli.py": 6,
+    "tests/test_bulk_rows.py": 5,
 }
 
 
