@@ -85,7 +85,7 @@ def uniforms_by_column(streams: list[CounterStream], entities: np.ndarray,
         entities: Shape ``(n,)``.
         slots: Shape ``(n, len(streams))``.
     """
-    offsets = np.array([_offset(s.key) for s in streams], dtype=np.uint64)
+    offsets = np.array([s._offset for s in streams], dtype=np.uint64)  # each stream's own
     counter = np.asarray(entities, np.uint64)[:, None] * _U_SLOTS + np.asarray(slots, np.uint64)
     return _splitmix_uniforms(counter, offsets)
 
