@@ -138,8 +138,8 @@ def test_pilot_boost_overstates_the_full_rollout_effect():
     assert mean(boosted) < mean(plain)
     truth_full = plain.truth["full_rollout"].mean()
     # boost ≠ truth: the worlds without pilot sites have no boost, so the boosted study's are
-    # the plain study's runs (test_every_shared_world_is_the_run_its_study_would_make checks it)
-    assert boosted.truth["full_rollout"].mean() == pytest.approx(truth_full)
+    # the plain study's runs here, and its full-rollout truth the plain one by construction;
+    # test_every_shared_world_is_the_run_its_study_would_make checks those worlds afresh
     assert mean(boosted) - truth_full < 0
 
 
