@@ -124,27 +124,43 @@ def chromium() -> Iterator:
 
 @contextmanager
 def browser_page(url: str, viewport: dict | None = None, timeout_ms: int = 60000,
-                 browser=None) -> Iterator:
+                 browser=None, requests: list[str] | None = None) -> Iterator:
     """The dashboard loaded in headless Chromium, its day counter and maps shown.
 
     The page is in a new browser context: its own cookies, storage and cache, so it starts
     a session of its own, as a fresh browser would. ``browser`` is a running
-    :func:`chromium`; without it one is launched for this page alone.
+    :func:`chromium`; without it one is launched for this page alone. ``requests``, if
+    given, collects the URL of every request the page makes, from its first.
     """
     if browser is None:
-        with chromium() as own, browser_page(url, viewport, timeout_ms, own) as page:
+        with chromium() as own, browser_page(url, viewport, timeout_ms, own, requests) as page:
             yield page
         return
     ctx = browser.new_context(viewport=viewport or VIEWPORT)
     try:
         page = ctx.new_page()
         page.set_default_timeout(timeout_ms)
+        if requests is not None:
+            page.on("request", lambda r: requests.append(r.url))
         page.goto(url)
         page.locator(".pilotsim-day").first.wait_for()
         page.locator(".pilotsim-world-reform svg").first.wait_for()
         yield page
     finally:
         ctx.close()
+
+
+def cdn_packages(urls: Sequence[str]) -> set[tuple[str, str]]:
+    """(npm package, version) of each request to Solara's CDN proxy (``/_solara/cdn/...``)."""
+    found = set()
+    for url in urls:
+        _, cdn, rest = url.partition("/_solara/cdn/")
+        if cdn:
+            parts = rest.split("/")
+            name_at = "/".join(parts[:2]) if parts[0].startswith("@") else parts[0]
+            name, _, version = name_at.rpartition("@")
+            found.add((name, version))
+    return found
 
 
 def map_shows_day(page, day: int) -> None:

@@ -20,6 +20,7 @@ from pilotsim.app.dashboard.tracker import MEASURES
 from tests.dashboard.browser import (
     _day,
     browser_page,
+    cdn_packages,
     chromium,
     chromium_available,
     dashboard_server,
@@ -114,8 +115,9 @@ def test_step_with_a_community_level_one_door_centre(tmp_path, browser):
 @pytest.mark.parametrize("name", preset_names())
 def test_every_lesson_runs_to_its_suggested_day(tmp_path, browser, name):
     day = read_preset(name).suggested_day
+    requested: list[str] = []
     with dashboard_server([f"+teaching={name}"], tmp_path / "server.log") as url, \
-            browser_page(url, browser=browser) as page:
+            browser_page(url, browser=browser, requests=requested) as page:
         set_slider(page, 1, 9, "ArrowRight", "Days per step: 10")
         while _day(page) < day:
             press_step(page, 10)
@@ -126,6 +128,9 @@ def test_every_lesson_runs_to_its_suggested_day(tmp_path, browser, name):
         boxes, _ = layout(page)
         no_traceback(page.inner_text("body"))
     no_traceback((tmp_path / "server.log").read_text())
+    # every browser file the lesson loaded, on every tab, is one the offline fetch provides
+    from_cdn = cdn_packages(requested)
+    assert from_cdn and from_cdn <= set(assets.required_packages()), from_cdn
     # 1920×1080 with the lesson's own table (a lesson about a place adds its districts' rows):
     # both maps side by side and whole on the first screen
     bx, by, bw, bh = boxes["baseline map"]

@@ -11,8 +11,10 @@ registry), so the dashboard works offline afterwards::
     python -m pilotsim.app.dashboard.assets          # idempotent; prints what it fetched
 
 The packages and versions are read off the installed Solara's page template (and the
-front-end code of the components the dashboard uses), so a Solara upgrade asks for the right
-files by itself.
+front-end code of the chart widget the dashboard uses), so a Solara upgrade asks for the right
+files by itself. ``solara.Markdown``'s KaTeX and Mermaid are not fetched: the dashboard renders
+its text with Python-Markdown (:func:`pilotsim.app.dashboard.app.Prose`), and a browser that
+opened every tab of every lesson requested nothing but the packages listed here.
 """
 
 from __future__ import annotations
@@ -29,9 +31,6 @@ from pathlib import Path
 # {{cdn}}/@scope/name@1.2.3/...  or  {{cdn}}/name@1.2.3/...
 _CDN_REF = re.compile(r"\{\{\s*cdn\s*\}\}/((?:@[\w.-]+/)?[\w.-]+)@(\d+\.\d+\.\d+[\w.+-]*)/")
 _PATH_REF = re.compile(r"^/?((?:@[\w.-]+/)?[\w.-]+)@(\d+\.\d+\.\d+[\w.+-]*)/")
-# ${this.getCdn()}/mermaid@10.8.0/... in the front-end code of components the page uses
-_COMPONENT_REF = re.compile(r"getCdn\(\)\}/((?:@[\w.-]+/)?[\w.-]+)@(\d+\.\d+\.\d+[\w.+-]*)/")
-COMPONENTS = ("markdown.py",)  # solara.Markdown loads KaTeX and Mermaid
 # ${this.getCdn()}/vega@5/build/... in the Vega-Lite widget that draws the charts: a major
 # version only, which npm resolves to its newest release (cached under the same name)
 _MAJOR_REF = re.compile(r"getCdn\(\)\}/((?:@[\w.-]+/)?[\w.-]+)@(\d+)/")
@@ -47,9 +46,6 @@ def required_packages() -> list[tuple[str, str]]:
 
     template = (resources.files("solara.server") / "templates" / "solara.html.j2").read_text()
     found = {(m.group(1), m.group(2)) for m in _CDN_REF.finditer(template)}
-    for name in COMPONENTS:
-        code = (resources.files("solara.components") / name).read_text()
-        found |= {(m.group(1), m.group(2)) for m in _COMPONENT_REF.finditer(code)}
     for name in WIDGETS:
         code = (resources.files("solara.widgets") / name).read_text()
         found |= {(m.group(1), m.group(2)) for m in _MAJOR_REF.finditer(code)}
