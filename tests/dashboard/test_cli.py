@@ -39,9 +39,14 @@ def test_good_config_serves_the_page_with_the_overrides(monkeypatch):
     monkeypatch.setattr("solara.__main__.cli.main", lambda args, **k: served.append(args))
     monkeypatch.delenv("PILOTSIM_DASHBOARD", raising=False)
     monkeypatch.delenv("SOLARA_SERVER_HTTP_GZIP", raising=False)
+    monkeypatch.delenv("SOLARA_TELEMETRY_MIXPANEL_ENABLE", raising=False)
+    from solara.server import settings
+
+    monkeypatch.setattr(settings.telemetry, "mixpanel_enable", True)  # Solara's default
     cli.main(["--port", "8999", "sim.days=5"])
     (args,) = served
     assert os.environ["SOLARA_SERVER_HTTP_GZIP"] == "false"  # loopback: nothing to compress
+    assert settings.telemetry.mixpanel_enable is False  # no usage report unless asked
     assert args[:2] == ["run", "pilotsim.app.dashboard.app:Page"]
     assert args[args.index("--host") + 1] == "127.0.0.1"
     assert args[args.index("--port") + 1] == "8999"
@@ -49,6 +54,17 @@ def test_good_config_serves_the_page_with_the_overrides(monkeypatch):
 
     assert launch_settings() == {"overrides": ["sim.days=5"], "sample_fraction": 0.2,
                                  "present": False}
+
+
+def test_usage_reports_stay_on_when_the_user_asks_for_them(monkeypatch):
+    monkeypatch.setattr("solara.__main__.cli.main", lambda args, **k: None)
+    monkeypatch.delenv("PILOTSIM_DASHBOARD", raising=False)
+    monkeypatch.setenv("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "True")
+    from solara.server import settings
+
+    monkeypatch.setattr(settings.telemetry, "mixpanel_enable", False)
+    cli.main(["--port", "8999", "sim.days=5"])
+    assert settings.telemetry.mixpanel_enable is True
 
 
 def test_an_unknown_office_is_named_with_the_valid_ones(capsys, monkeypatch):

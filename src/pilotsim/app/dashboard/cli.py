@@ -149,10 +149,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     # Set SOLARA_SERVER_HTTP_GZIP=true to compress anyway (e.g. through a slow SSH tunnel).
     if is_loopback(args.host):
         os.environ.setdefault("SOLARA_SERVER_HTTP_GZIP", "false")
+    # Solara reports each server start (with a machine fingerprint) to Mixpanel unless told
+    # not to: a planning office or a training room should not send that unasked.
+    # SOLARA_TELEMETRY_MIXPANEL_ENABLE=true turns it back on.
+    telemetry = os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")
     from solara.__main__ import cli
     from solara.server import settings
 
     settings.theme.show_banner = False
+    # set here too: the settings were read from the environment when first imported
+    settings.telemetry.mixpanel_enable = telemetry.strip().lower() in ("1", "true", "yes", "on")
 
     # Solara warns on every page load that its session cookie falls back to SameSite=Lax over
     # plain http: expected on 127.0.0.1, and noise in a trainer's terminal.
