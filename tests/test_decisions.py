@@ -70,11 +70,15 @@ def test_utilities_and_logit_on_a_matrix_equal_the_dict_of_channels():
     prior = gen.random(400) * 100
     memory[gen.random((400, 3)) < 0.3] = np.nan
     filled = np.where(memory != memory, prior[:, None], memory)
-    util = rules.channel_utilities(Ch, cost, filled, None)
+    util = rules.channel_utilities(Ch, cost, filled)
+    with pytest.raises(ValueError, match="fill the memory"):  # a prior the matrix would ignore
+        rules.channel_utilities(Ch, cost, filled, 50.0)
     by_name = rules.channel_utilities(
         Ch, {n: cost[:, j] for j, n in enumerate(names)},
         {n: filled[:, j] for j, n in enumerate(names)}, prior)
     np.testing.assert_array_equal(util, np.column_stack([by_name[n] for n in names]))
+    with pytest.raises(ValueError, match="needs the prior"):
+        rules.channel_utilities(Ch, {"online": 3.0}, {})
     u = gen.random(400)
     column = rules.logit_draw(util, u)
     assert column.max() <= 1  # the closed channel is never picked

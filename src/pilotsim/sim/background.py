@@ -351,7 +351,7 @@ class BackgroundDemand:
         # the representative's memory of each channel; an untried one: 100 × trust
         x = pop.channel_memory[r][:, columns]
         memory = np.where(x != x, 100 * pop.trust[r][:, None], x)
-        util = rules.channel_utilities(beh.channels, cost, memory, None)
+        util = rules.channel_utilities(beh.channels, cost, memory)
         out[i] = columns[rules.logit_draw(util, u[i])]
         return out, pursued
 

@@ -146,7 +146,7 @@ def _only(open_, cost):
 
 
 def channel_utilities(ch: Channels, costs: dict | np.ndarray, memory: Mapping | np.ndarray,
-                      prior) -> dict | np.ndarray:
+                      prior: float | None = None) -> dict | np.ndarray:
     """Logit utilities: minus the cost, plus the remembered satisfaction of the channel.
 
     Args:
@@ -155,10 +155,20 @@ def channel_utilities(ch: Channels, costs: dict | np.ndarray, memory: Mapping | 
             costs as a (rows × channels) matrix (then the result is one too).
         memory: ``{channel: remembered satisfaction 0–100}`` (missing: ``prior``); with a
             cost matrix, a matrix of the same shape with nothing missing.
-        prior: What an untried channel is expected to score (100 × trust).
+        prior: What an untried channel is expected to score (100 × trust), for the
+            ``{channel: cost}`` form; the matrix form's memory has it filled in already.
+
+    Raises:
+        ValueError: a ``{channel: cost}`` call without ``prior``, or a matrix call with one.
     """
     if isinstance(costs, np.ndarray):  # many: a (rows × channels) matrix, memory likewise
+        if prior is not None:
+            raise ValueError("channel_utilities: with a cost matrix, fill the memory's "
+                             "untried channels with the prior instead of passing it")
         return _utility(ch, costs, memory)
+    if prior is None:
+        raise ValueError("channel_utilities: {channel: cost} needs the prior of an "
+                         "untried channel")
     return {n: _utility(ch, c, memory.get(n, prior)) for n, c in costs.items()}
 
 
