@@ -136,7 +136,8 @@ def test_header_says_what_was_run(run_writer: RunWriter) -> None:
             "12 × community in 4 waves |") in md
     assert "| Outreach checklists | pilot design | design=stepped_wedge; waves=4 |" in md
     assert "Defaults are illustrative, not calibrated" in md
-    assert "Known bias: at a sample fraction below 0.5" in md
+    assert "Known bias: at a sample fraction below 0.5 runs wait slightly less" in md
+    assert "30.3 at 0.1" in md  # the README's figures (Scale), not the clone design's
 
 
 def test_header_counts_worlds_and_names_a_calibration(run_writer: RunWriter,
