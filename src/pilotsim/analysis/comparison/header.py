@@ -51,6 +51,12 @@ def _seeds_text(seeds: Sequence[int]) -> str:
     return f"{len(s)} ({', '.join(map(str, s))})"
 
 
+def _world_label(world: Any) -> str:
+    # A run's metadata records its draw as {id, design, samples, seed, values}: the id names
+    # it (the values are in robustness.md); a sweep over other keys records a plain label.
+    return str(world["id"]) if isinstance(world, Mapping) and "id" in world else str(world)
+
+
 def _one(values: Sequence[Any], what: str) -> str:
     distinct = sorted({str(v) for v in values if v is not None})
     if not distinct:
@@ -105,7 +111,8 @@ def header_blocks(runs: Sequence[Run], reference: str, arms: Sequence[str],
     city = (config.get("city") or {}).get("name") or "not recorded"
     days = [r.days for r in runs]
     fractions = sorted({r.sample_fraction for r in runs})
-    worlds = sorted({str(m["world"]) for m in metas.values() if m.get("world") is not None})
+    worlds = sorted({_world_label(m["world"]) for m in metas.values()
+                     if m.get("world") is not None}, key=lambda w: (len(w), w))
     warm = sorted({settings.warmup_for(r.days) for r in runs})
     warm_text = ", ".join(map(str, warm))
     capped = warm != [settings.warmup_days]
