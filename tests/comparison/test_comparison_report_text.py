@@ -153,11 +153,15 @@ def test_header_counts_worlds_and_names_a_calibration(run_writer: RunWriter,
     assert 'Calibration: {"kpis": "k.csv"}' in text and "not calibrated" not in text
 
 
-def test_header_names_drawn_worlds_by_their_id(run_writer: RunWriter, tmp_path: Path) -> None:
-    # a robustness run records its draw as a mapping: the header names it by id, in order
+def test_header_names_drawn_worlds_by_their_id_and_calibration(run_writer: RunWriter,
+                                                                tmp_path: Path) -> None:
+    # a robustness run records its draw as a mapping: the header names it by id, in order,
+    # and a draw from a calibrated posterior carries its calibration (README, "Calibrated
+    # worlds"): the report must not call such worlds uncalibrated
     for world in range(11):
-        draw = {"id": world, "design": "morris", "samples": 1, "seed": 0,
-                "values": {"behaviour.knowledge.wrong_office": 0.1 + world / 100}}
+        draw = {"id": world, "design": "ensemble", "samples": 11, "seed": 0,
+                "values": {"behaviour.knowledge.wrong_office": 0.1 + world / 100},
+                "calibration": {"targets": "kpis.csv"}}
         for arm in ("baseline", "x"):
             run_writer(f"w{world}/{arm}", arm=arm, seed=0, cases=[Case(trips=1)],
                        extra_meta={"world": draw})
@@ -165,3 +169,4 @@ def test_header_names_drawn_worlds_by_their_id(run_writer: RunWriter, tmp_path: 
     text = render_markdown(header_blocks(runs, "baseline", ["x"], NO_WARMUP))
     assert "Worlds: 11 parameter draws (0, 1, 2, 3, 4, …)" in text
     assert "wrong_office" not in text
+    assert 'Calibration: {"targets": "kpis.csv"}' in text and "not calibrated" not in text

@@ -57,6 +57,14 @@ def _world_label(world: Any) -> str:
     return str(world["id"]) if isinstance(world, Mapping) and "id" in world else str(world)
 
 
+def _calibration(meta: Mapping[str, Any]) -> Any:
+    # A study in calibrated worlds records the calibration with the run's draw
+    # (world.calibration, README "Calibrated worlds").
+    world = meta.get("world")
+    return meta.get("calibration") or (
+        world.get("calibration") if isinstance(world, Mapping) else None)
+
+
 def _one(values: Sequence[Any], what: str) -> str:
     distinct = sorted({str(v) for v in values if v is not None})
     if not distinct:
@@ -145,7 +153,7 @@ def header_blocks(runs: Sequence[Run], reference: str, arms: Sequence[str],
     rows = []
     for arm in arms:
         rows += reform_rows(arm, first.get(arm, {}))
-    calibrated = [m.get("calibration") for m in metas.values() if m.get("calibration")]
+    calibrated = [c for c in map(_calibration, metas.values()) if c]
     assumptions = [
         ("Calibration: " + _one([json.dumps(c, sort_keys=True) for c in calibrated], "")
          if calibrated else
