@@ -74,6 +74,10 @@ SINGLE = [
     (["arm=../../outside"], "arm = '../../outside'"),
     (["arm=a/b"], "arm = 'a/b'"),
     (["arm=.hidden"], "arm = '.hidden'"),
+    # a district or catalogue from files: named by the key that points at the folder
+    (["city=from_files"], "city.path = '???'"),
+    (["city=from_files", "city.path=nowhere"], "city.path = 'nowhere'"),
+    (["services=from_files", "services.path=nowhere"], "services.path = 'nowhere'"),
 ]
 
 SWEEP = [  # the same mistakes in a sweep: the same key named
@@ -87,6 +91,7 @@ SWEEP = [  # the same mistakes in a sweep: the same key named
     (["-m", "seed=0,1", "services.catalogue.elderly_allowance.demand_per_year.elderly=inf"],
      "services.catalogue.elderly_allowance.demand_per_year.elderly = inf"),
     (["-m", "seed=0,1", "arm=../../outside"], "arm = '../../outside'"),
+    (["-m", "seed=0,1", "city=from_files"], "city.path = '???'"),
     (["-m", "--config-dir", "{conf}", "+experiment=broken"], "broken.yaml, line 4"),
 ]
 

@@ -189,6 +189,13 @@ def test_bad_command_inputs_exit_2_naming_them(tmp_path, capsys, args, named):
     assert not (tmp_path / "out").exists()  # nothing run, nothing written
 
 
+def test_help_shows_the_defaults():
+    text = " ".join(calibrate_cli.build_parser().format_help().split())
+    for default in ("per generation (default 100)", "generations (default 6)",
+                    "this share (default 0.02)", "simulations (default 2)"):
+        assert default in text
+
+
 def test_bad_targets_row_exits_2_naming_it(tmp_path, capsys):
     bad = tmp_path / "t.csv"
     bad.write_text("measure,group,period,value,n,se\ntrips_per_case,all,20-89,1.4,-5,\n")

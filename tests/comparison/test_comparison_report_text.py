@@ -136,7 +136,8 @@ def test_header_says_what_was_run(run_writer: RunWriter) -> None:
             "12 × community in 4 waves |") in md
     assert "| Outreach checklists | pilot design | design=stepped_wedge; waves=4 |" in md
     assert "Defaults are illustrative, not calibrated" in md
-    assert "Known bias: at a sample fraction below 0.5" in md
+    assert "Known bias: at a sample fraction below 0.5 runs wait slightly less" in md
+    assert "30.3 at 0.1" in md  # the README's figures (Scale), not the clone design's
 
 
 def test_header_counts_worlds_and_names_a_calibration(run_writer: RunWriter,
@@ -150,3 +151,22 @@ def test_header_counts_worlds_and_names_a_calibration(run_writer: RunWriter,
     text = render_markdown(header_blocks(runs, "baseline", ["x"], NO_WARMUP))
     assert "Worlds: 2 parameter draws (w0, w1)" in text
     assert 'Calibration: {"kpis": "k.csv"}' in text and "not calibrated" not in text
+
+
+def test_header_names_drawn_worlds_by_their_id_and_calibration(run_writer: RunWriter,
+                                                                tmp_path: Path) -> None:
+    # a robustness run records its draw as a mapping: the header names it by id, in order,
+    # and a draw from a calibrated posterior carries its calibration (README, "Calibrated
+    # worlds"): the report must not call such worlds uncalibrated
+    for world in range(11):
+        draw = {"id": world, "design": "ensemble", "samples": 11, "seed": 0,
+                "values": {"behaviour.knowledge.wrong_office": 0.1 + world / 100},
+                "calibration": {"targets": "kpis.csv"}}
+        for arm in ("baseline", "x"):
+            run_writer(f"w{world}/{arm}", arm=arm, seed=0, cases=[Case(trips=1)],
+                       extra_meta={"world": draw})
+    runs = list(discover_runs(tmp_path / "sweep").runs)
+    text = render_markdown(header_blocks(runs, "baseline", ["x"], NO_WARMUP))
+    assert "Worlds: 11 parameter draws (0, 1, 2, 3, 4, …)" in text
+    assert "wrong_office" not in text
+    assert 'Calibration: {"targets": "kpis.csv"}' in text and "not calibrated" not in text

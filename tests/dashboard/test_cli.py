@@ -112,3 +112,17 @@ def test_a_taken_port_stops_before_serving(capsys, monkeypatch):
     out = capsys.readouterr()
     assert f"cannot listen on 127.0.0.1:{port}" in out.err and "serving on" not in out.out
     assert served == []
+
+
+def test_missing_browser_files_are_said_once_with_the_fix(capsys, monkeypatch):
+    from pilotsim.app.dashboard import assets
+
+    monkeypatch.setattr("solara.__main__.cli.main", lambda *a, **k: None)
+    monkeypatch.setattr(assets, "missing", lambda: [("requirejs", "2.3.6")])
+    cli.main(["--port", "8998", "sim.days=5"])
+    err = capsys.readouterr().err
+    assert "1 npm packages the page loads are not in" in err
+    assert "python -m pilotsim.app.dashboard.assets" in err
+    monkeypatch.setattr(assets, "missing", lambda: [])
+    cli.main(["--port", "8998", "sim.days=5"])
+    assert "npm packages" not in capsys.readouterr().err

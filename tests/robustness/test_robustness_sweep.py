@@ -90,6 +90,7 @@ def test_report_gives_p_best_regret_drivers_and_the_flip_region(tmp_path: Path) 
     for text in ("How robust is the ranking?", "P(best)", "What drives it",
                  "Where the decision flips", "behaviour.knowledge.wrong_office"):
         assert text in html
+    assert "about 2% shorter than at full scale" in html  # README, Scale; not "upward"
     assert result.paths["robustness_csv"].is_file()
     assert result.paths["robustness_drivers_png"].is_file()
 

@@ -356,8 +356,11 @@ def read_district(folder: str | Path, *, departments: Sequence[str] | None = Non
     """
     path = Path(folder)
     if not path.is_dir():
-        raise DistrictFileError(str(path), None, None, None,
-                                f"a folder holding {COMMUNITIES} and {OFFICES} (city.path)")
+        # Named by its key, with the folder it looked in: a relative path is read from the
+        # working directory, which ./dev.sh sets to the project's.
+        raise DistrictFileError("city.path", None, None, str(folder),
+                                f"a folder holding {COMMUNITIES} and {OFFICES}; "
+                                f"there is none at {path.resolve()}")
     comm_table, communities = _communities(path, profiles)
     office_table, offices = _offices(path)
     both = set(communities) & set(offices)

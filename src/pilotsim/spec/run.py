@@ -180,16 +180,49 @@ def arm_label(reform: Any, pilot: Any = None) -> str:
     return f"{label}@{design}" if design and design != "as_configured" else label
 
 
-def resolver_error(error: BaseException) -> SpecError | None:
-    """The SpecError a resolver raised (district files), from OmegaConf's wrapping of it."""
+def resolver_error(error: BaseException, cfg: Any = None) -> SpecError:
+    """The SpecError for a config whose interpolations do not resolve.
+
+    A resolver's own error (district files) as it was raised; a mandatory value left unset
+    (``???``, e.g. ``city.path`` of ``city=from_files``) named by its own key, not by the key
+    whose interpolation reached it; otherwise OmegaConf's reason under the failing key.
+
+    Args:
+        error: What resolving raised.
+        cfg: The config being resolved (a DictConfig), to find the unset mandatory values.
+    """
+    from omegaconf import OmegaConf
+    from omegaconf.errors import MissingMandatoryValue
+
     seen: set[int] = set()
     e: BaseException | None = error
+    missing = False
     while e is not None and id(e) not in seen:
         if isinstance(e, SpecError):
             return e
+        missing |= isinstance(e, MissingMandatoryValue)
         seen.add(id(e))
         e = e.__cause__ or e.__context__
-    return None
+    unset = _unset_keys(OmegaConf.to_container(cfg, resolve=False)) if missing and cfg else []
+    if unset:
+        return SpecError(unset[0], "???", "a value: the config leaves it for you to give, "
+                         f"e.g. {unset[0]}=...")
+    return SpecError(getattr(error, "full_key", "") or "", None,
+                     f"a resolvable value ({error})")
+
+
+def _unset_keys(data: Any, prefix: str = "") -> list[str]:
+    # Mandatory values left unset ("???"), found without resolving anything (OmegaConf's
+    # missing_keys resolves interpolations, and one of them is what failed). Hydra's own
+    # node is left out: the job fills it in later.
+    if isinstance(data, Mapping):
+        items = ((f"{prefix}{k}", v) for k, v in data.items() if prefix or k != "hydra")
+    elif isinstance(data, list):
+        items = ((f"{prefix[:-1]}[{i}]", v) for i, v in enumerate(data))
+    else:
+        return []
+    return [key for key, value in items for key in
+            ([key] if value == "???" else _unset_keys(value, f"{key}."))]
 
 
 def plain_config(cfg: Any) -> dict:
@@ -202,11 +235,7 @@ def plain_config(cfg: Any) -> dict:
         try:
             return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
         except Exception as e:  # an interpolation that does not resolve
-            cause = resolver_error(e)
-            if cause is not None:
-                raise cause from None
-            raise SpecError(getattr(e, "full_key", "") or "", None,
-                            f"a resolvable value ({e})") from None
+            raise resolver_error(e, cfg) from None
     if not isinstance(cfg, Mapping):
         raise SpecError("", cfg, "a mapping (the run's config)")
     return dict(cfg)

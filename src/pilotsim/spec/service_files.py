@@ -168,9 +168,9 @@ def read_services(folder: str | Path, *, profiles: Sequence[str] | None = None
     """
     path = Path(folder)
     if not path.is_dir():
-        raise ServiceFileError(str(path), None, None, None,
-                               f"a folder holding {SERVICES}, {STEPS} and {DOCUMENTS} "
-                               "(services.path)")
+        raise ServiceFileError("services.path", None, None, str(folder),
+                               f"a folder holding {SERVICES}, {STEPS} and {DOCUMENTS}; "
+                               f"there is none at {path.resolve()}")
     documents = _documents(path)
     service_table, services = _services(path, profiles)
     rows = {row["name"]: number for number, row in service_table.rows}

@@ -51,17 +51,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--parameters", default=None,
                    help="comma-separated keys of uncertainty.parameters to calibrate "
                         "(default: all declared)")
-    p.add_argument("--population", type=int, default=100, help="particles per generation")
-    p.add_argument("--generations", type=int, default=6, help="most SMC generations")
+    p.add_argument("--population", type=int, default=100,
+                   help="particles per generation (default %(default)s)")
+    p.add_argument("--generations", type=int, default=6,
+                   help="most SMC generations (default %(default)s)")
     p.add_argument("--min-epsilon", type=float, default=None,
                    help="stop at this total deviance (default: the number of targets)")
     p.add_argument("--min-acceptance", type=float, default=0.02,
-                   help="stop when a generation accepts fewer proposals than this share")
-    p.add_argument("--workers", type=int, default=2, help="parallel simulations")
-    p.add_argument("--sampler", default="local", help="local (cores) or ray")
+                   help="stop when a generation accepts fewer proposals than this share "
+                        "(default %(default)s)")
+    p.add_argument("--workers", type=int, default=2,
+                   help="parallel simulations (default %(default)s)")
+    p.add_argument("--sampler", default="local", help="local (cores) or ray (default %(default)s)")
     p.add_argument("--worlds", type=int, default=20,
-                   help="worlds calibrated.yaml draws from the ensemble (uncertainty.samples)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the proposals (one worker)")
+                   help="worlds calibrated.yaml draws from the ensemble (uncertainty.samples) "
+                        "(default %(default)s)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the proposals (one worker) (default %(default)s)")
     p.add_argument("--fresh", action="store_true", help="start anew even if abc.db exists")
     return p
 

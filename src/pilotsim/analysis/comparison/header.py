@@ -51,6 +51,20 @@ def _seeds_text(seeds: Sequence[int]) -> str:
     return f"{len(s)} ({', '.join(map(str, s))})"
 
 
+def _world_label(world: Any) -> str:
+    # A run's metadata records its draw as {id, design, samples, seed, values}: the id names
+    # it (the values are in robustness.md); a sweep over other keys records a plain label.
+    return str(world["id"]) if isinstance(world, Mapping) and "id" in world else str(world)
+
+
+def _calibration(meta: Mapping[str, Any]) -> Any:
+    # A study in calibrated worlds records the calibration with the run's draw
+    # (world.calibration, README "Calibrated worlds").
+    world = meta.get("world")
+    return meta.get("calibration") or (
+        world.get("calibration") if isinstance(world, Mapping) else None)
+
+
 def _one(values: Sequence[Any], what: str) -> str:
     distinct = sorted({str(v) for v in values if v is not None})
     if not distinct:
@@ -105,7 +119,8 @@ def header_blocks(runs: Sequence[Run], reference: str, arms: Sequence[str],
     city = (config.get("city") or {}).get("name") or "not recorded"
     days = [r.days for r in runs]
     fractions = sorted({r.sample_fraction for r in runs})
-    worlds = sorted({str(m["world"]) for m in metas.values() if m.get("world") is not None})
+    worlds = sorted({_world_label(m["world"]) for m in metas.values()
+                     if m.get("world") is not None}, key=lambda w: (len(w), w))
     warm = sorted({settings.warmup_for(r.days) for r in runs})
     warm_text = ", ".join(map(str, warm))
     capped = warm != [settings.warmup_days]
@@ -138,7 +153,7 @@ def header_blocks(runs: Sequence[Run], reference: str, arms: Sequence[str],
     rows = []
     for arm in arms:
         rows += reform_rows(arm, first.get(arm, {}))
-    calibrated = [m.get("calibration") for m in metas.values() if m.get("calibration")]
+    calibrated = [c for c in map(_calibration, metas.values()) if c]
     assumptions = [
         ("Calibration: " + _one([json.dumps(c, sort_keys=True) for c in calibrated], "")
          if calibrated else
@@ -150,11 +165,12 @@ def header_blocks(runs: Sequence[Run], reference: str, arms: Sequence[str],
     ]
     if fractions and fractions[0] < SAMPLE_BIAS_BELOW:
         assumptions.append(
-            f"Known bias: at a sample fraction below {SAMPLE_BIAS_BELOW:g} offices' daily load "
-            "varies too much and absolute waits come out too long (default district: mean wait "
-            "35.5 min at 1, 39.9 at 0.25, 50.2 at 0.1; trips per case agree). Paired "
-            "differences share the bias; read absolute waits, satisfaction and abandonment "
-            "from runs at 0.5 or more.")
+            # README, Scale: the figures of benchmarks/sampling_table.py (seeds 0-9)
+            f"Known bias: at a sample fraction below {SAMPLE_BIAS_BELOW:g} runs wait slightly "
+            "less than at full scale (default district: mean wait 31.1 min at 1, 30.5 at "
+            "0.25, 30.3 at 0.1; 0.01 fewer trips per case, about half a satisfaction point "
+            "more). Paired differences share the bias; where a decision turns on differences "
+            "of that size, run at a sample fraction of 1.")
     blocks: list[Block] = [Heading(2, "What was run"), Bullets(tuple(facts))]
     if rows:
         blocks += [Paragraph("Reforms and their parameters (as run; units are what the cost "

@@ -131,6 +131,20 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _warn_if_assets_missing() -> None:
+    # Without the browser files Solara fetches from its CDN the page stays blank, and the
+    # server only logs "Could not load URL" per file: say once what to do.
+    from pilotsim.app.dashboard import assets
+
+    todo = assets.missing()
+    if todo:
+        print(f"pilotsim-dashboard: {len(todo)} npm packages the page loads are not in "
+              f"{assets.cache_dir()}; Solara fetches them from its CDN on the first page "
+              "load. If the page stays blank (no internet), run `python -m "
+              "pilotsim.app.dashboard.assets` once (docs/dashboard.md).",
+              file=sys.stderr, flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point."""
     args = parse_args(argv)
@@ -164,6 +178,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     # plain http: expected on 127.0.0.1, and noise in a trainer's terminal.
     warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
     print(f"pilotsim-dashboard: serving on http://{args.host}:{args.port}/", flush=True)
+    _warn_if_assets_missing()
     cli.main(["run", "pilotsim.app.dashboard.app:Page", "--host", args.host, "--port",
               str(args.port), "--production", "--open" if args.open else "--no-open",
               "--log-level", "warning"], prog_name="pilotsim-dashboard")

@@ -266,11 +266,7 @@ def _task_config(job_cfg: DictConfig) -> dict:
             out[key] = (OmegaConf.to_container(value, resolve=True)
                         if isinstance(value, DictConfig | ListConfig) else value)
     except OmegaConfBaseException as e:
-        cause = resolver_error(e)  # a resolver's own error (district files) as it was raised
-        if cause is not None:
-            raise cause from None
-        raise SpecError(getattr(e, "full_key", "") or "", None,
-                        f"a resolvable value ({e})") from e
+        raise resolver_error(e, job_cfg) from None
     return out
 
 
