@@ -16,6 +16,7 @@ from pilotsim.analysis.comparison.paired import paired_comparison
 from pilotsim.analysis.comparison.report import (
     change_text,
     decimals_for,
+    headline_sentence,
     headline_table,
     mechanism_sentences,
     render_markdown,
@@ -37,6 +38,22 @@ def row_for(metric: str, diffs: list[float], ref: float = 60.0) -> dict:
         "seed": list(range(n)) * 2, "group_type": "overall", "group": "all", "metric": metric,
         "value": [ref] * n + [ref + d for d in diffs]})
     return paired_comparison(metrics, "baseline").iloc[0].to_dict()
+
+
+def test_pairs_across_worlds_are_counted_as_runs_not_seeds() -> None:
+    # 2 worlds × 2 seeds (a robustness study, or a swept world parameter): 4 pairs, 2 seeds
+    metrics = pd.DataFrame({
+        "run_id": [f"r{i}" for i in range(8)], "arm": ["baseline"] * 4 + ["x"] * 4,
+        "world": ["w0", "w0", "w1", "w1"] * 2, "seed": [0, 1] * 4, "group_type": "overall",
+        "group": "all", "metric": "trips_per_case",
+        "value": [2.0, 2.1, 2.4, 2.2, 1.5, 1.7, 2.5, 1.9]})
+    r = paired_comparison(metrics, "baseline").iloc[0].to_dict()
+    assert (r["n_pairs"], r["n_better"], r["n_worlds"]) == (4, 3, 2)
+    assert headline_sentence(r).endswith("better in 3 of 4 paired runs (2 worlds × seeds).")
+    assert headline_table(pd.DataFrame([r])).header[5] == "Runs better (world × seed)"
+    one = row_for("trips_per_case", [-0.5, -0.4])  # no world column: each pair is a seed
+    assert one["n_worlds"] == 1 and headline_sentence(one).endswith("better in 2 of 2 seeds.")
+    assert headline_table(pd.DataFrame([one])).header[5] == "Seeds better"
 
 
 def test_satisfaction_changes_in_points_with_digits_from_its_interval() -> None:

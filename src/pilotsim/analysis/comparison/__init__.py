@@ -9,14 +9,17 @@ Columns of ``comparison.csv`` (one row per arm × group × metric; see ``paired`
 ``arm``, ``reference``; ``group_type`` (overall, profile, digital, community) and ``group``
 (``all``, a profile, ``digitally excluded``/``not digitally excluded``, a community);
 ``metric`` (see ``metrics.METRICS`` for definitions, units and the better direction);
-``n_pairs`` (seeds with a value in both arms); ``ref_mean``/``arm_mean`` (means over the paired
-seeds); ``diff_mean``, ``ci_low``, ``ci_high``, ``halfwidth`` (arm − reference, 95% t interval);
+``n_pairs`` (seeds with a value in both arms; in a study of several worlds, world × seed
+pairs); ``ref_mean``/``arm_mean`` (means over the pairs); ``diff_mean``, ``ci_low``,
+``ci_high``, ``halfwidth`` (arm − reference, 95% t interval);
 ``rel_change`` (``diff_mean / ref_mean``); ``p_better`` (t-posterior probability that the mean
 difference is in the better direction); ``enough_seeds``, ``seeds_needed`` (against the target
 half-width, if any); then ``unit``, ``better``, ``diff_sd``, ``rel_ci_low``, ``rel_ci_high``,
-``n_better`` and ``share_better`` (seeds strictly better), ``target_halfwidth``, ``verdict``
-(better, worse, no change, unclear) and ``opposite_to_overall`` (subgroup moved against the
-overall difference with a CI excluding zero). ``run_metrics.parquet`` holds the per-run values
+``n_better`` and ``share_better`` (pairs strictly better), ``target_halfwidth``, ``verdict``
+(better, worse, no change, unclear), ``opposite_to_overall`` (subgroup moved against the
+overall difference with a CI excluding zero) and ``n_worlds`` (worlds among the pairs: 1 unless
+the runs draw parameters, as a robustness study does, or sweep a world parameter).
+``run_metrics.parquet`` holds the per-run values
 behind it and ``runs.csv`` every run folder found, with the reason any was left out.
 ``cost_effectiveness.csv`` holds the decision table's numbers (``cost_effectiveness.COLUMNS``).
 Every measure leaves out the warm-up and costs are per year (``settings.CompareSettings``).

@@ -29,7 +29,7 @@ COLUMNS: tuple[str, ...] = (
     "seeds_needed",
     # Extras after the documented core columns.
     "unit", "better", "diff_sd", "rel_ci_low", "rel_ci_high", "n_better", "share_better",
-    "target_halfwidth", "verdict", "opposite_to_overall",
+    "target_halfwidth", "verdict", "opposite_to_overall", "n_worlds",
 )
 """Columns of the comparison table, in order (see the report's notes for their meaning)."""
 
@@ -206,10 +206,13 @@ def paired_comparison(metrics: pd.DataFrame, reference: str,
     direction = pairs["metric"].map(_DIRECTION)
     pairs["is_better"] = direction * pairs["diff"] > 0
 
+    # worlds per row: with several (a robustness study), a pair is a world × seed, not a seed
+    pairs["world"] = pairs["world"].fillna("") if "world" in pairs.columns else ""
     out = (pairs.groupby(["arm", "group_type", "group", "metric"], sort=False)
            .agg(n_pairs=("diff", "size"), ref_mean=("ref_value", "mean"),
                 arm_mean=("value", "mean"), diff_mean=("diff", "mean"),
-                diff_sd=("diff", "std"), n_better=("is_better", "sum"))
+                diff_sd=("diff", "std"), n_better=("is_better", "sum"),
+                n_worlds=("world", "nunique"))
            .reset_index())
     n = out["n_pairs"].to_numpy(dtype=float)
     sd = out["diff_sd"].to_numpy(dtype=float)

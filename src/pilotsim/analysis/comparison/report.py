@@ -167,6 +167,10 @@ def short_change(row: Mapping[str, object], metric: Metric) -> str:
 
 
 def _seeds_text(row: Mapping[str, object]) -> str:
+    worlds = int(row.get("n_worlds", 1) or 1)  # type: ignore[call-overload]
+    if worlds > 1:  # each pair is a world × seed (a robustness study, a swept parameter)
+        return (f"better in {row['n_better']} of {row['n_pairs']} paired runs "
+                f"({worlds} worlds × seeds)")
     return f"better in {row['n_better']} of {row['n_pairs']} seeds"
 
 
@@ -214,8 +218,10 @@ def headline_table(comparison: pd.DataFrame) -> Table:
                      metric.format(row["arm_mean"]), change_text(row, metric),
                      "" if cost else f"{int(row['n_better'])}/{int(row['n_pairs'])}",
                      "" if cost else row["verdict"], _precision_text(row, metric)))
+    several = "n_worlds" in overall and bool((overall["n_worlds"] > 1).any())
     return Table(("Arm", "Measure", "Reference", "Arm value", "Change (95% CI)",
-                  "Seeds better", "Verdict", "Precision"), tuple(rows))
+                  "Runs better (world × seed)" if several else "Seeds better", "Verdict",
+                  "Precision"), tuple(rows))
 
 
 def plain_table(table: Table) -> str:
