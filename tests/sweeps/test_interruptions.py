@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from pilotsim.app.sweeps import lock
+from pilotsim.app.sweeps import callback, lock
 from pilotsim.app.sweeps.__main__ import status_lines
 from pilotsim.sim import runfolder
 from tests.sweeps.conftest import PILOTSIM, TINY, injected_env, metadata, pilotsim
@@ -95,6 +95,10 @@ def hang(work: Path) -> dict:
     return injected_env(work / "inject", hang={2, 3})
 
 
+def _planned(*args, **kwargs):
+    raise AssertionError("a sweep into a folder in use was planned before it was refused")
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_stops_the_sweep_and_says_how_to_resume(work, sig, pilotsim_main, capsys,
                                                          monkeypatch):
@@ -117,6 +121,8 @@ def test_a_signal_stops_the_sweep_and_says_how_to_resume(work, sig, pilotsim_mai
             # (the refusal is the launching process's: the command's entry point in this
             # process, another process than the running sweep's)
             monkeypatch.chdir(work)
+            # ... before planning: composing and validating every point is seconds of work
+            monkeypatch.setattr(callback, "plan_sweep", _planned)
             code = pilotsim_main(*args)
             second = capsys.readouterr()
             assert code == 2, second.out + second.err

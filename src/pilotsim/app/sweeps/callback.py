@@ -41,7 +41,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from pilotsim.app.sweeps import lean_exit, prestart, progress, provenance, warmup, worker
-from pilotsim.app.sweeps.lock import SweepLock, SweepLockedError, in_use
+from pilotsim.app.sweeps.lock import SweepLock, SweepLockedError, holder, in_use
 from pilotsim.app.sweeps.plan import SweepPlan, fails_as_written, plan_sweep, uses_basic_sweeper
 from pilotsim.sim import runfolder
 from pilotsim.spec import config_errors
@@ -95,11 +95,16 @@ class SweepCallback(Callback):
             except ComparisonError as e:
                 print(f"pilotsim: invalid sweep, no run started: {e}", file=sys.stderr)
                 sys.exit(EXIT_INVALID)
+        # another sweep holds the folder: stop at once, before planning (which composes and
+        # validates every point: seconds for a study, for a refusal). The lock is taken only
+        # after planning; if the holder ends meanwhile, that is a sweep started after it.
+        if in_use(self.sweep_dir):
+            print(f"pilotsim: {SweepLockedError(self.sweep_dir, holder(self.sweep_dir))}",
+                  file=sys.stderr)
+            sys.exit(EXIT_INVALID)
         # local workers start and import while we plan, unless the sweep will be stopped after
-        # planning: its shared values fail, or another sweep holds the folder (if that one
-        # ends meanwhile, the launcher starts the workers itself, as without prestart)
-        refused = (uses_basic_sweeper(config) and fails_as_written(config)) \
-            or in_use(self.sweep_dir)
+        # planning because its shared values fail
+        refused = uses_basic_sweeper(config) and fails_as_written(config)
         started = None if refused else prestart.start(config)
         try:
             self._plan_and_announce(config)
