@@ -142,3 +142,23 @@ def test_a_rejected_command_in_a_real_process(tmp_path):
         assert proc.stderr.strip().splitlines() == [
             line for line in proc.stderr.strip().splitlines() if named in line]
     assert list(tmp_path.rglob("*")) == []
+
+
+def test_a_run_into_a_folder_holding_a_run_keeps_that_run(tmp_path, pilotsim_main, capsys):
+    folder = tmp_path / "run"
+    assert pilotsim_main("sim.days=2", "output.summary=false", f"hydra.run.dir={folder}") == 0
+    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert (folder / ".hydra" / "config.yaml") in before and (folder / "cases.parquet") in before
+    capsys.readouterr()
+    # the same folder again (an explicit dir twice; the default name is to the second)
+    assert pilotsim_main("sim.days=2", "seed=5", f"hydra.run.dir={folder}") == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert f"hydra.run.dir = '{folder}' already holds a complete run" in line
+    assert "seed 0" in line and "Traceback" not in line
+    assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
+    # a failed run's folder is run again, as a sweep reruns it
+    meta = folder / "metadata.json"
+    meta.write_text(meta.read_text().replace('"status": "complete"', '"status": "failed"'))
+    assert pilotsim_main("sim.days=2", "seed=5", "output.summary=false",
+                         f"hydra.run.dir={folder}") == 0
+    assert '"seed": 5' in meta.read_text()

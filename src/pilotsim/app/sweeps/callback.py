@@ -1,7 +1,9 @@
 """The Hydra callback that makes a multirun a pilotsim sweep.
 
-Registered in ``conf/config.yaml`` under ``hydra.callbacks.pilotsim_sweep``; it does nothing in
-a single run. In a multirun:
+Registered in ``conf/config.yaml`` under ``hydra.callbacks.pilotsim_sweep``. In a single run it
+only guards the run folder (``on_run_start``: a folder holding a complete run, or one still
+running, is refused with exit code 2 before Hydra writes its ``.hydra/`` record into it). In a
+multirun:
 
 ``on_multirun_start`` (launching process)
     Expands and validates every point (:func:`pilotsim.app.sweeps.plan.plan_sweep`); an invalid
@@ -82,6 +84,32 @@ class SweepCallback(Callback):
         self.echoed = False  # progress echoed by the launching process (submitit)
 
     # ------------------------------------------------------------------------------- start
+
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Refuse a single run whose folder holds a complete or running run.
+
+        Hydra would write the new run's ``.hydra/`` record over that run's, and the run its
+        tables: a second run started in the same second (the default folder's name is to
+        the second) or an explicit ``hydra.run.dir`` used twice lost the first. A failed or
+        interrupted run's folder is run again, as a sweep does.
+        """
+        try:
+            if not OmegaConf.select(config, "output.write", default=True):
+                return
+            folder = Path(str(config.hydra.run.dir))
+        except OmegaConfBaseException:  # a bad value in the folder's name: the run names it
+            return
+        meta = runfolder.read_metadata(folder)
+        state = runfolder.status(meta)
+        if state in ("complete", runfolder.RUNNING):
+            assert meta is not None
+            what = "a complete run" if state == "complete" else "a run still running"
+            print(f"pilotsim: hydra.run.dir = '{folder}' already holds {what} (arm "
+                  f"{meta.get('arm', '?')}, seed {meta.get('seed', '?')}, started "
+                  f"{meta.get('started_at', '?')}); expected a new or empty folder: give this "
+                  "run another one, or remove that run first (nothing was written)",
+                  file=sys.stderr)
+            sys.exit(EXIT_INVALID)
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Validate every point, lock the folder, write ``sweep.json``, announce the sweep."""
