@@ -6,7 +6,7 @@ Per pair, in one process and alternating which goes first: every world of every 
 (``runner.run``, as ``run_pilot_study`` did before it forked) and each seed's worlds through
 :func:`pilotsim.plugins.forking.run_worlds`; CPU seconds of each (``time.process_time``), and
 the tables checked equal. Also the copy against the prefix: the shared days' simulation, the
-snapshot's dump and one restore; and the days each way simulates, counted.
+snapshot's dump and one restore; and the days each way simulates, counted as they run.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import time
 
 from pilotsim.plugins import forking, runner
 from pilotsim.sim.model import PilotModel
+from pilotsim.sim.phases import DayPlan
 from pilotsim.sim.snapshot import restore, snapshot
 from pilotsim.spec import RunSpec
 from pilotsim.spec.compose import compose
@@ -39,14 +40,15 @@ def main() -> None:
             for s in range(a.seeds)}
     specs = [RunSpec.from_config(c) for c in cfgs[0]]
     day = forking.fork_day([runner.build_model(s) for s in specs])
-    simulated = [0]  # days simulated, counted as PilotModel.step runs them
-    step = PilotModel.step
+    simulated = [0]  # days simulated, counted as the model's day plan runs them
+    run_day = DayPlan.run_day
 
-    def counted_step(model: PilotModel) -> None:
-        simulated[0] += model.day < model.spec.sim.days
-        step(model)
+    def counted_run_day(plan: DayPlan, day: int) -> None:
+        simulated[0] += 1
+        run_day(plan, day)
 
-    PilotModel.step = counted_step  # (before any model is built: Mesa wraps it at build)
+    # (the class's, not the model's step: a snapshot pickles the model's bound step by name)
+    DayPlan.run_day = counted_run_day
 
     def alone():
         return [runner.run(c).tables for s in cfgs for c in cfgs[s]]
