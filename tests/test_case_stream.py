@@ -85,6 +85,23 @@ def test_streamed_cases_equal_the_in_memory_table(spec, held, held_model, tmp_pa
                                   check_exact=True)
 
 
+def test_a_stream_started_mid_run_writes_the_whole_table(spec, held, tmp_path) -> None:
+    # a pilot study's world continued from shared days (pilotsim.plugins.forking) starts its
+    # case stream then: the cases closed before are written from id 0 on, as from day 0
+    model = build_model(spec)
+    while model.day < 60:
+        model.step()
+    stream = records.CaseParquetStream(tmp_path / "cases.parquet", model, chunk=53)
+    while model.day < spec.sim.days:
+        model.step()
+        stream.after_day()
+        if model.day == 61:
+            assert stream.written > 53  # the first day wrote what had closed before it
+    stream.close()
+    pd.testing.assert_frame_equal(tables.frame(stream.read()), held, check_exact=True,
+                                  check_categorical=True)
+
+
 def test_a_run_folder_holds_and_returns_the_same_cases(held, tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(records.CaseParquetStream, "CHUNK", 53)  # stream during the run
     written = api.run(api.compose(OVERRIDES), out_dir=tmp_path / "run")

@@ -55,6 +55,33 @@ def test_streamed_parquet_matches_the_in_memory_table(spec, tmp_path) -> None:
     pd.testing.assert_frame_equal(records.visits_frame(model, stream.read()), want)
 
 
+def test_a_sink_attached_mid_run_gets_the_chunks_held_before_it(spec, tmp_path) -> None:
+    # a pilot study's world continued from shared days (pilotsim.plugins.forking) attaches
+    # its stream then: the file holds every visit, in the row groups of a stream from day 0
+    import pyarrow.parquet as pq
+
+    def streamed(attach_day: int):
+        model = build_model(spec)
+        model.visits = records.VisitLog(chunk=101)
+        stream = records.VisitParquetStream(tmp_path / f"v{attach_day}.parquet", model)
+        while model.day < attach_day:
+            model.step()
+        held = len(model.visits._chunks)
+        model.visits.attach(stream.write)
+        model.run()
+        stream.close()
+        return model, stream, held
+
+    want_model, want, _ = streamed(0)
+    model, got, held = streamed(20)
+    assert held > 3  # chunks were held when the sink came
+    assert model.visits.streamed == want_model.visits.streamed == len(want_model.visits)
+    assert got.read().equals(want.read())
+    sizes = [pq.ParquetFile(s.path).metadata.row_group(i).num_rows
+             for s in (got, want) for i in range(pq.ParquetFile(s.path).num_row_groups)]
+    assert sizes[:len(sizes) // 2] == sizes[len(sizes) // 2:]
+
+
 def test_written_run_returns_and_writes_the_same_visits(tmp_path) -> None:
     cfg = api.compose(OVERRIDES)
     memory = api.run(cfg)

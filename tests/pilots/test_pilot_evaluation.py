@@ -14,13 +14,15 @@ the configs :func:`pilotsim.spec.compose.compose` gives, resolved as the run res
 runs, and so every figure asserted below, are the same as with a fresh compose in a pool of
 workers.
 
-The worlds without pilot sites are made once per file (:func:`_shared_run`): the ``none``
+The worlds without pilot sites are made once per file (:func:`_shared_seed`): the ``none``
 world applies no reform, so the outreach study's ``none`` runs (seeds 0–23) are also the
 data-sharing studies' (seeds 0–5) and the one-door study's (0–9), and the boosted data-sharing
 study's ``none`` and ``everywhere`` worlds are the plain study's (no boost outside pilot
 sites): 184 runs instead of 208, the figures the same.
 :func:`test_every_shared_world_is_the_run_its_study_would_make` makes each shared world afresh,
-as its own study configures it, for seed 0, and checks the tables are the shared run's.
+as its own study configures it, for seed 0, and checks the tables are the shared run's. A study
+makes each seed's worlds as one job that simulates the days they share once
+(:mod:`pilotsim.plugins.forking`); the fresh runs of that check are made alone (``runner.run``).
 """
 
 import numpy as np
@@ -30,11 +32,12 @@ from omegaconf import OmegaConf
 
 from pilotsim.analysis.pilots import study as study_module
 from pilotsim.analysis.pilots.study import run_pilot_study
+from pilotsim.plugins import runner
 from pilotsim.spec.compose import compose
 from tests.conftest import _composed, compose_once
 
 WORLD = ["sim.days=168", "sim.sample_fraction=0.2"]
-_RUN_ONE = study_module._run_one  # a run made afresh, not taken from the file's shared runs
+_RUN_SEED = study_module._run_seed  # a seed's worlds made afresh, not the file's shared runs
 # Overrides a world does not read: the none world applies no reform and has no pilot sites,
 # so it is the same run whatever reform, pilot size or boost a study configures; no world
 # without pilot sites (none, everywhere) has a boost. Keys, not values: a study's other
@@ -44,26 +47,41 @@ _UNREAD = {"none": ("reform=", "reform.", "pilot.sites=", "pilot.boost."),
 _shared: dict[tuple, tuple[tuple[str, ...], study_module.PilotRun]] = {}
 
 
-def _shared_run(job):
-    """:func:`pilotsim.analysis.pilots.study._run_one`, made once per file for the worlds that
-    several studies here share (:data:`_UNREAD`; the design runs are each study's own), and
-    kept with the overrides of the study that made it."""
-    overrides, _, design, folder = job
-    if design not in _UNREAD or folder is not None:
-        return _RUN_ONE(job)
-    key = (design, *(o for o in overrides if not o.startswith(_UNREAD[design])))
-    if key not in _shared:
-        _shared[key] = (tuple(overrides), _RUN_ONE(job))
-    run = _shared[key][1]
-    return study_module.PilotRun(run.seed, run.design, dict(run.schedule),
-                                 run.site_days.copy(), None)
+def _key(overrides, design, seed):
+    return (design, seed, *(o for o in overrides if not o.startswith(_UNREAD[design])))
+
+
+def _shared_seed(job):
+    """:func:`pilotsim.analysis.pilots.study._run_seed`, with the worlds that several studies
+    here share (:data:`_UNREAD`; the design runs are each study's own) made once per file
+    and kept with the overrides of the study that made them; the seed's other worlds are made
+    as the study makes them (forked from the days they share)."""
+    overrides, seed, worlds, runs_dir = job
+    if runs_dir is not None:
+        return _RUN_SEED(job)
+    keys = {d: _key(overrides, d, seed) for d in worlds if d in _UNREAD}
+    todo = tuple(d for d in worlds if d not in keys or keys[d] not in _shared)
+    made = dict(zip(todo, _RUN_SEED((overrides, seed, todo, None)), strict=True)) if todo \
+        else {}
+    for d, key in keys.items():
+        _shared.setdefault(key, (tuple(overrides), made.get(d)))
+    out = []
+    for d in worlds:
+        if d in keys:
+            run = _shared[keys[d]][1]
+            run = study_module.PilotRun(run.seed, run.design, dict(run.schedule),
+                                        run.site_days.copy(), None)
+        else:
+            run = made[d]
+        out.append(run)
+    return out
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _compose_once_per_design():
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(study_module, "compose", compose_once)
-        mp.setattr(study_module, "_run_one", _shared_run)
+        mp.setattr(study_module, "_run_seed", _shared_seed)
         yield
     _shared.clear()
 
@@ -181,7 +199,7 @@ def test_one_door_readiness_pilot_overstates_the_rollout_by_default(one_door_pil
 
 
 # (study overrides, worlds) of every study above whose none or everywhere world may be another
-# study's run (:func:`_shared_run`)
+# study's run (:func:`_shared_seed`)
 SHARING = [
     (["reform=outreach_checklists", *WORLD, "pilot.sites=6"], ("none",)),
     (["reform=data_sharing", *WORLD, "pilot.sites=4"], ("none", "everywhere")),
@@ -195,17 +213,16 @@ SHARING = [
 def test_every_shared_world_is_the_run_its_study_would_make():
     # seed 0, in every study: each study that takes its none or everywhere world from another
     # study's run here gets the tables and schedule its own run gives (a reform, pilot size or
-    # boost that reached a world without pilot sites would show on any seed)
+    # boost that reached a world without pilot sites would show on any seed). The fresh run
+    # is made alone (runner.run, no days shared with other worlds).
     checked = 0
     for overrides, worlds in SHARING:
         for design in worlds:
-            job = ([*overrides, f"pilot={design}", "seed=0"], 0, design, None)
-            shared = _shared_run(job)
-            key = (design, *(o for o in job[0] if not o.startswith(_UNREAD[design])))
-            if _shared[key][0] == tuple(job[0]):
+            shared = _shared_seed((overrides, 0, (design,), None))[0]
+            if _shared[_key(overrides, design, 0)][0] == tuple(overrides):
                 continue  # this study's own run
-            fresh = _RUN_ONE(job)
-            assert fresh.schedule == shared.schedule
+            fresh = runner.run(study_module.compose([*overrides, f"pilot={design}", "seed=0"]))
+            assert dict(fresh.metadata["treatment"]) == shared.schedule
             pd.testing.assert_frame_equal(fresh.site_days, shared.site_days)
             checked += 1
     assert checked == 4  # three none worlds and one everywhere world taken from another study

@@ -96,7 +96,7 @@ class RunResult:
 
 
 @contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
+def cyclic_gc_paused() -> Iterator[None]:
     """Pause CPython's cyclic garbage collector while the model runs.
 
     A run builds up hundreds of thousands of long-lived objects (cases, resident agents) and
@@ -154,97 +154,161 @@ def run(cfg: Any, out_dir: str | Path | None = None, spec: RunSpec | None = None
             folder can still be written). KeyboardInterrupt (Ctrl-C, or SIGTERM in the CLI)
             leaves ``"status": "interrupted"``.
     """
-    try:
+    with failures_marked([out_dir]):
         return _run(cfg, out_dir, spec)
+
+
+@contextmanager
+def failures_marked(out_dirs: Iterable[str | Path | None]) -> Iterator[None]:
+    """Mark the run folders among ``out_dirs`` failed or interrupted if the block raises.
+
+    A :class:`SpecError` is raised before any folder is written and marks nothing; only a
+    folder whose run started writing and did not finish is marked (a complete one stays so).
+    """
+    try:
+        yield
     except SpecError:
         raise
     except Exception as e:
-        if out_dir is not None:
-            runfolder.remove_temp_files(Path(out_dir))
-            runfolder.mark_failed(Path(out_dir), e)
+        for folder in _unfinished(out_dirs):
+            runfolder.remove_temp_files(folder)
+            runfolder.mark_failed(folder, e)
         raise
     except BaseException as e:  # Ctrl-C, SIGTERM (see pilotsim.app.cli), sys.exit from a handler
-        if out_dir is not None:
-            runfolder.remove_temp_files(Path(out_dir))
-            runfolder.mark_interrupted(Path(out_dir), getattr(e, "signal_name", type(e).__name__))
+        for folder in _unfinished(out_dirs):
+            runfolder.remove_temp_files(folder)
+            runfolder.mark_interrupted(folder, getattr(e, "signal_name", type(e).__name__))
         raise
+
+
+def _unfinished(out_dirs: Iterable[str | Path | None]) -> list[Path]:
+    return [Path(d) for d in out_dirs if d is not None]
 
 
 def _run(cfg: Any, out_dir: str | Path | None, spec: RunSpec | None) -> RunResult:
-    t0 = time.perf_counter()
-    spec = spec or RunSpec.from_config(cfg)
-    plain = plain_config(cfg)
-    plain.pop("hydra", None)
-    # The hash is of the config as the sweep planned it (world number, not its values), so a
-    # resumed sweep recognises the run; config.yaml holds the values the run used.
-    config_hash = runfolder.config_hash(plain)
-    plain, world = resolve_world(plain)
-    meta: dict[str, Any] = {
-        "status": "running",
-        "seed": spec.seed,
-        "arm": spec.arm,
-        "days": spec.sim.days,
-        "sample_fraction": spec.sim.sample_fraction,
-        "started_at": runfolder.now_iso(),
-        "package_version": runfolder.package_version(),
-        "git_commit": runfolder.git_commit(),
-        "dependencies": runfolder.dependency_versions(),
-        "config": plain,
-        "config_hash": config_hash,
-        **runfolder.process_fields(),
-        "world": world,
-    }
-    folder = Path(out_dir) if out_dir is not None else None
-    if folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)
-        runfolder.write_metadata(folder, meta)
-    t1 = time.perf_counter()
-    model = build_model(spec)
-    stream = case_stream = None
-    if folder is not None:  # visits, and closed cases, go to Parquet row groups as the run goes
-        stream = records.VisitParquetStream(runfolder.temp_path(folder / "visits.parquet"),
-                                            model)
-        model.visits.sink = stream.write
-        case_stream = records.CaseParquetStream(
-            runfolder.temp_path(folder / "cases.parquet"), model)
-        write_closed = case_stream.after_day  # a last phase of the day (the day is data)
-        model.phases.append(Phase(
-            "cases_out", "closed cases ahead of the oldest open one go to cases.parquet",
-            lambda d: write_closed()))
-    t2 = time.perf_counter()
-    with _cyclic_gc_paused():
-        model.run()
-    t3 = time.perf_counter()
-    if case_stream is not None and stream is not None:
-        case_stream.close()
-        cases = case_stream.read()
-        stream.close()
-        visits = stream.read()
-    else:
-        cases = records.cases_arrow(model)
-        visits = records.visits_arrow(model, model.visits.columns())
-    site_days = records.site_days_arrow(model, cases, visits)
-    meta.update(reform_metadata(model))
-    meta["pilot"] = {"design": spec.pilot.design, "unit": spec.pilot.unit,
-                     "sites": model.pilot_sites,
-                     "boost": dataclasses.asdict(spec.pilot.boost)}
-    meta["counts"] = {"residents": int(model.population.size), "cases": len(cases),
-                      "visits": len(visits)}
-    if folder is not None:
-        runfolder.write_config(folder, plain)
-        assert case_stream is not None and stream is not None
-        os.replace(case_stream.path, folder / "cases.parquet")
-        runfolder.write_table(folder, "site_days", site_days)
-        os.replace(stream.path, folder / "visits.parquet")
-    t4 = time.perf_counter()
-    meta["timings"] = {"validate": round(t1 - t0, 4), "build": round(t2 - t1, 4),
-                       "simulate": round(t3 - t2, 4), "tables_and_write": round(t4 - t3, 4)}
-    # where the simulate time went, phase by phase of the day (they sum to about "simulate")
-    meta["phase_seconds"] = {k: round(v, 4) for k, v in model.phase_seconds().items()}
-    meta["wall_seconds"] = round(t4 - t0, 4)
-    meta["finished_at"] = runfolder.now_iso()
-    meta["status"] = "complete"
-    if folder is not None:
-        runfolder.write_metadata(folder, meta)
-    return RunResult({"cases": cases, "visits": visits, "site_days": site_days}, meta, model,
-                     folder)
+    run = Started.begin(cfg, out_dir, spec)
+    t = time.perf_counter()
+    model = build_model(run.spec)
+    run.build_seconds = time.perf_counter() - t
+    return run.simulate(model)
+
+
+@dataclass
+class Started:
+    """A run under way: its spec, config, metadata and folder, and the clock of its stages.
+
+    :func:`run` begins one, builds its model and simulates it; a pilot study's worlds
+    (:mod:`pilotsim.plugins.forking`) begin one each and hand :meth:`simulate` a model
+    continued from the days they share.
+
+    Attributes:
+        spec: The validated spec.
+        plain: The config as the run used it (``config.yaml``).
+        meta: The metadata so far (written to the folder as ``"status": "running"``).
+        folder: The run folder, if one is written.
+        validate_seconds: The time :meth:`begin` took.
+        build_seconds: The time the model's build took (the caller's to set; a fork's includes
+            restoring the shared days' snapshot).
+    """
+
+    spec: RunSpec
+    plain: dict[str, Any]
+    meta: dict[str, Any]
+    folder: Path | None
+    validate_seconds: float
+    build_seconds: float = 0.0
+
+    @classmethod
+    def begin(cls, cfg: Any, out_dir: str | Path | None, spec: RunSpec | None) -> Started:
+        """Validate ``cfg`` (unless ``spec`` is given) and start the metadata (and folder)."""
+        t0 = time.perf_counter()
+        spec = spec or RunSpec.from_config(cfg)
+        plain = plain_config(cfg)
+        plain.pop("hydra", None)
+        # The hash is of the config as the sweep planned it (world number, not its values), so
+        # a resumed sweep recognises the run; config.yaml holds the values the run used.
+        config_hash = runfolder.config_hash(plain)
+        plain, world = resolve_world(plain)
+        meta: dict[str, Any] = {
+            "status": "running",
+            "seed": spec.seed,
+            "arm": spec.arm,
+            "days": spec.sim.days,
+            "sample_fraction": spec.sim.sample_fraction,
+            "started_at": runfolder.now_iso(),
+            "package_version": runfolder.package_version(),
+            "git_commit": runfolder.git_commit(),
+            "dependencies": runfolder.dependency_versions(),
+            "config": plain,
+            "config_hash": config_hash,
+            **runfolder.process_fields(),
+            "world": world,
+            "fork": None,
+        }
+        folder = Path(out_dir) if out_dir is not None else None
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            runfolder.write_metadata(folder, meta)
+        return cls(spec, plain, meta, folder, time.perf_counter() - t0)
+
+    def simulate(self, model: PilotModel, shared_seconds: float = 0.0) -> RunResult:
+        """Run ``model`` to the end, make the tables, write the folder; the run's result.
+
+        ``model`` may have run some days already (a fork's shared days, which took
+        ``shared_seconds``, counted in the ``simulate`` timing as its phase seconds count
+        them): the visits it holds go to ``visits.parquet`` first, and its cases, closed or
+        open, are written as an unforked run writes them.
+        """
+        folder, meta = self.folder, self.meta
+        t1 = time.perf_counter()
+        stream = case_stream = None
+        if folder is not None:  # visits, and closed cases, go to Parquet as the run goes
+            stream = records.VisitParquetStream(runfolder.temp_path(folder / "visits.parquet"),
+                                                model)
+            model.visits.attach(stream.write)
+            case_stream = records.CaseParquetStream(
+                runfolder.temp_path(folder / "cases.parquet"), model)
+            write_closed = case_stream.after_day  # a last phase of the day (the day is data)
+            model.phases.append(Phase(
+                "cases_out", "closed cases ahead of the oldest open one go to cases.parquet",
+                lambda d: write_closed()))
+        t2 = time.perf_counter()
+        with cyclic_gc_paused():
+            model.run()
+        t3 = time.perf_counter()
+        if case_stream is not None and stream is not None:
+            case_stream.close()
+            cases = case_stream.read()
+            stream.close()
+            visits = stream.read()
+        else:
+            cases = records.cases_arrow(model)
+            visits = records.visits_arrow(model, model.visits.columns())
+        site_days = records.site_days_arrow(model, cases, visits)
+        meta.update(reform_metadata(model))
+        meta["pilot"] = {"design": self.spec.pilot.design, "unit": self.spec.pilot.unit,
+                         "sites": model.pilot_sites,
+                         "boost": dataclasses.asdict(self.spec.pilot.boost)}
+        meta["counts"] = {"residents": int(model.population.size), "cases": len(cases),
+                          "visits": len(visits)}
+        if folder is not None:
+            runfolder.write_config(folder, self.plain)
+            assert case_stream is not None and stream is not None
+            os.replace(case_stream.path, folder / "cases.parquet")
+            runfolder.write_table(folder, "site_days", site_days)
+            os.replace(stream.path, folder / "visits.parquet")
+        t4 = time.perf_counter()
+        # the streams' set-up counts as build, as the days shared with other runs as simulate
+        timings = {"validate": self.validate_seconds, "build": self.build_seconds + t2 - t1,
+                   "simulate": shared_seconds + t3 - t2, "tables_and_write": t4 - t3}
+        meta["timings"] = {k: round(v, 4) for k, v in timings.items()}
+        # where the simulate time went, phase by phase of the day (they sum to about
+        # "simulate")
+        meta["phase_seconds"] = {k: round(v, 4) for k, v in model.phase_seconds().items()}
+        meta["wall_seconds"] = round(sum(timings.values()), 4)
+        meta["finished_at"] = runfolder.now_iso()
+        meta["status"] = "complete"
+        if folder is not None:
+            runfolder.write_metadata(folder, meta)
+        return RunResult({"cases": cases, "visits": visits, "site_days": site_days}, meta,
+                         model, folder)

@@ -562,6 +562,16 @@ class BackgroundDemand:
         end, dist, docs, days = m.visit_effect(c, rt, step, right)
         return right, m.routes.wrong(c, dept), end, self._dist_index(dist), len(docs), days
 
+    def __setstate__(self, state: dict) -> None:
+        """Restore a pickled copy (:mod:`pilotsim.sim.snapshot`) with its own ids.
+
+        The numbers of the service-time distributions are keyed by object id, and the copy's
+        objects have ids of their own: kept as pickled, a stale id could name another
+        distribution made later at the same address.
+        """
+        self.__dict__.update(state)
+        self._dist_ids = {id(dist): i for i, dist in enumerate(self._dists)}
+
     def _dist_index(self, dist) -> int:
         """A number for a service-time distribution (the list keeps it alive: ids stay unique)."""
         i = self._dist_ids.get(id(dist))

@@ -199,18 +199,46 @@ class PilotModel(mesa.Model):
         self.background = BackgroundDemand(self)
         # the day as data: step() runs these in order, timing each (see day_plan())
         self.phases = self._build_phases()
-        self.pilot_sites: dict[str, int | None] = dict(pilot_sites or {})
-        self.reforms = list(reforms)
-        self.interventions: list[Intervention] = [
-            *(_Staffing(o, ch.day, ch.counters) for o in self.offices
-              for ch in o.pending_staffing),
-            *self.reforms,
-            *interventions,
-        ]
-        self.levers = Levers(self)
+        # the city's own dated changes: every model of the city has them, whatever its reforms
+        self.staffing: list[Intervention] = [_Staffing(o, ch.day, ch.counters)
+                                             for o in self.offices for ch in o.pending_staffing]
+        self._attach(reforms, interventions, pilot_sites)
         looking = Levers(self, changes=False)  # set-up may read the world, not change it
         for iv in self.interventions:
             iv.setup(looking)
+
+    def _attach(self, reforms: Sequence[Intervention], interventions: Iterable[Intervention],
+                pilot_sites: Mapping[str, int | None] | None) -> None:
+        self.pilot_sites: dict[str, int | None] = dict(pilot_sites or {})
+        self.reforms = list(reforms)
+        self.interventions: list[Intervention] = [*self.staffing, *self.reforms,
+                                                  *interventions]
+        self.levers = Levers(self)
+
+    def own_interventions(self) -> list[Intervention]:
+        """The interventions the model was given (its reforms first), without its staffing."""
+        return self.interventions[len(self.staffing):]
+
+    def continue_as(self, world: PilotModel) -> None:
+        """Continue this run as ``world``'s: take its interventions, reforms and pilot sites.
+
+        For a model restored from a snapshot of a run that ``world`` shares up to today
+        (:mod:`pilotsim.sim.snapshot`, :mod:`pilotsim.plugins.forking`): ``world`` is built
+        from its spec, so its interventions are set up (at build, under levers that refuse
+        changes: they hold what they read, never a part of ``world``). This model's own
+        staffing changes stay: they come from the city, the same in every world.
+
+        Raises:
+            ValueError: if one of ``world``'s interventions starts before today (the days
+                before it would not be ``world``'s).
+        """
+        late = [iv for iv in world.own_interventions() if iv.start_day < self.day]
+        if late:
+            raise ValueError(f"continue_as on day {self.day}: an intervention of the world "
+                             f"starts on day {late[0].start_day}; expected no start before "
+                             "the day the run continues as that world")
+        self._attach(world.reforms, world.own_interventions()[len(world.reforms):],
+                     world.pilot_sites)
 
     # ---------------------------------------------------------------------------- building
 

@@ -110,6 +110,18 @@ class VisitLog:
             self._rows.append((*(arrays[c][full:] for c in self.COLUMNS), n - full))
             self._buffered = n - full
 
+    def attach(self, sink: Callable[[dict[str, np.ndarray]], None]) -> None:
+        """Stream from now on to ``sink``, handing it first the chunks held so far.
+
+        A run's log streams from its first day; a run continued from days shared with other
+        runs (:mod:`pilotsim.plugins.forking`) holds those days' chunks, which go first, in
+        order: the sink gets the chunks it would have got from the first day.
+        """
+        self.sink = sink
+        chunks, self._chunks, self._held = self._chunks, [], 0
+        for arrays in chunks:
+            self._emit(arrays, len(arrays[self.COLUMNS[0]]))
+
     def _emit(self, arrays: dict[str, np.ndarray], n: int) -> None:
         if self.sink is not None:
             self.sink(arrays)

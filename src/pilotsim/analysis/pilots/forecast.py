@@ -51,7 +51,7 @@ from scipy import stats
 
 from pilotsim.analysis.evaluation import build_panel, true_effects, twfe
 from pilotsim.analysis.evaluation.panel import SITE_DAYS_COLUMNS
-from pilotsim.plugins import runner
+from pilotsim.plugins import forking
 from pilotsim.spec import RunSpec
 from pilotsim.spec.compose import compose
 from pilotsim.spec.schema import SpecError
@@ -308,26 +308,32 @@ def prior_section(config: Mapping[str, Any], members: int, seed: int) -> dict[st
 
 def _member(job: tuple[dict[str, Any], int, dict[str, dict[str, Any]], ForecastSettings]
             ) -> list[dict[str, Any]]:
-    """Run one member's worlds and pilots; its rollout effects and each pilot's summaries."""
+    """Run one member's worlds and pilots; its rollout effects and each pilot's summaries.
+
+    The worlds share their days before the first start of any (a pilot's, the rollout's):
+    those days are simulated once (:mod:`pilotsim.plugins.forking`).
+    """
     logging.getLogger("MESA").setLevel(logging.WARNING)
 
     base, k, pilots, settings = job
 
-    def run(pilot: Mapping[str, Any]) -> tuple[pd.DataFrame, dict[str, int | None], dict]:
+    def config(pilot: Mapping[str, Any]) -> dict[str, Any]:
         cfg = copy.deepcopy(base)
         cfg["pilot"] = {**cfg.get("pilot", {}), **pilot}
         cfg["world"] = k
         cfg["seed"] = MEMBER_SEED + k
         cfg["output"] = {**cfg.get("output", {}), "write": False, "summary": False}
-        r = runner.run(cfg)
-        return r.site_days, dict(r.metadata["treatment"]), r.metadata["world"]["values"]
+        return cfg
 
-    none, _, values = run({"design": "none"})
-    every, sched_every, _ = run({"design": "everywhere"})
-    truth = rollout_effects(none, every, sched_every, settings)
+    # the member's worlds share their days before the first pilot starts: run those once
+    worlds = [{"design": "none"}, {"design": "everywhere"}, *pilots.values()]
+    none, every, *runs = forking.run_worlds([config(p) for p in worlds])
+    values = none.metadata["world"]["values"]
+    truth = rollout_effects(none.site_days, every.site_days,
+                            dict(every.metadata["treatment"]), settings)
     rows = []
-    for label, pilot in pilots.items():
-        site_days, schedule, _ = run(pilot)
+    for label, r in zip(pilots, runs, strict=True):
+        site_days, schedule = r.site_days, dict(r.metadata["treatment"])
         rows.append({"member": k, "design": label, "seed": MEMBER_SEED + k,
                      **{f"param:{key}": v for key, v in values.items()},
                      **pilot_summaries(site_days, schedule, settings),

@@ -6,7 +6,9 @@ truth the simulator knows.
 For every seed the study needs the ``none`` world, the ``everywhere`` world (reform in all sites
 from the pilot's start day) and one run per pilot design, all with the same seed (same
 residents, same needs). Runs come from a sweep folder (:func:`load_runs`) or are made in-process
-(:func:`run_pilot_study`); :func:`evaluate` does the rest:
+(:func:`run_pilot_study`: a seed's worlds are the same run until the pilot's first start day,
+so those days are simulated once and each world continues from a copy,
+:mod:`pilotsim.plugins.forking`); :func:`evaluate` does the rest:
 
 * **estimates** — per design, seed and outcome: two-way fixed-effects DiD with site-clustered
   SEs, and for staggered designs also Callaway & Sant'Anna (not-yet-treated controls); plus
@@ -58,7 +60,7 @@ from pilotsim.analysis.evaluation.panel import HIGHER_IS_BETTER
 from pilotsim.analysis.pilots.folders import pilot_folders
 from pilotsim.analysis.pilots.forecast import ForecastSettings, add_forecasts
 from pilotsim.analysis.pilots.report import write_study
-from pilotsim.plugins import runner
+from pilotsim.plugins import forking
 from pilotsim.plugins.pilots.registry import DESIGNS
 from pilotsim.spec.compose import compose
 
@@ -336,15 +338,15 @@ def run_pilot_study(overrides: Sequence[str] = ("reform=one_door",),
         out_dir: If given, each run's folder is written under it, and the study's tables and
             report too.
         period_days: Days per evaluation period.
-        processes: Worker processes for the runs.
+        processes: Worker processes for the runs (one job a seed: its worlds share their
+            days before the pilot starts, :mod:`pilotsim.plugins.forking`).
         forecast_members: If > 0, forecast every pilot's full rollout from its data with an
             ensemble of this many worlds from the overrides' ``uncertainty:`` priors
             (:func:`pilotsim.analysis.pilots.forecast.forecast_study`).
         **evaluate_kwargs: Passed to :func:`evaluate`.
     """
-    jobs = [([*overrides, f"pilot={d}", f"seed={s}"], s, d,
-             None if out_dir is None else Path(out_dir) / "runs" / f"{d}_seed{s}")
-            for s in seeds for d in (*WORLDS, *designs)]
+    jobs = [(list(overrides), s, (*WORLDS, *designs), None if out_dir is None else
+             Path(out_dir) / "runs") for s in seeds]
     if processes > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -352,9 +354,9 @@ def run_pilot_study(overrides: Sequence[str] = ("reform=one_door",),
         # spawn, not fork: the parent may hold threads (Arrow, DuckDB) a fork would copy
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(processes, mp_context=context) as pool:
-            runs = list(pool.map(_run_one, jobs))
+            runs = [r for seed_runs in pool.map(_run_seed, jobs) for r in seed_runs]
     else:
-        runs = [_run_one(j) for j in jobs]
+        runs = [r for j in jobs for r in _run_seed(j)]
     study = evaluate(runs, period_days=period_days, **evaluate_kwargs)
     if forecast_members > 0:
         from omegaconf import OmegaConf
@@ -368,8 +370,17 @@ def run_pilot_study(overrides: Sequence[str] = ("reform=one_door",),
     return study
 
 
-def _run_one(job: tuple[list[str], int, str, Path | None]) -> PilotRun:
+def _run_seed(job: tuple[list[str], int, Sequence[str], Path | None]) -> list[PilotRun]:
+    """One seed's worlds (``none``, ``everywhere``, designs), the days they share run once.
+
+    ``job``: the study's overrides, the seed, the worlds (values of ``pilot``) and the folder
+    the runs' folders go under (``<world>_seed<seed>``), or None
+    (:func:`pilotsim.plugins.forking.run_worlds`).
+    """
     logging.getLogger("MESA").setLevel(logging.WARNING)
-    overrides, s, d, folder = job
-    result = runner.run(compose(overrides), out_dir=folder)
-    return PilotRun(s, d, dict(result.metadata["treatment"]), result.site_days, folder)
+    overrides, s, worlds, runs_dir = job
+    folders = [None if runs_dir is None else runs_dir / f"{d}_seed{s}" for d in worlds]
+    results = forking.run_worlds([compose([*overrides, f"pilot={d}", f"seed={s}"])
+                                  for d in worlds], folders)
+    return [PilotRun(s, d, dict(r.metadata["treatment"]), r.site_days, f)
+            for d, r, f in zip(worlds, results, folders, strict=True)]
