@@ -64,10 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="parallel simulations (default %(default)s)")
     p.add_argument("--sampler", default="local", help="local (cores) or ray (default %(default)s)")
     p.add_argument("--worlds", type=int, default=20,
-                   help="worlds calibrated.yaml draws from the ensemble (uncertainty.samples) "
-                        "(default %(default)s)")
+                   help="worlds calibrated.yaml draws from the ensemble, its "
+                        "uncertainty.samples (default %(default)s)")
     p.add_argument("--seed", type=int, default=0,
-                   help="seed of the proposals (one worker) (default %(default)s)")
+                   help="seed of the proposals, repeatable with one worker "
+                        "(default %(default)s)")
     p.add_argument("--fresh", action="store_true", help="start anew even if abc.db exists")
     return p
 
