@@ -113,7 +113,8 @@ def build(*, reference: str, arms: Sequence[str], objective: str, unc: Uncertain
                      f"({_pct(r.rel_seed_low)} to {_pct(r.rel_seed_high)})"))
     seeds = summary["seeds_per_world"].median() if not summary.empty else math.nan
     blocks.append(Table(("Arm", "Measure", "Median effect", "Across worlds, 5–95%",
-                         f"Seed only ({seeds:g} seeds), 95% interval"), tuple(rows)))
+                         f"Seed only ({seeds:g} seed{'' if seeds == 1 else 's'}), 95% interval"),
+                  tuple(rows)))
 
     blocks.append(Heading(2, "Which arm is best, and what it costs to be wrong"))
     blocks.append(Paragraph(
