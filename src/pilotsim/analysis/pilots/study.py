@@ -339,14 +339,15 @@ def run_pilot_study(overrides: Sequence[str] = ("reform=one_door",),
             report too.
         period_days: Days per evaluation period.
         processes: Worker processes for the runs (one job a seed: its worlds share their
-            days before the pilot starts, :mod:`pilotsim.plugins.forking`).
+            days before the pilot starts, :mod:`pilotsim.plugins.forking`; with fewer seeds
+            than processes, each seed's worlds are split between jobs: :func:`seed_jobs`).
         forecast_members: If > 0, forecast every pilot's full rollout from its data with an
             ensemble of this many worlds from the overrides' ``uncertainty:`` priors
             (:func:`pilotsim.analysis.pilots.forecast.forecast_study`).
         **evaluate_kwargs: Passed to :func:`evaluate`.
     """
-    jobs = [(list(overrides), s, (*WORLDS, *designs), None if out_dir is None else
-             Path(out_dir) / "runs") for s in seeds]
+    jobs = seed_jobs(overrides, seeds, (*WORLDS, *designs),
+                     None if out_dir is None else Path(out_dir) / "runs", processes)
     if processes > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -368,6 +369,27 @@ def run_pilot_study(overrides: Sequence[str] = ("reform=one_door",),
     if out_dir is not None:
         write_study(study, Path(out_dir))
     return study
+
+
+def seed_jobs(overrides: Sequence[str], seeds: Iterable[int], worlds: Sequence[str],
+              runs_dir: Path | None, processes: int = 1
+              ) -> list[tuple[list[str], int, tuple[str, ...], Path | None]]:
+    """The study's jobs: each seed's worlds, in order, split so that every process has one.
+
+    A job's worlds simulate the days they share once (:func:`_run_seed`), so a seed is one job
+    while there are at least as many seeds as processes. With fewer (one seed on two
+    processes), each seed's worlds are split into that many contiguous parts, as even as they
+    go: each part simulates the shared days again, but the processes are not left idle. A
+    world's tables are the same in any part (the forking proof, ``tests/pilots``).
+
+    Returns:
+        ``(overrides, seed, worlds, runs_dir)`` for :func:`_run_seed`, seed by seed and the
+        worlds in ``worlds`` order, so the runs come back in the order of one job a seed.
+    """
+    seeds = list(seeds)
+    parts = max(1, min(len(worlds), -(-processes // max(len(seeds), 1))))
+    return [(list(overrides), s, tuple(worlds[i] for i in part.tolist()), runs_dir)
+            for s in seeds for part in np.array_split(np.arange(len(worlds)), parts)]
 
 
 def _run_seed(job: tuple[list[str], int, Sequence[str], Path | None]) -> list[PilotRun]:
