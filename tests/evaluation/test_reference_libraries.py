@@ -20,6 +20,12 @@ from tests.evaluation.synth import make_panel
 linearmodels = pytest.importorskip("linearmodels")
 differences = pytest.importorskip("differences")
 
+# differences 0.3 calls pandas' ``inplace=`` methods, deprecated in pandas 3.1: its
+# warnings, twelve of a CI run's sixteen, say nothing about pilotsim (by message, not module:
+# pytest.warns below re-emits what it does not match from this file)
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:The inplace keyword:pandas.errors.Pandas4Warning")
+
 
 def _panel(seed, first_treated, periods):
     return make_panel(np.random.default_rng(seed), first_treated, periods)
@@ -79,7 +85,9 @@ def test_stepped_wedge_keeps_the_last_cohorts_pre_period_cells_r_drops():
     p = _panel(5, ft, 10)
     ours = callaway_santanna(p, "y", control="not_yet").group_time.set_index(
         ["group", "period"])["att"]
-    ref = _reference_cells(p, "not_yet_treated")
+    # the reference says what it does with no never-treated sites
+    with pytest.warns(UserWarning, match="Using the last treated group as comparison group"):
+        ref = _reference_cells(p, "not_yet_treated")
     common = ours.index.intersection(ref.index)
     np.testing.assert_allclose(ours.loc[common], ref.loc[common], atol=1e-12)
     extra = ours.index.difference(ref.index)
