@@ -78,6 +78,21 @@ def test_totals_per_year_scale_to_the_whole_population(run_writer: RunWriter,
     assert got["counter_hours_per_year"] == pytest.approx(5 * 5.0 / 60 * PER_YEAR)
 
 
+def test_online_share_counts_closed_cases_handled_online_overall_only(
+        run_writer: RunWriter, tmp_path: Path) -> None:
+    # closed: two in person, one online completed, one online abandoned -> 2 of 4 online;
+    # an open online case and a need not pursued are not closed and do not count
+    run_writer("r", arm="x", seed=1, days=DAYS, cases=[
+        Case(trips=2), Case(trips=1, profile="disabled"), Case(trips=0, channel="online"),
+        Case(trips=1, channel="online", status="abandoned"),
+        Case(trips=0, channel="online", status="open"), Case(trips=0, status="not_pursued")])
+    metrics = summarise_runs(discover_runs(tmp_path / "sweep").usable,
+                             settings=NO_WARMUP).metrics
+    assert overall(metrics, "r")["online_share"] == pytest.approx(0.5)
+    online = metrics[metrics["metric"] == "online_share"]
+    assert set(online["group_type"]) == {"overall"}  # the channel mix is not a subgroup gain
+
+
 def test_warm_up_leaves_out_early_cases_and_visits(run_writer: RunWriter,
                                                    tmp_path: Path) -> None:
     # an early case with five visits on days 2..6, a later one with one visit on day 10

@@ -115,6 +115,44 @@ def test_more_needs_pursued_explain_more_counter_work_before_fewer_giving_up() -
     assert "more needs are pursued to the end" in visits and "needs unmet −6" in visits
 
 
+def test_the_channel_mix_gets_an_interval_but_no_verdict() -> None:
+    r = row_for("online_share", [-0.08, -0.09, -0.085], ref=0.29)
+    assert r["verdict"] == "not judged" and pd.isna(r["p_better"]) and r["n_better"] == 0
+    (cells,) = headline_table(pd.DataFrame([r])).rows
+    assert cells[1] == "cases handled online" and cells[4].startswith("−8.5 points, 95% CI")
+    assert cells[5:7] == ("", "")  # no seeds better, no verdict
+
+
+def channel_table(trips: list[float], online: list[float]) -> pd.DataFrame:
+    """Paired rows of trips per case (level 1.0) and online share (level 0.2) per seed."""
+    rows = []
+    for seed, (t, o) in enumerate(zip(trips, online, strict=True)):
+        for arm, k in (("one_door", 0.0), ("both", 1.0)):
+            rows += [(f"{arm}{seed}", arm, seed, "overall", "all", m, base + k * d)
+                     for m, base, d in (("trips_per_case", 1.0, t), ("online_share", 0.2, o))]
+    metrics = pd.DataFrame(rows, columns=["run_id", "arm", "seed", "group_type", "group",
+                                          "metric", "value"])
+    return paired_comparison(metrics, "one_door")
+
+
+def test_more_trips_per_case_from_fewer_cases_online_are_the_channel_mix() -> None:
+    # 1.1 points fewer online, 0.0045 more trips: within 0.011 × 1.0 / 0.8 = 0.014
+    table = channel_table(trips=[0.004, 0.005, 0.0045, 0.0045],
+                          online=[-0.011, -0.012, -0.0105, -0.0115])
+    (sentence,) = mechanism_sentences(table)
+    assert sentence.startswith("Both: trips per case got worse")
+    assert "fewer cases are handled online (cases handled online −1.13 points" in sentence
+    assert "the mix of channels raises trips per case" in sentence
+
+
+def test_a_channel_shift_too_small_for_the_change_does_not_explain_it() -> None:
+    # 0.3 points fewer online can add at most 0.003 × 1.09 / 0.8 ≈ 0.004 trips, not 0.09
+    table = channel_table(trips=[0.09, 0.085, 0.095, 0.09],
+                          online=[-0.003, -0.0025, -0.0035, -0.003])
+    (sentence,) = mechanism_sentences(table)
+    assert "no other measure here explains it" in sentence
+
+
 def test_a_worse_measure_no_other_measure_explains_is_called_unexplained() -> None:
     table = mechanism_table(wait=[1.0, 1.2, 0.9, 1.1], visits=[-5, 5, 3, -2],
                             abandonment=[0.0, 0.001, -0.001, 0.0])

@@ -29,14 +29,64 @@ class Mechanism:
         needs: Measure → direction of change (``"up"`` or ``"down"``) the rule requires, each
             with a 95% CI excluding zero.
         text: The explanation; ``{name}`` fields are filled with the change of that measure.
+        accounts: Whether the cause is large enough for the worse change, given the worse
+            measure's name and the arm's comparison rows by measure (None: any significant
+            change is). A rule that names one cause should not claim a change ten times
+            what that cause can produce.
     """
 
     worse: tuple[str, ...]
     needs: Mapping[str, str]
     text: str
+    accounts: Callable[[str, Mapping[str, Mapping[str, object]]], bool] | None = None
 
+
+def _online_bound(metric: str, rows: Mapping[str, Mapping[str, object]]) -> float:
+    """The most the fall in the online share can raise ``metric`` by (its unit).
+
+    Cases moving from online to in person add at most an in-person case's trips each
+    (online cases make none or fewer): trips per case rises by at most Δonline × trips of an
+    in-person case, and that is at most trips per case / (1 − online share). Counter work
+    grows at most in proportion to the in-person cases, by Δonline / (1 − online share) of
+    its level. The larger of the two arms' levels is used, to err towards the mechanism.
+    """
+    online = rows["online_share"]
+    shift = abs(float(online["diff_mean"]))  # type: ignore[arg-type]
+    in_person = 1.0 - max(float(online["ref_mean"]), float(online["arm_mean"]))  # type: ignore[arg-type]
+    level = max(abs(float(rows[metric]["ref_mean"])), abs(float(rows[metric]["arm_mean"])))  # type: ignore[arg-type]
+    return shift * level / in_person if in_person > 0 else float("inf")
+
+
+def _online_accounts(metric: str, rows: Mapping[str, Mapping[str, object]]) -> bool:
+    return abs(float(rows[metric]["diff_mean"])) <= _online_bound(metric, rows)  # type: ignore[arg-type]
+
+
+COUNTER_WORK = ("counter_hours_per_year", "visits_per_year")
+
+_OFFLINE = ("fewer cases are handled online (cases handled online {online_share}): the reform "
+            "made the counters cheaper to use than applying online")
 
 MECHANISMS: tuple[Mechanism, ...] = (
+    # the channel mix: a reform that makes in-person service cheaper (one trip, shorter
+    # waits) draws cases from online to the counters; an online case makes few or no office
+    # visits (the default district: about 0.4 against 1.2 in person under one door), so
+    # counter work and even trips per case rise with the mix, not with a worse service
+    Mechanism(WAITS, {"needs_unmet": "down", "online_share": "down",
+                      "counter_hours_per_year": "up"},
+              "more needs are pursued to the end — fewer residents are deterred from applying "
+              "or give up (needs unmet {needs_unmet}) — and " + _OFFLINE + ", so the counters "
+              "have more work (counter time per year {counter_hours_per_year}): the same "
+              "counters have longer queues"),
+    Mechanism(COUNTER_WORK, {"needs_unmet": "down", "online_share": "down"},
+              "more needs are pursued to the end — fewer residents are deterred from applying "
+              "or give up (needs unmet {needs_unmet}) — and " + _OFFLINE + ", so more cases "
+              "reach the counters"),
+    Mechanism(COUNTER_WORK, {"online_share": "down"},
+              _OFFLINE + ", so more cases reach the counters", _online_accounts),
+    Mechanism(("trips_per_case",), {"online_share": "down"},
+              _OFFLINE + "; a case handled in person makes more office visits than one "
+              "handled online, so the mix of channels raises trips per case",
+              _online_accounts),
     # take-up: needs unmet counts the deterred and those who gave up, so where it falls more
     # residents' needs reach the counters, a wider mechanism than abandonment alone
     Mechanism(WAITS, {"needs_unmet": "down", "counter_hours_per_year": "up"},
@@ -44,7 +94,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
               "or give up (needs unmet {needs_unmet}) — so the counters have more work "
               "(counter time per year {counter_hours_per_year}): the same counters have "
               "longer queues"),
-    Mechanism(("counter_hours_per_year", "visits_per_year"), {"needs_unmet": "down"},
+    Mechanism(COUNTER_WORK, {"needs_unmet": "down"},
               "more needs are pursued to the end — fewer residents are deterred from applying "
               "or give up (needs unmet {needs_unmet}) — so more cases reach the counters"),
     Mechanism(WAITS, {"abandonment_rate": "down", "counter_hours_per_year": "up"},
@@ -61,8 +111,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
               "more office visits per year ({visits_per_year}) load the same counters"),
     Mechanism(("counter_hours_per_year",), {"abandonment_rate": "down"},
               "fewer residents give up (abandonment rate {abandonment_rate}), so more cases "
-              "are served at the counters to the end (residents moving between online and "
-              "in-person service, not measured here, can add to it)"),
+              "are served at the counters to the end"),
     Mechanism(("visits_per_year",), {"abandonment_rate": "down"},
               "fewer residents give up (abandonment rate {abandonment_rate}): cases that used "
               "to stop after a wasted trip now go on to the counters"),
@@ -105,7 +154,8 @@ def explain(comparison: pd.DataFrame, describe: Callable[[Mapping[str, object]],
                 continue
             because = ""
             for m in MECHANISMS:
-                if metric in m.worse and all(moved(k, d) for k, d in m.needs.items()):
+                if (metric in m.worse and all(moved(k, d) for k, d in m.needs.items())
+                        and (m.accounts is None or m.accounts(metric, rows))):
                     because = m.text.format(**{k: describe(rows[k]) for k in m.needs})
                     break
             out.append((str(arm), METRICS_BY_NAME[metric].label, describe(r), because))

@@ -34,7 +34,9 @@ class Metric:
         name: Column-safe identifier used in the tables.
         label: Plain-language name for planners.
         unit: Unit of the value (``"share"`` values are fractions 0–1, shown as percent).
-        better: ``"lower"`` or ``"higher"``: which direction is an improvement.
+        better: ``"lower"`` or ``"higher"``: which direction is an improvement; ``"neither"``
+            for a measure that says how residents were served, not how well (the channel
+            mix): it gets an interval but no verdict, and no arm is ranked on it.
         definition: Exact definition, as used in the report's notes.
         by_group: Whether the metric is also computed per profile, digital group and community.
     """
@@ -42,7 +44,7 @@ class Metric:
     name: str
     label: str
     unit: str
-    better: Literal["lower", "higher"]
+    better: Literal["lower", "higher", "neither"]
     definition: str
     by_group: bool = True
 
@@ -65,6 +67,9 @@ PER_YEAR_UNITS: tuple[str, ...] = ("visits/year", "hours/year", "cases/year",
 
 COST_METRICS: tuple[str, ...] = ("staff_hours", "budget")
 """The reform's costs: fixed by its config (no seed noise worth an interval)."""
+
+NEUTRAL_METRICS: tuple[str, ...] = ("online_share",)
+"""Measures of how residents were served, not how well (``better="neither"``): no verdict."""
 
 METRICS: tuple[Metric, ...] = (
     Metric("trips_per_case", "trips per case", "trips", "lower",
@@ -95,6 +100,13 @@ METRICS: tuple[Metric, ...] = (
            "Needs not pursued (cases.status = not_pursued: the resident did not apply, deterred "
            "by the burden they expected) plus abandoned cases, divided by every need not still "
            "open (0–1, shown as %)."),
+    Metric("online_share", "cases handled online", "share", "neither",
+           "Closed cases (completed or abandoned) handled through the online channel "
+           "(cases.channel = online), divided by closed cases (0–1, shown as %). Neither better "
+           "nor worse in itself: a reform that makes the counters cheaper to use draws cases "
+           "from online to in person, and an in-person case makes more office visits than an "
+           "online one, so trips per case, visits and counter time move with this mix.",
+           by_group=False),
     Metric("visits_per_year", "office visits per year", "visits/year", "lower",
            "Office visits (visits.parquet rows) from the warm-up on, for the whole population "
            "(÷ sample fraction), per year of the measured window.", by_group=False),
@@ -200,7 +212,11 @@ WITH v AS (
   WHERE v.day >= r.warmup
   GROUP BY r.run_id
 ), a AS (
-  SELECT r.run_id, count(*) FILTER (WHERE c.status = 'abandoned') AS abandoned
+  SELECT r.run_id, count(*) FILTER (WHERE c.status = 'abandoned') AS abandoned,
+         (count(*) FILTER (WHERE c.status IN ('completed', 'abandoned')
+                           AND c.channel = 'online'))::DOUBLE
+             / nullif(count(*) FILTER (WHERE c.status IN ('completed', 'abandoned')), 0)
+             AS online_share
   FROM read_parquet($cases, filename = true) AS c
   JOIN batch_runs AS r ON c.filename = r.cases_file
   WHERE c.day_opened >= r.warmup
@@ -210,7 +226,8 @@ SELECT r.run_id, 'overall' AS group_type, 'all' AS "group",
   coalesce(v.visits, 0) * r.scale AS visits_per_year,
   coalesce(v.wait_hours, 0) * r.scale AS wait_hours_per_year,
   coalesce(v.counter_hours, 0) * r.scale AS counter_hours_per_year,
-  coalesce(a.abandoned, 0) * r.scale AS abandoned_per_year
+  coalesce(a.abandoned, 0) * r.scale AS abandoned_per_year,
+  a.online_share
 FROM batch_runs AS r LEFT JOIN v USING (run_id) LEFT JOIN a USING (run_id)
 """
 
@@ -312,7 +329,7 @@ def summarise_runs(runs: Sequence[Run], batch_size: int = 64,
     """
     settings = settings or CompareSettings()
     totals = ("visits_per_year", "wait_hours_per_year", "counter_hours_per_year",
-              "abandoned_per_year")
+              "abandoned_per_year", "online_share")
     case_names = [m.name for m in METRICS if m.name not in
                   ("wait_mean_min", "wait_p90_min", *totals, *COST_METRICS)]
     parts: list[pd.DataFrame] = []

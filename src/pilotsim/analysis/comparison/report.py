@@ -214,10 +214,11 @@ def headline_table(comparison: pd.DataFrame) -> Table:
     for row in overall.to_dict("records"):
         metric = METRICS_BY_NAME[row["metric"]]
         cost = metric.name in COST_METRICS
+        judged = not cost and metric.better != "neither"  # the channel mix: no better side
         rows.append((arm_label(row["arm"]), metric.label, metric.format(row["ref_mean"]),
                      metric.format(row["arm_mean"]), change_text(row, metric),
-                     "" if cost else f"{int(row['n_better'])}/{int(row['n_pairs'])}",
-                     "" if cost else row["verdict"], _precision_text(row, metric)))
+                     f"{int(row['n_better'])}/{int(row['n_pairs'])}" if judged else "",
+                     row["verdict"] if judged else "", _precision_text(row, metric)))
     several = "n_worlds" in overall and bool((overall["n_worlds"] > 1).any())
     return Table(("Arm", "Measure", "Reference", "Arm value", "Change (95% CI)",
                   "Runs better (world × seed)" if several else "Seeds better", "Verdict",
@@ -385,7 +386,10 @@ def build_report(*, reference: str, arms: Sequence[str], comparison: pd.DataFram
                   "better: in how many paired seeds the arm did strictly better. Verdict: better "
                   "or worse when the 95% confidence interval excludes no change; no change when "
                   "every seed gave exactly the same value; otherwise unclear. Costs are the "
-                  "reforms' configured costs per year, without interval or verdict. Totals per "
+                  "reforms' configured costs per year, without interval or verdict. Cases "
+                  "handled online is the channel mix, neither better nor worse, so it has an "
+                  "interval but no verdict: fewer cases online means more at the counters, "
+                  "where a case makes more office visits. Totals per "
                   "year are for the whole population. "
                   f"Precision: {target_text}"),
     ]
