@@ -14,8 +14,10 @@ from pilotsim.analysis.comparison.header import header_blocks
 from pilotsim.analysis.comparison.metrics import METRICS_BY_NAME
 from pilotsim.analysis.comparison.paired import paired_comparison
 from pilotsim.analysis.comparison.report import (
+    chance_flags,
     change_text,
     decimals_for,
+    flagged_sentences,
     headline_sentence,
     headline_table,
     mechanism_sentences,
@@ -151,6 +153,43 @@ def test_a_channel_shift_too_small_for_the_change_does_not_explain_it() -> None:
                           online=[-0.003, -0.0025, -0.0035, -0.003])
     (sentence,) = mechanism_sentences(table)
     assert "no other measure here explains it" in sentence
+
+
+def wait_table(group_ref: float, group_arm: float) -> pd.DataFrame:
+    """Mean wait per visit, overall 31 → 25 min and one group's levels, over four seeds."""
+    rows = []
+    for seed, noise in enumerate((0.3, -0.2, 0.1, -0.1)):
+        for arm, overall, group in (("baseline", 31.0, group_ref),
+                                    ("one_door", 25.0, group_arm)):
+            rows += [(f"{arm}{seed}", arm, seed, "overall", "all", "wait_mean_min",
+                      overall + noise),
+                     (f"{arm}{seed}", arm, seed, "profile", "disabled", "wait_mean_min",
+                      group + (noise if arm == "one_door" else 0.0))]
+    metrics = pd.DataFrame(rows, columns=["run_id", "arm", "seed", "group_type", "group",
+                                          "metric", "value"])
+    return paired_comparison(metrics, "baseline")
+
+
+def test_a_quiet_desks_group_waiting_the_pooled_average_is_explained_by_pooling() -> None:
+    # one door's disabled residents: their own desk waited 23.8, the centre's 25.2 as anyone's
+    (sentence,) = flagged_sentences(wait_table(group_ref=23.8, group_arm=25.2))
+    assert sentence.startswith("One door: mean wait per visit for disabled (profile) got worse")
+    assert "waited less than the average resident before (23.8 against 31.0 min)" in sentence
+    assert "pooled with the busier ones" in sentence
+
+
+def test_a_group_that_ends_up_far_from_the_average_is_not_called_pooled() -> None:
+    (sentence,) = flagged_sentences(wait_table(group_ref=23.8, group_arm=28.0))
+    assert "pooled" not in sentence and sentence.endswith("the overall effect goes the other way.")
+    (above,) = flagged_sentences(wait_table(group_ref=35.0, group_arm=36.0))
+    assert "pooled" not in above  # it waited more than the average before: not a quiet desk
+
+
+def test_the_who_gains_text_says_how_many_flags_chance_alone_gives() -> None:
+    cells = pd.DataFrame({"arm": "x", "group_type": "community",
+                          "metric": ["trips_per_case"] * 80, "ci_low": -0.1})
+    text = chance_flags(pd.concat([cells, cells.assign(group_type="overall")]))
+    assert "up to 80 group × measure cells" in text and "up to about 2 flags per arm" in text
 
 
 def test_a_worse_measure_no_other_measure_explains_is_called_unexplained() -> None:

@@ -160,3 +160,28 @@ def explain(comparison: pd.DataFrame, describe: Callable[[Mapping[str, object]],
                     break
             out.append((str(arm), METRICS_BY_NAME[metric].label, describe(r), because))
     return out
+
+
+EVENED_OUT = 0.25
+"""A group's wait has evened out with everyone's when its gap to the average shrank to this
+share of what it was (or less)."""
+
+
+def evened_out(row: Mapping[str, object], overall: Mapping[str, object]) -> bool:
+    """Whether a group's worse wait is its shorter queue joined with everyone's.
+
+    Pooling (one door's centre, a closed desk whose residents go to a neighbour) puts
+    residents who used a quiet desk in the queue everyone else uses: their wait rises to the
+    average while the average falls. Read from the levels: the group waited less than the
+    average resident in the reference arm, and waits about what the average resident waits in
+    the arm (its gap closed to :data:`EVENED_OUT` of what it was, or less).
+
+    Args:
+        row: The group's comparison row (a wait measure, flagged against the overall change).
+        overall: The same arm and measure's overall row.
+    """
+    ref_gap = float(overall["ref_mean"]) - float(row["ref_mean"])  # type: ignore[arg-type]
+    arm_gap = abs(float(row["arm_mean"]) - float(overall["arm_mean"]))  # type: ignore[arg-type]
+    return (str(row["metric"]) in WAITS and float(row["diff_mean"]) > 0  # type: ignore[arg-type]
+            and ref_gap > 0 and arm_gap <= EVENED_OUT * ref_gap)
+

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pilotsim.analysis.comparison.cost_effectiveness import EFFECTS
-from pilotsim.analysis.comparison.mechanisms import explain
+from pilotsim.analysis.comparison.mechanisms import evened_out, explain
 from pilotsim.analysis.comparison.metrics import (
     COST_METRICS,
     METRICS,
@@ -239,16 +239,47 @@ def flagged_sentences(comparison: pd.DataFrame) -> list[str]:
     """Warnings for subgroups that moved against the overall effect (95% CI excludes 0)."""
     out = []
     flagged = comparison[comparison["opposite_to_overall"].astype(bool)]
+    overall = {(r["arm"], r["metric"]): r for r in
+               comparison[comparison["group_type"] == "overall"].to_dict("records")}
     kinds = {"profile": "profile", "digital": "group", "community": "community"}
     for row in flagged.to_dict("records"):
         metric = METRICS_BY_NAME[row["metric"]]
-        out.append(
-            f"{arm_label(row['arm'])}: {metric.label} for {row['group']} "
-            f"({kinds.get(row['group_type'], row['group_type'])}) got {row['verdict']}: "
-            f"{metric.format(row['ref_mean'])} → {metric.format(row['arm_mean'])} "
-            f"({change_text(row, metric)}), {_seeds_text(row)}; "
-            f"the overall effect goes the other way.")
+        text = (f"{arm_label(row['arm'])}: {metric.label} for {row['group']} "
+                f"({kinds.get(row['group_type'], row['group_type'])}) got {row['verdict']}: "
+                f"{metric.format(row['ref_mean'])} → {metric.format(row['arm_mean'])} "
+                f"({change_text(row, metric)}), {_seeds_text(row)}; "
+                f"the overall effect goes the other way")
+        every = overall.get((row["arm"], row["metric"]))
+        if every is not None and evened_out(row, every):
+            text += (f": they waited less than the average resident before "
+                     f"({metric.format(row['ref_mean'])} against "
+                     f"{metric.format(every['ref_mean'])} min) and now wait what everyone "
+                     f"waits ({metric.format(row['arm_mean'])} against "
+                     f"{metric.format(every['arm_mean'])} min): their shorter queues were "
+                     f"pooled with the busier ones, which evens waits out")
+        out.append(text + ".")
     return out
+
+
+def chance_flags(comparison: pd.DataFrame) -> str:
+    """How many group cells an arm has, and how many a 95% interval flags by chance.
+
+    Args:
+        comparison: The comparison table.
+
+    Returns:
+        A sentence (with a leading space) for the "Who gains" text; empty without group rows.
+    """
+    judged = comparison[(comparison["group_type"] != "overall")
+                        & comparison["metric"].isin(WHO_GAINS_METRICS)
+                        & comparison["ci_low"].notna()]
+    if judged.empty:
+        return ""
+    cells = int(judged.groupby("arm").size().max())
+    return (f" Each arm has up to {cells:,} group × measure cells, and a 95% interval flags a "
+            f"cell whose true change is zero one time in forty (on the side against the "
+            f"overall change): up to about {cells / 40:.0f} flags per arm by chance alone, so a "
+            f"small flag with no mechanism behind it may be noise.")
 
 
 def _column_label(m: Metric) -> str:
@@ -431,7 +462,7 @@ def build_report(*, reference: str, arms: Sequence[str], comparison: pd.DataFram
                   "the change (as in the headline table) with its 95% interval in brackets. A "
                   "reform that helps on average can still leave a group behind; such groups are "
                   "marked ⚠ when their change goes the opposite way to the overall change and "
-                  "its 95% confidence interval excludes no change."),
+                  "its 95% confidence interval excludes no change." + chance_flags(comparison)),
     ]
     warnings = flagged_sentences(comparison)
     blocks.append(Bullets(tuple(f"⚠ {w}" for w in warnings)) if warnings else Paragraph(
