@@ -76,6 +76,7 @@ def test_totals_per_year_scale_to_the_whole_population(run_writer: RunWriter,
     assert got["wait_hours_per_year"] == pytest.approx((3 * 20 + 2 * 30) / 60 * PER_YEAR)
     assert got["abandoned_per_year"] == pytest.approx(1 * PER_YEAR)
     assert got["counter_hours_per_year"] == pytest.approx(5 * 5.0 / 60 * PER_YEAR)
+    assert got["travel_hours_per_year"] == pytest.approx(5 * 30.0 / 60 * PER_YEAR)
 
 
 def test_online_share_counts_closed_cases_handled_online_overall_only(

@@ -4,8 +4,8 @@ Every metric is computed once per run for the whole population (``group_type="ov
 again for each resident profile, for digitally excluded vs not, and for each community, so that
 the paired comparison can show who gains. Every measure leaves out the run's warm-up
 (``compare.warmup_days``): cases opened and visits made before it. Totals per year (visits,
-hours waited, abandoned cases) are scaled to the whole population (÷ the sample fraction) and
-to a year of the measured window; costs per year spread the set-up budget over
+hours waited and travelled, abandoned cases) are scaled to the whole population (÷ the sample
+fraction) and to a year of the measured window; costs per year spread the set-up budget over
 ``compare.horizon_years``. Runs are read in batches, one DuckDB query per batch
 and table, so a sweep of thousands of runs never holds all case tables in memory at once.
 """
@@ -113,6 +113,11 @@ METRICS: tuple[Metric, ...] = (
     Metric("wait_hours_per_year", "hours waited per year", "hours/year", "lower",
            "Sum of visits.wait_min / 60 from the warm-up on, whole population, per year.",
            by_group=False),
+    Metric("travel_hours_per_year", "hours travelled per year", "hours/year", "lower",
+           "Sum of visits.travel_min / 60 (round trips) from the warm-up on, whole "
+           "population, per year: what residents spend getting to the offices, more than "
+           "they wait in the default district; a trip saved far from the offices saves more.",
+           by_group=False),
     Metric("counter_hours_per_year", "counter time per year", "hours/year", "lower",
            "Sum of visits.service_min / 60 from the warm-up on, whole population, per year: "
            "the offices' workload from the catalogue's services (what their queues wait for).",
@@ -205,6 +210,8 @@ _TOTALS_SQL = """
 WITH v AS (
   SELECT r.run_id, count(*) AS visits,
          sum(CASE WHEN isnan(v.wait_min) THEN 0 ELSE v.wait_min END) / 60 AS wait_hours,
+         sum(CASE WHEN isnan(v.travel_min) THEN 0 ELSE v.travel_min END) / 60
+             AS travel_hours,
          sum(CASE WHEN isnan(v.service_min) THEN 0 ELSE v.service_min END) / 60
              AS counter_hours
   FROM read_parquet($visits, filename = true) AS v
@@ -225,6 +232,7 @@ WITH v AS (
 SELECT r.run_id, 'overall' AS group_type, 'all' AS "group",
   coalesce(v.visits, 0) * r.scale AS visits_per_year,
   coalesce(v.wait_hours, 0) * r.scale AS wait_hours_per_year,
+  coalesce(v.travel_hours, 0) * r.scale AS travel_hours_per_year,
   coalesce(v.counter_hours, 0) * r.scale AS counter_hours_per_year,
   coalesce(a.abandoned, 0) * r.scale AS abandoned_per_year,
   a.online_share
@@ -328,8 +336,8 @@ def summarise_runs(runs: Sequence[Run], batch_size: int = 64,
         The per-run summaries (the weekly series keeps the warm-up, to show it).
     """
     settings = settings or CompareSettings()
-    totals = ("visits_per_year", "wait_hours_per_year", "counter_hours_per_year",
-              "abandoned_per_year", "online_share")
+    totals = ("visits_per_year", "wait_hours_per_year", "travel_hours_per_year",
+              "counter_hours_per_year", "abandoned_per_year", "online_share")
     case_names = [m.name for m in METRICS if m.name not in
                   ("wait_mean_min", "wait_p90_min", *totals, *COST_METRICS)]
     parts: list[pd.DataFrame] = []
