@@ -65,6 +65,18 @@ def test_satisfaction_changes_in_points_with_digits_from_its_interval() -> None:
     assert text == "+2.3 points, 95% CI +2.1 to +2.6"
 
 
+def test_an_interval_that_excludes_zero_never_prints_an_end_as_zero() -> None:
+    # 95% CI −0.258 to −0.002 points: at the half-width's two decimals it read "−0.26 to
+    # 0.00" beside the verdict "worse" (which_communities_first flagged such a group)
+    r = row_for("one_trip_share", [-0.0004, -0.0022, -0.0009, -0.0017], ref=0.6)
+    assert r["verdict"] == "worse"
+    assert change_text(r, METRICS_BY_NAME["one_trip_share"]) == (
+        "−0.130 points, 95% CI −0.258 to −0.002")
+    unclear = row_for("one_trip_share", [-0.0003, -0.0023, -0.0009, -0.0017], ref=0.6)
+    assert change_text(unclear, METRICS_BY_NAME["one_trip_share"]) == (
+        "−0.13 points, 95% CI −0.27 to +0.01")  # an interval across zero keeps its digits
+
+
 def test_a_precise_small_change_is_not_shown_as_zero() -> None:
     r = row_for("trips_per_case", [-0.0031, -0.0029, -0.0030, -0.0032], ref=1.5)
     table = headline_table(pd.DataFrame([r]))

@@ -128,23 +128,26 @@ def change_parts(row: Mapping[str, object], metric: Metric) -> tuple[str, str, s
     # no interval: a cost (configured), one pair, or the same change in every seed
     no_ci = pd.isna(row["ci_low"]) or metric.name in COST_METRICS or half == 0
     if metric.unit == "share" or _points(metric):
-        scale, suffix = (100.0, " points") if metric.unit == "share" else (1.0, " points")
+        scale = 100.0 if metric.unit == "share" else 1.0
         lo, hi = scale * float(row["ci_low"]), scale * float(row["ci_high"])
         d = decimals_for(scale * half, 1)
-        main = signed(scale * diff, d, suffix)
+        value, suffix, ends = scale * diff, " points", ""
     elif not pd.isna(row["rel_change"]) and metric.name not in COST_METRICS:
         ref = abs(float(row["ref_mean"]))
         d = decimals_for(100 * half / ref, 1)
         lo, hi = 100 * float(row["rel_ci_low"]), 100 * float(row["rel_ci_high"])
-        main, suffix = signed(100 * float(row["rel_change"]), d, "%"), "%"
+        value, suffix, ends = 100 * float(row["rel_change"]), "%", "%"
     else:
         d = decimals_for(half, 0 if metric.unit in PER_YEAR_UNITS else 2)
-        main, suffix = signed(diff, d, f" {metric.unit}"), ""
         lo, hi = float(row["ci_low"]), float(row["ci_high"])
+        value, suffix, ends = diff, f" {metric.unit}", ""
     if no_ci:
-        return main, "", ""
-    unit = suffix if suffix == "%" else ""
-    return main, signed(lo, d, unit), signed(hi, d, unit)
+        return signed(value, d, suffix), "", ""
+    # an interval that excludes zero must not print an end as 0 (a verdict beside
+    # "−0.26 to 0.00" reads as a contradiction): one more digit until neither end rounds to 0
+    while (lo > 0 or hi < 0) and d < MAX_DECIMALS and 0 in (round(lo, d), round(hi, d)):
+        d += 1
+    return signed(value, d, suffix), signed(lo, d, ends), signed(hi, d, ends)
 
 
 def change_text(row: Mapping[str, object], metric: Metric) -> str:
