@@ -94,6 +94,19 @@ def test_online_share_counts_closed_cases_handled_online_overall_only(
     assert set(online["group_type"]) == {"overall"}  # the channel mix is not a subgroup gain
 
 
+def test_where_each_group_queued_is_summed_per_arm_and_office(run_writer: RunWriter,
+                                                              tmp_path: Path) -> None:
+    for seed in (1, 2):  # two seeds of one arm: their visits add up
+        run_writer(f"s{seed}", arm="x", seed=seed, days=DAYS, cases=[
+            Case(trips=3, visit_wait=20), Case(trips=1, profile="disabled", visit_wait=40)])
+    offices = summarise_runs(discover_runs(tmp_path / "sweep").usable,
+                             settings=NO_WARMUP).offices.set_index(["group_type", "group"])
+    assert offices.loc[("overall", "all"), ["office", "visits", "wait_sum"]].tolist() == [
+        "o1", 8, 2 * (3 * 20 + 40)]
+    assert offices.loc[("profile", "disabled"), ["visits", "wait_sum"]].tolist() == [2, 80]
+    assert set(offices["arm"]) == {"x"}
+
+
 def test_warm_up_leaves_out_early_cases_and_visits(run_writer: RunWriter,
                                                    tmp_path: Path) -> None:
     # an early case with five visits on days 2..6, a later one with one visit on day 10

@@ -11,6 +11,7 @@ from synthetic_runs import Case
 
 from pilotsim.analysis.comparison import compare_sweep
 from pilotsim.analysis.comparison.header import header_blocks
+from pilotsim.analysis.comparison.mechanisms import where_they_queued
 from pilotsim.analysis.comparison.metrics import METRICS_BY_NAME
 from pilotsim.analysis.comparison.paired import paired_comparison
 from pilotsim.analysis.comparison.report import (
@@ -195,6 +196,42 @@ def test_a_group_that_ends_up_far_from_the_average_is_not_called_pooled() -> Non
     assert "pooled" not in sentence and sentence.endswith("the overall effect goes the other way.")
     (above,) = flagged_sentences(wait_table(group_ref=35.0, group_arm=36.0))
     assert "pooled" not in above  # it waited more than the average before: not a quiet desk
+
+
+def office_rows(rows: list[tuple[str, str, str, int, float]]) -> pd.DataFrame:
+    """(arm, group, office, visits, mean wait) rows as RunSummaries.offices."""
+    return pd.DataFrame(
+        [(arm, "", "overall" if g == "all" else "profile", g, o, n, n * w)
+         for arm, g, o, n, w in rows],
+        columns=["arm", "world", "group_type", "group", "office", "visits", "wait_sum"])
+
+
+def test_a_group_whose_own_offices_got_busier_is_told_so() -> None:
+    # data sharing: the elderly stay at civil affairs, whose queue grows as others' shrink
+    offices = office_rows([
+        ("baseline", "all", "civil", 1000, 28.8), ("baseline", "all", "police", 1500, 35.6),
+        ("baseline", "elderly", "civil", 780, 30.0), ("baseline", "elderly", "police", 100, 36),
+        ("sharing", "all", "civil", 1000, 32.8), ("sharing", "all", "police", 1200, 30.6),
+        ("sharing", "elderly", "civil", 790, 33.0), ("sharing", "elderly", "police", 20, 31)])
+    text = where_they_queued(offices, "baseline", "sharing", "profile", "elderly")
+    assert text == ("the offices they queue at got busier: civil (98% of their visits) "
+                    "28.8 → 32.8 min")
+
+
+def test_a_group_moved_from_a_quiet_desk_is_told_where_it_queues_now() -> None:
+    # one door: the disabled's quiet desk (15.7 min) closes; they queue at the centre
+    offices = office_rows([
+        ("baseline", "all", "desk", 600, 15.7), ("baseline", "all", "civil", 1000, 28.8),
+        ("baseline", "disabled", "desk", 350, 15.7), ("baseline", "disabled", "civil", 80, 27),
+        ("one_door", "all", "civil", 2600, 25.0),
+        ("one_door", "disabled", "civil", 270, 25.2)])
+    text = where_they_queued(offices, "baseline", "one_door", "profile", "disabled")
+    assert text == ("they queue at other offices: civil (19% → 100% of their visits; 28.8 min "
+                    "there before) instead of desk (81% → 0%; 15.7 min)")
+    (sentence,) = flagged_sentences(wait_table(group_ref=23.8, group_arm=25.2), offices)
+    assert sentence.endswith("which evens waits out; " + text + ".")
+    assert where_they_queued(offices.iloc[:0], "baseline", "one_door", "profile",
+                             "disabled") == ""
 
 
 def test_the_who_gains_text_says_how_many_flags_chance_alone_gives() -> None:

@@ -185,3 +185,67 @@ def evened_out(row: Mapping[str, object], overall: Mapping[str, object]) -> bool
     return (str(row["metric"]) in WAITS and float(row["diff_mean"]) > 0  # type: ignore[arg-type]
             and ref_gap > 0 and arm_gap <= EVENED_OUT * ref_gap)
 
+
+def where_they_queued(offices: pd.DataFrame, reference: str, arm: str, group_type: str,
+                      group: str) -> str:
+    """Why a group's mean wait moved: the offices it queued at, or their queues.
+
+    A group's mean wait is its visits' shares of the offices times those offices' waits. Its
+    change splits into the offices' own waits changing (every visitor's mean wait at each
+    office, weighted by the group's visits in the arm) and the group queuing at other offices
+    (the change in its shares, at the reference arm's waits). The larger part is named with
+    the office that carries most of it.
+
+    Args:
+        offices: :attr:`~.metrics.RunSummaries.offices`.
+        reference: The reference arm.
+        arm: The compared arm.
+        group_type: ``profile``, ``digital`` or ``community``.
+        group: The group.
+
+    Returns:
+        A clause (``"their own offices got busier: …"``), or ``""`` without office data.
+    """
+    if offices.empty:
+        return ""
+    by = offices.groupby(["arm", "group_type", "group", "office"])[["visits", "wait_sum"]].sum()
+
+    def table(which: str, gtype: str, name: str) -> pd.DataFrame:
+        try:
+            t = by.loc[(which, gtype, name)]
+        except KeyError:
+            return pd.DataFrame(columns=["visits", "wait_sum"])
+        return t[t["visits"] > 0]
+
+    mine_ref, mine_arm = table(reference, group_type, group), table(arm, group_type, group)
+    all_ref, all_arm = table(reference, "overall", "all"), table(arm, "overall", "all")
+    if mine_ref.empty or mine_arm.empty:
+        return ""
+    wait_ref = all_ref["wait_sum"] / all_ref["visits"]
+    wait_arm = all_arm["wait_sum"] / all_arm["visits"]
+    share_ref = mine_ref["visits"] / mine_ref["visits"].sum()
+    share_arm = mine_arm["visits"] / mine_arm["visits"].sum()
+    both = share_arm.index.intersection(wait_ref.index)
+    queues = (share_arm[both] * (wait_arm[both] - wait_ref[both]))
+    offices_all = share_arm.index.union(share_ref.index)
+    moved = (share_arm.reindex(offices_all, fill_value=0.0)
+             - share_ref.reindex(offices_all, fill_value=0.0))
+    known = moved.index.intersection(wait_ref.index)
+    mix = moved[known] * wait_ref[known]
+    if queues.sum() >= mix.sum() and not queues.empty:
+        top = queues.sort_values(ascending=False).index[:2]
+        busier = ", ".join(f"{o} ({share_arm[o]:.0%} of their visits) {wait_ref[o]:.1f} → "
+                           f"{wait_arm[o]:.1f} min" for o in top if queues[o] > 0)
+        return f"the offices they queue at got busier: {busier}" if busier else ""
+    gained = moved.sort_values(ascending=False).index[0]
+    lost = moved.sort_values().index[0]
+
+    def at(o: str) -> str:
+        w = wait_arm.get(o) if o not in wait_ref.index else wait_ref.get(o)
+        return f"{w:.1f} min" if w is not None and pd.notna(w) else "a new office"
+
+    return (f"they queue at other offices: {gained} "
+            f"({share_ref.get(gained, 0.0):.0%} → {share_arm.get(gained, 0.0):.0%} of their "
+            f"visits; {at(gained)} there before) instead of {lost} "
+            f"({share_ref.get(lost, 0.0):.0%} → {share_arm.get(lost, 0.0):.0%}; {at(lost)})")
+

@@ -13,7 +13,7 @@ and table, so a sweep of thousands of runs never holds all case tables in memory
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import duckdb
@@ -183,9 +183,11 @@ WHERE c.day_opened >= r.warmup
 {_sets("r.run_id")}
 """
 
-_VISITS_SQL = f"""
+# each visit with its resident's groups (a visit whose case row is missing keeps the visit's
+# community): the table the wait measures and the offices' table group
+_VISITS_OF_GROUPS = """
 WITH v AS (
-  SELECT r.run_id, v.case_id, v.community AS visit_community,
+  SELECT r.run_id, v.case_id, v.community AS visit_community, v.office,
          CASE WHEN isnan(v.wait_min) THEN NULL ELSE v.wait_min END AS wait_min
   FROM read_parquet($visits, filename = true) AS v
   JOIN batch_runs AS r ON v.filename = r.visits_file
@@ -195,15 +197,27 @@ WITH v AS (
   FROM read_parquet($cases, filename = true) AS k
   JOIN batch_runs AS r ON k.filename = r.cases_file
 ), c AS (
-  SELECT v.run_id, v.wait_min, k.profile, k.digitally_excluded,
+  SELECT v.run_id, v.office, v.wait_min, k.profile, k.digitally_excluded,
          coalesce(k.community, v.visit_community) AS community
   FROM v LEFT JOIN k ON v.run_id = k.run_id AND v.case_id = k.case_id
 )
+"""
+
+_VISITS_SQL = f"""{_VISITS_OF_GROUPS}
 SELECT c.run_id, {_GROUPING},
   avg(c.wait_min) AS wait_mean_min,
   quantile_cont(c.wait_min, 0.9) AS wait_p90_min
 FROM c
 {_sets("c.run_id")}
+"""
+
+_OFFICES_SQL = f"""{_VISITS_OF_GROUPS}
+SELECT c.run_id, {_GROUPING}, c.office,
+  count(c.wait_min) AS visits, coalesce(sum(c.wait_min), 0) AS wait_sum
+FROM c
+GROUP BY GROUPING SETS ((c.run_id, c.office), (c.run_id, c.office, c.profile),
+                        (c.run_id, c.office, c.digitally_excluded),
+                        (c.run_id, c.office, c.community))
 """
 
 _TOTALS_SQL = """
@@ -283,12 +297,16 @@ class RunSummaries:
             cases_closed`` (closed-case-weighted mean of ``site_days.satisfaction_mean``).
         trips_hist: Closed cases per arm by number of trips: ``arm, value, n``.
         wait_hist: Visits per arm by wait bin (``value`` = bin start, minutes): ``arm, value, n``.
+        offices: Where each group queued, summed over each arm's runs: ``arm, world,
+            group_type, group, office, visits, wait_sum`` (minutes), from the warm-up on.
     """
 
     metrics: pd.DataFrame
     weekly: pd.DataFrame
     trips_hist: pd.DataFrame
     wait_hist: pd.DataFrame
+    offices: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["arm", "world", "group_type", "group", "office", "visits", "wait_sum"]))
 
 
 def _batches(runs: Sequence[Run], size: int) -> Iterator[Sequence[Run]]:
@@ -344,6 +362,7 @@ def summarise_runs(runs: Sequence[Run], batch_size: int = 64,
     weekly: list[pd.DataFrame] = []
     trips: list[pd.DataFrame] = []
     waits: list[pd.DataFrame] = []
+    offices: list[pd.DataFrame] = []
     con = duckdb.connect()
     try:
         for batch in _batches(list(runs), batch_size):
@@ -368,6 +387,7 @@ def summarise_runs(runs: Sequence[Run], batch_size: int = 64,
             trips.append(con.execute(_TRIPS_HIST_SQL, {"cases": files["cases"]}).df())
             waits.append(con.execute(_WAIT_HIST_SQL, {"visits": files["visits"],
                                                       "width": WAIT_BIN_MINUTES}).df())
+            offices.append(con.execute(_OFFICES_SQL, files).df())
             con.unregister("batch_runs")
     finally:
         con.close()
@@ -401,4 +421,15 @@ def summarise_runs(runs: Sequence[Run], batch_size: int = 64,
         if weekly else pd.DataFrame(columns=["run_id", "arm", "seed", "week",
                                              "satisfaction_mean", "cases_closed"])
     return RunSummaries(metrics=metrics, weekly=weekly_table, trips_hist=per_arm(trips),
-                        wait_hist=per_arm(waits))
+                        wait_hist=per_arm(waits), offices=_per_arm_offices(info, offices))
+
+
+def _per_arm_offices(info: pd.DataFrame, chunks: list[pd.DataFrame]) -> pd.DataFrame:
+    """Visits and minutes waited per arm, world, group and office (runs summed)."""
+    keys = ["arm", "world", "group_type", "group", "office"]
+    if not chunks:
+        return pd.DataFrame(columns=[*keys, "visits", "wait_sum"])
+    table = info.merge(pd.concat(chunks, ignore_index=True), on="run_id")
+    table["world"] = table["world"].fillna("")
+    return (table.groupby(keys, as_index=False)[["visits", "wait_sum"]].sum()
+            .astype({"visits": "int64", "wait_sum": float}))

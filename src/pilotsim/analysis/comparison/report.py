@@ -17,7 +17,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pilotsim.analysis.comparison.cost_effectiveness import EFFECTS
-from pilotsim.analysis.comparison.mechanisms import evened_out, explain
+from pilotsim.analysis.comparison.mechanisms import (
+    WAITS,
+    evened_out,
+    explain,
+    where_they_queued,
+)
 from pilotsim.analysis.comparison.metrics import (
     COST_METRICS,
     METRICS,
@@ -238,8 +243,14 @@ def plain_table(table: Table) -> str:
     return "\n".join(lines)
 
 
-def flagged_sentences(comparison: pd.DataFrame) -> list[str]:
-    """Warnings for subgroups that moved against the overall effect (95% CI excludes 0)."""
+def flagged_sentences(comparison: pd.DataFrame,
+                      offices: pd.DataFrame | None = None) -> list[str]:
+    """Warnings for subgroups that moved against the overall effect (95% CI excludes 0).
+
+    A group's worse wait is explained where the levels or the offices show why: its quieter
+    desk pooled with the busier ones (:func:`~.mechanisms.evened_out`), and where it queued
+    (:func:`~.mechanisms.where_they_queued`, from ``offices``, the runs' visits by office).
+    """
     out = []
     flagged = comparison[comparison["opposite_to_overall"].astype(bool)]
     overall = {(r["arm"], r["metric"]): r for r in
@@ -253,14 +264,21 @@ def flagged_sentences(comparison: pd.DataFrame) -> list[str]:
                 f"({change_text(row, metric)}), {_seeds_text(row)}; "
                 f"the overall effect goes the other way")
         every = overall.get((row["arm"], row["metric"]))
+        reasons = []
         if every is not None and evened_out(row, every):
-            text += (f": they waited less than the average resident before "
-                     f"({metric.format(row['ref_mean'])} against "
-                     f"{metric.format(every['ref_mean'])} min) and now wait what everyone "
-                     f"waits ({metric.format(row['arm_mean'])} against "
-                     f"{metric.format(every['arm_mean'])} min): their shorter queues were "
-                     f"pooled with the busier ones, which evens waits out")
-        out.append(text + ".")
+            reasons.append(
+                f"they waited less than the average resident before "
+                f"({metric.format(row['ref_mean'])} against "
+                f"{metric.format(every['ref_mean'])} min) and now wait what everyone waits "
+                f"({metric.format(row['arm_mean'])} against "
+                f"{metric.format(every['arm_mean'])} min): their shorter queues were pooled "
+                f"with the busier ones, which evens waits out")
+        if offices is not None and row["metric"] in WAITS and float(row["diff_mean"]) > 0:
+            where = where_they_queued(offices, str(row["reference"]), str(row["arm"]),
+                                      str(row["group_type"]), str(row["group"]))
+            if where:
+                reasons.append(where)
+        out.append(text + (": " + "; ".join(reasons) if reasons else "") + ".")
     return out
 
 
@@ -378,7 +396,8 @@ def build_report(*, reference: str, arms: Sequence[str], comparison: pd.DataFram
                  runs: pd.DataFrame, unpaired: pd.DataFrame, figures: Mapping[str, bytes],
                  target_text: str, files: Sequence[str],
                  cost_effectiveness: pd.DataFrame | None = None,
-                 header: Sequence[Block] = ()) -> list[Block]:
+                 header: Sequence[Block] = (),
+                 offices: pd.DataFrame | None = None) -> list[Block]:
     """Assemble the report's blocks.
 
     Args:
@@ -394,6 +413,8 @@ def build_report(*, reference: str, arms: Sequence[str], comparison: pd.DataFram
         cost_effectiveness: The ranked cost-effectiveness table, for the decision table.
         header: The "What was run" blocks
             (:func:`pilotsim.analysis.comparison.header.header_blocks`).
+        offices: Visits and minutes waited by arm, group and office
+            (:attr:`~.metrics.RunSummaries.offices`), to say where a flagged group queued.
 
     Returns:
         The report as blocks.
@@ -467,7 +488,7 @@ def build_report(*, reference: str, arms: Sequence[str], comparison: pd.DataFram
                   "marked ⚠ when their change goes the opposite way to the overall change and "
                   "its 95% confidence interval excludes no change." + chance_flags(comparison)),
     ]
-    warnings = flagged_sentences(comparison)
+    warnings = flagged_sentences(comparison, offices)
     blocks.append(Bullets(tuple(f"⚠ {w}" for w in warnings)) if warnings else Paragraph(
         "No group moved against the overall effect with a 95% confidence interval excluding "
         "no change."))
