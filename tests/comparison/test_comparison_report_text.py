@@ -183,27 +183,43 @@ def wait_table(group_ref: float, group_arm: float) -> pd.DataFrame:
     return paired_comparison(metrics, "baseline")
 
 
-def test_a_quiet_desks_group_waiting_the_pooled_average_is_explained_by_pooling() -> None:
-    # one door's disabled residents: their own desk waited 23.8, the centre's 25.2 as anyone's
-    (sentence,) = flagged_sentences(wait_table(group_ref=23.8, group_arm=25.2))
-    assert sentence.startswith("One door: mean wait per visit for disabled (profile) got worse")
-    assert "waited less than the average resident before (23.8 against 31.0 min)" in sentence
-    assert "pooled with the busier ones" in sentence
-
-
-def test_a_group_that_ends_up_far_from_the_average_is_not_called_pooled() -> None:
-    (sentence,) = flagged_sentences(wait_table(group_ref=23.8, group_arm=28.0))
-    assert "pooled" not in sentence and sentence.endswith("the overall effect goes the other way.")
-    (above,) = flagged_sentences(wait_table(group_ref=35.0, group_arm=36.0))
-    assert "pooled" not in above  # it waited more than the average before: not a quiet desk
-
-
 def office_rows(rows: list[tuple[str, str, str, int, float]]) -> pd.DataFrame:
     """(arm, group, office, visits, mean wait) rows as RunSummaries.offices."""
     return pd.DataFrame(
         [(arm, "", "overall" if g == "all" else "profile", g, o, n, n * w)
          for arm, g, o, n, w in rows],
         columns=["arm", "world", "group_type", "group", "office", "visits", "wait_sum"])
+
+
+# one door: the disabled's quiet desk (15.7 min) is absorbed; they queue at the centre
+POOLED = office_rows([
+    ("baseline", "all", "desk", 600, 15.7), ("baseline", "all", "civil", 1000, 28.8),
+    ("baseline", "disabled", "desk", 350, 15.7), ("baseline", "disabled", "civil", 80, 27.0),
+    ("one_door", "all", "civil", 2600, 25.0), ("one_door", "disabled", "civil", 270, 25.2)])
+
+
+def test_a_quiet_desks_group_waiting_the_pooled_average_is_explained_by_pooling() -> None:
+    # one door's disabled residents: their own desk waited 23.8, the centre's 25.2 as anyone's
+    (sentence,) = flagged_sentences(wait_table(group_ref=23.8, group_arm=25.2), POOLED)
+    assert sentence.startswith("One door: mean wait per visit for disabled (profile) got worse")
+    assert "waited less than the average resident before (23.8 against 31.0 min)" in sentence
+    assert "pooled with the busier ones" in sentence
+
+
+def test_levels_that_converge_with_no_desk_closed_are_not_called_pooled() -> None:
+    # data sharing shortens everyone else's queues: the group meets the average, no desk shut
+    open_desks = POOLED.assign(office=POOLED["office"].replace({"desk": "civil"}))
+    (sentence,) = flagged_sentences(wait_table(group_ref=23.8, group_arm=25.2), open_desks)
+    assert "pooled" not in sentence
+    (no_offices,) = flagged_sentences(wait_table(group_ref=23.8, group_arm=25.2))
+    assert "pooled" not in no_offices  # levels alone cannot tell
+
+
+def test_a_group_that_ends_up_far_from_the_average_is_not_called_pooled() -> None:
+    (sentence,) = flagged_sentences(wait_table(group_ref=23.8, group_arm=28.0), POOLED)
+    assert "pooled" not in sentence
+    (above,) = flagged_sentences(wait_table(group_ref=35.0, group_arm=36.0), POOLED)
+    assert "pooled" not in above  # it waited more than the average before: not a quiet desk
 
 
 def test_a_group_whose_own_offices_got_busier_is_told_so() -> None:
@@ -219,19 +235,23 @@ def test_a_group_whose_own_offices_got_busier_is_told_so() -> None:
 
 
 def test_a_group_moved_from_a_quiet_desk_is_told_where_it_queues_now() -> None:
-    # one door: the disabled's quiet desk (15.7 min) closes; they queue at the centre
-    offices = office_rows([
-        ("baseline", "all", "desk", 600, 15.7), ("baseline", "all", "civil", 1000, 28.8),
-        ("baseline", "disabled", "desk", 350, 15.7), ("baseline", "disabled", "civil", 80, 27),
-        ("one_door", "all", "civil", 2600, 25.0),
-        ("one_door", "disabled", "civil", 270, 25.2)])
-    text = where_they_queued(offices, "baseline", "one_door", "profile", "disabled")
+    text = where_they_queued(POOLED, "baseline", "one_door", "profile", "disabled")
     assert text == ("they queue at other offices: civil (19% → 100% of their visits; 28.8 min "
                     "there before) instead of desk (81% → 0%; 15.7 min)")
-    (sentence,) = flagged_sentences(wait_table(group_ref=23.8, group_arm=25.2), offices)
+    (sentence,) = flagged_sentences(wait_table(group_ref=23.8, group_arm=25.2), POOLED)
     assert sentence.endswith("which evens waits out; " + text + ".")
-    assert where_they_queued(offices.iloc[:0], "baseline", "one_door", "profile",
+    assert where_they_queued(POOLED.iloc[:0], "baseline", "one_door", "profile",
                              "disabled") == ""
+
+
+def test_offices_that_do_not_raise_the_wait_are_not_given_as_the_reason() -> None:
+    # the group moved to a quieter office and every office got quieter: no office reason
+    offices = office_rows([
+        ("baseline", "all", "a", 1000, 30.0), ("baseline", "all", "b", 1000, 34.0),
+        ("baseline", "g", "a", 50, 30.0), ("baseline", "g", "b", 50, 34.0),
+        ("x", "all", "a", 1000, 28.0), ("x", "all", "b", 1000, 31.0),
+        ("x", "g", "a", 70, 28.0), ("x", "g", "b", 30, 31.0)])
+    assert where_they_queued(offices, "baseline", "x", "profile", "g") == ""
 
 
 def test_the_who_gains_text_says_how_many_flags_chance_alone_gives() -> None:

@@ -166,48 +166,24 @@ EVENED_OUT = 0.25
 """A group's wait has evened out with everyone's when its gap to the average shrank to this
 share of what it was (or less)."""
 
-
-def evened_out(row: Mapping[str, object], overall: Mapping[str, object]) -> bool:
-    """Whether a group's worse wait is its shorter queue joined with everyone's.
-
-    Pooling (one door's centre, a closed desk whose residents go to a neighbour) puts
-    residents who used a quiet desk in the queue everyone else uses: their wait rises to the
-    average while the average falls. Read from the levels: the group waited less than the
-    average resident in the reference arm, and waits about what the average resident waits in
-    the arm (its gap closed to :data:`EVENED_OUT` of what it was, or less).
-
-    Args:
-        row: The group's comparison row (a wait measure, flagged against the overall change).
-        overall: The same arm and measure's overall row.
-    """
-    ref_gap = float(overall["ref_mean"]) - float(row["ref_mean"])  # type: ignore[arg-type]
-    arm_gap = abs(float(row["arm_mean"]) - float(overall["arm_mean"]))  # type: ignore[arg-type]
-    return (str(row["metric"]) in WAITS and float(row["diff_mean"]) > 0  # type: ignore[arg-type]
-            and ref_gap > 0 and arm_gap <= EVENED_OUT * ref_gap)
+CLOSED_SHARE = 0.2
+"""Pooling needs a desk that carried at least this share of the group's visits to be gone."""
 
 
-def where_they_queued(offices: pd.DataFrame, reference: str, arm: str, group_type: str,
-                      group: str) -> str:
-    """Why a group's mean wait moved: the offices it queued at, or their queues.
+@dataclass(frozen=True)
+class _Queues:
+    """One group's visits by office in two arms, beside every visitor's waits there."""
 
-    A group's mean wait is its visits' shares of the offices times those offices' waits. Its
-    change splits into the offices' own waits changing (every visitor's mean wait at each
-    office, weighted by the group's visits in the arm) and the group queuing at other offices
-    (the change in its shares, at the reference arm's waits). The larger part is named with
-    the office that carries most of it.
+    share_ref: pd.Series
+    share_arm: pd.Series
+    wait_ref: pd.Series
+    wait_arm: pd.Series
 
-    Args:
-        offices: :attr:`~.metrics.RunSummaries.offices`.
-        reference: The reference arm.
-        arm: The compared arm.
-        group_type: ``profile``, ``digital`` or ``community``.
-        group: The group.
 
-    Returns:
-        A clause (``"their own offices got busier: …"``), or ``""`` without office data.
-    """
+def _queues(offices: pd.DataFrame, reference: str, arm: str, group_type: str,
+            group: str) -> _Queues | None:
     if offices.empty:
-        return ""
+        return None
     by = offices.groupby(["arm", "group_type", "group", "office"])[["visits", "wait_sum"]].sum()
 
     def table(which: str, gtype: str, name: str) -> pd.DataFrame:
@@ -220,32 +196,91 @@ def where_they_queued(offices: pd.DataFrame, reference: str, arm: str, group_typ
     mine_ref, mine_arm = table(reference, group_type, group), table(arm, group_type, group)
     all_ref, all_arm = table(reference, "overall", "all"), table(arm, "overall", "all")
     if mine_ref.empty or mine_arm.empty:
+        return None
+    return _Queues(share_ref=mine_ref["visits"] / mine_ref["visits"].sum(),
+                   share_arm=mine_arm["visits"] / mine_arm["visits"].sum(),
+                   wait_ref=all_ref["wait_sum"] / all_ref["visits"],
+                   wait_arm=all_arm["wait_sum"] / all_arm["visits"])
+
+
+def evened_out(row: Mapping[str, object], overall: Mapping[str, object],
+               offices: pd.DataFrame | None) -> bool:
+    """Whether a group's worse wait is its shorter queue pooled with everyone's.
+
+    Pooling (one door's centre absorbing the desks, a closed desk whose residents go to a
+    neighbour) puts residents who used a quiet desk in the queue everyone else uses: their
+    wait rises to the average while the average falls. Both must show: in the levels, the
+    group waited less than the average resident in the reference arm and waits about what
+    the average resident waits in the arm (its gap closed to :data:`EVENED_OUT` of what it
+    was, or less); in the offices, a desk that carried at least :data:`CLOSED_SHARE` of the
+    group's visits has no visits at all in the arm. Levels alone can converge without any
+    pooling (a reform that shortens everyone else's queues), so without office data the
+    answer is no.
+
+    Args:
+        row: The group's comparison row (a wait measure, flagged against the overall change).
+        overall: The same arm and measure's overall row.
+        offices: :attr:`~.metrics.RunSummaries.offices`, or None.
+    """
+    ref_gap = float(overall["ref_mean"]) - float(row["ref_mean"])  # type: ignore[arg-type]
+    arm_gap = abs(float(row["arm_mean"]) - float(overall["arm_mean"]))  # type: ignore[arg-type]
+    if not (str(row["metric"]) in WAITS and float(row["diff_mean"]) > 0  # type: ignore[arg-type]
+            and ref_gap > 0 and arm_gap <= EVENED_OUT * ref_gap) or offices is None:
+        return False
+    q = _queues(offices, str(row["reference"]), str(row["arm"]), str(row["group_type"]),
+                str(row["group"]))
+    if q is None:
+        return False
+    gone = q.share_ref.index.difference(q.wait_arm.index)  # nobody queues there any more
+    return bool(q.share_ref[gone].max() >= CLOSED_SHARE) if len(gone) else False
+
+
+def where_they_queued(offices: pd.DataFrame, reference: str, arm: str, group_type: str,
+                      group: str) -> str:
+    """Why a group's mean wait rose: its offices' queues grew, or it queues at busier ones.
+
+    A group's mean wait is its visits' shares of the offices times those offices' waits. Its
+    change splits into the offices' own waits changing (every visitor's mean wait at each
+    office, weighted by the group's visits in the arm) and the group queuing at other offices
+    (the change in its shares, at the reference arm's waits). The larger part, if it raises
+    the wait, is named with the offices that carry most of it.
+
+    Args:
+        offices: :attr:`~.metrics.RunSummaries.offices`.
+        reference: The reference arm.
+        arm: The compared arm.
+        group_type: ``profile``, ``digital`` or ``community``.
+        group: The group.
+
+    Returns:
+        A clause (``"the offices they queue at got busier: …"``), or ``""`` when the offices
+        do not show why.
+    """
+    q = _queues(offices, reference, arm, group_type, group)
+    if q is None:
         return ""
-    wait_ref = all_ref["wait_sum"] / all_ref["visits"]
-    wait_arm = all_arm["wait_sum"] / all_arm["visits"]
-    share_ref = mine_ref["visits"] / mine_ref["visits"].sum()
-    share_arm = mine_arm["visits"] / mine_arm["visits"].sum()
-    both = share_arm.index.intersection(wait_ref.index)
-    queues = (share_arm[both] * (wait_arm[both] - wait_ref[both]))
-    offices_all = share_arm.index.union(share_ref.index)
-    moved = (share_arm.reindex(offices_all, fill_value=0.0)
-             - share_ref.reindex(offices_all, fill_value=0.0))
-    known = moved.index.intersection(wait_ref.index)
-    mix = moved[known] * wait_ref[known]
-    if queues.sum() >= mix.sum() and not queues.empty:
-        top = queues.sort_values(ascending=False).index[:2]
-        busier = ", ".join(f"{o} ({share_arm[o]:.0%} of their visits) {wait_ref[o]:.1f} → "
-                           f"{wait_arm[o]:.1f} min" for o in top if queues[o] > 0)
-        return f"the offices they queue at got busier: {busier}" if busier else ""
-    gained = moved.sort_values(ascending=False).index[0]
-    lost = moved.sort_values().index[0]
-
-    def at(o: str) -> str:
-        w = wait_arm.get(o) if o not in wait_ref.index else wait_ref.get(o)
-        return f"{w:.1f} min" if w is not None and pd.notna(w) else "a new office"
-
-    return (f"they queue at other offices: {gained} "
-            f"({share_ref.get(gained, 0.0):.0%} → {share_arm.get(gained, 0.0):.0%} of their "
-            f"visits; {at(gained)} there before) instead of {lost} "
-            f"({share_ref.get(lost, 0.0):.0%} → {share_arm.get(lost, 0.0):.0%}; {at(lost)})")
-
+    both = q.share_arm.index.intersection(q.wait_ref.index)
+    queues = q.share_arm[both] * (q.wait_arm[both] - q.wait_ref[both])
+    known = q.share_arm.index.union(q.share_ref.index).intersection(q.wait_ref.index)
+    moved = (q.share_arm.reindex(known, fill_value=0.0)
+             - q.share_ref.reindex(known, fill_value=0.0))
+    level = float((q.share_ref.reindex(known, fill_value=0.0) * q.wait_ref[known]).sum())
+    mix = moved * (q.wait_ref[known] - level)  # > 0: towards a busier office, or off a quieter
+    if max(queues.sum(), mix.sum()) <= 0:
+        return ""
+    if queues.sum() >= mix.sum():
+        top = [o for o in queues.sort_values(ascending=False).index[:2] if queues[o] > 0]
+        return "the offices they queue at got busier: " + ", ".join(
+            f"{o} ({q.share_arm[o]:.0%} of their visits) {q.wait_ref[o]:.1f} → "
+            f"{q.wait_arm[o]:.1f} min" for o in top)
+    to = mix[moved > 0].sort_values(ascending=False)
+    off = mix[moved < 0].sort_values(ascending=False)
+    parts = [f"{o} ({q.share_ref.get(o, 0.0):.0%} → {q.share_arm.get(o, 0.0):.0%} of their "
+             f"visits; {q.wait_ref[o]:.1f} min there before)" for o in to.index[:1]
+             if to[o] > 0]
+    left = [f"{o} ({q.share_ref.get(o, 0.0):.0%} → {q.share_arm.get(o, 0.0):.0%}; "
+            f"{q.wait_ref[o]:.1f} min)" for o in off.index[:1] if off[o] > 0]
+    if not parts and not left:
+        return ""
+    return ("they queue at other offices: " + (parts[0] if parts else "busier ones")
+            + (f" instead of {left[0]}" if left else ""))

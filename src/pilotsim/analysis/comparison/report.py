@@ -265,7 +265,7 @@ def flagged_sentences(comparison: pd.DataFrame,
                 f"the overall effect goes the other way")
         every = overall.get((row["arm"], row["metric"]))
         reasons = []
-        if every is not None and evened_out(row, every):
+        if every is not None and evened_out(row, every, offices):
             reasons.append(
                 f"they waited less than the average resident before "
                 f"({metric.format(row['ref_mean'])} against "
