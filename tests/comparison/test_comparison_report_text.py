@@ -246,12 +246,32 @@ def test_a_group_moved_from_a_quiet_desk_is_told_where_it_queues_now() -> None:
 
 def test_offices_that_do_not_raise_the_wait_are_not_given_as_the_reason() -> None:
     # the group moved to a quieter office and every office got quieter: no office reason
-    offices = office_rows([
-        ("baseline", "all", "a", 1000, 30.0), ("baseline", "all", "b", 1000, 34.0),
-        ("baseline", "g", "a", 50, 30.0), ("baseline", "g", "b", 50, 34.0),
-        ("x", "all", "a", 1000, 28.0), ("x", "all", "b", 1000, 31.0),
-        ("x", "g", "a", 70, 28.0), ("x", "g", "b", 30, 31.0)])
+    waits = {"baseline": (30.0, 34.0), "x": (28.0, 31.0)}  # offices a and b
+    visits = {("baseline", "g"): (50, 50), ("x", "g"): (70, 30)}  # g moves to a
+    offices = office_rows([(arm, g, o, n, w) for arm in waits for g in ("all", "g")
+                           for o, n, w in zip("ab", visits.get((arm, g), (1000, 1000)),
+                                              waits[arm], strict=True)])
     assert where_they_queued(offices, "baseline", "x", "profile", "g") == ""
+
+
+def test_a_flagged_group_is_explained_by_its_own_measures() -> None:
+    # outreach: the disabled's one-trip share falls as their formerly abandoned two-step cases
+    # now complete (their abandonment −9 points), while everyone's one-trip share rises
+    rows = []
+    for seed, noise in enumerate((0.002, -0.001, 0.001, -0.002)):
+        for arm, k in (("baseline", 0.0), ("outreach", 1.0)):
+            rows += [(f"{arm}{seed}", arm, seed, gt, g, m, base + k * (d + noise))
+                     for gt, g, m, base, d in (
+                         ("overall", "all", "one_trip_share", 0.60, 0.05),
+                         ("profile", "disabled", "one_trip_share", 0.07, -0.018),
+                         ("profile", "disabled", "abandonment_rate", 0.18, -0.09))]
+    metrics = pd.DataFrame(rows, columns=["run_id", "arm", "seed", "group_type", "group",
+                                          "metric", "value"])
+    (sentence,) = flagged_sentences(paired_comparison(metrics, "baseline"))
+    assert sentence.startswith("Outreach: one-trip cases for disabled (profile) got worse")
+    assert sentence.endswith("cases that used to be abandoned now go on to completion and "
+                             "count with their extra trips and days (abandonment rate −9.0 "
+                             "points, 95% CI −9.3 to −8.7).")
 
 
 def test_the_who_gains_text_says_how_many_flags_chance_alone_gives() -> None:

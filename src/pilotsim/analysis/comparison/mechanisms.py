@@ -115,7 +115,8 @@ MECHANISMS: tuple[Mechanism, ...] = (
     Mechanism(("visits_per_year",), {"abandonment_rate": "down"},
               "fewer residents give up (abandonment rate {abandonment_rate}): cases that used "
               "to stop after a wasted trip now go on to the counters"),
-    Mechanism(("trips_per_case", "wasted_trips_per_case", "days_to_completion"),
+    Mechanism(("trips_per_case", "wasted_trips_per_case", "days_to_completion",
+               "one_trip_share"),
               {"abandonment_rate": "down"},
               "cases that used to be abandoned now go on to completion and count with their "
               "extra trips and days (abandonment rate {abandonment_rate})"),
@@ -124,6 +125,28 @@ MECHANISMS: tuple[Mechanism, ...] = (
               "longer waits (mean wait per visit {wait_mean_min}) wear residents down"),
 )
 """The rules, most specific first; the first that holds explains the measure."""
+
+
+def mechanism_for(metric: str, rows: Mapping[str, Mapping[str, object]],
+                  describe: Callable[[Mapping[str, object]], str]) -> str:
+    """The first rule that explains a worse ``metric`` from the other rows, or ``""``.
+
+    Args:
+        metric: The worse measure.
+        rows: Comparison rows of one arm and group (overall, or one subgroup), by measure.
+        describe: Formats a comparison row's change with its interval (the report's).
+    """
+    def moved(name: str, direction: str) -> bool:
+        r = rows.get(name)
+        if r is None or pd.isna(r["ci_low"]):
+            return False
+        return bool(r["ci_low"] > 0) if direction == "up" else bool(r["ci_high"] < 0)  # type: ignore[operator]
+
+    for m in MECHANISMS:
+        if (metric in m.worse and all(moved(k, d) for k, d in m.needs.items())
+                and (m.accounts is None or m.accounts(metric, rows))):
+            return m.text.format(**{k: describe(rows[k]) for k in m.needs})
+    return ""
 
 
 def explain(comparison: pd.DataFrame, describe: Callable[[Mapping[str, object]], str]
@@ -142,23 +165,11 @@ def explain(comparison: pd.DataFrame, describe: Callable[[Mapping[str, object]],
     out = []
     for arm, sub in overall.groupby("arm", sort=False):
         rows = {str(r["metric"]): r for r in sub.to_dict("records")}
-
-        def moved(metric: str, direction: str, rows: dict = rows) -> bool:
-            r = rows.get(metric)
-            if r is None or pd.isna(r["ci_low"]):
-                return False
-            return bool(r["ci_low"] > 0) if direction == "up" else bool(r["ci_high"] < 0)
-
         for metric, r in rows.items():
             if r["verdict"] != "worse" or metric in COST_METRICS:
                 continue
-            because = ""
-            for m in MECHANISMS:
-                if (metric in m.worse and all(moved(k, d) for k, d in m.needs.items())
-                        and (m.accounts is None or m.accounts(metric, rows))):
-                    because = m.text.format(**{k: describe(rows[k]) for k in m.needs})
-                    break
-            out.append((str(arm), METRICS_BY_NAME[metric].label, describe(r), because))
+            out.append((str(arm), METRICS_BY_NAME[metric].label, describe(r),
+                        mechanism_for(metric, rows, describe)))
     return out
 
 

@@ -21,6 +21,7 @@ from pilotsim.analysis.comparison.mechanisms import (
     WAITS,
     evened_out,
     explain,
+    mechanism_for,
     where_they_queued,
 )
 from pilotsim.analysis.comparison.metrics import (
@@ -273,6 +274,15 @@ def flagged_sentences(comparison: pd.DataFrame,
                 f"({metric.format(row['arm_mean'])} against "
                 f"{metric.format(every['arm_mean'])} min): their shorter queues were pooled "
                 f"with the busier ones, which evens waits out")
+        if row["verdict"] == "worse":  # the group's own measures, by the overall rules
+            own = comparison[(comparison["arm"] == row["arm"])
+                             & (comparison["group_type"] == row["group_type"])
+                             & (comparison["group"] == row["group"])]
+            because = mechanism_for(str(row["metric"]), {
+                str(r["metric"]): r for r in own.to_dict("records")},
+                lambda r: change_text(r, METRICS_BY_NAME[str(r["metric"])]))
+            if because:
+                reasons.append(because)
         if offices is not None and row["metric"] in WAITS and float(row["diff_mean"]) > 0:
             where = where_they_queued(offices, str(row["reference"]), str(row["arm"]),
                                       str(row["group_type"]), str(row["group"]))
