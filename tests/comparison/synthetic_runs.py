@@ -49,6 +49,7 @@ class Case:
     duration: int = 3
     digital: bool = False
     day_opened: int = 0
+    channel: str = "in_person"
 
 
 def write_run(folder: Path, *, arm: str, seed: int, cases: Sequence[Case] = (),
@@ -86,7 +87,7 @@ def _write_tables(folder: Path, cases: Sequence[Case], days: int) -> None:
         case_rows.append({
             "case_id": i, "resident_id": 100 + i, "profile": c.profile,
             "community": c.community, "district": "d1", "service": "licence",
-            "channel": None if c.status == "not_pursued" else "in_person",
+            "channel": None if c.status == "not_pursued" else c.channel,
             "day_opened": c.day_opened, "day_closed": day_closed,
             "status": c.status, "trips": c.trips, "wasted_trips": c.wasted,
             "wait_min": c.visit_wait * c.trips, "travel_min": 30.0 * c.trips,

@@ -76,6 +76,35 @@ def test_totals_per_year_scale_to_the_whole_population(run_writer: RunWriter,
     assert got["wait_hours_per_year"] == pytest.approx((3 * 20 + 2 * 30) / 60 * PER_YEAR)
     assert got["abandoned_per_year"] == pytest.approx(1 * PER_YEAR)
     assert got["counter_hours_per_year"] == pytest.approx(5 * 5.0 / 60 * PER_YEAR)
+    assert got["travel_hours_per_year"] == pytest.approx(5 * 30.0 / 60 * PER_YEAR)
+
+
+def test_online_share_counts_closed_cases_handled_online_overall_only(
+        run_writer: RunWriter, tmp_path: Path) -> None:
+    # closed: two in person, one online completed, one online abandoned -> 2 of 4 online;
+    # an open online case and a need not pursued are not closed and do not count
+    run_writer("r", arm="x", seed=1, days=DAYS, cases=[
+        Case(trips=2), Case(trips=1, profile="disabled"), Case(trips=0, channel="online"),
+        Case(trips=1, channel="online", status="abandoned"),
+        Case(trips=0, channel="online", status="open"), Case(trips=0, status="not_pursued")])
+    metrics = summarise_runs(discover_runs(tmp_path / "sweep").usable,
+                             settings=NO_WARMUP).metrics
+    assert overall(metrics, "r")["online_share"] == pytest.approx(0.5)
+    online = metrics[metrics["metric"] == "online_share"]
+    assert set(online["group_type"]) == {"overall"}  # the channel mix is not a subgroup gain
+
+
+def test_where_each_group_queued_is_summed_per_arm_and_office(run_writer: RunWriter,
+                                                              tmp_path: Path) -> None:
+    for seed in (1, 2):  # two seeds of one arm: their visits add up
+        run_writer(f"s{seed}", arm="x", seed=seed, days=DAYS, cases=[
+            Case(trips=3, visit_wait=20), Case(trips=1, profile="disabled", visit_wait=40)])
+    offices = summarise_runs(discover_runs(tmp_path / "sweep").usable,
+                             settings=NO_WARMUP).offices.set_index(["group_type", "group"])
+    assert offices.loc[("overall", "all"), ["office", "visits", "wait_sum"]].tolist() == [
+        "o1", 8, 2 * (3 * 20 + 40)]
+    assert offices.loc[("profile", "disabled"), ["visits", "wait_sum"]].tolist() == [2, 80]
+    assert set(offices["arm"]) == {"x"}
 
 
 def test_warm_up_leaves_out_early_cases_and_visits(run_writer: RunWriter,

@@ -1,6 +1,7 @@
 import pandas as pd
 import pytest
 
+from pilotsim.analysis.pilots.report import write_study
 from pilotsim.analysis.pilots.study import load_runs, run_pilot_study
 
 
@@ -10,6 +11,9 @@ def test_pilot_study_writes_tables_figures_and_a_report(tmp_path):
                         designs=["random", "stepped_wedge"],
                         seeds=range(3), out_dir=tmp_path, processes=2, placebo_reps=3)
     html = (tmp_path / "pilot_report.html").read_text()
+    # docs/pilots.md: write_study(study, folder) with a folder given as a name, as a user would
+    again = write_study(s, str(tmp_path / "again"))
+    assert again["report_html"].read_text() == html
     assert html.count('<img src="data:image/png;base64,') == 3
     assert "Pilot evaluation" in html
     # each number says what it is: the four truths, the terms of the bias, the decisions

@@ -95,6 +95,33 @@ def test_report_gives_p_best_regret_drivers_and_the_flip_region(tmp_path: Path) 
     assert result.paths["robustness_drivers_png"].is_file()
 
 
+def test_cost_effectiveness_spreads_the_set_up_over_the_horizon_as_the_comparison_does(
+        tmp_path: Path) -> None:
+    """A centre (set-up 10,000) against a platform (5,000 running over the 28 days), same gain.
+
+    Over the run the centre costs more (10,000 against 5,000); per year it costs less
+    (10,000 / 5 = 2,000 against 5,000 × 365 / 28 = 65,179): the comparison's decision table
+    ranks it first, and so must the robustness report.
+    """
+    costs = {"centre": {"staff_hours": 0.0, "budget": 10_000.0, "setup_budget": 10_000.0},
+             "platform": {"staff_hours": 0.0, "budget": 5_000.0, "setup_budget": 0.0}}
+    for world in (0, 1):
+        for seed in (0, 1):
+            for arm, t in (("baseline", 2), ("centre", 1), ("platform", 1)):
+                folder = write_run(tmp_path / arm / f"world{world}" / f"seed{seed}", arm=arm,
+                                   seed=seed, cost=costs.get(arm),
+                                   cases=[Case(trips=t), Case(trips=t)])
+                _set_meta(folder, config={"arm": arm, "seed": seed, "behaviour": {
+                    "knowledge": {"wrong_office": 0.1 * (world + 1)}}})  # a swept world
+    result = robustness_sweep(tmp_path)
+    ce = result.decision.set_index(["measure", "arm"]).loc["cost_per_trips_per_case"]
+    assert ce.loc["centre", "p_best"] == 1.0 and ce.loc["platform", "p_best"] == 0.0
+    # regret: the platform's budget per year per trip per case saved, less the centre's
+    assert ce.loc["platform", "regret_max"] == pytest.approx(5_000 * 365 / 28 - 2_000)
+    assert (result.decision["unit"] == "budget units a year per unit of trips per case saved"
+            ).any()
+
+
 def test_a_sweep_over_a_non_arm_key_pairs_within_each_value(tmp_path: Path) -> None:
     """`behaviour.knowledge.wrong_office=0.1,0.2` used to lose half its runs as duplicates."""
     for value, trips in ((0.1, {"baseline": 2, "one_door": 1}),

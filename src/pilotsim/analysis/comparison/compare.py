@@ -177,7 +177,8 @@ def compare_sweep(sweep_dir: str | Path, reference: str = "baseline",
         reference=reference, arms=compared, comparison=comparison, runs=runs_table,
         unpaired=unpaired, figures=png_bytes, target_text=_target_text(target),
         files=sorted(p.name for p in paths.values()), cost_effectiveness=ce,
-        header=header.header_blocks(usable, reference, compared, settings))
+        header=header.header_blocks(usable, reference, compared, settings),
+        offices=summaries.offices)
     blocks = [*blocks, *extra_blocks]
     for b in extra_blocks:
         if isinstance(b, report.Image):

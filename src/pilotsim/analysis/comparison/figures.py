@@ -130,7 +130,9 @@ def paired_differences(pairs: pd.DataFrame, comparison: pd.DataFrame,
                           stats_["ci_high"] - stats_["diff_mean"]],
                     fmt="D", color="black", capsize=4, markersize=5, zorder=5)
         ax.axvline(0, color="grey", linewidth=1, linestyle="--")
-        ax.set(title=f"{metric.label} ({metric.better} is better)",
+        judged = (f"{metric.better} is better" if metric.better != "neither"
+                  else "neither better nor worse")
+        ax.set(title=f"{metric.label} ({judged})",
                xlabel=f"difference vs reference ({metric.unit})", ylabel="")
     for ax in axes[len(metrics):]:
         ax.set_visible(False)

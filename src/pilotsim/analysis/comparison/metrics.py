@@ -4,8 +4,8 @@ Every metric is computed once per run for the whole population (``group_type="ov
 again for each resident profile, for digitally excluded vs not, and for each community, so that
 the paired comparison can show who gains. Every measure leaves out the run's warm-up
 (``compare.warmup_days``): cases opened and visits made before it. Totals per year (visits,
-hours waited, abandoned cases) are scaled to the whole population (÷ the sample fraction) and
-to a year of the measured window; costs per year spread the set-up budget over
+hours waited and travelled, abandoned cases) are scaled to the whole population (÷ the sample
+fraction) and to a year of the measured window; costs per year spread the set-up budget over
 ``compare.horizon_years``. Runs are read in batches, one DuckDB query per batch
 and table, so a sweep of thousands of runs never holds all case tables in memory at once.
 """
@@ -13,7 +13,7 @@ and table, so a sweep of thousands of runs never holds all case tables in memory
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import duckdb
@@ -34,7 +34,9 @@ class Metric:
         name: Column-safe identifier used in the tables.
         label: Plain-language name for planners.
         unit: Unit of the value (``"share"`` values are fractions 0–1, shown as percent).
-        better: ``"lower"`` or ``"higher"``: which direction is an improvement.
+        better: ``"lower"`` or ``"higher"``: which direction is an improvement; ``"neither"``
+            for a measure that says how residents were served, not how well (the channel
+            mix): it gets an interval but no verdict, and no arm is ranked on it.
         definition: Exact definition, as used in the report's notes.
         by_group: Whether the metric is also computed per profile, digital group and community.
     """
@@ -42,7 +44,7 @@ class Metric:
     name: str
     label: str
     unit: str
-    better: Literal["lower", "higher"]
+    better: Literal["lower", "higher", "neither"]
     definition: str
     by_group: bool = True
 
@@ -65,6 +67,9 @@ PER_YEAR_UNITS: tuple[str, ...] = ("visits/year", "hours/year", "cases/year",
 
 COST_METRICS: tuple[str, ...] = ("staff_hours", "budget")
 """The reform's costs: fixed by its config (no seed noise worth an interval)."""
+
+NEUTRAL_METRICS: tuple[str, ...] = ("online_share",)
+"""Measures of how residents were served, not how well (``better="neither"``): no verdict."""
 
 METRICS: tuple[Metric, ...] = (
     Metric("trips_per_case", "trips per case", "trips", "lower",
@@ -95,11 +100,23 @@ METRICS: tuple[Metric, ...] = (
            "Needs not pursued (cases.status = not_pursued: the resident did not apply, deterred "
            "by the burden they expected) plus abandoned cases, divided by every need not still "
            "open (0–1, shown as %)."),
+    Metric("online_share", "cases handled online", "share", "neither",
+           "Closed cases (completed or abandoned) handled through the online channel "
+           "(cases.channel = online), divided by closed cases (0–1, shown as %). Neither better "
+           "nor worse in itself: a reform that makes the counters cheaper to use draws cases "
+           "from online to in person, and an in-person case makes more office visits than an "
+           "online one, so trips per case, visits and counter time move with this mix.",
+           by_group=False),
     Metric("visits_per_year", "office visits per year", "visits/year", "lower",
            "Office visits (visits.parquet rows) from the warm-up on, for the whole population "
            "(÷ sample fraction), per year of the measured window.", by_group=False),
     Metric("wait_hours_per_year", "hours waited per year", "hours/year", "lower",
            "Sum of visits.wait_min / 60 from the warm-up on, whole population, per year.",
+           by_group=False),
+    Metric("travel_hours_per_year", "hours travelled per year", "hours/year", "lower",
+           "Sum of visits.travel_min / 60 (round trips) from the warm-up on, whole "
+           "population, per year: what residents spend getting to the offices, more than "
+           "they wait in the default district; a trip saved far from the offices saves more.",
            by_group=False),
     Metric("counter_hours_per_year", "counter time per year", "hours/year", "lower",
            "Sum of visits.service_min / 60 from the warm-up on, whole population, per year: "
@@ -166,9 +183,11 @@ WHERE c.day_opened >= r.warmup
 {_sets("r.run_id")}
 """
 
-_VISITS_SQL = f"""
+# each visit with its resident's groups (a visit whose case row is missing keeps the visit's
+# community): the table the wait measures and the offices' table group
+_VISITS_OF_GROUPS = """
 WITH v AS (
-  SELECT r.run_id, v.case_id, v.community AS visit_community,
+  SELECT r.run_id, v.case_id, v.community AS visit_community, v.office,
          CASE WHEN isnan(v.wait_min) THEN NULL ELSE v.wait_min END AS wait_min
   FROM read_parquet($visits, filename = true) AS v
   JOIN batch_runs AS r ON v.filename = r.visits_file
@@ -178,10 +197,13 @@ WITH v AS (
   FROM read_parquet($cases, filename = true) AS k
   JOIN batch_runs AS r ON k.filename = r.cases_file
 ), c AS (
-  SELECT v.run_id, v.wait_min, k.profile, k.digitally_excluded,
+  SELECT v.run_id, v.office, v.wait_min, k.profile, k.digitally_excluded,
          coalesce(k.community, v.visit_community) AS community
   FROM v LEFT JOIN k ON v.run_id = k.run_id AND v.case_id = k.case_id
 )
+"""
+
+_VISITS_SQL = f"""{_VISITS_OF_GROUPS}
 SELECT c.run_id, {_GROUPING},
   avg(c.wait_min) AS wait_mean_min,
   quantile_cont(c.wait_min, 0.9) AS wait_p90_min
@@ -189,10 +211,21 @@ FROM c
 {_sets("c.run_id")}
 """
 
+_OFFICES_SQL = f"""{_VISITS_OF_GROUPS}
+SELECT c.run_id, {_GROUPING}, c.office,
+  count(c.wait_min) AS visits, coalesce(sum(c.wait_min), 0) AS wait_sum
+FROM c
+GROUP BY GROUPING SETS ((c.run_id, c.office), (c.run_id, c.office, c.profile),
+                        (c.run_id, c.office, c.digitally_excluded),
+                        (c.run_id, c.office, c.community))
+"""
+
 _TOTALS_SQL = """
 WITH v AS (
   SELECT r.run_id, count(*) AS visits,
          sum(CASE WHEN isnan(v.wait_min) THEN 0 ELSE v.wait_min END) / 60 AS wait_hours,
+         sum(CASE WHEN isnan(v.travel_min) THEN 0 ELSE v.travel_min END) / 60
+             AS travel_hours,
          sum(CASE WHEN isnan(v.service_min) THEN 0 ELSE v.service_min END) / 60
              AS counter_hours
   FROM read_parquet($visits, filename = true) AS v
@@ -200,7 +233,11 @@ WITH v AS (
   WHERE v.day >= r.warmup
   GROUP BY r.run_id
 ), a AS (
-  SELECT r.run_id, count(*) FILTER (WHERE c.status = 'abandoned') AS abandoned
+  SELECT r.run_id, count(*) FILTER (WHERE c.status = 'abandoned') AS abandoned,
+         (count(*) FILTER (WHERE c.status IN ('completed', 'abandoned')
+                           AND c.channel = 'online'))::DOUBLE
+             / nullif(count(*) FILTER (WHERE c.status IN ('completed', 'abandoned')), 0)
+             AS online_share
   FROM read_parquet($cases, filename = true) AS c
   JOIN batch_runs AS r ON c.filename = r.cases_file
   WHERE c.day_opened >= r.warmup
@@ -209,8 +246,10 @@ WITH v AS (
 SELECT r.run_id, 'overall' AS group_type, 'all' AS "group",
   coalesce(v.visits, 0) * r.scale AS visits_per_year,
   coalesce(v.wait_hours, 0) * r.scale AS wait_hours_per_year,
+  coalesce(v.travel_hours, 0) * r.scale AS travel_hours_per_year,
   coalesce(v.counter_hours, 0) * r.scale AS counter_hours_per_year,
-  coalesce(a.abandoned, 0) * r.scale AS abandoned_per_year
+  coalesce(a.abandoned, 0) * r.scale AS abandoned_per_year,
+  a.online_share
 FROM batch_runs AS r LEFT JOIN v USING (run_id) LEFT JOIN a USING (run_id)
 """
 
@@ -258,12 +297,16 @@ class RunSummaries:
             cases_closed`` (closed-case-weighted mean of ``site_days.satisfaction_mean``).
         trips_hist: Closed cases per arm by number of trips: ``arm, value, n``.
         wait_hist: Visits per arm by wait bin (``value`` = bin start, minutes): ``arm, value, n``.
+        offices: Where each group queued, summed over each arm's runs: ``arm, world,
+            group_type, group, office, visits, wait_sum`` (minutes), from the warm-up on.
     """
 
     metrics: pd.DataFrame
     weekly: pd.DataFrame
     trips_hist: pd.DataFrame
     wait_hist: pd.DataFrame
+    offices: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["arm", "world", "group_type", "group", "office", "visits", "wait_sum"]))
 
 
 def _batches(runs: Sequence[Run], size: int) -> Iterator[Sequence[Run]]:
@@ -311,14 +354,15 @@ def summarise_runs(runs: Sequence[Run], batch_size: int = 64,
         The per-run summaries (the weekly series keeps the warm-up, to show it).
     """
     settings = settings or CompareSettings()
-    totals = ("visits_per_year", "wait_hours_per_year", "counter_hours_per_year",
-              "abandoned_per_year")
+    totals = ("visits_per_year", "wait_hours_per_year", "travel_hours_per_year",
+              "counter_hours_per_year", "abandoned_per_year", "online_share")
     case_names = [m.name for m in METRICS if m.name not in
                   ("wait_mean_min", "wait_p90_min", *totals, *COST_METRICS)]
     parts: list[pd.DataFrame] = []
     weekly: list[pd.DataFrame] = []
     trips: list[pd.DataFrame] = []
     waits: list[pd.DataFrame] = []
+    offices: list[pd.DataFrame] = []
     con = duckdb.connect()
     try:
         for batch in _batches(list(runs), batch_size):
@@ -343,6 +387,7 @@ def summarise_runs(runs: Sequence[Run], batch_size: int = 64,
             trips.append(con.execute(_TRIPS_HIST_SQL, {"cases": files["cases"]}).df())
             waits.append(con.execute(_WAIT_HIST_SQL, {"visits": files["visits"],
                                                       "width": WAIT_BIN_MINUTES}).df())
+            offices.append(con.execute(_OFFICES_SQL, files).df())
             con.unregister("batch_runs")
     finally:
         con.close()
@@ -376,4 +421,15 @@ def summarise_runs(runs: Sequence[Run], batch_size: int = 64,
         if weekly else pd.DataFrame(columns=["run_id", "arm", "seed", "week",
                                              "satisfaction_mean", "cases_closed"])
     return RunSummaries(metrics=metrics, weekly=weekly_table, trips_hist=per_arm(trips),
-                        wait_hist=per_arm(waits))
+                        wait_hist=per_arm(waits), offices=_per_arm_offices(info, offices))
+
+
+def _per_arm_offices(info: pd.DataFrame, chunks: list[pd.DataFrame]) -> pd.DataFrame:
+    """Visits and minutes waited per arm, world, group and office (runs summed)."""
+    keys = ["arm", "world", "group_type", "group", "office"]
+    if not chunks:
+        return pd.DataFrame(columns=[*keys, "visits", "wait_sum"])
+    table = info.merge(pd.concat(chunks, ignore_index=True), on="run_id")
+    table["world"] = table["world"].fillna("")
+    return (table.groupby(keys, as_index=False)[["visits", "wait_sum"]].sum()
+            .astype({"visits": "int64", "wait_sum": float}))

@@ -17,7 +17,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from pilotsim.analysis.comparison.metrics import COST_METRICS, GROUP_TYPES, METRICS, METRICS_BY_NAME
+from pilotsim.analysis.comparison.metrics import (
+    COST_METRICS,
+    GROUP_TYPES,
+    METRICS,
+    METRICS_BY_NAME,
+    NEUTRAL_METRICS,
+)
 from pilotsim.analysis.comparison.runs import ComparisonError, Run
 
 CONFIDENCE = 0.95
@@ -144,7 +150,7 @@ def unpaired_runs(runs: list[Run], reference: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["run_id", "arm", "seed", "compared_with", "reason"])
 
 
-_DIRECTION = {m.name: 1.0 if m.better == "higher" else -1.0 for m in METRICS}
+_DIRECTION = {m.name: {"higher": 1.0, "lower": -1.0}.get(m.better, 0.0) for m in METRICS}
 
 
 def paired_differences(metrics: pd.DataFrame, reference: str) -> pd.DataFrame:
@@ -188,7 +194,9 @@ def paired_comparison(metrics: pd.DataFrame, reference: str,
     - ``enough_seeds`` = ``halfwidth ≤ target_halfwidth``; ``seeds_needed`` from
       :func:`seeds_needed`. Both are missing when no target applies.
     - ``verdict`` = ``better``/``worse`` when the CI excludes zero, ``no change`` when every
-      difference is exactly zero, else ``unclear``; ``cost`` for the reform's costs.
+      difference is exactly zero, else ``unclear``; ``cost`` for the reform's costs;
+      ``not judged`` for the measures of how residents were served (``NEUTRAL_METRICS``, the
+      channel mix), whose ``p_better`` is missing and ``n_better`` 0.
     - ``opposite_to_overall`` flags subgroups whose difference has the opposite sign to the
       arm's overall difference and whose CI excludes zero.
 
@@ -258,6 +266,10 @@ def paired_comparison(metrics: pd.DataFrame, reference: str,
         ["better", "worse", "no change"], "unclear")
     # a cost is what the reform was configured to spend, not an outcome that got worse
     out.loc[out["metric"].isin(COST_METRICS).to_numpy(), "verdict"] = "cost"
+    # the channel mix is neither better nor worse: an interval, no verdict
+    neutral = out["metric"].isin(NEUTRAL_METRICS).to_numpy()
+    out.loc[neutral, "verdict"] = "not judged"
+    out.loc[neutral, "p_better"] = np.nan
     overall = out.loc[out["group_type"] == "overall", ["arm", "metric", "diff_mean"]].rename(
         columns={"diff_mean": "overall_diff"})
     out = out.merge(overall, on=["arm", "metric"], how="left")

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pilotsim.analysis.comparison.cost_effectiveness import EFFECTS
-from pilotsim.analysis.comparison.mechanisms import explain
+from pilotsim.analysis.comparison.mechanisms import (
+    WAITS,
+    evened_out,
+    explain,
+    mechanism_for,
+    where_they_queued,
+)
 from pilotsim.analysis.comparison.metrics import (
     COST_METRICS,
     METRICS,
@@ -128,23 +134,26 @@ def change_parts(row: Mapping[str, object], metric: Metric) -> tuple[str, str, s
     # no interval: a cost (configured), one pair, or the same change in every seed
     no_ci = pd.isna(row["ci_low"]) or metric.name in COST_METRICS or half == 0
     if metric.unit == "share" or _points(metric):
-        scale, suffix = (100.0, " points") if metric.unit == "share" else (1.0, " points")
+        scale = 100.0 if metric.unit == "share" else 1.0
         lo, hi = scale * float(row["ci_low"]), scale * float(row["ci_high"])
         d = decimals_for(scale * half, 1)
-        main = signed(scale * diff, d, suffix)
+        value, suffix, ends = scale * diff, " points", ""
     elif not pd.isna(row["rel_change"]) and metric.name not in COST_METRICS:
         ref = abs(float(row["ref_mean"]))
         d = decimals_for(100 * half / ref, 1)
         lo, hi = 100 * float(row["rel_ci_low"]), 100 * float(row["rel_ci_high"])
-        main, suffix = signed(100 * float(row["rel_change"]), d, "%"), "%"
+        value, suffix, ends = 100 * float(row["rel_change"]), "%", "%"
     else:
         d = decimals_for(half, 0 if metric.unit in PER_YEAR_UNITS else 2)
-        main, suffix = signed(diff, d, f" {metric.unit}"), ""
         lo, hi = float(row["ci_low"]), float(row["ci_high"])
+        value, suffix, ends = diff, f" {metric.unit}", ""
     if no_ci:
-        return main, "", ""
-    unit = suffix if suffix == "%" else ""
-    return main, signed(lo, d, unit), signed(hi, d, unit)
+        return signed(value, d, suffix), "", ""
+    # an interval that excludes zero must not print an end as 0 (a verdict beside
+    # "−0.26 to 0.00" reads as a contradiction): one more digit until neither end rounds to 0
+    while (lo > 0 or hi < 0) and d < MAX_DECIMALS and 0 in (round(lo, d), round(hi, d)):
+        d += 1
+    return signed(value, d, suffix), signed(lo, d, ends), signed(hi, d, ends)
 
 
 def change_text(row: Mapping[str, object], metric: Metric) -> str:
@@ -214,10 +223,11 @@ def headline_table(comparison: pd.DataFrame) -> Table:
     for row in overall.to_dict("records"):
         metric = METRICS_BY_NAME[row["metric"]]
         cost = metric.name in COST_METRICS
+        judged = not cost and metric.better != "neither"  # the channel mix: no better side
         rows.append((arm_label(row["arm"]), metric.label, metric.format(row["ref_mean"]),
                      metric.format(row["arm_mean"]), change_text(row, metric),
-                     "" if cost else f"{int(row['n_better'])}/{int(row['n_pairs'])}",
-                     "" if cost else row["verdict"], _precision_text(row, metric)))
+                     f"{int(row['n_better'])}/{int(row['n_pairs'])}" if judged else "",
+                     row["verdict"] if judged else "", _precision_text(row, metric)))
     several = "n_worlds" in overall and bool((overall["n_worlds"] > 1).any())
     return Table(("Arm", "Measure", "Reference", "Arm value", "Change (95% CI)",
                   "Runs better (world × seed)" if several else "Seeds better", "Verdict",
@@ -234,20 +244,73 @@ def plain_table(table: Table) -> str:
     return "\n".join(lines)
 
 
-def flagged_sentences(comparison: pd.DataFrame) -> list[str]:
-    """Warnings for subgroups that moved against the overall effect (95% CI excludes 0)."""
+def flagged_sentences(comparison: pd.DataFrame,
+                      offices: pd.DataFrame | None = None) -> list[str]:
+    """Warnings for subgroups that moved against the overall effect (95% CI excludes 0).
+
+    A group's worse wait is explained where the levels or the offices show why: its quieter
+    desk pooled with the busier ones (:func:`~.mechanisms.evened_out`), and where it queued
+    (:func:`~.mechanisms.where_they_queued`, from ``offices``, the runs' visits by office).
+    """
     out = []
     flagged = comparison[comparison["opposite_to_overall"].astype(bool)]
+    overall = {(r["arm"], r["metric"]): r for r in
+               comparison[comparison["group_type"] == "overall"].to_dict("records")}
     kinds = {"profile": "profile", "digital": "group", "community": "community"}
     for row in flagged.to_dict("records"):
         metric = METRICS_BY_NAME[row["metric"]]
-        out.append(
-            f"{arm_label(row['arm'])}: {metric.label} for {row['group']} "
-            f"({kinds.get(row['group_type'], row['group_type'])}) got {row['verdict']}: "
-            f"{metric.format(row['ref_mean'])} → {metric.format(row['arm_mean'])} "
-            f"({change_text(row, metric)}), {_seeds_text(row)}; "
-            f"the overall effect goes the other way.")
+        text = (f"{arm_label(row['arm'])}: {metric.label} for {row['group']} "
+                f"({kinds.get(row['group_type'], row['group_type'])}) got {row['verdict']}: "
+                f"{metric.format(row['ref_mean'])} → {metric.format(row['arm_mean'])} "
+                f"({change_text(row, metric)}), {_seeds_text(row)}; "
+                f"the overall effect goes the other way")
+        every = overall.get((row["arm"], row["metric"]))
+        reasons = []
+        if every is not None and evened_out(row, every, offices):
+            reasons.append(
+                f"they waited less than the average resident before "
+                f"({metric.format(row['ref_mean'])} against "
+                f"{metric.format(every['ref_mean'])} min) and now wait what everyone waits "
+                f"({metric.format(row['arm_mean'])} against "
+                f"{metric.format(every['arm_mean'])} min): their shorter queues were pooled "
+                f"with the busier ones, which evens waits out")
+        if row["verdict"] == "worse":  # the group's own measures, by the overall rules
+            own = comparison[(comparison["arm"] == row["arm"])
+                             & (comparison["group_type"] == row["group_type"])
+                             & (comparison["group"] == row["group"])]
+            because = mechanism_for(str(row["metric"]), {
+                str(r["metric"]): r for r in own.to_dict("records")},
+                lambda r: change_text(r, METRICS_BY_NAME[str(r["metric"])]))
+            if because:
+                reasons.append(because)
+        if offices is not None and row["metric"] in WAITS and float(row["diff_mean"]) > 0:
+            where = where_they_queued(offices, str(row["reference"]), str(row["arm"]),
+                                      str(row["group_type"]), str(row["group"]))
+            if where:
+                reasons.append(where)
+        out.append(text + (": " + "; ".join(reasons) if reasons else "") + ".")
     return out
+
+
+def chance_flags(comparison: pd.DataFrame) -> str:
+    """How many group cells an arm has, and how many a 95% interval flags by chance.
+
+    Args:
+        comparison: The comparison table.
+
+    Returns:
+        A sentence (with a leading space) for the "Who gains" text; empty without group rows.
+    """
+    judged = comparison[(comparison["group_type"] != "overall")
+                        & comparison["metric"].isin(WHO_GAINS_METRICS)
+                        & comparison["ci_low"].notna()]
+    if judged.empty:
+        return ""
+    cells = int(judged.groupby("arm").size().max())
+    return (f" Each arm has up to {cells:,} group × measure cells, and a 95% interval flags a "
+            f"cell whose true change is zero one time in forty (on the side against the "
+            f"overall change): up to about {cells / 40:.0f} flags per arm by chance alone, so a "
+            f"small flag with no mechanism behind it may be noise.")
 
 
 def _column_label(m: Metric) -> str:
@@ -343,7 +406,8 @@ def build_report(*, reference: str, arms: Sequence[str], comparison: pd.DataFram
                  runs: pd.DataFrame, unpaired: pd.DataFrame, figures: Mapping[str, bytes],
                  target_text: str, files: Sequence[str],
                  cost_effectiveness: pd.DataFrame | None = None,
-                 header: Sequence[Block] = ()) -> list[Block]:
+                 header: Sequence[Block] = (),
+                 offices: pd.DataFrame | None = None) -> list[Block]:
     """Assemble the report's blocks.
 
     Args:
@@ -359,6 +423,8 @@ def build_report(*, reference: str, arms: Sequence[str], comparison: pd.DataFram
         cost_effectiveness: The ranked cost-effectiveness table, for the decision table.
         header: The "What was run" blocks
             (:func:`pilotsim.analysis.comparison.header.header_blocks`).
+        offices: Visits and minutes waited by arm, group and office
+            (:attr:`~.metrics.RunSummaries.offices`), to say where a flagged group queued.
 
     Returns:
         The report as blocks.
@@ -385,7 +451,10 @@ def build_report(*, reference: str, arms: Sequence[str], comparison: pd.DataFram
                   "better: in how many paired seeds the arm did strictly better. Verdict: better "
                   "or worse when the 95% confidence interval excludes no change; no change when "
                   "every seed gave exactly the same value; otherwise unclear. Costs are the "
-                  "reforms' configured costs per year, without interval or verdict. Totals per "
+                  "reforms' configured costs per year, without interval or verdict. Cases "
+                  "handled online is the channel mix, neither better nor worse, so it has an "
+                  "interval but no verdict: fewer cases online means more at the counters, "
+                  "where a case makes more office visits. Totals per "
                   "year are for the whole population. "
                   f"Precision: {target_text}"),
     ]
@@ -427,9 +496,9 @@ def build_report(*, reference: str, arms: Sequence[str], comparison: pd.DataFram
                   "the change (as in the headline table) with its 95% interval in brackets. A "
                   "reform that helps on average can still leave a group behind; such groups are "
                   "marked ⚠ when their change goes the opposite way to the overall change and "
-                  "its 95% confidence interval excludes no change."),
+                  "its 95% confidence interval excludes no change." + chance_flags(comparison)),
     ]
-    warnings = flagged_sentences(comparison)
+    warnings = flagged_sentences(comparison, offices)
     blocks.append(Bullets(tuple(f"⚠ {w}" for w in warnings)) if warnings else Paragraph(
         "No group moved against the overall effect with a 95% confidence interval excluding "
         "no change."))

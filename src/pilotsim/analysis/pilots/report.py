@@ -296,8 +296,9 @@ def forecast_blocks(study: PilotStudy) -> list[Block]:
     return blocks
 
 
-def write_study(study: PilotStudy, out_dir: Path) -> dict[str, Path]:
+def write_study(study: PilotStudy, out_dir: str | Path) -> dict[str, Path]:
     """Write the study's tables (CSV), figures and a self-contained report into ``out_dir``."""
+    out_dir = Path(out_dir)  # docs/pilots.md: write_study(study, folder), a name or a Path
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {}
     names = ["estimates", "truth", "assessment", "event_studies", "power"]

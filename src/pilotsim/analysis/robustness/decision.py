@@ -7,9 +7,10 @@ the world's seeds). The best arm is the one with the best level in the measure's
 unit (0 where it is best); the report gives its 90th percentile and maximum over worlds — the
 classic minimax-regret reading of robust decision making.
 
-Cost-effectiveness is the arm's budget (``metadata.json`` ``cost.budget``) per unit of
-improvement on the objective over the reference in the same world; an arm that does not improve
-on the objective in a world has no finite cost per unit there and cannot be best.
+Cost-effectiveness is the arm's budget per year (the comparison's ``budget`` measure: running
+costs per year plus the set-up spread over ``compare.horizon_years``) per unit of improvement
+on the objective over the reference in the same world; an arm that does not improve on the
+objective in a world has no finite cost per unit there and cannot be best.
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ def decision_table(levels: pd.DataFrame, reference: str, arms: list[str],
             (:func:`pilotsim.analysis.robustness.effects.world_levels`).
         reference: The reference arm (a candidate like the others).
         arms: Every arm, reference included, in report order.
-        costs: ``arm, world, budget``: each arm's budget in each world (mean over seeds).
+        costs: ``arm, world, budget``: each arm's budget per year in each world (mean over
+            seeds; the comparison's ``budget`` measure).
         objective: The measure cost-effectiveness divides by.
 
     Returns:
@@ -108,8 +110,8 @@ def decision_table(levels: pd.DataFrame, reference: str, arms: list[str],
             t = _p_best_and_regret(ce, "lower")
             parts.append(t.assign(measure=f"cost_per_{objective}",
                                   label=f"budget per unit of {m.label} improved",
-                                  unit=f"budget units per {m.unit} saved"
-                                  if m.better == "lower" else f"budget units per {m.unit} gained",
+                                  unit=f"budget units a year per unit of {m.label} "
+                                  + ("saved" if m.better == "lower" else "gained"),
                                   better="lower"))
     if not parts:
         return pd.DataFrame(columns=["measure", "label", "unit", "better", "arm", "n_worlds",

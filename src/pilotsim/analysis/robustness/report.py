@@ -121,8 +121,10 @@ def build(*, reference: str, arms: Sequence[str], objective: str, unc: Uncertain
         "P(best): share of worlds in which the arm is best on the measure (the reference "
         "counts as an arm; ties share the world). Regret: how far the arm falls short of the "
         "best arm in the same world, in the measure's unit — 90th percentile and maximum over "
-        "worlds. The last block ranks arms by budget per unit of improvement on "
-        f"{obj.label}; ∞ where an arm does not improve on it in some world."))
+        "worlds. The last block ranks arms by budget per year (running costs plus the "
+        "set-up spread over compare.horizon_years, as in the comparison's decision table) per "
+        f"unit of improvement on {obj.label}; ∞ where an arm does not improve on it in some "
+        "world."))
     rows = []
     for _, r in decision.iterrows():
         unit = METRICS_BY_NAME[r.measure].unit if r.measure in METRICS_BY_NAME else ""

@@ -134,9 +134,13 @@ def robustness_sweep(sweep_dir: str | Path, reference: str = "baseline",
     levels = effects.world_levels(rows)
     eff = effects.world_effects(rows, reference)
     summary = effects.effect_summary(eff)
-    runs = catalog.to_frame()
-    runs = runs[runs["usable"]]
-    costs = runs.groupby(["arm", "world"], as_index=False)["budget"].mean()
+    # the comparison's budget per year (set-up spread over compare.horizon_years), not the
+    # run's total: a half-year run would otherwise carry a whole set-up against half a year's
+    # effect, and rank arms unlike the comparison's decision table
+    budget = run_metrics[(run_metrics["metric"] == "budget")
+                         & (run_metrics["group_type"] == "overall")]
+    costs = (budget.groupby(["arm", "world"], as_index=False)["value"].mean()
+             .rename(columns={"value": "budget"}))
     table_d = decision.decision_table(levels, reference, arms, costs, objective)
 
     obj = table_d[table_d["measure"] == objective]
