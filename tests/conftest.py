@@ -113,6 +113,7 @@ FILE_SECONDS = {
     "tests/reforms/test_reform_effects.py": 16,
     "tests/pilots/test_forecast.py": 15,
     "tests/pilots/test_pilot_study_report.py": 15,
+    "tests/pilots/test_pilot_study_jobs.py": 8,
     "tests/sweeps/test_sweep_parts.py": 15,
     "tests/sweeps/test_cluster_launchers.py": 15,
     "tests/reforms/test_reform_config.py": 14,
