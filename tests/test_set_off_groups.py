@@ -1,9 +1,12 @@
-"""Setting off per group (``CaseLifecycle._set_off``) gives what the per-visit rules give.
+"""Setting off a day's visits together (``CaseLifecycle._set_off``) gives what each visit's
+rules give alone.
 
-``_set_off`` finds each group's plan, office hours and counter times once a day
-(``bulk.sample_grouped``); the reference below is the per-visit loop it replaced, with the
-same draws. They are compared on the district's real visit days (several groups, wrong
-offices, missing documents), on days its offices are closed, and with a stale plan.
+``_set_off`` takes the day's draws and probabilities on arrays and keeps its plans across
+days; the reference below sets each visit off by itself with the same draws (its own
+uniforms, its group found without the memo). They are compared on the district's real
+visit days (several groups, wrong offices, missing documents, offices with counter-time
+scales), on days its offices are closed, and with a stale plan. Any array form of setting
+off (issue #13, docs/engine-soa.md §8.27) must pass them.
 """
 
 from __future__ import annotations
@@ -15,19 +18,17 @@ import pytest
 
 from pilotsim.app import api
 from pilotsim.plugins.runner import build_model
-from pilotsim.sim import bulk
 from pilotsim.sim import cases as C  # noqa: N812
 from pilotsim.sim import decisions as rules
-from pilotsim.sim.distributions import ServiceTime
 from pilotsim.sim.lifecycle import MISSING, SERVED, WRONG, CaseLifecycle
 from pilotsim.sim.rng import uniforms_by_column
-from pilotsim.spec import Distribution, RunSpec
+from pilotsim.spec import RunSpec
 
 DAYS = 20
 
 
 def _per_visit(lc: CaseLifecycle, d: int, visits: list) -> list:
-    """The visits set off one at a time (the rules of ``_set_off`` before it grouped)."""
+    """The visits set off one at a time, each with its own draws."""
     m = lc.model
     kn = m.spec.behaviour.knowledge
     out: list = []
@@ -135,14 +136,3 @@ def test_closed_days_and_stale_plans(district) -> None:
             del lc._visit_groups[key]
         else:
             lc._visit_groups[key] = kept
-
-
-def test_sample_grouped_is_each_rows_sample() -> None:
-    dists = [ServiceTime(Distribution(dist="lognormal", mean=10.0, cv=0.5)), None,
-             ServiceTime(Distribution(dist="exponential", mean=4.0, cv=1.0))]
-    us = np.random.default_rng(1).random(50).tolist()
-    at = [i % 3 for i in range(50)]
-    want = [0.0 if dists[g] is None else dists[g].sample(u) for u, g in zip(us, at, strict=True)]
-    assert bulk.sample_grouped(us, at, dists) == want
-    assert bulk.sample_grouped(us, [0] * 50, dists[:1]) == [dists[0].sample(u) for u in us]
-    assert bulk.sample_grouped(us, [0] * 50, [None]) == [0.0] * 50

@@ -68,28 +68,6 @@ def key_groups(key: np.ndarray) -> tuple[list[int], np.ndarray | int]:
     return groups.tolist(), inv
 
 
-def sample_grouped(us: list[float], at: list[int], dists: list) -> list[float]:
-    """Each row's counter time: ``dists[at[i]].sample(us[i])``, one ``sample_many`` a group.
-
-    Args:
-        us: The rows' service-time uniforms.
-        at: Each row's group, an index into ``dists``.
-        dists: Each group's :class:`~pilotsim.sim.distributions.ServiceTime` (None: its rows
-            need none; they get 0.0).
-    """
-    if len(dists) == 1:
-        return [0.0] * len(us) if dists[0] is None else dists[0].sample_many(us)
-    rows: list[list[int]] = [[] for _ in dists]
-    for i, g in enumerate(at):
-        rows[g].append(i)
-    out = [0.0] * len(us)
-    for dist, got in zip(dists, rows, strict=True):
-        if dist is not None:
-            for i, x in zip(got, dist.sample_many([us[i] for i in got]), strict=True):
-                out[i] = x
-    return out
-
-
 def materialise(model: PilotModel, ids: np.ndarray) -> list[Case]:
     """Open bulk rows ``ids`` (in id order) become :class:`Case` objects, kept by the model.
 

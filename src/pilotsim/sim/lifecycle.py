@@ -725,54 +725,33 @@ class CaseLifecycle:
         p_one = rules.p_missing_one(kn, k, m.missing_document_factor[comm], np.fromiter(
             (x.prechecked for x in cases), dtype=bool, count=n)).tolist()
         skew = beh.visits.arrival_skew
-        redirect = m.redirect
-        # What a visit does depends on its group (community, service, step, via) and its own
-        # draws: the group's plan, office hours and counter time are found once a day per
-        # group, and each group's counter times drawn in one list (ServiceTime.sample_many)
-        index: dict = {}
-        at = [index.setdefault((c, x.service, x.step, x.via), len(index))
-              for c, x in zip(comm.tolist(), cases, strict=True)]
-        plans = [self._visit_plan(d, key) for key in index]
-        served = bulk_rows.sample_grouped(u_service, at,
-                                          [None if g is None else g[3] for g in plans])
+        groups = self._visit_groups  # (kept across days until the world may have changed)
         out: list[tuple | None] = []
-        for i, ((case, arrival), g) in enumerate(zip(visits, at, strict=True)):
-            plan = plans[g]
-            if plan is None or (arrival < 0 and plan[5] is None):
+        for i, ((case, arrival), c) in enumerate(zip(visits, comm.tolist(), strict=True)):
+            key = (c, case.service, case.step, case.via)
+            g = groups.get(key, False)
+            if g is False:
+                g = groups[key] = self._visit_group(*key)
+            if g is None or (arrival < 0 and not g[0].is_open(d)):
                 out.append(None)
                 continue
-            c, right, department, dist, docs, a, w = plan
+            right, department, dist, docs = g
             if wrong[i]:
-                office, kind, dist = m.offices[m.routes.wrong(c, department)], WRONG, redirect
-                time = redirect.sample(u_service[i])  # (x 1.0: a redirect is not scaled)
+                office, kind, dist = m.offices[m.routes.wrong(c, department)], WRONG, \
+                    m.redirect
             else:
-                office, kind, time = right, SERVED, served[i] * right.service_scale
+                office, kind = right, SERVED
                 if docs:
                     pm = rules.p_missing_any(p_one[i], docs)
                     if pm > 0 and u_missing[i] < pm:
-                        kind, dist, time = MISSING, redirect, redirect.sample(u_service[i])
+                        kind, dist = MISSING, m.redirect
             if arrival < 0:  # planned: a minute within the intended office's hours that day
-                arrival = a + w * u_arrival[i] ** skew
-            out.append((office, (arrival, time, case, kind, dist)))
+                windows = right.day_open[d]
+                a, b = windows[0][0], windows[-1][1]
+                arrival = a + (b - a) * u_arrival[i] ** skew
+            scale = office.service_scale if kind == SERVED else 1.0
+            out.append((office, (arrival, dist.sample(u_service[i]) * scale, case, kind, dist)))
         return out
-
-    def _visit_plan(self, d: int, key: tuple) -> tuple | None:
-        """A day's visits of one group ``key``: :meth:`_visit_group` and the office's hours.
-
-        ``(community, office, department, counter time, documents, first minute open, minutes
-        from it to the last closing)`` (the last two None: the office is closed on day ``d``),
-        or None where the plan is stale.
-        """
-        g = self._visit_groups.get(key, False)  # (kept until the world may have changed)
-        if g is False:
-            g = self._visit_groups[key] = self._visit_group(*key)
-        if g is None:
-            return None
-        if not g[0].is_open(d):
-            return key[0], *g, None, None
-        windows = g[0].day_open[d]
-        a = windows[0][0]
-        return key[0], *g, a, windows[-1][1] - a
 
     def _visit_group(self, c: int, service: str, step: int, via: int | None) -> tuple | None:
         """Where a case's planned visit goes and what it does (None: the plan is stale).
