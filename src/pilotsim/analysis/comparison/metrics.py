@@ -184,8 +184,9 @@ WHERE c.day_opened >= r.warmup
 """
 
 # each visit with its resident's groups (a visit whose case row is missing keeps the visit's
-# community): the table the wait measures and the offices' table group
-_VISITS_OF_GROUPS = """
+# community), made once a batch: the table the wait measures and the offices' table group
+_VISIT_GROUPS_SQL = """
+CREATE OR REPLACE TEMP TABLE c AS
 WITH v AS (
   SELECT r.run_id, v.case_id, v.community AS visit_community, v.office,
          CASE WHEN isnan(v.wait_min) THEN NULL ELSE v.wait_min END AS wait_min
@@ -196,14 +197,13 @@ WITH v AS (
   SELECT r.run_id, k.case_id, k.profile, k.digitally_excluded, k.community
   FROM read_parquet($cases, filename = true) AS k
   JOIN batch_runs AS r ON k.filename = r.cases_file
-), c AS (
-  SELECT v.run_id, v.office, v.wait_min, k.profile, k.digitally_excluded,
-         coalesce(k.community, v.visit_community) AS community
-  FROM v LEFT JOIN k ON v.run_id = k.run_id AND v.case_id = k.case_id
 )
+SELECT v.run_id, v.office, v.wait_min, k.profile, k.digitally_excluded,
+       coalesce(k.community, v.visit_community) AS community
+FROM v LEFT JOIN k ON v.run_id = k.run_id AND v.case_id = k.case_id
 """
 
-_VISITS_SQL = f"""{_VISITS_OF_GROUPS}
+_VISITS_SQL = f"""
 SELECT c.run_id, {_GROUPING},
   avg(c.wait_min) AS wait_mean_min,
   quantile_cont(c.wait_min, 0.9) AS wait_p90_min
@@ -211,7 +211,7 @@ FROM c
 {_sets("c.run_id")}
 """
 
-_OFFICES_SQL = f"""{_VISITS_OF_GROUPS}
+_OFFICES_SQL = f"""
 SELECT c.run_id, {_GROUPING}, c.office,
   count(c.wait_min) AS visits, coalesce(sum(c.wait_min), 0) AS wait_sum
 FROM c
@@ -379,15 +379,16 @@ def summarise_runs(runs: Sequence[Run], batch_size: int = 64,
             files = {"cases": list(frame.cases_file), "visits": list(frame.visits_file)}
             parts.append(_melt(con.execute(_CASES_SQL, {"cases": files["cases"]}).df(),
                                case_names))
-            parts.append(_melt(con.execute(_VISITS_SQL, files).df(),
-                               ["wait_mean_min", "wait_p90_min"]))
+            con.execute(_VISIT_GROUPS_SQL, files)
+            parts.append(_melt(con.execute(_VISITS_SQL).df(), ["wait_mean_min", "wait_p90_min"]))
             parts.append(_melt(con.execute(_TOTALS_SQL, files).df(), totals))
             weekly.append(con.execute(_WEEKLY_SQL,
                                       {"site_days": list(frame.site_days_file)}).df())
             trips.append(con.execute(_TRIPS_HIST_SQL, {"cases": files["cases"]}).df())
             waits.append(con.execute(_WAIT_HIST_SQL, {"visits": files["visits"],
                                                       "width": WAIT_BIN_MINUTES}).df())
-            offices.append(con.execute(_OFFICES_SQL, files).df())
+            offices.append(con.execute(_OFFICES_SQL).df())
+            con.execute("DROP TABLE c")
             con.unregister("batch_runs")
     finally:
         con.close()
